@@ -1,0 +1,108 @@
+package dao
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"gorm.io/gorm"
+
+	"github.com/go-programming-tour-book/blog-service/internal/model"
+	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
+)
+
+// TagFilter selects tags for listing; zero values mean "any".
+type TagFilter struct {
+	Name  string
+	State *uint8
+}
+
+func (d *Dao) tags(ctx context.Context, f TagFilter) *gorm.DB {
+	q := d.db.WithContext(ctx).Model(&model.Tag{}).Where("is_del = 0")
+	if f.Name != "" {
+		q = q.Where("name = ?", f.Name)
+	}
+	if f.State != nil {
+		q = q.Where("state = ?", *f.State)
+	}
+	return q
+}
+
+// CountTags counts the live tags that match f.
+func (d *Dao) CountTags(ctx context.Context, f TagFilter) (int64, error) {
+	var n int64
+	if err := d.tags(ctx, f).Count(&n).Error; err != nil {
+		return 0, fmt.Errorf("count tags: %w", err)
+	}
+	return n, nil
+}
+
+// ListTags returns one page of the live tags that match f, oldest first.
+func (d *Dao) ListTags(ctx context.Context, f TagFilter, offset, limit int) ([]model.Tag, error) {
+	tags := []model.Tag{}
+	if err := d.tags(ctx, f).Order("id").Offset(offset).Limit(limit).Find(&tags).Error; err != nil {
+		return nil, fmt.Errorf("list tags: %w", err)
+	}
+	return tags, nil
+}
+
+// GetTag returns a live tag, or an error wrapping errcode.NotFound.
+func (d *Dao) GetTag(ctx context.Context, id uint32) (model.Tag, error) {
+	var t model.Tag
+	err := d.db.WithContext(ctx).Where("id = ? AND is_del = 0", id).First(&t).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return t, fmt.Errorf("tag %d: %w", id, tagNotFound(id))
+	}
+	if err != nil {
+		return t, fmt.Errorf("get tag %d: %w", id, err)
+	}
+	return t, nil
+}
+
+// TagNameTaken reports whether a live tag other than exceptID has this name.
+func (d *Dao) TagNameTaken(ctx context.Context, name string, exceptID uint32) (bool, error) {
+	var n int64
+	err := d.db.WithContext(ctx).Model(&model.Tag{}).
+		Where("name = ? AND is_del = 0 AND id <> ?", name, exceptID).Count(&n).Error
+	if err != nil {
+		return false, fmt.Errorf("check tag name: %w", err)
+	}
+	return n > 0, nil
+}
+
+// CreateTag inserts t and sets its ID and timestamps.
+func (d *Dao) CreateTag(ctx context.Context, t *model.Tag) error {
+	if err := d.db.WithContext(ctx).Create(t).Error; err != nil {
+		return fmt.Errorf("create tag: %w", err)
+	}
+	return nil
+}
+
+// UpdateTag sets the given columns of a live tag (and modified_on).
+func (d *Dao) UpdateTag(ctx context.Context, id uint32, columns map[string]any) error {
+	res := d.db.WithContext(ctx).Model(&model.Tag{}).Where("id = ? AND is_del = 0", id).Updates(columns)
+	if res.Error != nil {
+		return fmt.Errorf("update tag %d: %w", id, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("update tag %d: %w", id, tagNotFound(id))
+	}
+	return nil
+}
+
+// DeleteTag soft-deletes a live tag.
+func (d *Dao) DeleteTag(ctx context.Context, id uint32) error {
+	res := d.db.WithContext(ctx).Model(&model.Tag{}).Where("id = ? AND is_del = 0", id).
+		Updates(map[string]any{"is_del": 1, "deleted_on": now()})
+	if res.Error != nil {
+		return fmt.Errorf("delete tag %d: %w", id, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("delete tag %d: %w", id, tagNotFound(id))
+	}
+	return nil
+}
+
+func tagNotFound(id uint32) error {
+	return errcode.NotFound.WithDetails(fmt.Sprintf("tag %d does not exist", id))
+}

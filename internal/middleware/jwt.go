@@ -1,0 +1,44 @@
+package middleware
+
+import (
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/go-programming-tour-book/blog-service/pkg/app"
+	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
+)
+
+const appKeyKey = "app_key"
+
+// JWT requires a valid token, read from `Authorization: Bearer`, the `token` header or the
+// `token` query parameter (the book's two ways), and exposes its app_key.
+func JWT(j *app.JWT) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		token := bearer(c.GetHeader("Authorization"))
+		if token == "" {
+			token = c.GetHeader("token")
+		}
+		if token == "" {
+			token = c.Query("token")
+		}
+		if token == "" {
+			app.Error(c, errcode.UnauthorizedTokenError.WithDetails("no token: send Authorization: Bearer <token>, a token header or ?token="))
+			return
+		}
+		claims, err := j.Parse(token)
+		if err != nil {
+			app.Error(c, err)
+			return
+		}
+		c.Set(appKeyKey, claims.AppKey)
+		c.Next()
+	}
+}
+
+func bearer(h string) string {
+	if len(h) > 7 && strings.EqualFold(h[:7], "Bearer ") {
+		return strings.TrimSpace(h[7:])
+	}
+	return ""
+}

@@ -1,0 +1,42 @@
+// Package middleware holds the gin middleware of the service. Each is a constructor that
+// takes what it needs; none reads package-level state.
+package middleware
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"regexp"
+
+	"github.com/gin-gonic/gin"
+)
+
+// RequestIDHeader carries a request's id in both directions.
+const RequestIDHeader = "X-Request-ID"
+
+const requestIDKey = "request_id"
+
+// A client's id is echoed only when it is short and plain, so it cannot forge log lines.
+var safeRequestID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,64}$`)
+
+// RequestID echoes the client's X-Request-ID or generates one, and exposes it to the
+// access log and the response.
+func RequestID() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id := c.GetHeader(RequestIDHeader)
+		if !safeRequestID.MatchString(id) {
+			id = newRequestID()
+		}
+		c.Set(requestIDKey, id)
+		c.Header(RequestIDHeader, id)
+		c.Next()
+	}
+}
+
+// GetRequestID returns the id RequestID gave this request.
+func GetRequestID(c *gin.Context) string { return c.GetString(requestIDKey) }
+
+func newRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
+	return hex.EncodeToString(b[:])
+}

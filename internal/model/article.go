@@ -1,0 +1,18 @@
+package model
+
+// Article is a row of blog_article.
+type Article struct {
+	Model
+	Title         string `gorm:"size:100;not null;default:''" json:"title"`
+	Desc          string `gorm:"size:255;not null;default:''" json:"desc"`
+	Content       string `gorm:"type:text" json:"content"`
+	CoverImageURL string `gorm:"column:cover_image_url;size:255;not null;default:''" json:"cover_image_url"`
+	State         uint8  `gorm:"not null" json:"state"` // no gorm default: gorm would write it over an explicit 0
+}
+
+// ArticleTag is a row of blog_article_tag, linking an article to its tag.
+type ArticleTag struct {
+	Model
+	ArticleID uint32 `gorm:"not null;index" json:"article_id"`
+	TagID     uint32 `gorm:"not null;index" json:"tag_id"`
+}

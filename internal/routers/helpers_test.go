@@ -1,0 +1,126 @@
+package routers
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"go.uber.org/zap"
+
+	"github.com/go-programming-tour-book/blog-service/internal/dao"
+	"github.com/go-programming-tour-book/blog-service/internal/dao/daotest"
+	"github.com/go-programming-tour-book/blog-service/internal/service"
+	"github.com/go-programming-tour-book/blog-service/pkg/app"
+)
+
+// translations are registered once for the whole package, as run does at start-up: gin's
+// validator is a library global.
+var translations *app.Translations
+
+func TestMain(m *testing.M) {
+	gin.SetMode(gin.TestMode)
+	var err error
+	if translations, err = app.RegisterValidation(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Exit(m.Run())
+}
+
+const testSecret = "test-secret"
+
+type testEnv struct {
+	h        http.Handler
+	token    string
+	jwt      *app.JWT
+	draining atomic.Bool
+}
+
+// newTestEnv builds the real router on a real, empty database with the demo credential,
+// and gets a token through POST /auth.
+func newTestEnv(t *testing.T, opts service.Options) *testEnv {
+	t.Helper()
+	if opts.SlowMaxDelay == 0 {
+		opts.SlowMaxDelay = 30 * time.Second
+	}
+	if opts.UpstreamClient == nil {
+		opts.UpstreamClient = &http.Client{Timeout: 5 * time.Second}
+	}
+	env := &testEnv{jwt: app.NewJWT(testSecret, "blog-service", time.Hour)}
+	svc := service.New(dao.New(daotest.Open(t)), env.jwt, opts)
+	if _, err := svc.SeedDemoAuth(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	env.h = NewRouter(Deps{
+		Service:      svc,
+		Log:          zap.NewNop(),
+		JWT:          env.jwt,
+		Translations: translations,
+		Pages:        app.PageLimits{Default: 10, Max: 100},
+		Draining:     env.draining.Load,
+	})
+	rec := env.do(t, "POST", "/auth", form("app_key=eddycjy&app_secret=go-programming-tour-book"), "")
+	if rec.Code != 200 {
+		t.Fatalf("POST /auth = %d %s", rec.Code, rec.Body)
+	}
+	env.token = decode[map[string]string](t, rec)["token"]
+	return env
+}
+
+// body is a request body with its content type.
+type body struct {
+	contentType, text string
+}
+
+func form(s string) body     { return body{"application/x-www-form-urlencoded", s} }
+func jsonBody(s string) body { return body{"application/json", s} }
+
+var noBody = body{}
+
+// do sends one request through the router; token "" sends none.
+func (e *testEnv) do(t *testing.T, method, path string, b body, token string) *httptest.ResponseRecorder {
+	t.Helper()
+	return e.send(t, method, path, b.text, map[string]string{"Content-Type": b.contentType, "token": token})
+}
+
+// send sends one request with the given headers; empty names and values are skipped.
+func (e *testEnv) send(t *testing.T, method, path, text string, headers map[string]string) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequest(method, path, strings.NewReader(text))
+	for k, v := range headers {
+		if k != "" && v != "" {
+			req.Header.Set(k, v)
+		}
+	}
+	rec := httptest.NewRecorder()
+	e.h.ServeHTTP(rec, req)
+	return rec
+}
+
+func decode[T any](t *testing.T, rec *httptest.ResponseRecorder) T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal(rec.Body.Bytes(), &v); err != nil {
+		t.Fatalf("response is not JSON: %v: %s", err, rec.Body)
+	}
+	return v
+}
+
+// errorBody checks that a response is the error envelope and returns it.
+func errorBody(t *testing.T, rec *httptest.ResponseRecorder) app.ErrorBody {
+	t.Helper()
+	raw := decode[map[string]json.RawMessage](t, rec)
+	for _, k := range []string{"code", "msg", "details"} {
+		if _, ok := raw[k]; !ok {
+			t.Errorf("error body lacks %q: %s", k, rec.Body)
+		}
+	}
+	return decode[app.ErrorBody](t, rec)
+}

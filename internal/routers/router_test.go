@@ -1,0 +1,331 @@
+package routers
+
+import (
+	"encoding/base64"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-programming-tour-book/blog-service/internal/model"
+	"github.com/go-programming-tour-book/blog-service/internal/service"
+	"github.com/go-programming-tour-book/blog-service/pkg/app"
+	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
+)
+
+func TestAuth(t *testing.T) {
+	e := newTestEnv(t, service.Options{})
+	tests := []struct {
+		name       string
+		body       body
+		wantStatus int
+		wantCode   int
+	}{
+		{"form", form("app_key=eddycjy&app_secret=go-programming-tour-book"), 200, 0},
+		{"json", jsonBody(`{"app_key":"eddycjy","app_secret":"go-programming-tour-book"}`), 200, 0},
+		{"wrong secret", form("app_key=eddycjy&app_secret=nope"), 401, errcode.UnauthorizedAuthNotExist.Code()},
+		{"unknown key", form("app_key=nobody&app_secret=go-programming-tour-book"), 401, errcode.UnauthorizedAuthNotExist.Code()},
+		{"missing secret", form("app_key=eddycjy"), 400, errcode.InvalidParams.Code()},
+		{"empty body", form(""), 400, errcode.InvalidParams.Code()},
+		{"malformed json", jsonBody(`{"app_key":`), 400, errcode.InvalidParams.Code()},
+		{"json wrong type", jsonBody(`{"app_key":1,"app_secret":2}`), 400, errcode.InvalidParams.Code()},
+		{"over-long key", form("app_key=" + strings.Repeat("k", 21) + "&app_secret=x"), 400, errcode.InvalidParams.Code()},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := e.do(t, "POST", "/auth", tt.body, "")
+			if rec.Code != tt.wantStatus {
+				t.Fatalf("POST /auth = %d %s, want %d", rec.Code, rec.Body, tt.wantStatus)
+			}
+			if tt.wantStatus == 200 {
+				if tok := decode[map[string]string](t, rec)["token"]; tok == "" {
+					t.Errorf("no token in %s", rec.Body)
+				}
+				return
+			}
+			if got := errorBody(t, rec).Code; got != tt.wantCode {
+				t.Errorf("code = %d, want %d (%s)", got, tt.wantCode, rec.Body)
+			}
+		})
+	}
+}
+
+func TestTokenRequired(t *testing.T) {
+	e := newTestEnv(t, service.Options{})
+	forged, _ := app.NewJWT("not-our-secret", "blog-service", time.Hour).Generate("eddycjy", time.Now())
+	expired, _ := app.NewJWT(testSecret, "blog-service", time.Hour).Generate("eddycjy", time.Now().Add(-2*time.Hour))
+	otherIssuer, _ := app.NewJWT(testSecret, "someone-else", time.Hour).Generate("eddycjy", time.Now())
+	tests := []struct {
+		name     string
+		token    string
+		wantCode int
+	}{
+		{"missing", "", errcode.UnauthorizedTokenError.Code()},
+		{"garbage", "not.a.token", errcode.UnauthorizedTokenError.Code()},
+		{"forged signature", forged, errcode.UnauthorizedTokenError.Code()},
+		{"alg none", algNoneToken(), errcode.UnauthorizedTokenError.Code()},
+		{"other issuer", otherIssuer, errcode.UnauthorizedTokenError.Code()},
+		{"expired", expired, errcode.UnauthorizedTokenTimeout.Code()},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := e.do(t, "GET", "/api/v1/tags", noBody, tt.token)
+			if rec.Code != 401 || errorBody(t, rec).Code != tt.wantCode {
+				t.Errorf("GET /api/v1/tags = %d %s, want 401 code %d", rec.Code, rec.Body, tt.wantCode)
+			}
+		})
+	}
+}
+
+// algNoneToken is an unsigned token with otherwise valid claims.
+func algNoneToken() string {
+	enc := base64.RawURLEncoding.EncodeToString
+	claims := fmt.Sprintf(`{"app_key":"eddycjy","iss":"blog-service","exp":%d}`, time.Now().Add(time.Hour).Unix())
+	return enc([]byte(`{"alg":"none","typ":"JWT"}`)) + "." + enc([]byte(claims)) + "."
+}
+
+func TestTokenLocations(t *testing.T) {
+	e := newTestEnv(t, service.Options{})
+	tests := []struct {
+		name, path, header, value string
+	}{
+		{"bearer header", "/api/v1/tags", "Authorization", "Bearer " + e.token},
+		{"token header", "/api/v1/tags", "token", e.token},
+		{"token query", "/api/v1/tags?token=" + e.token, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := e.send(t, "GET", tt.path, "", map[string]string{tt.header: tt.value})
+			if rec.Code != 200 {
+				t.Errorf("GET with the token in the %s = %d %s, want 200", tt.name, rec.Code, rec.Body)
+			}
+		})
+	}
+}
+
+func TestTagAPI(t *testing.T) {
+	e := newTestEnv(t, service.Options{})
+	existing := e.createTag(t, "Existing")
+	e.createTag(t, "Other")
+	long := strings.Repeat("x", 101)
+	tests := []struct {
+		name, method, path string
+		body               body
+		wantStatus         int
+		wantCode           int
+	}{
+		{"create form", "POST", "/api/v1/tags", form("name=Go&created_by=me"), 200, 0},
+		{"create json", "POST", "/api/v1/tags", jsonBody(`{"name":"Rust","created_by":"me","state":0}`), 200, 0},
+		{"create name too short", "POST", "/api/v1/tags", form("name=G&created_by=me"), 400, errcode.InvalidParams.Code()},
+		{"create name too long", "POST", "/api/v1/tags", form("name=" + long + "&created_by=me"), 400, errcode.InvalidParams.Code()},
+		{"create without created_by", "POST", "/api/v1/tags", form("name=Java"), 400, errcode.InvalidParams.Code()},
+		{"create bad state", "POST", "/api/v1/tags", form("name=Java&created_by=me&state=2"), 400, errcode.InvalidParams.Code()},
+		{"create state not a number", "POST", "/api/v1/tags", form("name=Java&created_by=me&state=abc"), 400, errcode.InvalidParams.Code()},
+		{"create malformed json", "POST", "/api/v1/tags", jsonBody(`{"name":"Java",`), 400, errcode.InvalidParams.Code()},
+		{"create json wrong type", "POST", "/api/v1/tags", jsonBody(`{"name":7,"created_by":"me"}`), 400, errcode.InvalidParams.Code()},
+		{"create json state out of range", "POST", "/api/v1/tags", jsonBody(`{"name":"Java","created_by":"me","state":300}`), 400, errcode.InvalidParams.Code()},
+		{"create name taken", "POST", "/api/v1/tags", form("name=Existing&created_by=me"), 409, errcode.TagNameTaken.Code()},
+		{"list", "GET", "/api/v1/tags", noBody, 200, 0},
+		{"list by name", "GET", "/api/v1/tags?name=Existing", noBody, 200, 0},
+		{"list bad page_size", "GET", "/api/v1/tags?page_size=abc", noBody, 400, errcode.InvalidParams.Code()},
+		{"list negative page_size", "GET", "/api/v1/tags?page_size=-1", noBody, 400, errcode.InvalidParams.Code()},
+		{"list page zero", "GET", "/api/v1/tags?page=0", noBody, 400, errcode.InvalidParams.Code()},
+		{"list bad state", "GET", "/api/v1/tags?state=5", noBody, 400, errcode.InvalidParams.Code()},
+		{"list name too long", "GET", "/api/v1/tags?name=" + long, noBody, 400, errcode.InvalidParams.Code()},
+		{"get", "GET", fmt.Sprintf("/api/v1/tags/%d", existing.ID), noBody, 200, 0},
+		{"get id not a number", "GET", "/api/v1/tags/abc", noBody, 400, errcode.InvalidParams.Code()},
+		{"get id zero", "GET", "/api/v1/tags/0", noBody, 400, errcode.InvalidParams.Code()},
+		{"get id negative", "GET", "/api/v1/tags/-1", noBody, 400, errcode.InvalidParams.Code()},
+		{"get id overflows", "GET", "/api/v1/tags/99999999999", noBody, 400, errcode.InvalidParams.Code()},
+		{"get unknown id", "GET", "/api/v1/tags/999", noBody, 404, errcode.NotFound.Code()},
+		{"update unknown id", "PUT", "/api/v1/tags/999", form("name=Nope&modified_by=me"), 404, errcode.NotFound.Code()},
+		{"update bad id", "PUT", "/api/v1/tags/abc", form("name=Nope&modified_by=me"), 400, errcode.InvalidParams.Code()},
+		{"update without modified_by", "PUT", fmt.Sprintf("/api/v1/tags/%d", existing.ID), form("name=Nope"), 400, errcode.InvalidParams.Code()},
+		{"update name too long", "PUT", fmt.Sprintf("/api/v1/tags/%d", existing.ID), form("name=" + long + "&modified_by=me"), 400, errcode.InvalidParams.Code()},
+		{"update bad state", "PUT", fmt.Sprintf("/api/v1/tags/%d", existing.ID), jsonBody(`{"state":9,"modified_by":"me"}`), 400, errcode.InvalidParams.Code()},
+		{"update name taken", "PUT", fmt.Sprintf("/api/v1/tags/%d", existing.ID), form("name=Other&modified_by=me"), 409, errcode.TagNameTaken.Code()},
+		{"patch state missing", "PATCH", fmt.Sprintf("/api/v1/tags/%d/state", existing.ID), form("modified_by=me"), 400, errcode.InvalidParams.Code()},
+		{"patch state bad", "PATCH", fmt.Sprintf("/api/v1/tags/%d/state", existing.ID), form("state=3&modified_by=me"), 400, errcode.InvalidParams.Code()},
+		{"patch unknown id", "PATCH", "/api/v1/tags/999/state", form("state=0&modified_by=me"), 404, errcode.NotFound.Code()},
+		{"delete unknown id", "DELETE", "/api/v1/tags/999", noBody, 404, errcode.NotFound.Code()},
+		{"delete bad id", "DELETE", "/api/v1/tags/x", noBody, 400, errcode.InvalidParams.Code()},
+		{"slow short", "GET", "/api/v1/tags/slow?delay=10ms", noBody, 200, 0},
+		{"slow bad delay", "GET", "/api/v1/tags/slow?delay=soon", noBody, 400, errcode.InvalidParams.Code()},
+		{"slow over cap", "GET", "/api/v1/tags/slow?delay=1h", noBody, 400, errcode.InvalidParams.Code()},
+		{"slow negative", "GET", "/api/v1/tags/slow?delay=-1s", noBody, 400, errcode.InvalidParams.Code()},
+		{"unknown route", "GET", "/api/v1/nope", noBody, 404, errcode.NotFound.Code()},
+		{"wrong method", "PATCH", "/api/v1/tags", noBody, 405, errcode.MethodNotAllowed.Code()},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := e.do(t, tt.method, tt.path, tt.body, e.token)
+			if rec.Code != tt.wantStatus {
+				t.Fatalf("%s %s = %d %s, want %d", tt.method, tt.path, rec.Code, rec.Body, tt.wantStatus)
+			}
+			if tt.wantStatus >= 400 {
+				if got := errorBody(t, rec).Code; got != tt.wantCode {
+					t.Errorf("%s %s: code %d, want %d (%s)", tt.method, tt.path, got, tt.wantCode, rec.Body)
+				}
+			}
+		})
+	}
+}
+
+func TestTagList(t *testing.T) {
+	e := newTestEnv(t, service.Options{})
+	for i := range 12 {
+		e.createTag(t, fmt.Sprintf("tag-%02d", i))
+	}
+	rec := e.do(t, "POST", "/api/v1/tags", form("name=hidden&created_by=me&state=0"), e.token)
+	if rec.Code != 200 {
+		t.Fatalf("create disabled tag: %d %s", rec.Code, rec.Body)
+	}
+	tests := []struct {
+		path                  string
+		wantLen, wantPageSize int
+		wantTotal             int64
+		wantFirst             string
+	}{
+		{"/api/v1/tags", 10, 10, 12, "tag-00"},
+		{"/api/v1/tags?page=2", 2, 10, 12, "tag-10"},
+		{"/api/v1/tags?page=3", 0, 10, 12, ""},
+		{"/api/v1/tags?page_size=1000", 12, 100, 12, "tag-00"},
+		{"/api/v1/tags?name=tag-05", 1, 10, 1, "tag-05"},
+		{"/api/v1/tags?state=0", 1, 10, 1, "hidden"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			rec := e.do(t, "GET", tt.path, noBody, e.token)
+			got := decode[struct {
+				List  []model.Tag `json:"list"`
+				Pager app.Pager   `json:"pager"`
+			}](t, rec)
+			if rec.Code != 200 || len(got.List) != tt.wantLen || got.Pager.TotalRows != tt.wantTotal || got.Pager.PageSize != tt.wantPageSize {
+				t.Fatalf("GET %s = %d, %d items, pager %+v; want %d items, total %d, page_size %d",
+					tt.path, rec.Code, len(got.List), got.Pager, tt.wantLen, tt.wantTotal, tt.wantPageSize)
+			}
+			if tt.wantLen > 0 && got.List[0].Name != tt.wantFirst {
+				t.Errorf("GET %s: first %q, want %q", tt.path, got.List[0].Name, tt.wantFirst)
+			}
+		})
+	}
+}
+
+func TestTagUpdateChangesOnlyFieldsSent(t *testing.T) {
+	e := newTestEnv(t, service.Options{})
+	tag := e.createTag(t, "Go")
+	path := fmt.Sprintf("/api/v1/tags/%d", tag.ID)
+
+	rec := e.do(t, "PATCH", path+"/state", form("state=0&modified_by=editor"), e.token)
+	if rec.Code != 200 || decode[model.Tag](t, rec).State != 0 {
+		t.Fatalf("PATCH state=0 = %d %s", rec.Code, rec.Body)
+	}
+	rec = e.do(t, "PUT", path, form("name=Golang&modified_by=editor"), e.token)
+	got := decode[model.Tag](t, rec)
+	if rec.Code != 200 || got.Name != "Golang" || got.State != 0 || got.ModifiedBy != "editor" || got.CreatedBy != "me" {
+		t.Errorf("PUT name only = %d %+v; want name Golang, state still 0, created_by kept", rec.Code, got)
+	}
+	rec = e.do(t, "PUT", path, jsonBody(`{"state":1,"modified_by":"editor"}`), e.token)
+	got = decode[model.Tag](t, rec)
+	if rec.Code != 200 || got.Name != "Golang" || got.State != 1 {
+		t.Errorf("PUT state only = %d %+v; want name kept, state 1", rec.Code, got)
+	}
+	rec = e.do(t, "PUT", path, form("name=Golang&modified_by=editor"), e.token)
+	if rec.Code != 200 {
+		t.Errorf("PUT keeping its own name = %d %s, want 200", rec.Code, rec.Body)
+	}
+}
+
+func TestTagDelete(t *testing.T) {
+	e := newTestEnv(t, service.Options{})
+	tag := e.createTag(t, "Go")
+	path := fmt.Sprintf("/api/v1/tags/%d", tag.ID)
+	if rec := e.do(t, "DELETE", path, noBody, e.token); rec.Code != 200 {
+		t.Fatalf("DELETE = %d %s", rec.Code, rec.Body)
+	}
+	for _, step := range []struct{ method, path string }{{"GET", path}, {"DELETE", path}, {"PUT", path}} {
+		rec := e.do(t, step.method, step.path, form("modified_by=me"), e.token)
+		if rec.Code != 404 {
+			t.Errorf("%s %s after delete = %d %s, want 404", step.method, step.path, rec.Code, rec.Body)
+		}
+	}
+	if got := e.listTotal(t, "/api/v1/tags"); got != 0 {
+		t.Errorf("total_rows after delete = %d, want 0", got)
+	}
+	// The name is free again once its tag is deleted.
+	e.createTag(t, "Go")
+}
+
+func TestValidationMessagesFollowLocale(t *testing.T) {
+	e := newTestEnv(t, service.Options{})
+	tests := []struct {
+		header, value, want string
+	}{
+		{"locale", "zh", "字符"},
+		{"Accept-Language", "zh-CN,zh;q=0.9", "字符"},
+		{"Accept-Language", "en-US", "characters"},
+		{"", "", "characters"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.header+"="+tt.value, func(t *testing.T) {
+			headers := map[string]string{"token": e.token, "Content-Type": "application/x-www-form-urlencoded"}
+			if tt.header != "" {
+				headers[tt.header] = tt.value
+			}
+			rec := e.send(t, "POST", "/api/v1/tags", "name=G&created_by=me", headers)
+			details := errorBody(t, rec).Details
+			if rec.Code != 400 || len(details) != 1 || !strings.Contains(details[0], tt.want) || !strings.Contains(details[0], "name") {
+				t.Errorf("details = %q (%d), want one naming the field \"name\" and containing %q", details, rec.Code, tt.want)
+			}
+		})
+	}
+}
+
+func TestProbes(t *testing.T) {
+	e := newTestEnv(t, service.Options{})
+	if rec := e.do(t, "GET", "/healthz", noBody, ""); rec.Code != 200 || decode[map[string]any](t, rec)["pid"] == nil {
+		t.Errorf("/healthz = %d %s, want 200 with pid", rec.Code, rec.Body)
+	}
+	if rec := e.do(t, "GET", "/readyz", noBody, ""); rec.Code != 200 {
+		t.Errorf("/readyz while serving = %d %s, want 200", rec.Code, rec.Body)
+	}
+	e.draining.Store(true)
+	if rec := e.do(t, "GET", "/readyz", noBody, ""); rec.Code != 503 || errorBody(t, rec).Code != errcode.ServiceUnavailable.Code() {
+		t.Errorf("/readyz while draining = %d %s, want 503", rec.Code, rec.Body)
+	}
+	if rec := e.do(t, "GET", "/healthz", noBody, ""); rec.Code != 200 {
+		t.Errorf("/healthz while draining = %d, want 200 (still alive)", rec.Code)
+	}
+}
+
+func TestSwaggerPage(t *testing.T) {
+	e := newTestEnv(t, service.Options{})
+	for _, path := range []string{"/swagger/index.html", "/swagger/doc.json"} {
+		rec := e.do(t, "GET", path, noBody, "")
+		if rec.Code != 200 {
+			t.Errorf("GET %s = %d", path, rec.Code)
+		}
+	}
+	rec := e.do(t, "GET", "/swagger/doc.json", noBody, "")
+	for _, route := range []string{`"/api/v1/tags"`, `"/api/v1/tags/{id}"`, `"/api/v1/tags/slow"`, `"/auth"`} {
+		if !strings.Contains(rec.Body.String(), route) {
+			t.Errorf("Swagger spec lacks %s", route)
+		}
+	}
+}
+
+// createTag creates an enabled tag through the API and returns it.
+func (e *testEnv) createTag(t *testing.T, name string) model.Tag {
+	t.Helper()
+	rec := e.do(t, "POST", "/api/v1/tags", form("name="+name+"&created_by=me"), e.token)
+	if rec.Code != 200 {
+		t.Fatalf("create tag %q = %d %s", name, rec.Code, rec.Body)
+	}
+	return decode[model.Tag](t, rec)
+}
+
+func (e *testEnv) listTotal(t *testing.T, path string) int64 {
+	t.Helper()
+	rec := e.do(t, "GET", path, noBody, e.token)
+	return decode[app.ListBody](t, rec).Pager.TotalRows
+}

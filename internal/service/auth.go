@@ -1,0 +1,65 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/go-programming-tour-book/blog-service/internal/model"
+	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
+)
+
+// Demo credential of "Go 语言编程之旅", seeded in debug mode only.
+const (
+	DemoAppKey    = "eddycjy"
+	DemoAppSecret = "go-programming-tour-book"
+)
+
+// AuthRequest is the body of POST /auth (form or JSON).
+type AuthRequest struct {
+	AppKey    string `form:"app_key" json:"app_key" binding:"required,max=20"`
+	AppSecret string `form:"app_secret" json:"app_secret" binding:"required,max=72"` // bcrypt reads 72 bytes
+}
+
+// dummyHash is compared against when the app_key is unknown, so a wrong key costs the same
+// time as a wrong secret and response times do not reveal which keys exist.
+// A constant, not computed at start-up: bcrypt is deliberately slow.
+const dummyHash = "$2a$10$yHDEQ0d56xAciwZG0mGWd./8faVj8KS7gYDj8iJBp68Ubl4aKflDm"
+
+// Token checks a credential and issues a JWT for it.
+func (s *Service) Token(ctx context.Context, req AuthRequest) (string, error) {
+	a, err := s.dao.GetAuth(ctx, req.AppKey)
+	hash := []byte(a.AppSecret)
+	if errors.Is(err, errcode.UnauthorizedAuthNotExist) {
+		hash = []byte(dummyHash)
+	} else if err != nil {
+		return "", err
+	}
+	// bcrypt compares in constant time.
+	if bcrypt.CompareHashAndPassword(hash, []byte(req.AppSecret)) != nil || err != nil {
+		return "", fmt.Errorf("auth %q: %w", req.AppKey, errcode.UnauthorizedAuthNotExist)
+	}
+	return s.jwt.Generate(a.AppKey, time.Now())
+}
+
+// SeedDemoAuth adds the book's demo credential when blog_auth is empty, so a new user can
+// get a token at once. It reports whether it seeded. Call it in debug mode only.
+func (s *Service) SeedDemoAuth(ctx context.Context) (bool, error) {
+	n, err := s.dao.CountAuth(ctx)
+	if err != nil || n > 0 {
+		return false, err
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(DemoAppSecret), bcrypt.DefaultCost)
+	if err != nil {
+		return false, fmt.Errorf("hash demo secret: %w", err)
+	}
+	a := model.Auth{AppKey: DemoAppKey, AppSecret: string(hash)}
+	a.CreatedBy = "seed"
+	if err := s.dao.CreateAuthIfAbsent(ctx, &a); err != nil {
+		return false, err
+	}
+	return true, nil
+}

@@ -1,0 +1,36 @@
+// Package service holds the use cases: validation beyond binding, domain errors, and the
+// calls into dao. It is built once at start-up; each method takes the request's context.
+package service
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/go-programming-tour-book/blog-service/internal/dao"
+	"github.com/go-programming-tour-book/blog-service/pkg/app"
+)
+
+// Service is every use case of the API.
+type Service struct {
+	dao  *dao.Dao
+	jwt  *app.JWT
+	opts Options
+}
+
+// Options are the settings the use cases need.
+type Options struct {
+	// SlowMaxDelay caps the delay the slow endpoint accepts.
+	SlowMaxDelay time.Duration
+	// UpstreamURL, when set, is fetched by the slow endpoint with UpstreamClient.
+	UpstreamURL    string
+	UpstreamClient *http.Client
+}
+
+// New returns a Service. Its dependencies are fixed for its lifetime.
+func New(d *dao.Dao, jwt *app.JWT, opts Options) *Service {
+	return &Service{dao: d, jwt: jwt, opts: opts}
+}
+
+// Ping reports whether the database answers, for readiness.
+func (s *Service) Ping(ctx context.Context) error { return s.dao.Ping(ctx) }

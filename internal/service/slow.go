@@ -1,0 +1,64 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"time"
+
+	"golang.org/x/net/context/ctxhttp"
+
+	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
+)
+
+// SlowResult is what the slow endpoint reports.
+type SlowResult struct {
+	Delay          string `json:"delay" example:"3s"`
+	UpstreamStatus int    `json:"upstream_status,omitempty" example:"200"`
+}
+
+// Slow does the book's slow demonstration work: it waits for delay and then, when an
+// upstream is configured, fetches it. Both honour ctx, so a client that hangs up or a
+// shutdown past its deadline stops the work; the caller then answers with the context's error.
+func (s *Service) Slow(ctx context.Context, delay time.Duration) (SlowResult, error) {
+	if delay < 0 || delay > s.opts.SlowMaxDelay {
+		return SlowResult{}, errcode.InvalidParams.WithDetails(
+			fmt.Sprintf("delay must be between 0s and %v", s.opts.SlowMaxDelay))
+	}
+	res := SlowResult{Delay: delay.String()}
+	timer := time.NewTimer(delay)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return res, fmt.Errorf("slow work after %v: %w", delay, context.Cause(ctx))
+	case <-timer.C:
+	}
+	if s.opts.UpstreamURL == "" {
+		return res, nil
+	}
+	resp, err := ctxhttp.Get(ctx, s.opts.UpstreamClient, s.opts.UpstreamURL)
+	if err != nil {
+		return res, upstreamError(ctx, err)
+	}
+	defer resp.Body.Close()
+	// Drain a bounded amount so the connection can be reused.
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	res.UpstreamStatus = resp.StatusCode
+	if resp.StatusCode >= 500 {
+		return res, errcode.UpstreamError.WithDetails(fmt.Sprintf("upstream answered %d", resp.StatusCode))
+	}
+	return res, nil
+}
+
+func upstreamError(ctx context.Context, err error) error {
+	if ctx.Err() != nil { // our side gave up: the client left or the server is stopping
+		return fmt.Errorf("upstream: %w", context.Cause(ctx))
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return fmt.Errorf("upstream: %w: %w", errcode.UpstreamTimeout, err)
+	}
+	return fmt.Errorf("upstream: %w: %w", errcode.UpstreamError, err)
+}

@@ -1,0 +1,66 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
+)
+
+// Claims are a token's contents: who it was issued to, and the registered claims. They
+// never carry the secret or anything derived from it (the book put both in its claims).
+type Claims struct {
+	AppKey string `json:"app_key"`
+	jwt.RegisteredClaims
+}
+
+// JWT issues and checks HS256 tokens.
+type JWT struct {
+	secret []byte
+	issuer string
+	expire time.Duration
+}
+
+// NewJWT returns a JWT with the configured secret, issuer and lifetime.
+func NewJWT(secret, issuer string, expire time.Duration) *JWT {
+	return &JWT{secret: []byte(secret), issuer: issuer, expire: expire}
+}
+
+// Generate issues a token for appKey, valid from now for the configured lifetime.
+func (j *JWT) Generate(appKey string, now time.Time) (string, error) {
+	claims := Claims{
+		AppKey: appKey,
+		RegisteredClaims: jwt.RegisteredClaims{
+			Issuer:    j.issuer,
+			IssuedAt:  jwt.NewNumericDate(now),
+			ExpiresAt: jwt.NewNumericDate(now.Add(j.expire)),
+		},
+	}
+	s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(j.secret)
+	if err != nil {
+		return "", fmt.Errorf("sign token: %w", errcode.UnauthorizedTokenGenerate)
+	}
+	return s, nil
+}
+
+// Parse checks a token: HS256 only (so "alg: none" and key-confusion tokens fail), our
+// issuer, a valid signature and an expiry in the future. Failures wrap
+// errcode.UnauthorizedTokenTimeout when expired and errcode.UnauthorizedTokenError otherwise.
+func (j *JWT) Parse(token string) (*Claims, error) {
+	var claims Claims
+	_, err := jwt.ParseWithClaims(token, &claims, func(*jwt.Token) (any, error) { return j.secret, nil },
+		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+		jwt.WithIssuer(j.issuer),
+		jwt.WithExpirationRequired(),
+	)
+	switch {
+	case errors.Is(err, jwt.ErrTokenExpired):
+		return nil, fmt.Errorf("parse token: %w", errcode.UnauthorizedTokenTimeout)
+	case err != nil:
+		return nil, fmt.Errorf("parse token: %w: %w", errcode.UnauthorizedTokenError, err)
+	}
+	return &claims, nil
+}

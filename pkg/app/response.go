@@ -1,0 +1,65 @@
+// Package app is the HTTP edge shared by every handler: binding and validation, pagination,
+// JSON responses, and the one place where an error becomes a status and a JSON body.
+package app
+
+import (
+	"context"
+	"errors"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
+)
+
+// ErrorBody is the JSON every failure is answered with.
+type ErrorBody struct {
+	Code    int      `json:"code" example:"10000001"`
+	Msg     string   `json:"msg" example:"invalid parameters"`
+	Details []string `json:"details"`
+}
+
+// ListBody is the JSON of a page of results.
+type ListBody struct {
+	List  any   `json:"list"`
+	Pager Pager `json:"pager"`
+}
+
+// OK answers 200 with data as JSON.
+func OK(c *gin.Context, data any) {
+	c.JSON(200, data)
+}
+
+// List answers 200 with a page of results and its pager, the book's list format.
+func List(c *gin.Context, list any, p Pager) {
+	c.JSON(200, ListBody{List: list, Pager: p})
+}
+
+// Error answers err as {code, msg, details} with the code's status. Server-side failures
+// (5xx) are recorded on the context, so the access log writes the whole chain once with the
+// request id; the client sees only the code's message, never internal text.
+func Error(c *gin.Context, err error) {
+	e := Code(err)
+	if e.Status() >= 500 {
+		_ = c.Error(err)
+	}
+	if c.Writer.Written() {
+		c.Abort() // too late for a body; the status line is already on the wire
+		return
+	}
+	c.AbortWithStatusJSON(e.Status(), ErrorBody{Code: e.Code(), Msg: e.Msg(), Details: e.Details()})
+}
+
+// Code maps an error to the client error it stands for: the errcode it wraps, a context
+// error (the client left, the server is stopping, or a deadline passed), or ServerError.
+func Code(err error) *errcode.Error {
+	var e *errcode.Error
+	switch {
+	case errors.As(err, &e):
+		return e
+	case errors.Is(err, context.Canceled):
+		return errcode.RequestCancelled
+	case errors.Is(err, context.DeadlineExceeded):
+		return errcode.RequestTimeout
+	}
+	return errcode.ServerError
+}

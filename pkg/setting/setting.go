@@ -1,0 +1,181 @@
+// Package setting loads the service's configuration into a plain value. Precedence, highest
+// first: command-line flags, environment variables (BLOG_ + key path, e.g.
+// BLOG_SERVER_SHUTDOWNTIMEOUT=1s), the config file, built-in defaults. The binary runs with no
+// file at all. Nothing here is global: Load returns a Config and the caller passes it on.
+package setting
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/go-viper/mapstructure/v2"
+	"github.com/spf13/viper"
+)
+
+// EnvPrefix starts every environment variable that overrides a key.
+const EnvPrefix = "BLOG"
+
+// DefaultJWTSecret is the development secret; release mode refuses to start with it.
+const DefaultJWTSecret = "eddycjy-blog-service-dev-secret"
+
+// Config is the whole configuration. Key names are the book's (Server.HttpPort, JWT.Secret...).
+type Config struct {
+	Server   Server
+	App      App
+	JWT      JWT
+	Database Database
+	Upstream Upstream
+	Log      Log
+}
+
+// Server configures the HTTP listener and its lifecycle.
+type Server struct {
+	RunMode           string // debug or release
+	HttpPort          int
+	ReadTimeout       time.Duration
+	ReadHeaderTimeout time.Duration
+	WriteTimeout      time.Duration
+	IdleTimeout       time.Duration
+	// ShutdownTimeout bounds the drain after SIGINT/SIGTERM; requests still running then are cut.
+	ShutdownTimeout time.Duration
+	// IdleDrainTimeout is how long a drain lets keep-alive clients leave on their own (each
+	// response says Connection: close) before their idle connections are closed under them.
+	IdleDrainTimeout time.Duration
+}
+
+// App holds the API's behaviour settings.
+type App struct {
+	DefaultPageSize int
+	MaxPageSize     int
+	// SlowMaxDelay caps the delay the slow demonstration endpoint accepts.
+	SlowMaxDelay time.Duration
+}
+
+// JWT configures the tokens POST /auth issues.
+type JWT struct {
+	Secret string
+	Issuer string
+	Expire time.Duration
+}
+
+// Database selects and configures the store: sqlite (default, a file at Path) or mysql.
+type Database struct {
+	DBType       string
+	Path         string // sqlite only
+	BusyTimeout  time.Duration
+	Host         string // mysql: host:port
+	UserName     string
+	Password     string
+	DBName       string
+	Charset      string
+	ParseTime    bool
+	MaxIdleConns int
+	MaxOpenConns int
+}
+
+// Upstream is the service the slow endpoint calls, when URL is set.
+type Upstream struct {
+	URL     string
+	Timeout time.Duration
+}
+
+// Log configures the zap logger; the format follows Server.RunMode.
+type Log struct {
+	Level string // debug, info, warn or error
+}
+
+// Release reports whether the service runs in release mode.
+func (c Config) Release() bool { return c.Server.RunMode == "release" }
+
+// defaults is every key with its built-in value: `go run main.go` needs nothing else.
+// Every key must be here, or the environment cannot override it.
+var defaults = map[string]any{
+	"Server.RunMode":           "debug",
+	"Server.HttpPort":          8000,
+	"Server.ReadTimeout":       "60s",
+	"Server.ReadHeaderTimeout": "5s",
+	"Server.WriteTimeout":      "60s",
+	"Server.IdleTimeout":       "60s",
+	"Server.ShutdownTimeout":   "5s",
+	"Server.IdleDrainTimeout":  "1s",
+	"App.DefaultPageSize":      10,
+	"App.MaxPageSize":          100,
+	"App.SlowMaxDelay":         "30s",
+	"JWT.Secret":               DefaultJWTSecret,
+	"JWT.Issuer":               "blog-service",
+	"JWT.Expire":               "2h",
+	"Database.DBType":          "sqlite",
+	"Database.Path":            "storage/blog.db",
+	"Database.BusyTimeout":     "5s",
+	"Database.Host":            "127.0.0.1:3306",
+	"Database.UserName":        "root",
+	"Database.Password":        "",
+	"Database.DBName":          "blog_service",
+	"Database.Charset":         "utf8mb4",
+	"Database.ParseTime":       true,
+	"Database.MaxIdleConns":    10,
+	"Database.MaxOpenConns":    30,
+	"Upstream.URL":             "",
+	"Upstream.Timeout":         "10s",
+	"Log.Level":                "info",
+}
+
+// Load builds the Config from defaults, the YAML file at path (a missing file is fine when
+// optional is true), the environment read through getenv, and flags (key path → value).
+// Any error names the key at fault.
+func Load(path string, optional bool, getenv func(string) string, flags map[string]any) (Config, error) {
+	v := viper.New() // never viper's global instance
+	v.SetConfigType("yaml")
+	for k, val := range defaults {
+		v.SetDefault(k, val)
+	}
+	if path != "" {
+		v.SetConfigFile(path)
+		err := v.ReadInConfig()
+		switch {
+		case err == nil:
+		case optional && errors.Is(err, fs.ErrNotExist):
+		default:
+			return Config{}, fmt.Errorf("config file %s: %w", path, err)
+		}
+	}
+	for _, key := range v.AllKeys() {
+		if val := getenv(EnvName(key)); val != "" {
+			v.Set(key, val)
+		}
+	}
+	for key, val := range flags {
+		v.Set(key, val)
+	}
+	var cfg Config
+	if err := v.Unmarshal(&cfg, viper.DecodeHook(mapstructure.ComposeDecodeHookFunc(
+		durationNeedsUnit, mapstructure.StringToTimeDurationHookFunc()))); err != nil {
+		return Config{}, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return Config{}, err
+	}
+	return cfg, nil
+}
+
+// EnvName is the environment variable that overrides a key: Server.HttpPort → BLOG_SERVER_HTTPPORT.
+func EnvName(key string) string {
+	return EnvPrefix + "_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
+}
+
+// durationNeedsUnit rejects bare numbers for durations: the book wrote `ReadTimeout: 60` and
+// multiplied by time.Second later, which mapstructure would read as 60 nanoseconds.
+func durationNeedsUnit(from, to reflect.Type, data any) (any, error) {
+	if to != reflect.TypeOf(time.Duration(0)) {
+		return data, nil
+	}
+	switch from.Kind() {
+	case reflect.Int, reflect.Int64, reflect.Int32, reflect.Uint, reflect.Uint64, reflect.Float64:
+		return nil, fmt.Errorf("%v has no unit: write a duration like \"60s\" or \"500ms\"", data)
+	}
+	return data, nil
+}

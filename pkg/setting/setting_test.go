@@ -1,0 +1,93 @@
+package setting
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestLoadDefaultsWithoutFile(t *testing.T) {
+	cfg, err := Load(filepath.Join(t.TempDir(), "missing.yaml"), true, env(nil), nil)
+	if err != nil {
+		t.Fatalf("Load with no file: %v", err)
+	}
+	if cfg.Server.HttpPort != 8000 || cfg.Server.ShutdownTimeout != 5*time.Second || cfg.Database.DBType != "sqlite" {
+		t.Errorf("defaults = %+v", cfg.Server)
+	}
+}
+
+func TestLoadPrecedence(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	yaml := "Server:\n  HttpPort: 8100\n  ShutdownTimeout: 7s\n  RunMode: debug\nApp:\n  MaxPageSize: 50\n"
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Load(path, false, env(map[string]string{
+		"BLOG_SERVER_HTTPPORT":        "8200",
+		"BLOG_SERVER_SHUTDOWNTIMEOUT": "1s",
+	}), map[string]any{"Server.HttpPort": 8300})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Server.HttpPort; got != 8300 {
+		t.Errorf("HttpPort = %d, want 8300 (flag beats env and file)", got)
+	}
+	if got := cfg.Server.ShutdownTimeout; got != time.Second {
+		t.Errorf("ShutdownTimeout = %v, want 1s (env beats file)", got)
+	}
+	if got := cfg.App.MaxPageSize; got != 50 {
+		t.Errorf("MaxPageSize = %d, want 50 (file beats default)", got)
+	}
+}
+
+func TestLoadErrorsNameTheKey(t *testing.T) {
+	tests := []struct {
+		name    string
+		yaml    string
+		env     map[string]string
+		wantKey string
+	}{
+		{"unparsable file", "Server: [unclosed\n", nil, "config file"},
+		{"unknown database", "", map[string]string{"BLOG_DATABASE_DBTYPE": "oracle"}, "Database.DBType"},
+		{"bad duration", "", map[string]string{"BLOG_SERVER_SHUTDOWNTIMEOUT": "soon"}, "ShutdownTimeout"},
+		{"duration without unit", "Server:\n  ReadTimeout: 60\n", nil, "ReadTimeout"},
+		{"port out of range", "", map[string]string{"BLOG_SERVER_HTTPPORT": "70000"}, "Server.HttpPort"},
+		{"port not a number", "", map[string]string{"BLOG_SERVER_HTTPPORT": "http"}, "HttpPort"},
+		{"bad mode", "", map[string]string{"BLOG_SERVER_RUNMODE": "prod"}, "Server.RunMode"},
+		{"release with dev secret", "", map[string]string{"BLOG_SERVER_RUNMODE": "release"}, "JWT.Secret"},
+		{"bad log level", "", map[string]string{"BLOG_LOG_LEVEL": "loud"}, "Log.Level"},
+		{"bad upstream", "", map[string]string{"BLOG_UPSTREAM_URL": "ftp://x"}, "Upstream.URL"},
+		{"write timeout under slow cap", "", map[string]string{"BLOG_SERVER_WRITETIMEOUT": "10s"}, "Server.WriteTimeout"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "config.yaml")
+			if err := os.WriteFile(path, []byte(tt.yaml), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, err := Load(path, false, env(tt.env), nil)
+			if err == nil || !strings.Contains(err.Error(), tt.wantKey) {
+				t.Errorf("Load error = %v, want one naming %q", err, tt.wantKey)
+			}
+		})
+	}
+}
+
+func TestLoadMissingExplicitFile(t *testing.T) {
+	if _, err := Load(filepath.Join(t.TempDir(), "nope.yaml"), false, env(nil), nil); err == nil {
+		t.Error("Load of a missing file the user named: got nil error")
+	}
+}
+
+func TestReleaseWithOwnSecret(t *testing.T) {
+	cfg, err := Load("", true, env(map[string]string{"BLOG_SERVER_RUNMODE": "release", "BLOG_JWT_SECRET": "s3cret"}), nil)
+	if err != nil || !cfg.Release() {
+		t.Errorf("Load = %v, release %v; want release mode accepted with its own secret", err, cfg.Release())
+	}
+}

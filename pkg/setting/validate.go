@@ -1,0 +1,92 @@
+package setting
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+)
+
+// Validate checks every value and reports all problems at once, each naming its key.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: "+format, append([]any{key}, args...)...))
+	}
+	if c.Server.RunMode != "debug" && c.Server.RunMode != "release" {
+		bad("Server.RunMode", "%q is not debug or release", c.Server.RunMode)
+	}
+	if c.Server.HttpPort < 1 || c.Server.HttpPort > 65535 {
+		bad("Server.HttpPort", "%d is out of range 1-65535", c.Server.HttpPort)
+	}
+	positive := map[string]time.Duration{
+		"Server.ReadHeaderTimeout": c.Server.ReadHeaderTimeout,
+		"Server.ShutdownTimeout":   c.Server.ShutdownTimeout,
+		"App.SlowMaxDelay":         c.App.SlowMaxDelay,
+		"JWT.Expire":               c.JWT.Expire,
+		"Upstream.Timeout":         c.Upstream.Timeout,
+	}
+	for key, d := range positive {
+		if d <= 0 {
+			bad(key, "%v must be positive", d)
+		}
+	}
+	nonNegative := map[string]time.Duration{
+		"Server.ReadTimeout":      c.Server.ReadTimeout,
+		"Server.WriteTimeout":     c.Server.WriteTimeout,
+		"Server.IdleTimeout":      c.Server.IdleTimeout,
+		"Server.IdleDrainTimeout": c.Server.IdleDrainTimeout,
+		"Database.BusyTimeout":    c.Database.BusyTimeout,
+	}
+	for key, d := range nonNegative {
+		if d < 0 {
+			bad(key, "%v must not be negative", d)
+		}
+	}
+	// A write timeout shorter than the slowest allowed request would cut it mid-response.
+	if c.Server.WriteTimeout > 0 && c.Server.WriteTimeout <= c.App.SlowMaxDelay {
+		bad("Server.WriteTimeout", "%v must exceed App.SlowMaxDelay (%v)", c.Server.WriteTimeout, c.App.SlowMaxDelay)
+	}
+	if c.App.DefaultPageSize < 1 {
+		bad("App.DefaultPageSize", "%d must be at least 1", c.App.DefaultPageSize)
+	}
+	if c.App.MaxPageSize < c.App.DefaultPageSize {
+		bad("App.MaxPageSize", "%d must be at least App.DefaultPageSize (%d)", c.App.MaxPageSize, c.App.DefaultPageSize)
+	}
+	if c.JWT.Secret == "" {
+		bad("JWT.Secret", "must not be empty")
+	}
+	if c.Release() && c.JWT.Secret == DefaultJWTSecret {
+		bad("JWT.Secret", "the built-in development secret is refused in release mode; set %s", EnvName("JWT.Secret"))
+	}
+	switch c.Database.DBType {
+	case "sqlite":
+		if c.Database.Path == "" {
+			bad("Database.Path", "must not be empty for sqlite")
+		}
+	case "mysql":
+		if c.Database.Host == "" || c.Database.DBName == "" {
+			bad("Database.Host", "and Database.DBName must be set for mysql")
+		}
+	default:
+		bad("Database.DBType", "%q is not sqlite or mysql", c.Database.DBType)
+	}
+	if c.Database.MaxOpenConns < 1 {
+		bad("Database.MaxOpenConns", "%d must be at least 1", c.Database.MaxOpenConns)
+	}
+	if c.Database.MaxIdleConns < 0 {
+		bad("Database.MaxIdleConns", "%d must not be negative", c.Database.MaxIdleConns)
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("Log.Level", "%q is not debug, info, warn or error", c.Log.Level)
+	}
+	if c.Upstream.URL != "" {
+		u, err := url.Parse(c.Upstream.URL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("Upstream.URL", "%q is not an http(s) URL", c.Upstream.URL)
+		}
+	}
+	return errors.Join(errs...)
+}
