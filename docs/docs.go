@@ -647,6 +647,7 @@ const docTemplate = `{
                     "type": "string"
                 },
                 "state": {
+                    "description": "no gorm default: gorm would write it over an explicit 0",
                     "type": "integer"
                 }
             }

@@ -32,7 +32,7 @@ func (s *Service) Slow(ctx context.Context, delay time.Duration) (SlowResult, er
 	defer timer.Stop()
 	select {
 	case <-ctx.Done():
-		return res, fmt.Errorf("slow work after %v: %w", delay, context.Cause(ctx))
+		return res, fmt.Errorf("slow work: %w", ctxErr(ctx))
 	case <-timer.C:
 	}
 	if s.opts.UpstreamURL == "" {
@@ -54,11 +54,21 @@ func (s *Service) Slow(ctx context.Context, delay time.Duration) (SlowResult, er
 
 func upstreamError(ctx context.Context, err error) error {
 	if ctx.Err() != nil { // our side gave up: the client left or the server is stopping
-		return fmt.Errorf("upstream: %w", context.Cause(ctx))
+		return fmt.Errorf("upstream: %w", ctxErr(ctx))
 	}
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
 		return fmt.Errorf("upstream: %w: %w", errcode.UpstreamTimeout, err)
 	}
 	return fmt.Errorf("upstream: %w: %w", errcode.UpstreamError, err)
+}
+
+// ctxErr is ctx's error, with the reason it was cancelled (such as a shutdown deadline)
+// when one was given, for the log.
+func ctxErr(ctx context.Context) error {
+	err, cause := ctx.Err(), context.Cause(ctx)
+	if cause == nil || errors.Is(cause, err) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", err, cause)
 }

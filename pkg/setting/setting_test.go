@@ -91,3 +91,19 @@ func TestReleaseWithOwnSecret(t *testing.T) {
 		t.Errorf("Load = %v, release %v; want release mode accepted with its own secret", err, cfg.Release())
 	}
 }
+
+// The shipped file must load and agree with the built-in defaults, so running with or
+// without it behaves the same.
+func TestShippedConfigMatchesDefaults(t *testing.T) {
+	fromFile, err := Load("../../configs/config.yaml", false, env(nil), nil)
+	if err != nil {
+		t.Fatalf("configs/config.yaml: %v", err)
+	}
+	builtIn, err := Load("", true, env(nil), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fromFile != builtIn {
+		t.Errorf("configs/config.yaml differs from the defaults:\n file     %+v\n defaults %+v", fromFile, builtIn)
+	}
+}

@@ -1,0 +1,479 @@
+package main
+
+// Lifecycle tests: they build the real binary, start it as a process, send real signals
+// and check every response and the exit status. Timings are measured by the benchmarks
+// at the end, never asserted.
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "blog-service-test")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "blog-service")
+	build := exec.Command("go", "build", "-o", binary,
+		"-ldflags", "-X github.com/go-programming-tour-book/blog-service/global.Version=v0.0.0-test", ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "go build: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// proc is one running blog-service process.
+type proc struct {
+	t       testing.TB
+	cmd     *exec.Cmd
+	base    string // http://127.0.0.1:port
+	port    int
+	logPath string
+	exited  chan struct{}
+	status  int
+}
+
+// startProc starts the binary in its own temporary working directory (so its SQLite file
+// lands there) on a free port, with extra environment variables, and waits for /healthz.
+func startProc(t testing.TB, env ...string) *proc {
+	t.Helper()
+	p := launch(t, freePort(t), env...)
+	if err := p.waitHealthy(30 * time.Second); err != nil {
+		t.Fatalf("%v; log:\n%s", err, p.log())
+	}
+	return p
+}
+
+func launch(t testing.TB, port int, env ...string) *proc {
+	t.Helper()
+	dir := t.TempDir()
+	p := &proc{t: t, port: port, base: fmt.Sprintf("http://127.0.0.1:%d", port),
+		logPath: filepath.Join(dir, "app.log"), exited: make(chan struct{})}
+	out, err := os.Create(p.logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.cmd = exec.Command(binary, "-port", fmt.Sprint(port))
+	p.cmd.Dir = dir
+	p.cmd.Env = append(os.Environ(), env...)
+	p.cmd.Stdout, p.cmd.Stderr = out, out
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		defer close(p.exited)
+		err := p.cmd.Wait()
+		out.Close()
+		var ee *exec.ExitError
+		switch {
+		case err == nil:
+		case errors.As(err, &ee):
+			p.status = ee.ExitCode()
+		default:
+			p.status = -1
+		}
+	}()
+	t.Cleanup(func() {
+		_ = p.cmd.Process.Kill()
+		<-p.exited
+	})
+	return p
+}
+
+func freePort(t testing.TB) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+func (p *proc) waitHealthy(limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		select {
+		case <-p.exited:
+			return fmt.Errorf("process exited with status %d before serving", p.status)
+		default:
+		}
+		resp, err := http.Get(p.base + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return nil
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return fmt.Errorf("no /healthz within %v", limit)
+}
+
+func (p *proc) log() string {
+	b, _ := os.ReadFile(p.logPath)
+	return string(b)
+}
+
+// waitLog waits until the log contains s.
+func (p *proc) waitLog(s string) {
+	p.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(p.log(), s) {
+		if time.Now().After(deadline) {
+			p.t.Fatalf("log never said %q:\n%s", s, p.log())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func (p *proc) signal(sig os.Signal) {
+	p.t.Helper()
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		p.t.Fatalf("signal %v: %v", sig, err)
+	}
+}
+
+// wait waits for the process to exit and returns its status.
+func (p *proc) wait(limit time.Duration) int {
+	p.t.Helper()
+	select {
+	case <-p.exited:
+		return p.status
+	case <-time.After(limit):
+		p.t.Fatalf("still running %v after the signal; log:\n%s", limit, p.log())
+		return 0
+	}
+}
+
+func (p *proc) token() string {
+	p.t.Helper()
+	resp, err := http.PostForm(p.base+"/auth", url.Values{"app_key": {"eddycjy"}, "app_secret": {"go-programming-tour-book"}})
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct{ Token string }
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || body.Token == "" {
+		p.t.Fatalf("POST /auth: %v %+v", err, body)
+	}
+	return body.Token
+}
+
+type result struct {
+	status int
+	body   string
+	close  bool // the server asked to close the connection
+	err    error
+}
+
+// slow starts GET /api/v1/tags/slow?delay=d on its own connection and returns once the
+// request is on the wire; the result arrives on the channel.
+func (p *proc) slow(token string, d time.Duration) <-chan result {
+	p.t.Helper()
+	written := make(chan struct{})
+	done := make(chan result, 1)
+	trace := &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) { close(written) }}
+	req, _ := http.NewRequestWithContext(httptrace.WithClientTrace(context.Background(), trace),
+		"GET", fmt.Sprintf("%s/api/v1/tags/slow?delay=%v", p.base, d), nil)
+	req.Header.Set("token", token)
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	go func() { done <- roundTrip(client, req) }()
+	select {
+	case <-written:
+	case r := <-done:
+		p.t.Fatalf("slow request failed before it was sent: %+v", r)
+	}
+	return done
+}
+
+func roundTrip(client *http.Client, req *http.Request) result {
+	resp, err := client.Do(req)
+	if err != nil {
+		return result{err: err}
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return result{status: resp.StatusCode, body: string(b), close: resp.Close, err: err}
+}
+
+func TestStopLetsRequestInFlightFinish(t *testing.T) {
+	t.Parallel()
+	for _, sig := range []os.Signal{syscall.SIGTERM, os.Interrupt} {
+		t.Run(sig.String(), func(t *testing.T) {
+			t.Parallel()
+			p := startProc(t)
+			res := p.slow(p.token(), 2*time.Second)
+			p.signal(sig)
+			r := <-res
+			if r.err != nil || r.status != 200 {
+				t.Errorf("request in flight across %v: status %d err %v body %s, want 200", sig, r.status, r.err, r.body)
+			}
+			if status := p.wait(10 * time.Second); status != 0 {
+				t.Errorf("exit status after a clean drain = %d, want 0", status)
+			}
+			if !strings.Contains(p.log(), "Server exiting") {
+				t.Errorf("no \"Server exiting\" in the log:\n%s", p.log())
+			}
+		})
+	}
+}
+
+func TestStopRefusesNewConnections(t *testing.T) {
+	t.Parallel()
+	p := startProc(t)
+	res := p.slow(p.token(), 4*time.Second)
+	p.signal(syscall.SIGTERM)
+	p.waitLog("shutting down")
+	// The listener closes as the drain begins: a new connection must be refused while the
+	// request in flight still runs. Poll briefly, since the close follows the log line.
+	refused := false
+	for range 100 {
+		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", p.port), time.Second)
+		if errors.Is(err, syscall.ECONNREFUSED) {
+			refused = true
+			break
+		}
+		if err == nil {
+			c.Close()
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !refused {
+		t.Error("new connections were still accepted after the drain began")
+	}
+	if r := <-res; r.status != 200 {
+		t.Errorf("request in flight: status %d err %v, want 200", r.status, r.err)
+	}
+	if status := p.wait(10 * time.Second); status != 0 {
+		t.Errorf("exit status = %d, want 0", status)
+	}
+}
+
+func TestStopPastDeadlineCutsWithJSONError(t *testing.T) {
+	t.Parallel()
+	p := startProc(t, "BLOG_SERVER_SHUTDOWNTIMEOUT=1s")
+	res := p.slow(p.token(), 20*time.Second)
+	p.signal(syscall.SIGTERM)
+	r := <-res
+	var body struct {
+		Code int    `json:"code"`
+		Msg  string `json:"msg"`
+	}
+	if r.status != 503 || json.Unmarshal([]byte(r.body), &body) != nil || body.Code != 10000008 {
+		t.Errorf("request cut at the deadline: status %d body %q err %v; want 503 with code 10000008", r.status, r.body, r.err)
+	}
+	if status := p.wait(10 * time.Second); status != 1 {
+		t.Errorf("exit status after cutting requests = %d, want 1", status)
+	}
+	if log := p.log(); !strings.Contains(log, "1 requests cut") {
+		t.Errorf("the log does not say how many requests were cut:\n%s", log)
+	}
+}
+
+func TestSecondSignalForcesExit(t *testing.T) {
+	t.Parallel()
+	p := startProc(t, "BLOG_SERVER_SHUTDOWNTIMEOUT=60s")
+	res := p.slow(p.token(), 30*time.Second)
+	p.signal(syscall.SIGTERM)
+	p.waitLog("shutting down")
+	p.signal(os.Interrupt)
+	if status := p.wait(5 * time.Second); status == 0 {
+		t.Error("forced exit: status 0, want non-zero")
+	}
+	if r := <-res; r.status == 200 {
+		t.Errorf("request cut by a forced exit got 200: %+v", r)
+	}
+}
+
+func TestStopClosesIdleKeepAliveConnections(t *testing.T) {
+	t.Parallel()
+	p := startProc(t)
+	client := &http.Client{Transport: &http.Transport{}}
+	resp, err := client.Get(p.base + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close() // the connection stays open, idle, in the client's pool
+	p.signal(syscall.SIGTERM)
+	if status := p.wait(10 * time.Second); status != 0 {
+		t.Errorf("exit status with an idle keep-alive connection = %d, want 0", status)
+	}
+}
+
+// A keep-alive client that sends on its idle connection during the drain is served and
+// told to close, instead of having the connection shut under it.
+func TestDrainAnswersKeepAliveClientsWithConnectionClose(t *testing.T) {
+	t.Parallel()
+	p := startProc(t, "BLOG_SERVER_IDLEDRAINTIMEOUT=10s")
+	token := p.token()
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
+	get := func() result {
+		req, _ := http.NewRequest("GET", p.base+"/api/v1/tags", nil)
+		req.Header.Set("token", token)
+		return roundTrip(client, req)
+	}
+	if r := get(); r.status != 200 || r.close {
+		t.Fatalf("before the drain: %+v", r)
+	}
+	p.signal(syscall.SIGTERM)
+	p.waitLog("shutting down")
+	r := get()
+	if r.err != nil || r.status != 200 || !r.close {
+		t.Errorf("request on an idle keep-alive connection during the drain: %+v; want 200 with Connection: close", r)
+	}
+	if status := p.wait(10 * time.Second); status != 0 {
+		t.Errorf("exit status = %d, want 0", status)
+	}
+}
+
+func TestReadinessTurnsUnavailableWhileDraining(t *testing.T) {
+	t.Parallel()
+	p := startProc(t)
+	token := p.token()
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
+	res := p.slow(token, 2*time.Second)
+	// Keep one connection open to ask /readyz after the listener has closed.
+	if resp, err := client.Get(p.base + "/readyz"); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("/readyz while serving: %v %v", resp, err)
+	} else {
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	p.signal(syscall.SIGTERM)
+	p.waitLog("shutting down")
+	resp, err := client.Get(p.base + "/readyz")
+	if err != nil || resp.StatusCode != 503 {
+		t.Errorf("/readyz while draining: %v %v, want 503", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+	<-res
+	p.wait(10 * time.Second)
+}
+
+func TestTakenPortFailsFast(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", ":0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	p := launch(t, ln.Addr().(*net.TCPAddr).Port)
+	if status := p.wait(10 * time.Second); status == 0 {
+		t.Error("exit status 0 with the port taken, want non-zero")
+	}
+	if log := p.log(); !strings.Contains(log, "address already in use") {
+		t.Errorf("the error does not say the port is in use:\n%s", log)
+	}
+}
+
+func TestBadConfigFailsBeforeListening(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ env, wantKey string }{
+		{"BLOG_DATABASE_DBTYPE=oracle", "Database.DBType"},
+		{"BLOG_SERVER_SHUTDOWNTIMEOUT=soon", "Server.ShutdownTimeout"},
+		{"BLOG_SERVER_RUNMODE=release", "JWT.Secret"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.env, func(t *testing.T) {
+			t.Parallel()
+			p := launch(t, freePort(t), tt.env)
+			if status := p.wait(10 * time.Second); status == 0 {
+				t.Errorf("exit status 0 with %s, want non-zero", tt.env)
+			}
+			if log := p.log(); !strings.Contains(log, tt.wantKey) || strings.Contains(log, "serving") {
+				t.Errorf("with %s the output should name %s before serving:\n%s", tt.env, tt.wantKey, log)
+			}
+		})
+	}
+	t.Run("port out of range", func(t *testing.T) {
+		t.Parallel()
+		p := launch(t, 70000)
+		if status := p.wait(10 * time.Second); status == 0 || !strings.Contains(p.log(), "Server.HttpPort") {
+			t.Errorf("-port 70000: status %d, output:\n%s", status, p.log())
+		}
+	})
+}
+
+func TestVersionFlag(t *testing.T) {
+	t.Parallel()
+	out, err := exec.Command(binary, "-version").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "v0.0.0-test") || !strings.Contains(string(out), "go1.") {
+		t.Errorf("-version = %q, %v; want the stamped version and the Go version", out, err)
+	}
+}
+
+func TestReleaseModeLogsJSONAndSeedsNothing(t *testing.T) {
+	t.Parallel()
+	p := startProc(t, "BLOG_SERVER_RUNMODE=release", "BLOG_JWT_SECRET=a-real-secret")
+	resp, err := http.PostForm(p.base+"/auth", url.Values{"app_key": {"eddycjy"}, "app_secret": {"go-programming-tour-book"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 401 {
+		t.Errorf("release mode: the demo credential got %d, want 401 (never seeded)", resp.StatusCode)
+	}
+	p.signal(syscall.SIGTERM)
+	p.wait(10 * time.Second)
+	sc := bufio.NewScanner(strings.NewReader(p.log()))
+	for sc.Scan() {
+		if line := sc.Text(); !json.Valid([]byte(line)) {
+			t.Errorf("release log line is not JSON: %s", line)
+		}
+	}
+}
+
+// BenchmarkStop prints how long an idle stop and a drain of one short request take, from
+// the signal to the process's exit.
+func BenchmarkStop(b *testing.B) {
+	b.Run("idle", func(b *testing.B) {
+		var total time.Duration
+		for range b.N {
+			p := startProc(b)
+			t0 := time.Now()
+			p.signal(syscall.SIGTERM)
+			p.wait(10 * time.Second)
+			total += time.Since(t0)
+		}
+		b.ReportMetric(float64(total.Milliseconds())/float64(b.N), "ms/stop")
+	})
+	b.Run("drain-200ms-request", func(b *testing.B) {
+		var total time.Duration
+		for range b.N {
+			p := startProc(b)
+			res := p.slow(p.token(), 200*time.Millisecond)
+			t0 := time.Now()
+			p.signal(syscall.SIGTERM)
+			<-res
+			p.wait(10 * time.Second)
+			total += time.Since(t0)
+		}
+		b.ReportMetric(float64(total.Milliseconds())/float64(b.N), "ms/stop")
+	})
+}

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Stop timings of the real binary: an idle SIGTERM and the drain of one 200 ms request,
+# each from the signal to the process's exit. Prints the benchmark's ms/stop figures;
+# COUNT sets the runs per figure (default 5).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+go test -run '^$' -bench '^BenchmarkStop$' -benchtime "${COUNT:-5}x" .
