@@ -1,0 +1,173 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+type serving struct {
+	addr   string
+	stop   context.CancelFunc
+	force  context.CancelFunc
+	result chan error
+	srv    *Server
+}
+
+func serve(t *testing.T, opts Options, h http.Handler) *serving {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stopCtx, stop := context.WithCancel(context.Background())
+	forceCtx, force := context.WithCancel(context.Background())
+	s := &serving{addr: ln.Addr().String(), stop: stop, force: force, result: make(chan error, 1), srv: New(opts, zap.NewNop())}
+	go func() { s.result <- s.srv.Serve(stopCtx, forceCtx, ln, h) }()
+	t.Cleanup(func() { force(); stop() })
+	return s
+}
+
+func (s *serving) wait(t *testing.T) error {
+	t.Helper()
+	select {
+	case err := <-s.result:
+		return err
+	case <-time.After(10 * time.Second):
+		t.Fatal("Serve did not return")
+		return nil
+	}
+}
+
+var opts = Options{ShutdownTimeout: 5 * time.Second, IdleDrainTimeout: time.Second}
+
+// get sends one request on a fresh connection and returns status, body and whether the
+// server asked to close the connection.
+func get(addr string) (int, string, bool, error) {
+	c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	resp, err := c.Get("http://" + addr + "/")
+	if err != nil {
+		return 0, "", false, err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), resp.Close, nil
+}
+
+func TestDrainWaitsForRequestsInFlight(t *testing.T) {
+	started, release := make(chan struct{}), make(chan struct{})
+	s := serve(t, opts, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(started)
+		<-release
+		io.WriteString(w, "done")
+	}))
+	type res struct {
+		status int
+		body   string
+		close  bool
+		err    error
+	}
+	got := make(chan res, 1)
+	go func() { st, b, c, err := get(s.addr); got <- res{st, b, c, err} }()
+	<-started
+	s.stop()
+	for !s.srv.Draining() {
+		time.Sleep(time.Millisecond)
+	}
+	// The listener is closed once draining: a new connection is refused.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		c, err := net.Dial("tcp", s.addr)
+		if errors.Is(err, syscall.ECONNREFUSED) {
+			break
+		}
+		if err == nil {
+			c.Close()
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("new connections still accepted while draining")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	close(release)
+	r := <-got
+	if r.err != nil || r.status != 200 || r.body != "done" || !r.close {
+		t.Errorf("request in flight = %+v, want 200 done with Connection: close", r)
+	}
+	if err := s.wait(t); err != nil {
+		t.Errorf("Serve = %v, want nil after a clean drain", err)
+	}
+}
+
+func TestDeadlineCancelsRequestContexts(t *testing.T) {
+	s := serve(t, Options{ShutdownTimeout: 100 * time.Millisecond}, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-r.Context().Done() // stands for work that honours its context
+		w.WriteHeader(503)
+		io.WriteString(w, "cut: "+context.Cause(r.Context()).Error())
+	}))
+	got := make(chan string, 1)
+	go func() { st, b, _, err := get(s.addr); got <- strings.Join([]string{http.StatusText(st), b, errString(err)}, "|") }()
+	waitInflight(t, s.srv, 1)
+	s.stop()
+	err := s.wait(t)
+	if err == nil || !strings.Contains(err.Error(), "1 requests cut") {
+		t.Errorf("Serve = %v, want an error counting 1 cut request", err)
+	}
+	if r := <-got; !strings.HasPrefix(r, "Service Unavailable|cut: server shutdown deadline") {
+		t.Errorf("cut request got %q, want its own 503 written after the cancel", r)
+	}
+}
+
+func TestForceStopsAtOnce(t *testing.T) {
+	s := serve(t, Options{ShutdownTimeout: time.Minute}, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-r.Context().Done()
+	}))
+	go get(s.addr)
+	waitInflight(t, s.srv, 1)
+	s.stop()
+	for !s.srv.Draining() {
+		time.Sleep(time.Millisecond)
+	}
+	s.force()
+	if err := s.wait(t); !errors.Is(err, ErrForced) {
+		t.Errorf("Serve = %v, want ErrForced", err)
+	}
+}
+
+func TestServeFailsOnABrokenListener(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln.Close()
+	err = New(opts, zap.NewNop()).Serve(context.Background(), context.Background(), ln, http.NotFoundHandler())
+	if err == nil {
+		t.Error("Serve on a closed listener = nil, want an error")
+	}
+}
+
+func waitInflight(t *testing.T, s *Server, n int64) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for s.inflight.Load() != n {
+		if time.Now().After(deadline) {
+			t.Fatalf("requests in flight = %d, want %d", s.inflight.Load(), n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
