@@ -114,7 +114,10 @@ func TestDeadlineCancelsRequestContexts(t *testing.T) {
 		io.WriteString(w, "cut: "+context.Cause(r.Context()).Error())
 	}))
 	got := make(chan string, 1)
-	go func() { st, b, _, err := get(s.addr); got <- strings.Join([]string{http.StatusText(st), b, errString(err)}, "|") }()
+	go func() {
+		st, b, _, err := get(s.addr)
+		got <- strings.Join([]string{http.StatusText(st), b, errString(err)}, "|")
+	}()
 	waitInflight(t, s.srv, 1)
 	s.stop()
 	err := s.wait(t)
