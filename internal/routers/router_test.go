@@ -399,3 +399,30 @@ func (e *testEnv) listTotal(t *testing.T, path string) int64 {
 	rec := e.do(t, "GET", path, noBody, e.token)
 	return decode[app.ListBody](t, rec).Pager.TotalRows
 }
+
+// Bad bodies are explained in the client's terms, without Go type names.
+func TestBindDetails(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, service.Options{})
+	tests := []struct {
+		name       string
+		body       body
+		wantDetail string
+	}{
+		{"json wrong type", jsonBody(`{"name":7,"created_by":"me"}`), "name must be a string"},
+		{"json cut short", jsonBody(`{"name":"x",`), "empty or cut short"},
+		{"json not an object", jsonBody(`[1]`), "must be a JSON object"},
+		{"json number out of range", jsonBody(`{"name":"Java","created_by":"me","state":300}`), "state: 300 is out of range"},
+		{"form not a number", form("name=Go&created_by=me&state=abc"), `"abc" is not a number`},
+		{"missing fields", form("name=Go"), "created_by is a required field"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := e.do(t, "POST", "/api/v1/tags", tt.body, e.token)
+			details := strings.Join(errorBody(t, rec).Details, "; ")
+			if rec.Code != 400 || !strings.Contains(details, tt.wantDetail) || strings.Contains(details, "Request") {
+				t.Errorf("details = %q (%d), want %q", details, rec.Code, tt.wantDetail)
+			}
+		})
+	}
+}

@@ -1,9 +1,12 @@
 package app
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"reflect"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -87,8 +90,7 @@ func Bind(c *gin.Context, obj any) error {
 	}
 	var verrs validator.ValidationErrors
 	if !errors.As(err, &verrs) {
-		// Malformed JSON, a number where text was expected, an unreadable body: say what,
-		// but never echo Go type names or internals beyond the decoder's message.
+		// Malformed JSON, a number where text was expected, an unreadable body.
 		return errcode.InvalidParams.WithDetails(bindProblem(err))
 	}
 	details := make([]string, 0, len(verrs))
@@ -103,13 +105,48 @@ func Bind(c *gin.Context, obj any) error {
 	return errcode.InvalidParams.WithDetails(details...)
 }
 
+// bindProblem says what was wrong with a body that could not be decoded, in the client's
+// terms: field names as sent, no Go type names or internals.
 func bindProblem(err error) string {
-	msg := err.Error()
-	if strings.Contains(msg, "EOF") {
+	var (
+		syntaxErr *json.SyntaxError
+		typeErr   *json.UnmarshalTypeError
+		numErr    *strconv.NumError
+	)
+	switch {
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return "the request body is empty or cut short"
+	case errors.As(err, &syntaxErr):
+		return fmt.Sprintf("malformed JSON at byte %d", syntaxErr.Offset)
+	case errors.As(err, &typeErr) && typeErr.Field != "":
+		kind := jsonKind(typeErr.Type)
+		if n, isNumber := strings.CutPrefix(typeErr.Value, "number "); isNumber && kind == "number" {
+			return fmt.Sprintf("%s: %s is out of range", typeErr.Field, n)
+		}
+		return fmt.Sprintf("%s must be a %s, not a JSON %s", typeErr.Field, kind, typeErr.Value)
+	case errors.As(err, &typeErr):
+		return fmt.Sprintf("the body must be a JSON object, not a JSON %s", typeErr.Value)
+	case errors.As(err, &numErr) && errors.Is(numErr.Err, strconv.ErrRange):
+		return fmt.Sprintf("%s is out of range", numErr.Num)
+	case errors.As(err, &numErr):
+		return fmt.Sprintf("%q is not a number", numErr.Num)
 	}
-	if i := strings.LastIndex(msg, ": "); strings.HasPrefix(msg, "strconv.") && i >= 0 {
-		return "a value is not a number of the expected kind: " + msg[i+2:]
+	return "the request body could not be read"
+}
+
+func jsonKind(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
 	}
-	return msg
+	switch t.Kind() {
+	case reflect.String:
+		return "string"
+	case reflect.Bool:
+		return "boolean"
+	case reflect.Struct, reflect.Map:
+		return "object"
+	case reflect.Slice, reflect.Array:
+		return "array"
+	}
+	return "number"
 }
