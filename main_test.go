@@ -513,43 +513,32 @@ func TestReleaseModeLogsJSONAndSeedsNothing(t *testing.T) {
 // request in flight.
 func BenchmarkStop(b *testing.B) {
 	b.Run("idle", func(b *testing.B) {
-		var total time.Duration
-		for range b.N {
-			p := startProc(b)
-			t0 := time.Now()
-			p.signal(syscall.SIGTERM)
-			p.wait(10 * time.Second)
-			total += time.Since(t0)
-		}
-		b.ReportMetric(float64(total.Milliseconds())/float64(b.N), "ms/stop")
+		benchStop(b, func(*proc) {})
 	})
 	b.Run("idle-keepalive-client", func(b *testing.B) {
-		var total time.Duration
-		for range b.N {
-			p := startProc(b)
+		benchStop(b, func(p *proc) {
 			client := &http.Client{Transport: &http.Transport{}}
 			if resp, err := client.Get(p.base + "/healthz"); err == nil {
 				io.Copy(io.Discard, resp.Body)
 				resp.Body.Close() // left idle in the pool: the stop waits IdleDrainTimeout for it
 			}
-			t0 := time.Now()
-			p.signal(syscall.SIGTERM)
-			p.wait(10 * time.Second)
-			total += time.Since(t0)
-		}
-		b.ReportMetric(float64(total.Milliseconds())/float64(b.N), "ms/stop")
+		})
 	})
 	b.Run("drain-200ms-request", func(b *testing.B) {
-		var total time.Duration
-		for range b.N {
-			p := startProc(b)
-			res := p.slow(p.token(), 200*time.Millisecond)
-			t0 := time.Now()
-			p.signal(syscall.SIGTERM)
-			<-res
-			p.wait(10 * time.Second)
-			total += time.Since(t0)
-		}
-		b.ReportMetric(float64(total.Milliseconds())/float64(b.N), "ms/stop")
+		benchStop(b, func(p *proc) { p.slow(p.token(), 200*time.Millisecond) })
 	})
+}
+
+// benchStop starts a process, lets before set the scene, and times SIGTERM to exit.
+func benchStop(b *testing.B, before func(*proc)) {
+	var total time.Duration
+	for range b.N {
+		p := startProc(b)
+		before(p)
+		t0 := time.Now()
+		p.signal(syscall.SIGTERM)
+		p.wait(10 * time.Second)
+		total += time.Since(t0)
+	}
+	b.ReportMetric(float64(total.Milliseconds())/float64(b.N), "ms/stop")
 }
