@@ -7,7 +7,7 @@ LDFLAGS    := -s -w -X $(MODULE)/global.Version=$(VERSION) -X $(MODULE)/global.C
 # The race detector needs cgo and a C compiler; use it wherever the machine has them.
 RACE       ?= $(shell [ "$$(go env CGO_ENABLED)" = 1 ] && command -v gcc >/dev/null && echo -race)
 
-.PHONY: help run build test lint swag swag-check bench-stop docker clean
+.PHONY: help run build test fuzz lint swag swag-check bench-stop docker clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -20,6 +20,11 @@ build: ## build bin/blog-service, static, with version, commit and build time st
 
 test: ## run every test (set BLOG_TEST_MYSQL_DSN to run the database tests on MySQL/MariaDB too)
 	go test $(RACE) -count=1 ./...
+
+FUZZTIME ?= 1m
+fuzz: ## search for inputs that break the API or the upload store (FUZZTIME each)
+	go test -run '^$$' -fuzz '^FuzzAPI$$' -fuzztime $(FUZZTIME) ./internal/routers
+	go test -run '^$$' -fuzz '^FuzzSaveImage$$' -fuzztime $(FUZZTIME) ./pkg/upload
 
 lint: ## gofmt and go vet must be clean
 	@out=$$(gofmt -l $$(git ls-files '*.go')); [ -z "$$out" ] || { echo "gofmt would change:"; echo "$$out"; exit 1; }

@@ -24,6 +24,7 @@ import (
 	"github.com/go-programming-tour-book/blog-service/pkg/logger"
 	"github.com/go-programming-tour-book/blog-service/pkg/server"
 	"github.com/go-programming-tour-book/blog-service/pkg/setting"
+	"github.com/go-programming-tour-book/blog-service/pkg/upload"
 )
 
 // @title        blog-service
@@ -73,9 +74,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return fmt.Errorf("logger: %w", err)
 	}
 	defer log.Sync()
-	tr, err := setLibraryGlobals(cfg)
+	ginMode := gin.DebugMode
+	if cfg.Release() {
+		ginMode = gin.ReleaseMode
+	}
+	tr, err := app.SetupGin(ginMode)
 	if err != nil {
-		return err
+		return fmt.Errorf("gin: %w", err)
 	}
 
 	stop, force, release := server.NotifyStop(ctx, os.Interrupt, syscall.SIGTERM)
@@ -94,11 +99,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	defer dao.Close(db) // defers run last-in first-out: the database closes after the drain
 
+	uploads, err := upload.NewStore(cfg.App.UploadSavePath, int64(cfg.App.UploadImageMaxSize)<<20, cfg.App.UploadImageAllowExts)
+	if err != nil {
+		return err
+	}
 	jwt := app.NewJWT(cfg.JWT.Secret, cfg.JWT.Issuer, cfg.JWT.Expire)
 	svc := service.New(dao.New(db), jwt, service.Options{
 		SlowMaxDelay:   cfg.App.SlowMaxDelay,
 		UpstreamURL:    cfg.Upstream.URL,
 		UpstreamClient: &http.Client{Timeout: cfg.Upstream.Timeout},
+		Uploads:        uploads,
+		UploadURL:      cfg.App.UploadServerUrl,
 	})
 	if !cfg.Release() {
 		seeded, err := svc.SeedDemoAuth(stop)
@@ -119,32 +130,27 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		ShutdownTimeout:   cfg.Server.ShutdownTimeout,
 		IdleDrainTimeout:  cfg.Server.IdleDrainTimeout,
 	}, log)
-	handler := routers.NewRouter(routers.Deps{
-		Service:      svc,
-		Log:          log,
-		JWT:          jwt,
-		Translations: tr,
-		Pages:        app.PageLimits{Default: cfg.App.DefaultPageSize, Max: cfg.App.MaxPageSize},
-		Draining:     srv.Draining,
+	handler, err := routers.NewRouter(routers.Deps{
+		Service:        svc,
+		Log:            log,
+		JWT:            jwt,
+		Translations:   tr,
+		Pages:          app.PageLimits{Default: cfg.App.DefaultPageSize, Max: cfg.App.MaxPageSize},
+		Draining:       srv.Draining,
+		MaxBodyBytes:   cfg.App.MaxBodyBytes,
+		MaxUploadBytes: uploads.MaxSize() + 1<<20, // room for the multipart framing and fields
+		RequestTimeout: cfg.App.DefaultContextTimeout,
+		RateLimits:     cfg.Limiter.Rules,
+		TrustedProxies: cfg.Server.TrustedProxies,
+		UploadDir:      uploads.Dir(),
+		DebugEndpoints: cfg.Server.DebugEndpoints || !cfg.Release(),
 	})
+	if err != nil {
+		return fmt.Errorf("router: %w", err)
+	}
 	log.Info("serving", zap.String("addr", ln.Addr().String()), zap.String("mode", cfg.Server.RunMode),
 		zap.String("database", cfg.Database.DBType), zap.String("version", global.Version), zap.Int("pid", os.Getpid()))
 	err = srv.Serve(stop, force, ln, handler)
 	log.Info("Server exiting", zap.Error(err))
 	return err
-}
-
-// setLibraryGlobals sets the libraries' package-level settings, once, before serving:
-// gin's mode and its validator are globals of those libraries, not of ours.
-func setLibraryGlobals(cfg setting.Config) (*app.Translations, error) {
-	if cfg.Release() {
-		gin.SetMode(gin.ReleaseMode)
-	} else {
-		gin.SetMode(gin.DebugMode)
-	}
-	tr, err := app.RegisterValidation()
-	if err != nil {
-		return nil, fmt.Errorf("validation: %w", err)
-	}
-	return tr, nil
 }

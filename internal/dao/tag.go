@@ -90,17 +90,33 @@ func (d *Dao) UpdateTag(ctx context.Context, id uint32, columns map[string]any) 
 	return nil
 }
 
-// DeleteTag soft-deletes a live tag.
+// DeleteTag soft-deletes a live tag that no live article uses; a tag in use is an error
+// wrapping errcode.TagInUse (the book left such articles pointing at a deleted tag).
 func (d *Dao) DeleteTag(ctx context.Context, id uint32) error {
-	res := d.db.WithContext(ctx).Model(&model.Tag{}).Where("id = ? AND is_del = 0", id).
-		Updates(map[string]any{"is_del": 1, "deleted_on": now()})
-	if res.Error != nil {
-		return fmt.Errorf("delete tag %d: %w", id, res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return fmt.Errorf("delete tag %d: %w", id, tagNotFound(id))
-	}
-	return nil
+	return d.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		live, err := lockLiveTag(tx, id)
+		if err != nil {
+			return fmt.Errorf("delete tag %d: %w", id, err)
+		}
+		if !live {
+			return fmt.Errorf("delete tag %d: %w", id, tagNotFound(id))
+		}
+		var used int64
+		err = tx.Model(&model.ArticleTag{}).
+			Joins("JOIN blog_article a ON a.id = blog_article_tag.article_id AND a.is_del = 0").
+			Where("blog_article_tag.tag_id = ? AND blog_article_tag.is_del = 0", id).Count(&used).Error
+		if err != nil {
+			return fmt.Errorf("delete tag %d: count articles: %w", id, err)
+		}
+		if used > 0 {
+			return fmt.Errorf("delete tag %d: %w", id, errcode.TagInUse.WithDetails(fmt.Sprintf("%d articles use tag %d", used, id)))
+		}
+		err = tx.Model(&model.Tag{}).Where("id = ?", id).Updates(map[string]any{"is_del": 1, "deleted_on": now()}).Error
+		if err != nil {
+			return fmt.Errorf("delete tag %d: %w", id, err)
+		}
+		return nil
+	})
 }
 
 func tagNotFound(id uint32) error {

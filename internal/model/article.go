@@ -5,7 +5,7 @@ type Article struct {
 	Model
 	Title         string `gorm:"size:100;not null;default:''" json:"title"`
 	Desc          string `gorm:"size:255;not null;default:''" json:"desc"`
-	Content       string `gorm:"type:text" json:"content"`
+	Content       string `gorm:"type:mediumtext" json:"content"` // mediumtext on MySQL (16 MB); TEXT affinity on SQLite
 	CoverImageURL string `gorm:"column:cover_image_url;size:255;not null;default:''" json:"cover_image_url"`
 	State         uint8  `gorm:"not null" json:"state"` // no gorm default: gorm would write it over an explicit 0
 }
@@ -15,4 +15,10 @@ type ArticleTag struct {
 	Model
 	ArticleID uint32 `gorm:"not null;index" json:"article_id"`
 	TagID     uint32 `gorm:"not null;index" json:"tag_id"`
+}
+
+// ArticleWithTag is an article as the API shows it: with its tag (nil if the link is gone).
+type ArticleWithTag struct {
+	Article
+	Tag *Tag `json:"tag"`
 }

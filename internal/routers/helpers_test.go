@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -19,6 +20,8 @@ import (
 	"github.com/go-programming-tour-book/blog-service/internal/dao/daotest"
 	"github.com/go-programming-tour-book/blog-service/internal/service"
 	"github.com/go-programming-tour-book/blog-service/pkg/app"
+	"github.com/go-programming-tour-book/blog-service/pkg/setting"
+	"github.com/go-programming-tour-book/blog-service/pkg/upload"
 )
 
 // translations are registered once for the whole package, as run does at start-up: gin's
@@ -26,9 +29,8 @@ import (
 var translations *app.Translations
 
 func TestMain(m *testing.M) {
-	gin.SetMode(gin.TestMode)
 	var err error
-	if translations, err = app.RegisterValidation(); err != nil {
+	if translations, err = app.SetupGin(gin.TestMode); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
@@ -40,6 +42,7 @@ const testSecret = "test-secret"
 type testEnv struct {
 	h        http.Handler
 	db       *gorm.DB
+	uploads  *upload.Store
 	token    string
 	jwt      *app.JWT
 	draining atomic.Bool
@@ -47,7 +50,13 @@ type testEnv struct {
 
 // newTestEnv builds the real router on a real, empty database with the demo credential,
 // and a token for it.
-func newTestEnv(t *testing.T, opts service.Options) *testEnv {
+func newTestEnv(t testing.TB, opts service.Options) *testEnv {
+	t.Helper()
+	return newTestEnvDeps(t, opts, func(*Deps) {})
+}
+
+// newTestEnvDeps is newTestEnv with router settings changed by tweak.
+func newTestEnvDeps(t testing.TB, opts service.Options, tweak func(*Deps)) *testEnv {
 	t.Helper()
 	if opts.SlowMaxDelay == 0 {
 		opts.SlowMaxDelay = 30 * time.Second
@@ -57,18 +66,37 @@ func newTestEnv(t *testing.T, opts service.Options) *testEnv {
 	}
 	env := &testEnv{jwt: app.NewJWT(testSecret, "blog-service", time.Hour)}
 	env.db = daotest.Open(t)
+	if opts.Uploads == nil {
+		store, err := upload.NewStore(filepath.Join(t.TempDir(), "uploads"), 1<<20, []string{".jpg", ".jpeg", ".png"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts.Uploads, opts.UploadURL = store, "http://example.test/static"
+	}
+	env.uploads = opts.Uploads
 	svc := service.New(dao.New(env.db), env.jwt, opts)
 	if _, err := svc.SeedDemoAuth(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	env.h = NewRouter(Deps{
-		Service:      svc,
-		Log:          zap.NewNop(),
-		JWT:          env.jwt,
-		Translations: translations,
-		Pages:        app.PageLimits{Default: 10, Max: 100},
-		Draining:     env.draining.Load,
-	})
+	deps := Deps{
+		Service:        svc,
+		Log:            zap.NewNop(),
+		JWT:            env.jwt,
+		Translations:   translations,
+		Pages:          app.PageLimits{Default: 10, Max: 100},
+		Draining:       env.draining.Load,
+		MaxBodyBytes:   64 << 10,
+		MaxUploadBytes: opts.Uploads.MaxSize() + 1<<20,
+		RequestTimeout: time.Minute,
+		RateLimits:     []setting.LimitRule{{Path: "/auth", Rate: 10, Burst: 10}},
+		UploadDir:      opts.Uploads.Dir(),
+	}
+	tweak(&deps)
+	h, err := NewRouter(deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.h = h
 	// A token straight from the JWT: bcrypt in POST /auth is slow under -race, and
 	// TestAuth covers that path.
 	token, err := env.jwt.Generate(service.DemoAppKey, time.Now())
@@ -90,13 +118,13 @@ func jsonBody(s string) body { return body{"application/json", s} }
 var noBody = body{}
 
 // do sends one request through the router; token "" sends none.
-func (e *testEnv) do(t *testing.T, method, path string, b body, token string) *httptest.ResponseRecorder {
+func (e *testEnv) do(t testing.TB, method, path string, b body, token string) *httptest.ResponseRecorder {
 	t.Helper()
 	return e.send(t, method, path, b.text, map[string]string{"Content-Type": b.contentType, "token": token})
 }
 
 // send sends one request with the given headers; empty names and values are skipped.
-func (e *testEnv) send(t *testing.T, method, path, text string, headers map[string]string) *httptest.ResponseRecorder {
+func (e *testEnv) send(t testing.TB, method, path, text string, headers map[string]string) *httptest.ResponseRecorder {
 	t.Helper()
 	req := httptest.NewRequest(method, path, strings.NewReader(text))
 	for k, v := range headers {
@@ -109,7 +137,7 @@ func (e *testEnv) send(t *testing.T, method, path, text string, headers map[stri
 	return rec
 }
 
-func decode[T any](t *testing.T, rec *httptest.ResponseRecorder) T {
+func decode[T any](t testing.TB, rec *httptest.ResponseRecorder) T {
 	t.Helper()
 	var v T
 	if err := json.Unmarshal(rec.Body.Bytes(), &v); err != nil {
@@ -119,7 +147,7 @@ func decode[T any](t *testing.T, rec *httptest.ResponseRecorder) T {
 }
 
 // errorBody checks that a response is the error envelope and returns it.
-func errorBody(t *testing.T, rec *httptest.ResponseRecorder) app.ErrorBody {
+func errorBody(t testing.TB, rec *httptest.ResponseRecorder) app.ErrorBody {
 	t.Helper()
 	raw := decode[map[string]json.RawMessage](t, rec)
 	for _, k := range []string{"code", "msg", "details"} {

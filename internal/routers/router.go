@@ -2,7 +2,10 @@
 package routers
 
 import (
+	"expvar"
 	"net/http"
+	"net/http/pprof"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	swaggerFiles "github.com/swaggo/files"
@@ -15,6 +18,7 @@ import (
 	"github.com/go-programming-tour-book/blog-service/internal/service"
 	"github.com/go-programming-tour-book/blog-service/pkg/app"
 	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
+	"github.com/go-programming-tour-book/blog-service/pkg/setting"
 )
 
 // Deps is everything the router needs; NewRouter reads nothing else.
@@ -26,17 +30,32 @@ type Deps struct {
 	Pages        app.PageLimits
 	// Draining reports whether the server is stopping; /readyz turns 503 then.
 	Draining func() bool
+	// Limits on what a request may send and take.
+	MaxBodyBytes   int64
+	MaxUploadBytes int64
+	RequestTimeout time.Duration
+	RateLimits     []setting.LimitRule
+	// TrustedProxies may set X-Forwarded-For (empty: the TCP peer is the client).
+	TrustedProxies []string
+	// UploadDir is served at /static.
+	UploadDir string
+	// DebugEndpoints serves /debug/pprof and /debug/vars.
+	DebugEndpoints bool
 }
 
 // NewRouter returns the service's HTTP handler.
-func NewRouter(d Deps) *gin.Engine {
+func NewRouter(d Deps) (*gin.Engine, error) {
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
+	if err := r.SetTrustedProxies(d.TrustedProxies); err != nil {
+		return nil, err
+	}
 	r.Use(
 		middleware.RequestID(),
 		middleware.AccessLog(d.Log),
 		middleware.Recovery(d.Log),
 		middleware.Translations(d.Translations),
+		middleware.RateLimit(d.RateLimits),
 	)
 	r.NoRoute(func(c *gin.Context) {
 		app.Error(c, errcode.NotFound.WithDetails("no route for "+c.Request.Method+" "+c.Request.URL.Path))
@@ -50,12 +69,24 @@ func NewRouter(d Deps) *gin.Engine {
 	r.GET("/readyz", health.Ready)
 	r.GET("/swagger/*any", ginSwagger.WrapHandler(swaggerFiles.Handler))
 	r.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/swagger/index.html") })
+	// Uploaded images; nosniff stops a browser from running anything that slipped past the
+	// content check as another type.
+	r.Group("/static", func(c *gin.Context) { c.Header("X-Content-Type-Options", "nosniff") }).
+		StaticFS("/", gin.Dir(d.UploadDir, false))
+	if d.DebugEndpoints {
+		debugRoutes(r)
+	}
 
+	limited := []gin.HandlerFunc{middleware.BodyLimit(d.MaxBodyBytes), middleware.Timeout(d.RequestTimeout)}
 	auth := api.NewAuth(d.Service)
-	r.POST("/auth", auth.Token)
+	r.POST("/auth", append(limited, auth.Token)...)
 
+	upload := api.NewUpload(d.Service)
+	r.POST("/upload/file", middleware.JWT(d.JWT), middleware.BodyLimit(d.MaxUploadBytes),
+		middleware.Timeout(d.RequestTimeout), upload.File)
+
+	v1 := r.Group("/api/v1", append([]gin.HandlerFunc{middleware.JWT(d.JWT)}, limited...)...)
 	tag := api.NewTag(d.Service, d.Pages)
-	v1 := r.Group("/api/v1", middleware.JWT(d.JWT))
 	v1.GET("/tags", tag.List)
 	v1.GET("/tags/slow", tag.Slow)
 	v1.GET("/tags/:id", tag.Get)
@@ -63,5 +94,33 @@ func NewRouter(d Deps) *gin.Engine {
 	v1.PUT("/tags/:id", tag.Update)
 	v1.PATCH("/tags/:id/state", tag.UpdateState)
 	v1.DELETE("/tags/:id", tag.Delete)
-	return r
+
+	article := api.NewArticle(d.Service, d.Pages)
+	v1.GET("/articles", article.List)
+	v1.GET("/articles/:id", article.Get)
+	v1.POST("/articles", article.Create)
+	v1.PUT("/articles/:id", article.Update)
+	v1.PATCH("/articles/:id/state", article.UpdateState)
+	v1.DELETE("/articles/:id", article.Delete)
+	return r, nil
+}
+
+// debugRoutes serves the runtime's profiles and variables. They reveal internals, so they
+// are on only in debug mode or when Server.DebugEndpoints says so.
+func debugRoutes(r *gin.Engine) {
+	r.GET("/debug/vars", gin.WrapH(expvar.Handler()))
+	r.GET("/debug/pprof/*profile", func(c *gin.Context) {
+		switch c.Param("profile") {
+		case "/cmdline":
+			pprof.Cmdline(c.Writer, c.Request)
+		case "/profile":
+			pprof.Profile(c.Writer, c.Request)
+		case "/symbol":
+			pprof.Symbol(c.Writer, c.Request)
+		case "/trace":
+			pprof.Trace(c.Writer, c.Request)
+		default: // the index and the named profiles (heap, goroutine, ...)
+			pprof.Index(c.Writer, c.Request)
+		}
+	})
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/go-programming-tour-book/blog-service/internal/dao"
 	"github.com/go-programming-tour-book/blog-service/pkg/app"
+	"github.com/go-programming-tour-book/blog-service/pkg/upload"
 )
 
 // Service is every use case of the API.
@@ -25,6 +26,9 @@ type Options struct {
 	// UpstreamURL, when set, is fetched by the slow endpoint with UpstreamClient.
 	UpstreamURL    string
 	UpstreamClient *http.Client
+	// Uploads stores uploaded images; UploadURL is where they are served (…/static).
+	Uploads   *upload.Store
+	UploadURL string
 }
 
 // New returns a Service. Its dependencies are fixed for its lifetime.

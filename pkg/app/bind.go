@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"reflect"
 	"strconv"
 	"strings"
@@ -29,11 +30,16 @@ type Translations struct {
 	uni *ut.UniversalTranslator
 }
 
-// RegisterValidation prepares gin's validator, a library global, and returns the
-// translators for its messages. Call it once at start-up, before serving: the book
-// registered translations on every request, which races and crashed its process under two
-// concurrent clients.
-func RegisterValidation() (*Translations, error) {
+// SetupGin sets gin's package-level settings, which are that library's globals, and returns
+// the translators for validation messages. Call it once, before serving (run and the tests
+// do): the book registered translations on every request, which races and crashed its
+// process under two concurrent clients.
+func SetupGin(mode string) (*Translations, error) {
+	gin.SetMode(mode)
+	// A JSON field the API does not know is a client mistake (a typo would otherwise be
+	// silently ignored), so it is a 400.
+	binding.EnableDecoderDisallowUnknownFields = true
+
 	v, ok := binding.Validator.Engine().(*validator.Validate)
 	if !ok {
 		return nil, errors.New("gin's validator is not go-playground/validator")
@@ -88,6 +94,9 @@ func Bind(c *gin.Context, obj any) error {
 	if err == nil {
 		return nil
 	}
+	if tooLarge := new(http.MaxBytesError); errors.As(err, &tooLarge) {
+		return errcode.RequestTooLarge.WithDetails(fmt.Sprintf("the body must be at most %d bytes", tooLarge.Limit))
+	}
 	var verrs validator.ValidationErrors
 	if !errors.As(err, &verrs) {
 		// Malformed JSON, a number where text was expected, an unreadable body.
@@ -130,6 +139,8 @@ func bindProblem(err error) string {
 		return fmt.Sprintf("%s is out of range", numErr.Num)
 	case errors.As(err, &numErr):
 		return fmt.Sprintf("%q is not a number", numErr.Num)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return "unknown field " + strings.TrimPrefix(err.Error(), "json: unknown field ")
 	}
 	return "the request body could not be read"
 }

@@ -27,4 +27,16 @@ var (
 // wrappers around any database error; those are server errors now, so the range starts anew.
 var (
 	TagNameTaken = New(20010006, http.StatusConflict, "a tag with this name already exists")
+	TagInUse     = New(20010007, http.StatusConflict, "the tag is used by articles; delete or retag them first")
+)
+
+// Article codes (module 2002xxxx), after the book's "XxxFail" range.
+var (
+	ArticleTagInvalid = New(20020006, http.StatusBadRequest, "tag_id names no live tag")
+)
+
+// Upload codes (module 2003xxxx).
+var (
+	UploadTypeNotAllowed = New(20030002, http.StatusBadRequest, "file type not allowed")
+	UploadTooLarge       = New(20030003, http.StatusRequestEntityTooLarge, "file too large")
 )

@@ -29,6 +29,7 @@ type Config struct {
 	JWT      JWT
 	Database Database
 	Upstream Upstream
+	Limiter  Limiter
 	Log      Log
 }
 
@@ -45,6 +46,11 @@ type Server struct {
 	// IdleDrainTimeout is how long a drain lets keep-alive clients leave on their own (each
 	// response says Connection: close) before their idle connections are closed under them.
 	IdleDrainTimeout time.Duration
+	// TrustedProxies may set X-Forwarded-For; empty means the client is the TCP peer, so
+	// a client cannot pick its own address (and dodge the rate limit) with a header.
+	TrustedProxies []string
+	// DebugEndpoints serves /debug/pprof and /debug/vars; always on in debug mode.
+	DebugEndpoints bool
 }
 
 // App holds the API's behaviour settings.
@@ -53,6 +59,27 @@ type App struct {
 	MaxPageSize     int
 	// SlowMaxDelay caps the delay the slow demonstration endpoint accepts.
 	SlowMaxDelay time.Duration
+	// DefaultContextTimeout bounds each request's work; past it the client gets a 504.
+	DefaultContextTimeout time.Duration
+	// MaxBodyBytes caps request bodies other than uploads.
+	MaxBodyBytes         int64
+	UploadSavePath       string
+	UploadServerUrl      string // the public URL of UploadSavePath, served at /static
+	UploadImageMaxSize   int    // megabytes, as in the book
+	UploadImageAllowExts []string
+}
+
+// Limiter holds the rate-limit rules: a token bucket per rule and client.
+type Limiter struct {
+	Rules []LimitRule
+}
+
+// LimitRule limits one route (its gin path, e.g. /auth or /api/v1/tags/:id): each client
+// may make Burst requests at once, refilled at Rate per second.
+type LimitRule struct {
+	Path  string
+	Rate  float64
+	Burst int
 }
 
 // JWT configures the tokens POST /auth issues.
@@ -94,34 +121,43 @@ func (c Config) Release() bool { return c.Server.RunMode == "release" }
 // defaults is every key with its built-in value: `go run main.go` needs nothing else.
 // Every key must be here, or the environment cannot override it.
 var defaults = map[string]any{
-	"Server.RunMode":           "debug",
-	"Server.HttpPort":          8000,
-	"Server.ReadTimeout":       "60s",
-	"Server.ReadHeaderTimeout": "5s",
-	"Server.WriteTimeout":      "60s",
-	"Server.IdleTimeout":       "60s",
-	"Server.ShutdownTimeout":   "5s",
-	"Server.IdleDrainTimeout":  "1s",
-	"App.DefaultPageSize":      10,
-	"App.MaxPageSize":          100,
-	"App.SlowMaxDelay":         "30s",
-	"JWT.Secret":               DefaultJWTSecret,
-	"JWT.Issuer":               "blog-service",
-	"JWT.Expire":               "2h",
-	"Database.DBType":          "sqlite",
-	"Database.Path":            "storage/blog.db",
-	"Database.BusyTimeout":     "5s",
-	"Database.Host":            "127.0.0.1:3306",
-	"Database.UserName":        "root",
-	"Database.Password":        "",
-	"Database.DBName":          "blog_service",
-	"Database.Charset":         "utf8mb4",
-	"Database.ParseTime":       true,
-	"Database.MaxIdleConns":    10,
-	"Database.MaxOpenConns":    30,
-	"Upstream.URL":             "",
-	"Upstream.Timeout":         "10s",
-	"Log.Level":                "info",
+	"Server.RunMode":            "debug",
+	"Server.HttpPort":           8000,
+	"Server.ReadTimeout":        "60s",
+	"Server.ReadHeaderTimeout":  "5s",
+	"Server.WriteTimeout":       "60s",
+	"Server.IdleTimeout":        "60s",
+	"Server.ShutdownTimeout":    "5s",
+	"Server.IdleDrainTimeout":   "1s",
+	"Server.TrustedProxies":     []string{},
+	"Server.DebugEndpoints":     false,
+	"App.DefaultPageSize":       10,
+	"App.MaxPageSize":           100,
+	"App.SlowMaxDelay":          "30s",
+	"App.DefaultContextTimeout": "60s",
+	"App.MaxBodyBytes":          1 << 20,
+	"App.UploadSavePath":        "storage/uploads",
+	"App.UploadServerUrl":       "http://127.0.0.1:8000/static",
+	"App.UploadImageMaxSize":    5,
+	"App.UploadImageAllowExts":  []string{".jpg", ".jpeg", ".png"},
+	"Limiter.Rules":             []map[string]any{{"Path": "/auth", "Rate": 10, "Burst": 10}},
+	"JWT.Secret":                DefaultJWTSecret,
+	"JWT.Issuer":                "blog-service",
+	"JWT.Expire":                "2h",
+	"Database.DBType":           "sqlite",
+	"Database.Path":             "storage/blog.db",
+	"Database.BusyTimeout":      "5s",
+	"Database.Host":             "127.0.0.1:3306",
+	"Database.UserName":         "root",
+	"Database.Password":         "",
+	"Database.DBName":           "blog_service",
+	"Database.Charset":          "utf8mb4",
+	"Database.ParseTime":        true,
+	"Database.MaxIdleConns":     10,
+	"Database.MaxOpenConns":     30,
+	"Upstream.URL":              "",
+	"Upstream.Timeout":          "10s",
+	"Log.Level":                 "info",
 }
 
 // Load builds the Config from defaults, the YAML file at path (a missing file is fine when
@@ -153,7 +189,8 @@ func Load(path string, optional bool, getenv func(string) string, flags map[stri
 	}
 	var cfg Config
 	if err := v.Unmarshal(&cfg, viper.DecodeHook(mapstructure.ComposeDecodeHookFunc(
-		durationNeedsUnit, mapstructure.StringToTimeDurationHookFunc()))); err != nil {
+		durationNeedsUnit, mapstructure.StringToTimeDurationHookFunc(),
+		mapstructure.StringToSliceHookFunc(",")))); err != nil {
 		return Config{}, err
 	}
 	if err := cfg.Validate(); err != nil {

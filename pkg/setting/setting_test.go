@@ -3,6 +3,7 @@ package setting
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -103,7 +104,7 @@ func TestShippedConfigMatchesDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fromFile != builtIn {
+	if !reflect.DeepEqual(fromFile, builtIn) {
 		t.Errorf("configs/config.yaml differs from the defaults:\n file     %+v\n defaults %+v", fromFile, builtIn)
 	}
 }

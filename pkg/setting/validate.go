@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 	"time"
 )
 
@@ -20,11 +21,12 @@ func (c Config) Validate() error {
 		bad("Server.HttpPort", "%d is out of range 1-65535", c.Server.HttpPort)
 	}
 	positive := map[string]time.Duration{
-		"Server.ReadHeaderTimeout": c.Server.ReadHeaderTimeout,
-		"Server.ShutdownTimeout":   c.Server.ShutdownTimeout,
-		"App.SlowMaxDelay":         c.App.SlowMaxDelay,
-		"JWT.Expire":               c.JWT.Expire,
-		"Upstream.Timeout":         c.Upstream.Timeout,
+		"Server.ReadHeaderTimeout":  c.Server.ReadHeaderTimeout,
+		"Server.ShutdownTimeout":    c.Server.ShutdownTimeout,
+		"App.SlowMaxDelay":          c.App.SlowMaxDelay,
+		"App.DefaultContextTimeout": c.App.DefaultContextTimeout,
+		"JWT.Expire":                c.JWT.Expire,
+		"Upstream.Timeout":          c.Upstream.Timeout,
 	}
 	for key, d := range positive {
 		if d <= 0 {
@@ -52,6 +54,28 @@ func (c Config) Validate() error {
 	}
 	if c.App.MaxPageSize < c.App.DefaultPageSize {
 		bad("App.MaxPageSize", "%d must be at least App.DefaultPageSize (%d)", c.App.MaxPageSize, c.App.DefaultPageSize)
+	}
+	if c.App.MaxBodyBytes < 1 {
+		bad("App.MaxBodyBytes", "%d must be at least 1", c.App.MaxBodyBytes)
+	}
+	if c.App.UploadImageMaxSize < 1 {
+		bad("App.UploadImageMaxSize", "%d must be at least 1 (megabytes)", c.App.UploadImageMaxSize)
+	}
+	if c.App.UploadSavePath == "" {
+		bad("App.UploadSavePath", "must not be empty")
+	}
+	if u, err := url.Parse(c.App.UploadServerUrl); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		bad("App.UploadServerUrl", "%q is not an http(s) URL", c.App.UploadServerUrl)
+	}
+	for _, ext := range c.App.UploadImageAllowExts {
+		if !strings.HasPrefix(ext, ".") || strings.ContainsAny(ext, "/\\") {
+			bad("App.UploadImageAllowExts", "%q is not an extension like .png", ext)
+		}
+	}
+	for i, r := range c.Limiter.Rules {
+		if !strings.HasPrefix(r.Path, "/") || r.Rate <= 0 || r.Burst < 1 {
+			bad(fmt.Sprintf("Limiter.Rules[%d]", i), "needs a Path starting with /, a positive Rate and a Burst of at least 1")
+		}
 	}
 	if c.JWT.Secret == "" {
 		bad("JWT.Secret", "must not be empty")

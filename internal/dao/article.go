@@ -1,0 +1,196 @@
+package dao
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/go-programming-tour-book/blog-service/internal/model"
+	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
+)
+
+// ArticleFilter selects articles for listing; zero values mean "any".
+type ArticleFilter struct {
+	TagID uint32
+	State *uint8
+}
+
+func (d *Dao) articles(ctx context.Context, f ArticleFilter) *gorm.DB {
+	q := d.db.WithContext(ctx).Model(&model.Article{}).Where("blog_article.is_del = 0")
+	if f.TagID != 0 {
+		q = q.Joins("JOIN blog_article_tag link ON link.article_id = blog_article.id AND link.is_del = 0 AND link.tag_id = ?", f.TagID)
+	}
+	if f.State != nil {
+		q = q.Where("blog_article.state = ?", *f.State)
+	}
+	return q
+}
+
+// CountArticles counts the live articles that match f.
+func (d *Dao) CountArticles(ctx context.Context, f ArticleFilter) (int64, error) {
+	var n int64
+	if err := d.articles(ctx, f).Count(&n).Error; err != nil {
+		return 0, fmt.Errorf("count articles: %w", err)
+	}
+	return n, nil
+}
+
+// ListArticles returns one page of live articles with their tags, oldest first, in a fixed
+// number of queries whatever the page size: the page, its links, their tags.
+func (d *Dao) ListArticles(ctx context.Context, f ArticleFilter, offset, limit int) ([]model.ArticleWithTag, error) {
+	var page []model.Article
+	err := d.articles(ctx, f).Select("blog_article.*").Order("blog_article.id").Offset(offset).Limit(limit).Find(&page).Error
+	if err != nil {
+		return nil, fmt.Errorf("list articles: %w", err)
+	}
+	return d.withTags(ctx, page)
+}
+
+// GetArticle returns a live article with its tag, or an error wrapping errcode.NotFound.
+func (d *Dao) GetArticle(ctx context.Context, id uint32) (model.ArticleWithTag, error) {
+	var a model.Article
+	err := d.db.WithContext(ctx).Where("id = ? AND is_del = 0", id).First(&a).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return model.ArticleWithTag{}, fmt.Errorf("article %d: %w", id, articleNotFound(id))
+	}
+	if err != nil {
+		return model.ArticleWithTag{}, fmt.Errorf("get article %d: %w", id, err)
+	}
+	withTag, err := d.withTags(ctx, []model.Article{a})
+	if err != nil {
+		return model.ArticleWithTag{}, err
+	}
+	return withTag[0], nil
+}
+
+// withTags attaches each article's tag with two queries.
+func (d *Dao) withTags(ctx context.Context, articles []model.Article) ([]model.ArticleWithTag, error) {
+	out := make([]model.ArticleWithTag, len(articles))
+	if len(articles) == 0 {
+		return out, nil
+	}
+	ids := make([]uint32, len(articles))
+	for i, a := range articles {
+		ids[i] = a.ID
+	}
+	var links []model.ArticleTag
+	if err := d.db.WithContext(ctx).Where("article_id IN ? AND is_del = 0", ids).Find(&links).Error; err != nil {
+		return nil, fmt.Errorf("article tags: %w", err)
+	}
+	tagOf := make(map[uint32]uint32, len(links))
+	tagIDs := make([]uint32, 0, len(links))
+	for _, l := range links {
+		tagOf[l.ArticleID] = l.TagID
+		tagIDs = append(tagIDs, l.TagID)
+	}
+	var tags []model.Tag
+	if len(tagIDs) > 0 {
+		if err := d.db.WithContext(ctx).Where("id IN ?", tagIDs).Find(&tags).Error; err != nil {
+			return nil, fmt.Errorf("tags of articles: %w", err)
+		}
+	}
+	byID := make(map[uint32]*model.Tag, len(tags))
+	for i := range tags {
+		byID[tags[i].ID] = &tags[i]
+	}
+	for i, a := range articles {
+		out[i] = model.ArticleWithTag{Article: a, Tag: byID[tagOf[a.ID]]}
+	}
+	return out, nil
+}
+
+// CreateArticle inserts a and links it to tagID in one transaction; a tag that is missing
+// or deleted is an error wrapping errcode.ArticleTagInvalid, and nothing is written.
+func (d *Dao) CreateArticle(ctx context.Context, a *model.Article, tagID uint32) error {
+	return d.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := needLiveTag(tx, tagID); err != nil {
+			return err
+		}
+		if err := tx.Create(a).Error; err != nil {
+			return fmt.Errorf("create article: %w", err)
+		}
+		link := model.ArticleTag{ArticleID: a.ID, TagID: tagID}
+		link.CreatedBy = a.CreatedBy
+		if err := tx.Create(&link).Error; err != nil {
+			return fmt.Errorf("link article %d to tag %d: %w", a.ID, tagID, err)
+		}
+		return nil
+	})
+}
+
+// UpdateArticle sets the given columns of a live article (and modified_on) and, when
+// tagID is not nil, moves it to that tag, all in one transaction.
+func (d *Dao) UpdateArticle(ctx context.Context, id uint32, columns map[string]any, tagID *uint32) error {
+	return d.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if tagID != nil {
+			if err := needLiveTag(tx, *tagID); err != nil {
+				return err
+			}
+		}
+		res := tx.Model(&model.Article{}).Where("id = ? AND is_del = 0", id).Updates(columns)
+		if res.Error != nil {
+			return fmt.Errorf("update article %d: %w", id, res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return fmt.Errorf("update article %d: %w", id, articleNotFound(id))
+		}
+		if tagID == nil {
+			return nil
+		}
+		err := tx.Model(&model.ArticleTag{}).Where("article_id = ? AND is_del = 0", id).
+			Updates(map[string]any{"tag_id": *tagID, "modified_by": columns["modified_by"]}).Error
+		if err != nil {
+			return fmt.Errorf("retag article %d: %w", id, err)
+		}
+		return nil
+	})
+}
+
+// DeleteArticle soft-deletes a live article and its tag link.
+func (d *Dao) DeleteArticle(ctx context.Context, id uint32) error {
+	return d.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		deleted := map[string]any{"is_del": 1, "deleted_on": now()}
+		res := tx.Model(&model.Article{}).Where("id = ? AND is_del = 0", id).Updates(deleted)
+		if res.Error != nil {
+			return fmt.Errorf("delete article %d: %w", id, res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return fmt.Errorf("delete article %d: %w", id, articleNotFound(id))
+		}
+		if err := tx.Model(&model.ArticleTag{}).Where("article_id = ? AND is_del = 0", id).Updates(deleted).Error; err != nil {
+			return fmt.Errorf("unlink article %d: %w", id, err)
+		}
+		return nil
+	})
+}
+
+// lockLiveTag reports, inside a transaction, whether a tag is live; on MySQL it locks
+// the tag's row so that linking an article and deleting the tag cannot interleave
+// (SQLite's immediate transactions already serialise writers).
+func lockLiveTag(tx *gorm.DB, tagID uint32) (bool, error) {
+	q := tx.Model(&model.Tag{}).Where("id = ? AND is_del = 0", tagID)
+	if tx.Dialector.Name() == "mysql" {
+		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	var ids []uint32
+	if err := q.Pluck("id", &ids).Error; err != nil {
+		return false, fmt.Errorf("check tag %d: %w", tagID, err)
+	}
+	return len(ids) > 0, nil
+}
+
+// needLiveTag is lockLiveTag for an article's tag_id: a missing tag is the client's error.
+func needLiveTag(tx *gorm.DB, tagID uint32) error {
+	live, err := lockLiveTag(tx, tagID)
+	if err == nil && !live {
+		err = fmt.Errorf("tag %d: %w", tagID, errcode.ArticleTagInvalid.WithDetails(fmt.Sprintf("tag_id %d names no live tag", tagID)))
+	}
+	return err
+}
+
+func articleNotFound(id uint32) error {
+	return errcode.NotFound.WithDetails(fmt.Sprintf("article %d does not exist", id))
+}

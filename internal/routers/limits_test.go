@@ -1,0 +1,90 @@
+package routers
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-programming-tour-book/blog-service/internal/service"
+	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
+	"github.com/go-programming-tour-book/blog-service/pkg/setting"
+)
+
+func TestRateLimit(t *testing.T) {
+	t.Parallel()
+	e := newTestEnvDeps(t, service.Options{}, func(d *Deps) {
+		d.RateLimits = []setting.LimitRule{{Path: "/api/v1/tags/:id", Rate: 0.001, Burst: 3}}
+	})
+	for i := range 3 {
+		if rec := e.do(t, "GET", "/api/v1/tags/1", noBody, e.token); rec.Code != 404 {
+			t.Fatalf("request %d within the burst = %d", i+1, rec.Code)
+		}
+	}
+	rec := e.do(t, "GET", "/api/v1/tags/2", noBody, e.token)
+	if rec.Code != 429 || errorBody(t, rec).Code != errcode.TooManyRequests.Code() || rec.Header().Get("Retry-After") == "" {
+		t.Errorf("request past the burst = %d %s, want 429 with code 10000007 and Retry-After", rec.Code, rec.Body)
+	}
+	// Another route, and another client, have their own buckets.
+	if rec := e.do(t, "GET", "/api/v1/tags", noBody, e.token); rec.Code != 200 {
+		t.Errorf("unlimited route = %d", rec.Code)
+	}
+	other := e.send(t, "GET", "/api/v1/tags/1", "", map[string]string{"token": e.token, "X-Forwarded-For": "203.0.113.9"})
+	if other.Code != 429 {
+		t.Errorf("X-Forwarded-For from an untrusted peer changed the client: %d, want 429", other.Code)
+	}
+}
+
+func TestAuthIsRateLimitedByDefault(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, service.Options{}) // the default rule: /auth, 10 per second
+	codes := map[int]int{}
+	for range 15 {
+		// An empty form fails fast (400), so the bucket has no time to refill; a wrong
+		// secret would spend bcrypt's time on each try.
+		codes[e.do(t, "POST", "/auth", form(""), "").Code]++
+	}
+	if codes[429] == 0 || codes[400] < 10 {
+		t.Errorf("15 quick POST /auth gave %v, want 10 answered and the rest 429", codes)
+	}
+}
+
+func TestBodyLimit(t *testing.T) {
+	t.Parallel()
+	e := newTestEnvDeps(t, service.Options{}, func(d *Deps) { d.MaxBodyBytes = 1024 })
+	big := `{"name":"Go","created_by":"` + strings.Repeat("x", 2048) + `"}`
+	rec := e.do(t, "POST", "/api/v1/tags", jsonBody(big), e.token)
+	if rec.Code != 413 || errorBody(t, rec).Code != errcode.RequestTooLarge.Code() {
+		t.Errorf("2 KB body with a 1 KB cap = %d %s, want 413", rec.Code, rec.Body)
+	}
+	rec = e.do(t, "POST", "/api/v1/tags", form("name=Go&created_by="+strings.Repeat("x", 2048)), e.token)
+	if rec.Code != 413 {
+		t.Errorf("2 KB form with a 1 KB cap = %d %s, want 413", rec.Code, rec.Body)
+	}
+}
+
+func TestRequestTimeout(t *testing.T) {
+	t.Parallel()
+	e := newTestEnvDeps(t, service.Options{}, func(d *Deps) { d.RequestTimeout = 50 * time.Millisecond })
+	start := time.Now()
+	rec := e.do(t, "GET", "/api/v1/tags/slow?delay=20s", noBody, e.token)
+	if rec.Code != 504 || errorBody(t, rec).Code != errcode.RequestTimeout.Code() {
+		t.Errorf("slow request past App.DefaultContextTimeout = %d %s, want 504", rec.Code, rec.Body)
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("the timed-out request ran on for %v", took)
+	}
+}
+
+func TestDebugEndpointsOnlyWhenEnabled(t *testing.T) {
+	t.Parallel()
+	off := newTestEnv(t, service.Options{})
+	on := newTestEnvDeps(t, service.Options{}, func(d *Deps) { d.DebugEndpoints = true })
+	for _, path := range []string{"/debug/vars", "/debug/pprof/", "/debug/pprof/heap"} {
+		if rec := off.do(t, "GET", path, noBody, ""); rec.Code != 404 {
+			t.Errorf("GET %s with debug endpoints off = %d, want 404", path, rec.Code)
+		}
+		if rec := on.do(t, "GET", path, noBody, ""); rec.Code != 200 {
+			t.Errorf("GET %s with debug endpoints on = %d, want 200", path, rec.Code)
+		}
+	}
+}

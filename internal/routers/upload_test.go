@@ -1,0 +1,143 @@
+package routers
+
+import (
+	"bytes"
+	"image"
+	"image/jpeg"
+	"image/png"
+	"mime/multipart"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/go-programming-tour-book/blog-service/internal/service"
+	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
+)
+
+func pngBytes(t testing.TB) []byte {
+	var b bytes.Buffer
+	if err := png.Encode(&b, image.NewRGBA(image.Rect(0, 0, 2, 2))); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func jpegBytes(t testing.TB) []byte {
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, image.NewRGBA(image.Rect(0, 0, 2, 2)), nil); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// multipartBody builds a multipart form with fields and, when filename is not "", a file.
+func multipartBody(t testing.TB, fields map[string]string, filename string, content []byte) body {
+	var b bytes.Buffer
+	w := multipart.NewWriter(&b)
+	for k, v := range fields {
+		w.WriteField(k, v)
+	}
+	if filename != "" {
+		fw, err := w.CreateFormFile("file", filename)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fw.Write(content)
+	}
+	w.Close()
+	return body{w.FormDataContentType(), b.String()}
+}
+
+func TestUpload(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, service.Options{}) // the test store takes at most 1 MB
+	img, photo := pngBytes(t), jpegBytes(t)
+	big := append(pngBytes(t), make([]byte, 3<<19)...) // 1.5 MB that starts as a PNG
+	image := map[string]string{"type": "1"}
+	tests := []struct {
+		name       string
+		body       body
+		wantStatus int
+		wantCode   int
+	}{
+		{"png", multipartBody(t, image, "cat.png", img), 200, 0},
+		{"jpeg", multipartBody(t, image, "cat.JPG", photo), 200, 0},
+		{"client path is ignored", multipartBody(t, image, "../../../etc/evil.png", img), 200, 0},
+		{"extension not allowed", multipartBody(t, image, "cat.gif", img), 400, errcode.UploadTypeNotAllowed.Code()},
+		{"no extension", multipartBody(t, image, "cat", img), 400, errcode.UploadTypeNotAllowed.Code()},
+		{"text named png", multipartBody(t, image, "note.png", []byte("<script>alert(1)</script>")), 400, errcode.UploadTypeNotAllowed.Code()},
+		{"png named jpg", multipartBody(t, image, "cat.jpg", img), 400, errcode.UploadTypeNotAllowed.Code()},
+		{"empty file", multipartBody(t, image, "cat.png", nil), 400, errcode.UploadTypeNotAllowed.Code()},
+		{"over the size limit", multipartBody(t, image, "big.png", big), 413, errcode.UploadTooLarge.Code()},
+		{"over the body limit", multipartBody(t, image, "huge.png", make([]byte, 3<<20)), 413, errcode.RequestTooLarge.Code()},
+		{"no file", multipartBody(t, image, "", nil), 400, errcode.InvalidParams.Code()},
+		{"no type", multipartBody(t, nil, "cat.png", img), 400, errcode.InvalidParams.Code()},
+		{"wrong type", multipartBody(t, map[string]string{"type": "2"}, "cat.png", img), 400, errcode.InvalidParams.Code()},
+		{"not multipart", form("type=1"), 400, errcode.InvalidParams.Code()},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := e.do(t, "POST", "/upload/file", tt.body, e.token)
+			if rec.Code != tt.wantStatus {
+				t.Fatalf("POST /upload/file = %d %s, want %d", rec.Code, rec.Body, tt.wantStatus)
+			}
+			if tt.wantStatus != 200 {
+				if got := errorBody(t, rec).Code; got != tt.wantCode {
+					t.Errorf("code %d, want %d (%s)", got, tt.wantCode, rec.Body)
+				}
+				return
+			}
+			url := decode[map[string]string](t, rec)["file_access_url"]
+			name := strings.TrimPrefix(url, "http://example.test/static/")
+			if name == url || strings.ContainsAny(name, `/\`) || strings.Contains(name, "cat") || strings.Contains(name, "evil") {
+				t.Errorf("file_access_url = %q, want a server-chosen name under the static URL", url)
+			}
+			// The file is served back under /static as an image that browsers must not sniff.
+			get := e.do(t, "GET", "/static/"+name, noBody, "")
+			if get.Code != 200 || !strings.HasPrefix(get.Header().Get("Content-Type"), "image/") ||
+				get.Header().Get("X-Content-Type-Options") != "nosniff" {
+				t.Errorf("GET /static/%s = %d %v", name, get.Code, get.Header())
+			}
+		})
+	}
+	// Only the three accepted images are stored: no partial files, nothing outside the dir.
+	entries, err := os.ReadDir(e.uploads.Dir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 3 {
+		var names []string
+		for _, en := range entries {
+			names = append(names, en.Name())
+		}
+		t.Errorf("upload directory holds %v, want the 3 accepted files", names)
+	}
+	if _, err := os.Stat(filepath.Join(e.uploads.Dir(), "..", "..", "..", "etc", "evil.png")); err == nil {
+		t.Error("the client's path was used")
+	}
+}
+
+func TestUploadNeedsToken(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, service.Options{})
+	rec := e.do(t, "POST", "/upload/file", multipartBody(t, map[string]string{"type": "1"}, "cat.png", pngBytes(t)), "")
+	if rec.Code != 401 {
+		t.Errorf("upload without a token = %d, want 401", rec.Code)
+	}
+}
+
+func TestStaticServesNoDirectoryListing(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, service.Options{})
+	for _, path := range []string{"/static/", "/static/../../go.mod", "/static/.."} {
+		req := httptest.NewRequest("GET", "/", nil)
+		req.URL.Path = path // raw, as a hostile client could send it
+		rec := httptest.NewRecorder()
+		e.h.ServeHTTP(rec, req)
+		if rec.Code == 200 {
+			t.Errorf("GET %s = 200 %q, want no listing and no escape", path, rec.Body.String()[:min(80, rec.Body.Len())])
+		}
+	}
+}

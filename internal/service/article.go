@@ -1,0 +1,109 @@
+package service
+
+import (
+	"context"
+
+	"github.com/go-programming-tour-book/blog-service/internal/dao"
+	"github.com/go-programming-tour-book/blog-service/internal/model"
+	"github.com/go-programming-tour-book/blog-service/pkg/app"
+)
+
+// ListArticlesRequest filters GET /api/v1/articles. As in the book, state defaults to 1.
+type ListArticlesRequest struct {
+	TagID uint32 `form:"tag_id" binding:"omitempty,gte=1"`
+	State uint8  `form:"state,default=1" binding:"oneof=0 1"`
+}
+
+// CreateArticleRequest is the body of POST /api/v1/articles (form or JSON).
+type CreateArticleRequest struct {
+	TagID         uint32 `form:"tag_id" json:"tag_id" binding:"required,gte=1"`
+	Title         string `form:"title" json:"title" binding:"required,min=2,max=100"`
+	Desc          string `form:"desc" json:"desc" binding:"required,min=2,max=255"`
+	Content       string `form:"content" json:"content" binding:"required,min=2,max=65535"`
+	CoverImageURL string `form:"cover_image_url" json:"cover_image_url" binding:"required,url,max=255"`
+	CreatedBy     string `form:"created_by" json:"created_by" binding:"required,min=2,max=100"`
+	State         *uint8 `form:"state" json:"state" binding:"omitempty,oneof=0 1"`
+}
+
+// UpdateArticleRequest is the body of PUT /api/v1/articles/:id: only the fields sent
+// change (the book's update demanded every field).
+type UpdateArticleRequest struct {
+	TagID         *uint32 `form:"tag_id" json:"tag_id" binding:"omitempty,gte=1"`
+	Title         *string `form:"title" json:"title" binding:"omitempty,min=2,max=100"`
+	Desc          *string `form:"desc" json:"desc" binding:"omitempty,min=2,max=255"`
+	Content       *string `form:"content" json:"content" binding:"omitempty,min=2,max=65535"`
+	CoverImageURL *string `form:"cover_image_url" json:"cover_image_url" binding:"omitempty,url,max=255"`
+	State         *uint8  `form:"state" json:"state" binding:"omitempty,oneof=0 1"`
+	ModifiedBy    string  `form:"modified_by" json:"modified_by" binding:"required,min=2,max=100"`
+}
+
+// UpdateArticleStateRequest is the body of PATCH /api/v1/articles/:id/state.
+type UpdateArticleStateRequest struct {
+	State      *uint8 `form:"state" json:"state" binding:"required,oneof=0 1"`
+	ModifiedBy string `form:"modified_by" json:"modified_by" binding:"required,min=2,max=100"`
+}
+
+// ListArticles returns one page of articles with their tags and fills in the pager's total.
+func (s *Service) ListArticles(ctx context.Context, req ListArticlesRequest, p app.Pager) ([]model.ArticleWithTag, app.Pager, error) {
+	f := dao.ArticleFilter{TagID: req.TagID, State: &req.State}
+	total, err := s.dao.CountArticles(ctx, f)
+	if err != nil {
+		return nil, p, err
+	}
+	p.TotalRows = total
+	list, err := s.dao.ListArticles(ctx, f, p.Offset(), p.PageSize)
+	return list, p, err
+}
+
+// GetArticle returns a live article with its tag.
+func (s *Service) GetArticle(ctx context.Context, id uint32) (model.ArticleWithTag, error) {
+	return s.dao.GetArticle(ctx, id)
+}
+
+// CreateArticle adds an article linked to a live tag.
+func (s *Service) CreateArticle(ctx context.Context, req CreateArticleRequest) (model.ArticleWithTag, error) {
+	a := model.Article{
+		Title:         req.Title,
+		Desc:          req.Desc,
+		Content:       req.Content,
+		CoverImageURL: req.CoverImageURL,
+		State:         model.StateEnabled,
+	}
+	if req.State != nil {
+		a.State = *req.State
+	}
+	a.CreatedBy = req.CreatedBy
+	if err := s.dao.CreateArticle(ctx, &a, req.TagID); err != nil {
+		return model.ArticleWithTag{}, err
+	}
+	return s.dao.GetArticle(ctx, a.ID)
+}
+
+// UpdateArticle changes the fields the request carries and returns the article as stored.
+func (s *Service) UpdateArticle(ctx context.Context, id uint32, req UpdateArticleRequest) (model.ArticleWithTag, error) {
+	columns := map[string]any{"modified_by": req.ModifiedBy}
+	for column, v := range map[string]*string{
+		"title": req.Title, "desc": req.Desc, "content": req.Content, "cover_image_url": req.CoverImageURL,
+	} {
+		if v != nil {
+			columns[column] = *v
+		}
+	}
+	if req.State != nil {
+		columns["state"] = *req.State
+	}
+	if err := s.dao.UpdateArticle(ctx, id, columns, req.TagID); err != nil {
+		return model.ArticleWithTag{}, err
+	}
+	return s.dao.GetArticle(ctx, id)
+}
+
+// UpdateArticleState publishes or withdraws an article.
+func (s *Service) UpdateArticleState(ctx context.Context, id uint32, req UpdateArticleStateRequest) (model.ArticleWithTag, error) {
+	return s.UpdateArticle(ctx, id, UpdateArticleRequest{State: req.State, ModifiedBy: req.ModifiedBy})
+}
+
+// DeleteArticle soft-deletes an article.
+func (s *Service) DeleteArticle(ctx context.Context, id uint32) error {
+	return s.dao.DeleteArticle(ctx, id)
+}
