@@ -74,11 +74,24 @@ func TestTokenRequired(t *testing.T) {
 		{"other issuer", otherIssuer, errcode.UnauthorizedTokenError.Code()},
 		{"expired", expired, errcode.UnauthorizedTokenTimeout.Code()},
 	}
+	// Every route of the API and the upload refuses them, whatever the method.
+	var protected []gin.RouteInfo
+	for _, r := range e.h.(*gin.Engine).Routes() {
+		if strings.HasPrefix(r.Path, "/api/v1/") || r.Path == "/upload/file" {
+			protected = append(protected, r)
+		}
+	}
+	if len(protected) < 14 {
+		t.Fatalf("found %d protected routes, want every tag, article and upload route", len(protected))
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rec := e.do(t, "GET", "/api/v1/tags", noBody, tt.token)
-			if rec.Code != 401 || errorBody(t, rec).Code != tt.wantCode {
-				t.Errorf("GET /api/v1/tags = %d %s, want 401 code %d", rec.Code, rec.Body, tt.wantCode)
+			for _, r := range protected {
+				path := strings.ReplaceAll(r.Path, ":id", "1")
+				rec := e.do(t, r.Method, path, noBody, tt.token)
+				if rec.Code != 401 || errorBody(t, rec).Code != tt.wantCode {
+					t.Errorf("%s %s = %d %s, want 401 code %d", r.Method, path, rec.Code, rec.Body, tt.wantCode)
+				}
 			}
 		})
 	}
@@ -128,6 +141,9 @@ func TestTagAPI(t *testing.T) {
 		{"create name too short", "POST", "/api/v1/tags", form("name=G&created_by=me"), 400, errcode.InvalidParams.Code()},
 		{"create name too long", "POST", "/api/v1/tags", form("name=" + long + "&created_by=me"), 400, errcode.InvalidParams.Code()},
 		{"create without created_by", "POST", "/api/v1/tags", form("name=Java"), 400, errcode.InvalidParams.Code()},
+		{"create created_by too short", "POST", "/api/v1/tags", form("name=Java&created_by=m"), 400, errcode.InvalidParams.Code()},
+		{"create created_by too long", "POST", "/api/v1/tags", form("name=Java&created_by=" + long), 400, errcode.InvalidParams.Code()},
+		{"create unknown json field", "POST", "/api/v1/tags", jsonBody(`{"name":"Java","created_by":"me","color":"red"}`), 400, errcode.InvalidParams.Code()},
 		{"create bad state", "POST", "/api/v1/tags", form("name=Java&created_by=me&state=2"), 400, errcode.InvalidParams.Code()},
 		{"create state not a number", "POST", "/api/v1/tags", form("name=Java&created_by=me&state=abc"), 400, errcode.InvalidParams.Code()},
 		{"create malformed json", "POST", "/api/v1/tags", jsonBody(`{"name":"Java",`), 400, errcode.InvalidParams.Code()},
