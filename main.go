@@ -109,7 +109,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		UpstreamURL:    cfg.Upstream.URL,
 		UpstreamClient: &http.Client{Timeout: cfg.Upstream.Timeout},
 		Uploads:        uploads,
-		UploadURL:      cfg.App.UploadServerUrl,
 	})
 	if !cfg.Release() {
 		seeded, err := svc.SeedDemoAuth(stop)
@@ -143,6 +142,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		RateLimits:     cfg.Limiter.Rules,
 		TrustedProxies: cfg.Server.TrustedProxies,
 		UploadDir:      uploads.Dir(),
+		UploadURL:      cfg.App.UploadServerUrl,
 		DebugEndpoints: cfg.Server.DebugEndpoints || !cfg.Release(),
 	})
 	if err != nil {

@@ -71,7 +71,7 @@ func newTestEnvDeps(t testing.TB, opts service.Options, tweak func(*Deps)) *test
 		if err != nil {
 			t.Fatal(err)
 		}
-		opts.Uploads, opts.UploadURL = store, "http://example.test/static"
+		opts.Uploads = store
 	}
 	env.uploads = opts.Uploads
 	svc := service.New(dao.New(env.db), env.jwt, opts)
@@ -90,6 +90,7 @@ func newTestEnvDeps(t testing.TB, opts service.Options, tweak func(*Deps)) *test
 		RequestTimeout: time.Minute,
 		RateLimits:     []setting.LimitRule{{Path: "/auth", Rate: 10, Burst: 10}},
 		UploadDir:      opts.Uploads.Dir(),
+		UploadURL:      "http://example.test/static",
 	}
 	tweak(&deps)
 	h, err := NewRouter(deps)
@@ -128,7 +129,11 @@ func (e *testEnv) send(t testing.TB, method, path, text string, headers map[stri
 	t.Helper()
 	req := httptest.NewRequest(method, path, strings.NewReader(text))
 	for k, v := range headers {
-		if k != "" && v != "" {
+		switch {
+		case k == "" || v == "":
+		case k == "Host":
+			req.Host = v
+		default:
 			req.Header.Set(k, v)
 		}
 	}

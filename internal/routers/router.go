@@ -37,8 +37,9 @@ type Deps struct {
 	RateLimits     []setting.LimitRule
 	// TrustedProxies may set X-Forwarded-For (empty: the TCP peer is the client).
 	TrustedProxies []string
-	// UploadDir is served at /static.
+	// UploadDir is served at /static; UploadURL is its public URL ("" = this server).
 	UploadDir string
+	UploadURL string
 	// DebugEndpoints serves /debug/pprof and /debug/vars.
 	DebugEndpoints bool
 }
@@ -81,7 +82,7 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 	auth := api.NewAuth(d.Service)
 	r.POST("/auth", append(limited, auth.Token)...)
 
-	upload := api.NewUpload(d.Service)
+	upload := api.NewUpload(d.Service, d.UploadURL)
 	r.POST("/upload/file", middleware.JWT(d.JWT), middleware.BodyLimit(d.MaxUploadBytes),
 		middleware.Timeout(d.RequestTimeout), upload.File)
 

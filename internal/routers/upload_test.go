@@ -141,3 +141,16 @@ func TestStaticServesNoDirectoryListing(t *testing.T) {
 		}
 	}
 }
+
+// Without App.UploadServerUrl the URL points at this server as the client addressed it,
+// so `go run main.go -port 9000` gives working links.
+func TestUploadURLDefaultsToRequestHost(t *testing.T) {
+	t.Parallel()
+	e := newTestEnvDeps(t, service.Options{}, func(d *Deps) { d.UploadURL = "" })
+	b := multipartBody(t, map[string]string{"type": "1"}, "cat.png", pngBytes(t))
+	rec := e.send(t, "POST", "/upload/file", b.text, map[string]string{"Content-Type": b.contentType, "token": e.token, "Host": "blog.test:9000"})
+	url := decode[map[string]string](t, rec)["file_access_url"]
+	if rec.Code != 200 || !strings.HasPrefix(url, "http://blog.test:9000/static/") {
+		t.Errorf("file_access_url = %q (%d), want it under this server's /static", url, rec.Code)
+	}
+}

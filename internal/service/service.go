@@ -26,9 +26,8 @@ type Options struct {
 	// UpstreamURL, when set, is fetched by the slow endpoint with UpstreamClient.
 	UpstreamURL    string
 	UpstreamClient *http.Client
-	// Uploads stores uploaded images; UploadURL is where they are served (…/static).
-	Uploads   *upload.Store
-	UploadURL string
+	// Uploads stores uploaded images.
+	Uploads *upload.Store
 }
 
 // New returns a Service. Its dependencies are fixed for its lifetime.

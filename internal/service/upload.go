@@ -19,7 +19,8 @@ type UploadRequest struct {
 	Type int `form:"type" binding:"required,oneof=1"`
 }
 
-// UploadImage stores an image sent under clientName and returns its public URL.
+// UploadImage stores an image sent under clientName and returns the name it is stored
+// under (served at /static/<name>).
 func (s *Service) UploadImage(ctx context.Context, r io.Reader, clientName string) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
@@ -35,5 +36,5 @@ func (s *Service) UploadImage(ctx context.Context, r io.Reader, clientName strin
 	case err != nil:
 		return "", fmt.Errorf("upload %q: %w", clientName, err)
 	}
-	return strings.TrimRight(s.opts.UploadURL, "/") + "/" + name, nil
+	return name, nil
 }

@@ -64,7 +64,7 @@ type App struct {
 	// MaxBodyBytes caps request bodies other than uploads.
 	MaxBodyBytes         int64
 	UploadSavePath       string
-	UploadServerUrl      string // the public URL of UploadSavePath, served at /static
+	UploadServerUrl      string // public URL of /static; empty: this server, as each request addressed it
 	UploadImageMaxSize   int    // megabytes, as in the book
 	UploadImageAllowExts []string
 }
@@ -137,7 +137,7 @@ var defaults = map[string]any{
 	"App.DefaultContextTimeout": "60s",
 	"App.MaxBodyBytes":          1 << 20,
 	"App.UploadSavePath":        "storage/uploads",
-	"App.UploadServerUrl":       "http://127.0.0.1:8000/static",
+	"App.UploadServerUrl":       "",
 	"App.UploadImageMaxSize":    5,
 	"App.UploadImageAllowExts":  []string{".jpg", ".jpeg", ".png"},
 	"Limiter.Rules":             []map[string]any{{"Path": "/auth", "Rate": 10, "Burst": 10}},

@@ -64,8 +64,10 @@ func (c Config) Validate() error {
 	if c.App.UploadSavePath == "" {
 		bad("App.UploadSavePath", "must not be empty")
 	}
-	if u, err := url.Parse(c.App.UploadServerUrl); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		bad("App.UploadServerUrl", "%q is not an http(s) URL", c.App.UploadServerUrl)
+	for key, v := range map[string]string{"App.UploadServerUrl": c.App.UploadServerUrl, "Upstream.URL": c.Upstream.URL} {
+		if u, err := url.Parse(v); v != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+			bad(key, "%q is not an http(s) URL", v)
+		}
 	}
 	for _, ext := range c.App.UploadImageAllowExts {
 		if !strings.HasPrefix(ext, ".") || strings.ContainsAny(ext, "/\\") {
@@ -105,12 +107,6 @@ func (c Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		bad("Log.Level", "%q is not debug, info, warn or error", c.Log.Level)
-	}
-	if c.Upstream.URL != "" {
-		u, err := url.Parse(c.Upstream.URL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			bad("Upstream.URL", "%q is not an http(s) URL", c.Upstream.URL)
-		}
 	}
 	return errors.Join(errs...)
 }

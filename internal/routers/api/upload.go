@@ -2,6 +2,7 @@ package api
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -12,11 +13,15 @@ import (
 
 // Upload handles POST /upload/file.
 type Upload struct {
-	svc *service.Service
+	svc       *service.Service
+	publicURL string
 }
 
-// NewUpload returns the upload handler.
-func NewUpload(svc *service.Service) Upload { return Upload{svc: svc} }
+// NewUpload returns the upload handler. publicURL is where /static is reachable by clients
+// (App.UploadServerUrl); empty means "this server, as the request addressed it".
+func NewUpload(svc *service.Service, publicURL string) Upload {
+	return Upload{svc: svc, publicURL: strings.TrimRight(publicURL, "/")}
+}
 
 // UploadBody is the answer of POST /upload/file.
 type UploadBody struct {
@@ -54,10 +59,18 @@ func (u Upload) File(c *gin.Context) {
 		return
 	}
 	defer f.Close()
-	url, err := u.svc.UploadImage(c.Request.Context(), f, fh.Filename)
+	name, err := u.svc.UploadImage(c.Request.Context(), f, fh.Filename)
 	if err != nil {
 		app.Error(c, err)
 		return
 	}
-	app.OK(c, UploadBody{FileAccessURL: url})
+	base := u.publicURL
+	if base == "" {
+		scheme := "http"
+		if c.Request.TLS != nil {
+			scheme = "https"
+		}
+		base = scheme + "://" + c.Request.Host + "/static"
+	}
+	app.OK(c, UploadBody{FileAccessURL: base + "/" + name})
 }
