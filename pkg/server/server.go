@@ -25,10 +25,10 @@ type Options struct {
 	IdleTimeout       time.Duration
 	// ShutdownTimeout bounds the whole drain; requests still running then are cut.
 	ShutdownTimeout time.Duration
-	// IdleDrainTimeout is how long the drain waits for idle keep-alive connections to be
-	// used once more (and answered with Connection: close) or closed by their clients,
-	// before closing them. Closing an idle connection races with a client that has just
-	// started sending on it, and that client sees a reset.
+	// IdleDrainTimeout is how long the drain waits for keep-alive connections to be used
+	// once more (and answered with Connection: close) or closed by their clients, before
+	// Shutdown closes the idle ones. Closing an idle connection races with a client that
+	// has just started sending on it, and that client sees a reset.
 	IdleDrainTimeout time.Duration
 }
 
@@ -98,7 +98,7 @@ func (s *Server) Serve(stop, force context.Context, ln net.Listener, h http.Hand
 
 	idle, cancelIdle := context.WithTimeout(deadline, s.opts.IdleDrainTimeout)
 	defer cancelIdle()
-	if err := waitUntil(idle, force, s.noIdleConns); errors.Is(err, ErrForced) {
+	if err := waitUntil(idle, force, s.noConns); errors.Is(err, ErrForced) {
 		return s.forced(srv, cut)
 	}
 
@@ -160,17 +160,14 @@ func (s *Server) connState(c net.Conn, state http.ConnState) {
 	}
 }
 
-// noIdleConns reports whether no connection is waiting for a request: accepted but unread,
-// or idle between requests. Active ones are Shutdown's to wait for.
-func (s *Server) noIdleConns() bool {
+// noConns reports whether every connection has gone. The drain waits for this (up to
+// IdleDrainTimeout) before Shutdown, rather than for "no idle connection": a connection
+// whose response was written just before the drain began turns idle a moment later, and
+// Shutdown would close it under a client already sending its next request.
+func (s *Server) noConns() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, st := range s.conns {
-		if st == http.StateNew || st == http.StateIdle {
-			return false
-		}
-	}
-	return true
+	return len(s.conns) == 0
 }
 
 // waitUntil polls cond until it holds (nil), ctx ends (ctx's error) or force is done
