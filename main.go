@@ -1,5 +1,10 @@
 // Command blog-service is the blog API of "Go 语言编程之旅" with a production-grade
 // lifecycle. main only calls run; run wires everything and owns the lifecycle.
+//
+// The process you start is a small master that owns the listening socket and runs one
+// serving worker (this same binary) at a time: SIGHUP starts a new worker from the current
+// binary and config and retires the old one once the new one serves; SIGINT/SIGTERM drain
+// and stop. See pkg/supervisor and the README.
 package main
 
 import (
@@ -9,10 +14,14 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
+	"os/signal"
 	"runtime"
 	"syscall"
+	"time"
 
+	"github.com/coreos/go-systemd/v22/daemon"
 	"github.com/gin-gonic/gin"
 	"go.uber.org/zap"
 
@@ -24,12 +33,13 @@ import (
 	"github.com/go-programming-tour-book/blog-service/pkg/logger"
 	"github.com/go-programming-tour-book/blog-service/pkg/server"
 	"github.com/go-programming-tour-book/blog-service/pkg/setting"
+	"github.com/go-programming-tour-book/blog-service/pkg/supervisor"
 	"github.com/go-programming-tour-book/blog-service/pkg/upload"
 )
 
 // @title        blog-service
 // @version      1.0
-// @description  The blog service of "Go 语言编程之旅": tags, auth and a slow endpoint to try graceful stop. Get a token from POST /auth (demo credential eddycjy / go-programming-tour-book in debug mode) and send it in the token header.
+// @description  The blog service of "Go 语言编程之旅": tags, articles, auth and upload, with a production-grade lifecycle. Get a token from POST /auth (demo credential eddycjy / go-programming-tour-book in debug mode) and send it in the token header.
 // @BasePath     /
 // @securityDefinitions.apikey  ApiKeyAuth
 // @in                          header
@@ -46,6 +56,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	configPath := fs.String("config", "configs/config.yaml", "config file (YAML); without -config a missing file means built-in defaults")
 	port := fs.Int("port", 0, "listen port (overrides Server.HttpPort)")
 	mode := fs.String("mode", "", "debug or release (overrides Server.RunMode)")
+	pidFile := fs.String("pidfile", "", "write the PID to signal (SIGHUP upgrades, SIGTERM stops) here (overrides Server.PIDFile)")
 	version := fs.Bool("version", false, "print version and exit")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
@@ -61,6 +72,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			overrides["Server.HttpPort"] = *port
 		case "mode":
 			overrides["Server.RunMode"] = *mode
+		case "pidfile":
+			overrides["Server.PIDFile"] = *pidFile
 		case "config":
 			explicitConfig = true
 		}
@@ -74,6 +87,50 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return fmt.Errorf("logger: %w", err)
 	}
 	defer log.Sync()
+	addr := fmt.Sprintf(":%d", cfg.Server.HttpPort)
+
+	ln, ready, isWorker, err := supervisor.Inherited(getenv)
+	switch {
+	case err != nil:
+		return err
+	case isWorker:
+		return serve(ctx, cfg, log, ln, ready, "SIGHUP goes to the master process (the PID file's), not to a worker")
+	case !supervisor.Supported:
+		// Bind before anything slow, so a taken port fails start-up at once.
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return fmt.Errorf("listen: %w", err)
+		}
+		return serve(ctx, cfg, log, ln, nil, "SIGHUP: in-place upgrades are not supported on this platform; stop and start instead")
+	}
+	dir, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	return supervisor.Run(ctx, supervisor.Config{
+		Addr:           addr,
+		Args:           args[1:],
+		Dir:            dir, // every worker starts where the master did, whatever argv[0] was
+		PIDFile:        cfg.Server.PIDFile,
+		UpgradeTimeout: cfg.Server.UpgradeTimeout,
+		DrainDelay:     cfg.Server.DrainDelay,
+		// The worker enforces the drain deadline; this only catches a worker that hangs.
+		StopTimeout: cfg.Server.DrainDelay + cfg.Server.ShutdownTimeout + 10*time.Second,
+		Notify:      func(state string) { _, _ = daemon.SdNotify(false, state) }, // a no-op without NOTIFY_SOCKET
+		Log:         log,
+	})
+}
+
+// serve runs one serving process on ln until SIGINT or SIGTERM (drain after
+// Server.DrainDelay), supervisor.SignalHandOver (a new worker serves: drain now), or a
+// second signal (stop at once). ready, if set, is called once it serves; hup is logged for
+// a SIGHUP, which a serving process ignores.
+func serve(ctx context.Context, cfg setting.Config, log *zap.Logger, ln net.Listener, ready func() error, hup string) error {
+	defer ln.Close()
+	stop, force, release := server.NotifyStop(ctx, supervisor.HandOverSignal(), os.Interrupt, syscall.SIGTERM)
+	defer release()
+	go logSignals(stop, log, hup, syscall.SIGHUP)
+
 	ginMode := gin.DebugMode
 	if cfg.Release() {
 		ginMode = gin.ReleaseMode
@@ -82,23 +139,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return fmt.Errorf("gin: %w", err)
 	}
-
-	stop, force, release := server.NotifyStop(ctx, os.Interrupt, syscall.SIGTERM)
-	defer release()
-
-	// Bind before anything slow, so a taken port fails start-up at once with a clear error.
-	ln, err := net.Listen("tcp", fmt.Sprintf(":%d", cfg.Server.HttpPort))
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
-	defer ln.Close()
-
 	db, err := dao.Open(stop, cfg.Database, log)
 	if err != nil {
 		return fmt.Errorf("database: %w", err)
 	}
 	defer dao.Close(db) // defers run last-in first-out: the database closes after the drain
-
 	uploads, err := upload.NewStore(cfg.App.UploadSavePath, int64(cfg.App.UploadImageMaxSize)<<20, cfg.App.UploadImageAllowExts)
 	if err != nil {
 		return err
@@ -116,8 +161,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			return fmt.Errorf("seed demo credential: %w", err)
 		}
 		if seeded {
-			log.Info("debug mode: seeded the demo credential into an empty blog_auth",
-				zap.String("app_key", service.DemoAppKey))
+			log.Info("debug mode: seeded the demo credential into an empty blog_auth", zap.String("app_key", service.DemoAppKey))
 		}
 	}
 
@@ -128,6 +172,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		IdleTimeout:       cfg.Server.IdleTimeout,
 		ShutdownTimeout:   cfg.Server.ShutdownTimeout,
 		IdleDrainTimeout:  cfg.Server.IdleDrainTimeout,
+		DrainDelay:        cfg.Server.DrainDelay,
+		OnServe:           func(h http.Handler) { reportReady(log, h, ready) },
 	}, log)
 	handler, err := routers.NewRouter(routers.Deps{
 		Service:        svc,
@@ -153,4 +199,36 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	err = srv.Serve(stop, force, ln, handler)
 	log.Info("Server exiting", zap.Error(err))
 	return err
+}
+
+// reportReady tells the master this worker serves, once its own /readyz says so (database
+// reachable, not draining): the master retires the old worker only then.
+func reportReady(log *zap.Logger, h http.Handler, ready func() error) {
+	if ready == nil {
+		return
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+	if rec.Code != http.StatusOK {
+		log.Error("not ready: the master will not hand over", zap.Int("status", rec.Code), zap.String("body", rec.Body.String()))
+		return
+	}
+	if err := ready(); err != nil {
+		log.Error("report readiness", zap.Error(err))
+	}
+}
+
+// logSignals logs msg for each of sigs until ctx is done, instead of their default effect.
+func logSignals(ctx context.Context, log *zap.Logger, msg string, sigs ...os.Signal) {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, sigs...)
+	defer signal.Stop(ch)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case sig := <-ch:
+			log.Warn(msg, zap.Stringer("signal", sig))
+		}
+	}
 }

@@ -30,6 +30,13 @@ type Options struct {
 	// Shutdown closes the idle ones. Closing an idle connection races with a client that
 	// has just started sending on it, and that client sees a reset.
 	IdleDrainTimeout time.Duration
+	// DrainDelay keeps serving after the stop signal, with readiness failing, so that load
+	// balancers stop sending new connections before the listener closes (Kubernetes
+	// removes endpoints seconds after SIGTERM). A hand-over (ErrHandOver) skips it.
+	DrainDelay time.Duration
+	// OnServe, if set, is called with the handler once the server accepts connections,
+	// for instance to check readiness through it and tell a supervisor.
+	OnServe func(http.Handler)
 }
 
 // ErrForced is returned when a second stop signal cut the drain short.
@@ -79,17 +86,31 @@ func (s *Server) Serve(stop, force context.Context, ln net.Listener, h http.Hand
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
+	if s.opts.OnServe != nil {
+		s.opts.OnServe(h)
+	}
 	select {
 	case err := <-served:
 		return fmt.Errorf("serve: %w", err)
 	case <-stop.Done():
 	}
 
-	s.log.Info("shutting down: draining", zap.String("cause", context.Cause(stop).Error()),
+	cause := context.Cause(stop)
+	s.log.Info("shutting down: draining", zap.String("cause", cause.Error()),
 		zap.Duration("deadline", s.opts.ShutdownTimeout))
+	s.draining.Store(true)
+	if s.opts.DrainDelay > 0 && !errors.Is(cause, ErrHandOver) {
+		s.log.Info("readiness fails; serving on during the drain delay", zap.Duration("delay", s.opts.DrainDelay))
+		delay := time.NewTimer(s.opts.DrainDelay)
+		select {
+		case <-force.Done():
+			delay.Stop()
+			return s.forced(srv, cut)
+		case <-delay.C:
+		}
+	}
 	deadline, cancel := context.WithTimeout(context.WithoutCancel(stop), s.opts.ShutdownTimeout)
 	defer cancel()
-	s.draining.Store(true)
 	// Closing the listener refuses new connections at once; Serve then returns.
 	if err := ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
 		s.log.Warn("close listener", zap.Error(err))

@@ -51,6 +51,13 @@ type Server struct {
 	TrustedProxies []string
 	// DebugEndpoints serves /debug/pprof and /debug/vars; always on in debug mode.
 	DebugEndpoints bool
+	// PIDFile, if set, names the process to send SIGHUP (upgrade) or SIGTERM (stop).
+	PIDFile string
+	// UpgradeTimeout is how long a new worker may take to serve before it is killed.
+	UpgradeTimeout time.Duration
+	// DrainDelay keeps serving, with /readyz failing, this long after SIGTERM before the
+	// listener closes, so load balancers stop sending first (about 5s on Kubernetes).
+	DrainDelay time.Duration
 }
 
 // App holds the API's behaviour settings.
@@ -131,6 +138,9 @@ var defaults = map[string]any{
 	"Server.IdleDrainTimeout":   "1s",
 	"Server.TrustedProxies":     []string{},
 	"Server.DebugEndpoints":     false,
+	"Server.PIDFile":            "",
+	"Server.UpgradeTimeout":     "30s",
+	"Server.DrainDelay":         "0s",
 	"App.DefaultPageSize":       10,
 	"App.MaxPageSize":           100,
 	"App.SlowMaxDelay":          "30s",

@@ -23,6 +23,7 @@ func (c Config) Validate() error {
 	positive := map[string]time.Duration{
 		"Server.ReadHeaderTimeout":  c.Server.ReadHeaderTimeout,
 		"Server.ShutdownTimeout":    c.Server.ShutdownTimeout,
+		"Server.UpgradeTimeout":     c.Server.UpgradeTimeout,
 		"App.SlowMaxDelay":          c.App.SlowMaxDelay,
 		"App.DefaultContextTimeout": c.App.DefaultContextTimeout,
 		"JWT.Expire":                c.JWT.Expire,
@@ -38,6 +39,7 @@ func (c Config) Validate() error {
 		"Server.WriteTimeout":     c.Server.WriteTimeout,
 		"Server.IdleTimeout":      c.Server.IdleTimeout,
 		"Server.IdleDrainTimeout": c.Server.IdleDrainTimeout,
+		"Server.DrainDelay":       c.Server.DrainDelay,
 		"Database.BusyTimeout":    c.Database.BusyTimeout,
 	}
 	for key, d := range nonNegative {

@@ -1,0 +1,389 @@
+//go:build unix
+
+package supervisor
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// Supported reports whether Run can upgrade in place on this platform.
+const Supported = true
+
+// Signals the master sends its workers: stop (drain after DrainDelay, as for SIGTERM from
+// outside) and hand over (drain now: the socket stays open and a new worker serves it).
+const (
+	SignalStop     = syscall.SIGTERM
+	SignalHandOver = syscall.SIGUSR1
+)
+
+// HandOverSignal is the signal that tells a worker a new one has taken over.
+func HandOverSignal() os.Signal { return SignalHandOver }
+
+// respawn backs off between attempts to replace a worker that died; after maxRespawns
+// failed attempts in a row the master gives up and exits, for the process manager to act.
+const (
+	firstBackoff = 500 * time.Millisecond
+	maxBackoff   = 30 * time.Second
+	maxRespawns  = 5
+)
+
+type worker struct {
+	cmd    *exec.Cmd
+	ready  chan struct{} // closed when it reports that it serves
+	exited chan struct{} // closed once it has exited and been reaped
+	status int
+}
+
+func (w *worker) pid() int { return w.cmd.Process.Pid }
+
+func (w *worker) signal(sig os.Signal) { _ = w.cmd.Process.Signal(sig) }
+
+type master struct {
+	cfg Config
+	log *zap.Logger
+	ln  *net.TCPListener
+}
+
+// Run listens on cfg.Addr, starts the first worker and supervises workers until ctx is
+// done or SIGINT/SIGTERM arrives; a second signal forces the stop. SIGHUP upgrades. It
+// returns an error if the listener or the first worker fails, or the last worker did not
+// stop cleanly.
+func Run(ctx context.Context, cfg Config) error {
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	m := &master{cfg: cfg, log: cfg.Log.Named("master"), ln: ln.(*net.TCPListener)}
+	defer ln.Close()
+	if cfg.Notify == nil {
+		m.cfg.Notify = func(string) {}
+	}
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	return m.loop(ctx, sigs)
+}
+
+// loop is the master's state machine: cur serves, next is starting, draining ones finish.
+func (m *master) loop(ctx context.Context, sigs <-chan os.Signal) error {
+	var (
+		cur, next   *worker
+		draining    []*worker
+		pending     bool // a SIGHUP arrived during an upgrade: upgrade again after it
+		failures    int  // failed starts in a row while no worker serves
+		deadline    <-chan time.Time
+		respawn     <-chan time.Time
+		pidWritten  bool
+		nextOrigin  = "start"
+		startWorker = func(origin string) error {
+			w, err := m.start()
+			if err != nil {
+				return err
+			}
+			next, nextOrigin = w, origin
+			deadline = time.After(m.cfg.UpgradeTimeout)
+			m.log.Info("worker starting", zap.String("why", origin), zap.Int("pid", w.pid()))
+			return nil
+		}
+	)
+	if err := startWorker("start"); err != nil {
+		return err
+	}
+	defer func() {
+		if pidWritten {
+			os.Remove(m.cfg.PIDFile)
+		}
+	}()
+	for {
+		var nextReady, nextExited, curExited chan struct{}
+		if next != nil {
+			nextReady, nextExited = next.ready, next.exited
+		}
+		if cur != nil {
+			curExited = cur.exited
+		}
+		select {
+		case <-ctx.Done():
+			return m.stop(sigs, cur, next, draining)
+
+		case sig := <-sigs:
+			if sig != syscall.SIGHUP {
+				m.log.Info("stopping", zap.Stringer("signal", sig))
+				return m.stop(sigs, cur, next, draining)
+			}
+			if next != nil {
+				pending = true
+				m.log.Info("SIGHUP during an upgrade: another upgrade follows it")
+				continue
+			}
+			m.cfg.Notify(reloading())
+			if err := startWorker("upgrade"); err != nil {
+				m.log.Error("upgrade failed: the current worker keeps serving", zap.Error(err))
+				m.cfg.Notify("READY=1")
+			}
+
+		case <-nextReady:
+			old := cur
+			cur, next, deadline, failures = next, nil, nil, 0
+			m.log.Info("worker serving", zap.Int("pid", cur.pid()), zap.String("why", nextOrigin))
+			if old != nil {
+				old.signal(SignalHandOver)
+				draining = append(draining, old)
+				m.log.Info("old worker draining", zap.Int("pid", old.pid()))
+			}
+			if !pidWritten && m.cfg.PIDFile != "" {
+				if err := writePIDFile(m.cfg.PIDFile); err != nil {
+					m.log.Error("write PID file", zap.Error(err))
+				} else {
+					pidWritten = true
+				}
+			}
+			m.cfg.Notify("READY=1")
+			draining = reap(draining)
+			if pending {
+				pending = false
+				m.cfg.Notify(reloading())
+				if err := startWorker("upgrade"); err != nil {
+					m.log.Error("upgrade failed: the current worker keeps serving", zap.Error(err))
+					m.cfg.Notify("READY=1")
+				}
+			}
+
+		case <-nextExited:
+			failed := next
+			next, deadline = nil, nil
+			if cur == nil && nextOrigin == "start" {
+				return fmt.Errorf("the first worker exited with status %d before serving", failed.status)
+			}
+			m.log.Error("new worker exited before serving: the current worker keeps serving",
+				zap.Int("pid", failed.pid()), zap.Int("status", failed.status))
+			if cur == nil {
+				if respawn, failures = m.backoff(failures); respawn == nil {
+					return fmt.Errorf("gave up after %d failed attempts to start a worker", failures)
+				}
+			} else {
+				m.cfg.Notify("READY=1")
+			}
+
+		case <-deadline:
+			m.log.Error("new worker not ready in time: killing it", zap.Int("pid", next.pid()),
+				zap.Duration("upgrade_timeout", m.cfg.UpgradeTimeout))
+			next.signal(syscall.SIGKILL)
+			deadline = nil // its exit arrives as nextExited
+
+		case <-curExited:
+			m.log.Error("serving worker died: replacing it", zap.Int("pid", cur.pid()), zap.Int("status", cur.status))
+			cur = nil
+			if next == nil {
+				if err := startWorker("respawn"); err != nil {
+					m.log.Error("respawn", zap.Error(err))
+					respawn, failures = m.backoff(failures)
+				}
+			}
+
+		case <-respawn:
+			respawn = nil
+			if err := startWorker("respawn"); err != nil {
+				m.log.Error("respawn", zap.Error(err))
+				if respawn, failures = m.backoff(failures); respawn == nil {
+					return fmt.Errorf("gave up after %d failed attempts to start a worker", failures)
+				}
+			}
+		}
+	}
+}
+
+// backoff schedules the next respawn, or returns nil once too many have failed.
+func (m *master) backoff(failures int) (<-chan time.Time, int) {
+	failures++
+	if failures >= maxRespawns {
+		return nil, failures
+	}
+	d := min(firstBackoff<<(failures-1), maxBackoff)
+	m.log.Warn("retrying to start a worker", zap.Duration("in", d), zap.Int("attempt", failures+1))
+	return time.After(d), failures
+}
+
+// stop asks every worker to stop and waits for them, closing the socket once the drain
+// delay has passed. A second signal forwards once more, which makes the workers stop at
+// once; past StopTimeout they are killed. The error reports a serving worker that did
+// not stop cleanly.
+func (m *master) stop(sigs <-chan os.Signal, cur, next *worker, draining []*worker) error {
+	m.cfg.Notify("STOPPING=1")
+	if next != nil {
+		next.signal(SignalStop) // not serving yet: it gives up starting
+	}
+	if cur != nil {
+		cur.signal(SignalStop)
+	}
+	all := append(append([]*worker{}, draining...), cur, next)
+	closeAfter := time.After(m.cfg.DrainDelay)
+	hardStop := time.After(m.cfg.StopTimeout)
+	for _, w := range all {
+		if w == nil {
+			continue
+		}
+	wait:
+		for {
+			select {
+			case <-w.exited:
+				break wait
+			case <-closeAfter:
+				m.ln.Close() // new connections are refused from now on
+				closeAfter = nil
+			case sig := <-sigs:
+				if sig == syscall.SIGHUP {
+					continue
+				}
+				m.log.Warn("second signal: forcing the workers to stop", zap.Stringer("signal", sig))
+				for _, o := range all {
+					if o != nil {
+						o.signal(SignalStop)
+					}
+				}
+			case <-hardStop:
+				m.log.Error("workers still running after the stop timeout: killing them", zap.Duration("timeout", m.cfg.StopTimeout))
+				for _, o := range all {
+					if o != nil {
+						o.signal(syscall.SIGKILL)
+					}
+				}
+				hardStop = nil
+			}
+		}
+	}
+	m.ln.Close()
+	if cur != nil && cur.status != 0 {
+		return fmt.Errorf("worker %d exited with status %d", cur.pid(), cur.status)
+	}
+	return nil
+}
+
+// start launches a worker with a copy of the socket and a readiness pipe.
+func (m *master) start() (*worker, error) {
+	exe, err := os.Executable() // afresh: the binary may have been replaced since the last start
+	if err != nil {
+		return nil, fmt.Errorf("find executable: %w", err)
+	}
+	lnFile, err := dupListener(m.ln)
+	if err != nil {
+		return nil, err
+	}
+	defer lnFile.Close()
+	readR, readW, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("readiness pipe: %w", err)
+	}
+	defer readW.Close() // the worker holds its own copy
+	cmd := exec.Command(exe, m.cfg.Args...)
+	cmd.Dir = m.cfg.Dir
+	env := m.cfg.Env
+	if env == nil {
+		env = os.Environ()
+	}
+	cmd.Env = append(append([]string{}, env...), workerEnv+"=1")
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	cmd.ExtraFiles = []*os.File{lnFile, readW} // fds 3 and 4
+	cmd.SysProcAttr = sysProcAttr()
+	if err := cmd.Start(); err != nil {
+		readR.Close()
+		return nil, fmt.Errorf("start worker %s: %w", exe, err)
+	}
+	w := &worker{cmd: cmd, ready: make(chan struct{}), exited: make(chan struct{})}
+	go func() {
+		defer readR.Close()
+		line, _ := bufio.NewReader(readR).ReadString('\n')
+		if line == readyLine {
+			close(w.ready)
+		}
+	}()
+	go func() {
+		err := cmd.Wait() // reaps it: no zombies
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			w.status = ee.ExitCode() // -1 when killed by a signal
+		} else if err != nil {
+			w.status = -1
+		}
+		close(w.exited)
+	}()
+	return w, nil
+}
+
+// dupListener returns a new descriptor for the socket. It duplicates through
+// SyscallConn().Control rather than (*TCPListener).File: File's descriptor switches the
+// shared socket to blocking mode once exec passes it on, and after a failed upgrade the
+// serving worker's Accept would then block for good and its stop hang. os.NewFile on a
+// non-blocking descriptor keeps it non-blocking.
+func dupListener(ln *net.TCPListener) (*os.File, error) {
+	rc, err := ln.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	var fd int
+	var dupErr error
+	err = rc.Control(func(s uintptr) {
+		syscall.ForkLock.RLock() // no fork between dup and close-on-exec
+		defer syscall.ForkLock.RUnlock()
+		if fd, dupErr = syscall.Dup(int(s)); dupErr == nil {
+			syscall.CloseOnExec(fd)
+		}
+	})
+	if err == nil {
+		err = dupErr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("duplicate listener: %w", err)
+	}
+	return os.NewFile(uintptr(fd), "listener"), nil
+}
+
+// reap drops workers that have exited (Wait already reaped them).
+func reap(ws []*worker) []*worker {
+	live := ws[:0]
+	for _, w := range ws {
+		select {
+		case <-w.exited:
+		default:
+			live = append(live, w)
+		}
+	}
+	return live
+}
+
+// writePIDFile writes the master's PID through a temporary file and a rename, so a reader
+// never sees a partial file.
+func writePIDFile(path string) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".pid-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := fmt.Fprintf(tmp, "%d\n", os.Getpid()); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// reloading is the sd_notify message for an upgrade that starts now.
+func reloading() string {
+	var ts syscall.Timespec
+	_ = clockGettimeMonotonic(&ts)
+	return fmt.Sprintf("RELOADING=1\nMONOTONIC_USEC=%d", ts.Nano()/1000)
+}

@@ -1,0 +1,23 @@
+//go:build !unix
+
+package supervisor
+
+import (
+	"context"
+	"net"
+	"os"
+)
+
+// Supported reports whether Run can upgrade in place on this platform.
+const Supported = false
+
+// HandOverSignal is nil: without workers nothing hands over.
+func HandOverSignal() os.Signal { return nil }
+
+// Inherited always reports false where workers cannot inherit a socket.
+func Inherited(func(string) string) (net.Listener, func() error, bool, error) {
+	return nil, nil, false, nil
+}
+
+// Run is not available here: serve in a single process instead.
+func Run(context.Context, Config) error { return ErrUnsupported }
