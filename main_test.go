@@ -85,13 +85,20 @@ func launch(t testing.TB, port int, env ...string) *proc {
 
 func launchIn(t testing.TB, dir string, port int, env ...string) *proc {
 	t.Helper()
+	return launchExe(t, binary, dir, port, nil, env...)
+}
+
+// launchExe starts exe (a copy of the binary, for tests that replace it) with -port and
+// the extra args, without waiting for it to serve.
+func launchExe(t testing.TB, exe, dir string, port int, args []string, env ...string) *proc {
+	t.Helper()
 	p := &proc{t: t, port: port, base: fmt.Sprintf("http://127.0.0.1:%d", port),
 		logPath: filepath.Join(dir, fmt.Sprintf("app-%d.log", port)), exited: make(chan struct{})}
 	out, err := os.Create(p.logPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.cmd = exec.Command(binary, "-port", fmt.Sprint(port))
+	p.cmd = exec.Command(exe, append([]string{"-port", fmt.Sprint(port)}, args...)...)
 	p.cmd.Dir = dir
 	p.cmd.Env = append(os.Environ(), env...)
 	p.cmd.Stdout, p.cmd.Stderr = out, out

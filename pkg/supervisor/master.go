@@ -48,7 +48,9 @@ type worker struct {
 
 func (w *worker) pid() int { return w.cmd.Process.Pid }
 
-func (w *worker) signal(sig os.Signal) { _ = w.cmd.Process.Signal(sig) }
+// signal signals the worker's process group (it leads its own), so anything a starting
+// worker runs (a wrapper script, say) goes too.
+func (w *worker) signal(sig syscall.Signal) { _ = syscall.Kill(-w.pid(), sig) }
 
 type master struct {
 	cfg Config

@@ -1,0 +1,558 @@
+//go:build linux
+
+package main
+
+// Upgrade tests: SIGHUP to the PID file's process, with the binary file replaced first, under
+// load from clients that never retry. They read /proc, so they run on Linux.
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// upgradable is a master started from its own copy of the binary, with a PID file.
+type upgradable struct {
+	*proc
+	dir, exe, pidFile string
+}
+
+func startUpgradable(t *testing.T, env ...string) *upgradable {
+	t.Helper()
+	dir := t.TempDir()
+	u := &upgradable{dir: dir, exe: filepath.Join(dir, "blog-service"), pidFile: filepath.Join(dir, "blog.pid")}
+	u.replace(t, binary)
+	u.proc = launchExe(t, u.exe, dir, freePort(t), []string{"-pidfile", u.pidFile}, env...)
+	if err := u.waitHealthy(30 * time.Second); err != nil {
+		t.Fatalf("%v; log:\n%s", err, u.log())
+	}
+	// The master writes the PID file as it hears the worker is ready, just after it serves.
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if _, err := os.Stat(u.pidFile); err == nil {
+			break
+		}
+	}
+	if got := u.pidFromFile(t); got != u.cmd.Process.Pid {
+		t.Fatalf("PID file names %d, want the master %d", got, u.cmd.Process.Pid)
+	}
+	return u
+}
+
+// replace puts src at the executable's path the way a deploy does: a new file renamed over
+// the old one, so the running processes keep their (now unlinked) file. cp writes the copy:
+// a file this multi-threaded test process held open for writing could leak into a child
+// forked meanwhile, and exec of it would then fail with "text file busy" (golang/go#22315).
+func (u *upgradable) replace(t *testing.T, src string) {
+	t.Helper()
+	if out, err := exec.Command("cp", src, u.exe+".new").CombinedOutput(); err != nil {
+		t.Fatalf("cp: %v %s", err, out)
+	}
+	if err := os.Chmod(u.exe+".new", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(u.exe+".new", u.exe); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// script writes a shell script into the test's directory (not executable itself: replace
+// copies it and makes the copy executable).
+func (u *upgradable) script(t *testing.T, name, body string) string {
+	t.Helper()
+	path := filepath.Join(u.dir, name)
+	if err := os.WriteFile(path, []byte("#!/bin/sh\n"+body+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func (u *upgradable) pidFromFile(t *testing.T) int {
+	t.Helper()
+	b, err := os.ReadFile(u.pidFile)
+	if err != nil {
+		t.Fatalf("PID file: %v", err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		t.Fatalf("PID file holds %q", b)
+	}
+	return pid
+}
+
+func (u *upgradable) hup(t *testing.T) {
+	t.Helper()
+	if err := syscall.Kill(u.pidFromFile(t), syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// servingPID is the pid /healthz reports, or 0 when it does not answer.
+func (u *upgradable) servingPID() int {
+	resp, err := oneShot.Get(u.base + "/healthz")
+	if err != nil {
+		return 0
+	}
+	defer resp.Body.Close()
+	var h struct{ PID int }
+	json.NewDecoder(resp.Body).Decode(&h)
+	return h.PID
+}
+
+// upgrade sends SIGHUP and waits for a new serving process, which it returns.
+func (u *upgradable) upgrade(t *testing.T) int {
+	t.Helper()
+	old := u.servingPID()
+	u.hup(t)
+	return u.awaitWorkerOtherThan(t, old)
+}
+
+func (u *upgradable) awaitWorkerOtherThan(t *testing.T, old int) int {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if pid := u.servingPID(); pid != 0 && pid != old {
+			return pid
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("/healthz still reports %d 20 s after SIGHUP; log:\n%s", old, u.log())
+	return 0
+}
+
+// children lists a process's child processes, whichever of its threads forked them.
+func children(pid int) []int {
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
+	var pids []int
+	for _, task := range tasks {
+		b, _ := os.ReadFile(task)
+		for _, f := range strings.Fields(string(b)) {
+			n, _ := strconv.Atoi(f)
+			pids = append(pids, n)
+		}
+	}
+	return pids
+}
+
+func alive(pid int) bool {
+	if syscall.Kill(pid, 0) != nil {
+		return false
+	}
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	return !strings.Contains(string(b), ") Z ") // a zombie is dead, just not reaped
+}
+
+func goneWithin(pid int, d time.Duration) bool {
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		if !alive(pid) {
+			return true
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return false
+}
+
+// awaitOneWorker waits until the master has exactly one child (old workers drained).
+func (u *upgradable) awaitOneWorker(t *testing.T) int {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		kids := children(u.cmd.Process.Pid)
+		if len(kids) == 1 {
+			return kids[0]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("master has children %v, want one worker; log:\n%s", kids, u.log())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestUpgradeKeepsRequestInFlightAndRunsTheNewBinary(t *testing.T) {
+	t.Parallel()
+	u := startUpgradable(t)
+	old := u.servingPID()
+	res := u.slow(u.token(), 2*time.Second)
+	u.replace(t, binary)
+	ino := inode(t, u.exe)
+	cur := u.upgrade(t)
+	if got := inode(t, fmt.Sprintf("/proc/%d/exe", cur)); got != ino {
+		t.Errorf("new worker runs inode %d, want the replaced file's %d", got, ino)
+	}
+	if r := <-res; r.err != nil || r.status != 200 {
+		t.Errorf("request in flight across SIGHUP: %+v, want 200", r)
+	}
+	if !goneWithin(old, 10*time.Second) {
+		t.Errorf("old worker %d still runs after its drain", old)
+	}
+	if pid := u.pidFromFile(t); pid != u.cmd.Process.Pid {
+		t.Errorf("PID file names %d after the upgrade, want the master %d", pid, u.cmd.Process.Pid)
+	}
+	u.signal(syscall.SIGTERM)
+	if status := u.wait(15 * time.Second); status != 0 {
+		t.Errorf("stop after an upgrade: status %d", status)
+	}
+	if _, err := os.Stat(u.pidFile); !os.IsNotExist(err) {
+		t.Errorf("PID file left after a clean stop: %v", err)
+	}
+	if alive(cur) {
+		t.Errorf("worker %d outlived the master's stop", cur)
+	}
+}
+
+func inode(t *testing.T, path string) uint64 {
+	t.Helper()
+	var st syscall.Stat_t
+	if err := syscall.Stat(path, &st); err != nil {
+		t.Fatal(err)
+	}
+	return st.Ino
+}
+
+// loadStats counts what the test clients saw.
+type loadStats struct {
+	ok, failed atomic.Int64
+	mu         sync.Mutex
+	errs       []string
+	acked      []string
+}
+
+func (s *loadStats) fail(format string, args ...any) {
+	s.failed.Add(1)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.errs) < 10 {
+		s.errs = append(s.errs, fmt.Sprintf(format, args...))
+	}
+}
+
+// keepAliveReads sends GETs on one kept-alive connection with a hand-written client that
+// never retries (Go's transport silently retries a GET whose reused connection failed),
+// reconnecting only when the server says Connection: close.
+func keepAliveReads(ctx context.Context, addr, token string, s *loadStats) {
+	var conn net.Conn
+	var br *bufio.Reader
+	defer func() {
+		if conn != nil {
+			conn.Close()
+		}
+	}()
+	for ctx.Err() == nil {
+		if conn == nil {
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				s.fail("dial: %v", err)
+				continue
+			}
+			conn, br = c, bufio.NewReader(c)
+		}
+		req, _ := http.NewRequest("GET", "http://"+addr+"/api/v1/tags?page_size=1", nil)
+		req.Header.Set("token", token)
+		if err := req.Write(conn); err != nil {
+			s.fail("keep-alive write: %v", err)
+			conn.Close()
+			conn = nil
+			continue
+		}
+		resp, err := http.ReadResponse(br, req)
+		if err != nil {
+			s.fail("keep-alive read: %v", err)
+			conn.Close()
+			conn = nil
+			continue
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			s.fail("keep-alive status %d", resp.StatusCode)
+		} else {
+			s.ok.Add(1)
+		}
+		if resp.Close {
+			conn.Close()
+			conn = nil
+		}
+	}
+}
+
+// freshReads sends GETs each on a new connection.
+func freshReads(ctx context.Context, base, token string, s *loadStats) {
+	for ctx.Err() == nil {
+		req, _ := http.NewRequest("GET", base+"/api/v1/tags?page_size=1", nil)
+		req.Header.Set("token", token)
+		if r := roundTrip(oneShot, req); r.err != nil || r.status != 200 {
+			s.fail("fresh GET: %d %v", r.status, r.err)
+		} else {
+			s.ok.Add(1)
+		}
+	}
+}
+
+// writes POSTs new tags on a kept-alive client (Go never retries a POST) and records the
+// acknowledged names.
+func writes(ctx context.Context, base, token, prefix string, s *loadStats) {
+	client := &http.Client{Transport: &http.Transport{}}
+	defer client.CloseIdleConnections()
+	for i := 0; ctx.Err() == nil; i++ {
+		name := fmt.Sprintf("%s-%d", prefix, i)
+		req, _ := http.NewRequest("POST", base+"/api/v1/tags", strings.NewReader(url.Values{"name": {name}, "created_by": {"drill"}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("token", token)
+		if r := roundTrip(client, req); r.err != nil || r.status != 200 {
+			s.fail("POST: %d %v %s", r.status, r.err, r.body)
+			continue
+		}
+		s.ok.Add(1)
+		s.mu.Lock()
+		s.acked = append(s.acked, name)
+		s.mu.Unlock()
+	}
+}
+
+func TestUpgradeUnderLoadLosesNothing(t *testing.T) {
+	t.Parallel()
+	u := startUpgradable(t)
+	token := u.token()
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	var reads, fresh, posts loadStats
+	addr := fmt.Sprintf("127.0.0.1:%d", u.port)
+	for i := range 2 {
+		wg.Add(3)
+		go func() { defer wg.Done(); keepAliveReads(ctx, addr, token, &reads) }()
+		go func() { defer wg.Done(); freshReads(ctx, u.base, token, &fresh) }()
+		go func() { defer wg.Done(); writes(ctx, u.base, token, fmt.Sprint("w", i), &posts) }()
+	}
+	for range 3 {
+		time.Sleep(300 * time.Millisecond)
+		u.replace(t, binary)
+		u.upgrade(t)
+	}
+	time.Sleep(300 * time.Millisecond)
+	cancel()
+	wg.Wait()
+	for name, s := range map[string]*loadStats{"keep-alive reads": &reads, "fresh-connection reads": &fresh, "writes": &posts} {
+		if s.failed.Load() != 0 || s.ok.Load() == 0 {
+			t.Errorf("%s across 3 upgrades: %d ok, %d failed: %v", name, s.ok.Load(), s.failed.Load(), s.errs)
+		}
+	}
+	// Every acknowledged write is stored.
+	req, _ := http.NewRequest("GET", u.base+"/api/v1/tags?page_size=1", nil)
+	req.Header.Set("token", token)
+	var list struct {
+		Pager struct {
+			TotalRows int `json:"total_rows"`
+		} `json:"pager"`
+	}
+	json.Unmarshal([]byte(roundTrip(oneShot, req).body), &list)
+	if list.Pager.TotalRows != len(posts.acked) {
+		t.Errorf("%d writes acknowledged, %d rows stored", len(posts.acked), list.Pager.TotalRows)
+	}
+	t.Logf("3 upgrades under load: %d keep-alive reads, %d fresh reads, %d writes, 0 failed",
+		reads.ok.Load(), fresh.ok.Load(), posts.ok.Load())
+}
+
+func TestFailedUpgradesKeepTheOldWorker(t *testing.T) {
+	t.Parallel()
+	u := startUpgradable(t, "BLOG_SERVER_UPGRADETIMEOUT=2s")
+	tests := []struct {
+		name    string
+		prepare func()
+		want    string // in the master's log
+	}{
+		{"binary that exits", func() { u.replace(t, u.script(t, "exits", "exit 3")) }, "new worker exited before serving"},
+		{"binary that crashes", func() { u.replace(t, u.script(t, "crashes", "kill -SEGV $$")) }, "new worker exited before serving"},
+		{"binary that hangs", func() { u.replace(t, u.script(t, "hangs", "exec sleep 60")) }, "not ready in time"},
+		{"missing binary", func() { os.Remove(u.exe) }, "upgrade failed"},
+		{"unparsable config", func() {
+			u.replace(t, binary)
+			os.MkdirAll(filepath.Join(u.dir, "configs"), 0o755)
+			os.WriteFile(filepath.Join(u.dir, "configs", "config.yaml"), []byte("Server: [unclosed\n"), 0o644)
+		}, "new worker exited before serving"},
+	}
+	for _, tt := range tests {
+		before := u.servingPID()
+		tt.prepare()
+		logLen := len(u.log())
+		u.hup(t)
+		deadline := time.Now().Add(10 * time.Second)
+		for !strings.Contains(u.log()[logLen:], tt.want) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: the log never said %q:\n%s", tt.name, tt.want, u.log()[logLen:])
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if now := u.servingPID(); now != before {
+			t.Errorf("%s: serving pid %d, want the old worker %d still serving", tt.name, now, before)
+		}
+		if kids := u.awaitOneWorker(t); kids != before {
+			t.Errorf("%s: the master's child is %d, want only %d (the failed one killed)", tt.name, kids, before)
+		}
+	}
+	// A later upgrade with a good binary and config still works.
+	os.Remove(filepath.Join(u.dir, "configs", "config.yaml"))
+	u.replace(t, binary)
+	u.upgrade(t)
+}
+
+func TestSIGHUPStormEndsWithOneWorker(t *testing.T) {
+	t.Parallel()
+	u := startUpgradable(t)
+	first := u.servingPID()
+	for range 5 {
+		u.hup(t)
+	}
+	u.awaitWorkerOtherThan(t, first)
+	time.Sleep(500 * time.Millisecond) // let a queued upgrade start, if one is due
+	worker := u.awaitOneWorker(t)
+	if pid := u.servingPID(); pid != worker {
+		t.Errorf("serving pid %d, the master's only child %d", pid, worker)
+	}
+}
+
+func TestStopDuringUpgradeStopsEverything(t *testing.T) {
+	t.Parallel()
+	u := startUpgradable(t)
+	old := u.servingPID()
+	// The next "binary" takes a while to start: the upgrade is under way when SIGTERM comes.
+	real := filepath.Join(u.dir, "real")
+	if err := os.Link(u.exe, real); err != nil {
+		t.Fatal(err)
+	}
+	u.replace(t, u.script(t, "slow-start", "sleep 2; exec "+real+` "$@"`))
+	u.hup(t)
+	u.waitLog("worker starting")
+	time.Sleep(200 * time.Millisecond)
+	starting := children(u.cmd.Process.Pid)
+	u.signal(syscall.SIGTERM)
+	if status := u.wait(15 * time.Second); status != 0 {
+		t.Errorf("SIGTERM during an upgrade: status %d, want 0", status)
+	}
+	for _, pid := range append(starting, old) {
+		if !goneWithin(pid, 5*time.Second) {
+			t.Errorf("process %d outlived the stop", pid)
+		}
+	}
+}
+
+func TestDeadWorkerIsReplaced(t *testing.T) {
+	t.Parallel()
+	u := startUpgradable(t)
+	old := u.servingPID()
+	syscall.Kill(old, syscall.SIGKILL)
+	if pid := u.awaitWorkerOtherThan(t, old); pid == 0 {
+		t.Error("no new worker after the serving one was killed")
+	}
+	u.waitLog("serving worker died")
+}
+
+func TestWorkerDoesNotOutliveAKilledMaster(t *testing.T) {
+	t.Parallel()
+	u := startUpgradable(t)
+	worker := u.servingPID()
+	u.cmd.Process.Kill()
+	if !goneWithin(worker, 10*time.Second) {
+		t.Errorf("worker %d still runs 10 s after its master was killed", worker)
+	}
+}
+
+func TestNoLeaksOverTenUpgrades(t *testing.T) {
+	t.Parallel()
+	u := startUpgradable(t)
+	master := u.cmd.Process.Pid
+	fds := func() int {
+		entries, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", master))
+		return len(entries)
+	}
+	u.upgrade(t)
+	u.awaitOneWorker(t)
+	before := fds()
+	var workers []int
+	for range 10 {
+		u.replace(t, binary)
+		workers = append(workers, u.upgrade(t))
+	}
+	last := u.awaitOneWorker(t)
+	if after := fds(); after != before {
+		t.Errorf("master's descriptors went from %d to %d over ten upgrades", before, after)
+	}
+	for _, pid := range workers[:len(workers)-1] {
+		if pid != last && !goneWithin(pid, 10*time.Second) {
+			t.Errorf("old worker %d still runs, or is an unreaped zombie", pid)
+		}
+	}
+}
+
+func TestDrainDelayKeepsServingWithReadinessFailing(t *testing.T) {
+	t.Parallel()
+	u := startUpgradable(t, "BLOG_SERVER_DRAINDELAY=2s")
+	u.signal(syscall.SIGTERM)
+	u.waitLog("drain delay")
+	// New connections are still served during the delay, but readiness fails.
+	ready, _ := oneShot.Get(u.base + "/readyz")
+	live, _ := oneShot.Get(u.base + "/healthz")
+	if ready == nil || ready.StatusCode != 503 || live == nil || live.StatusCode != 200 {
+		t.Errorf("during the drain delay: /readyz %v, /healthz %v; want 503 and 200", ready, live)
+	}
+	if status := u.wait(15 * time.Second); status != 0 {
+		t.Errorf("status %d after a drain delay, want 0", status)
+	}
+}
+
+// Under systemd (Type=notify) the master reports READY=1 once serving, RELOADING=1 and
+// READY=1 around an upgrade, and STOPPING=1: a test socket stands in for systemd's.
+func TestSystemdNotify(t *testing.T) {
+	t.Parallel()
+	sock := filepath.Join(t.TempDir(), "notify.sock")
+	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sock, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	msgs := make(chan string, 16)
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := conn.Read(buf)
+			if err != nil {
+				close(msgs)
+				return
+			}
+			msgs <- string(buf[:n])
+		}
+	}()
+	expect := func(prefix string) {
+		t.Helper()
+		select {
+		case m := <-msgs:
+			if !strings.HasPrefix(m, prefix) {
+				t.Errorf("sd_notify message %q, want %q", m, prefix)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatalf("no sd_notify %q", prefix)
+		}
+	}
+	u := startUpgradable(t, "NOTIFY_SOCKET="+sock)
+	expect("READY=1")
+	u.upgrade(t)
+	expect("RELOADING=1\nMONOTONIC_USEC=")
+	expect("READY=1")
+	u.signal(syscall.SIGTERM)
+	expect("STOPPING=1")
+	u.wait(15 * time.Second)
+}
