@@ -556,3 +556,60 @@ func TestSystemdNotify(t *testing.T) {
 	expect("STOPPING=1")
 	u.wait(15 * time.Second)
 }
+
+// `go run main.go` keeps working: the master stays the foreground process that go run
+// waits for, so repeated SIGHUPs each upgrade (go run's temporary binary is still there),
+// and Ctrl+C (SIGINT to the whole process group) stops everything with status 0.
+func TestGoRunUpgradesAndStops(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	u := &upgradable{dir: dir, pidFile: filepath.Join(dir, "gorun.pid")}
+	port := freePort(t)
+	u.proc = &proc{t: t, port: port, base: fmt.Sprintf("http://127.0.0.1:%d", port),
+		logPath: filepath.Join(dir, "gorun.log"), exited: make(chan struct{})}
+	out, err := os.Create(u.logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	cmd := exec.Command("go", "run", "main.go", "-port", fmt.Sprint(port), "-pidfile", u.pidFile)
+	cmd.Env = append(os.Environ(), "BLOG_DATABASE_PATH="+filepath.Join(dir, "blog.db"),
+		"BLOG_APP_UPLOADSAVEPATH="+filepath.Join(dir, "uploads"))
+	cmd.Stdout, cmd.Stderr = out, out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // a terminal's foreground job
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	goRunDone := make(chan error, 1)
+	go func() { goRunDone <- cmd.Wait() }()
+	t.Cleanup(func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) })
+	if err := u.waitHealthy(120 * time.Second); err != nil {
+		t.Fatalf("go run main.go: %v\n%s", err, u.log())
+	}
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if _, err := os.Stat(u.pidFile); err == nil {
+			break
+		}
+	}
+	var worker int
+	for range 3 {
+		worker = u.upgrade(t)
+	}
+	select {
+	case err := <-goRunDone:
+		t.Fatalf("go run ended during the upgrades (%v): the terminal would lose its job\n%s", err, u.log())
+	default:
+	}
+	syscall.Kill(-cmd.Process.Pid, syscall.SIGINT) // what Ctrl+C does
+	select {
+	case <-goRunDone: // go run's own status is 1 after SIGINT (golang/go#40467)
+	case <-time.After(20 * time.Second):
+		t.Fatalf("go run still running 20 s after Ctrl+C\n%s", u.log())
+	}
+	if log := u.log(); strings.Contains(log, "exit status") || !strings.Contains(log, "Server exiting") {
+		t.Errorf("the program did not stop with status 0 (go run prints a non-zero one):\n%s", log)
+	}
+	if !goneWithin(worker, 5*time.Second) {
+		t.Errorf("worker %d outlived Ctrl+C", worker)
+	}
+}
