@@ -7,7 +7,7 @@ LDFLAGS    := -s -w -X $(MODULE)/global.Version=$(VERSION) -X $(MODULE)/global.C
 # The race detector needs cgo and a C compiler; use it wherever the machine has them.
 RACE       ?= $(shell [ "$$(go env CGO_ENABLED)" = 1 ] && command -v gcc >/dev/null && echo -race)
 
-.PHONY: help run build test fuzz lint swag swag-check bench-stop docker clean
+.PHONY: help run build test fuzz lint swag swag-check bench-stop drill docker clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -29,6 +29,7 @@ fuzz: ## search for inputs that break the API or the upload store (FUZZTIME each
 lint: ## gofmt and go vet must be clean
 	@out=$$(gofmt -l $$(git ls-files '*.go')); [ -z "$$out" ] || { echo "gofmt would change:"; echo "$$out"; exit 1; }
 	go vet ./...
+	cd scripts/drill && go vet ./...
 
 swag: ## regenerate the Swagger docs in docs/ from the handlers' annotations
 	go tool swag init -g main.go -o docs --quiet
@@ -39,6 +40,9 @@ swag-check: swag ## fail if the committed docs/ differ from what the annotations
 
 bench-stop: ## print stop timings: idle stop and a short drain, signal to exit (scripts/bench-stop.sh)
 	scripts/bench-stop.sh
+
+drill: ## deploy drill: N upgrades under load vs stop-then-start, table + docs/drill.svg (scripts/deploy-drill.sh)
+	scripts/deploy-drill.sh
 
 docker: ## build the container image
 	docker build --build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) -t blog-service:$(VERSION) .

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The deploy drill: builds the release binary, then measures N deploys under read and write
+# load, in-place (binary replaced + SIGHUP) and, beside it, stop-then-start. Prints one
+# table and writes the timeline chart to docs/drill.svg; exits non-zero if the in-place run
+# failed a request or lost an acknowledged write. UPGRADES (5) and EVERY (2s) tune it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if ! command -v wrk >/dev/null; then
+  echo "installing wrk (Debian package)" >&2
+  apt-get update -qq >/dev/null && apt-get install -y -qq wrk >/dev/null
+fi
+make build >/dev/null
+cd scripts/drill
+go run . -bin ../../bin/blog-service -upgrades "${UPGRADES:-5}" -every "${EVERY:-2s}" -chart ../../docs/drill.svg
