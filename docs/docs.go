@@ -1372,7 +1372,7 @@ var SwaggerInfo = &swag.Spec{
 	BasePath:         "/",
 	Schemes:          []string{},
 	Title:            "blog-service",
-	Description:      "The blog service of \"Go 语言编程之旅\": tags, auth and a slow endpoint to try graceful stop. Get a token from POST /auth (demo credential eddycjy / go-programming-tour-book in debug mode) and send it in the token header.",
+	Description:      "The blog service of \"Go 语言编程之旅\": tags, articles, auth and upload, with a production-grade lifecycle. Get a token from POST /auth (demo credential eddycjy / go-programming-tour-book in debug mode) and send it in the token header.",
 	InfoInstanceName: "swagger",
 	SwaggerTemplate:  docTemplate,
 	LeftDelim:        "{{",
