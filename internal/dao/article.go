@@ -105,7 +105,7 @@ func (d *Dao) withTags(ctx context.Context, articles []model.Article) ([]model.A
 // CreateArticle inserts a and links it to tagID in one transaction; a tag that is missing
 // or deleted is an error wrapping errcode.ArticleTagInvalid, and nothing is written.
 func (d *Dao) CreateArticle(ctx context.Context, a *model.Article, tagID uint32) error {
-	return d.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return d.transaction(ctx, func(tx *gorm.DB) error {
 		if err := needLiveTag(tx, tagID); err != nil {
 			return err
 		}
@@ -124,7 +124,7 @@ func (d *Dao) CreateArticle(ctx context.Context, a *model.Article, tagID uint32)
 // UpdateArticle sets the given columns of a live article (and modified_on) and, when
 // tagID is not nil, moves it to that tag, all in one transaction.
 func (d *Dao) UpdateArticle(ctx context.Context, id uint32, columns map[string]any, tagID *uint32) error {
-	return d.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return d.transaction(ctx, func(tx *gorm.DB) error {
 		if tagID != nil {
 			if err := needLiveTag(tx, *tagID); err != nil {
 				return err
@@ -151,7 +151,7 @@ func (d *Dao) UpdateArticle(ctx context.Context, id uint32, columns map[string]a
 
 // DeleteArticle soft-deletes a live article and its tag link.
 func (d *Dao) DeleteArticle(ctx context.Context, id uint32) error {
-	return d.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return d.transaction(ctx, func(tx *gorm.DB) error {
 		deleted := map[string]any{"is_del": 1, "deleted_on": now()}
 		res := tx.Model(&model.Article{}).Where("id = ? AND is_del = 0", id).Updates(deleted)
 		if res.Error != nil {

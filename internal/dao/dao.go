@@ -31,9 +31,31 @@ type Dao struct {
 // New returns a Dao on an open database.
 func New(db *gorm.DB) *Dao { return &Dao{db: db} }
 
-// Open connects to the configured database, checks it answers, and brings the schema up
-// to date. log receives gorm's warnings (slow queries, errors).
+// Open connects to the configured database, waiting for it up to Database.ConnectTimeout,
+// and brings the schema up to date. log receives gorm's warnings (slow queries, errors).
 func Open(ctx context.Context, cfg setting.Database, log *zap.Logger) (*gorm.DB, error) {
+	var db *gorm.DB
+	err := retry(ctx, cfg.ConnectTimeout, log, func() (err error) {
+		db, err = open(ctx, cfg, log)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", cfg.DBType, err)
+	}
+	sqlDB, _ := db.DB()
+	if err := markUnavailable(db); err != nil {
+		sqlDB.Close()
+		return nil, err
+	}
+	if err := Migrate(ctx, db); err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("migrate schema: %w", err)
+	}
+	return db, nil
+}
+
+// open makes one attempt: gorm.Open (which asks MySQL for its version) and a ping.
+func open(ctx context.Context, cfg setting.Database, log *zap.Logger) (*gorm.DB, error) {
 	dialector, err := dialect(cfg)
 	if err != nil {
 		return nil, err
@@ -47,7 +69,7 @@ func Open(ctx context.Context, cfg setting.Database, log *zap.Logger) (*gorm.DB,
 		}),
 	})
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", cfg.DBType, err)
+		return nil, err
 	}
 	sqlDB, err := db.DB()
 	if err != nil {
@@ -55,15 +77,37 @@ func Open(ctx context.Context, cfg setting.Database, log *zap.Logger) (*gorm.DB,
 	}
 	sqlDB.SetMaxOpenConns(cfg.MaxOpenConns)
 	sqlDB.SetMaxIdleConns(cfg.MaxIdleConns)
-	if err := sqlDB.PingContext(ctx); err != nil {
+	sqlDB.SetConnMaxLifetime(cfg.ConnMaxLifetime)
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := sqlDB.PingContext(pctx); err != nil {
 		sqlDB.Close()
-		return nil, fmt.Errorf("ping %s: %w", cfg.DBType, err)
-	}
-	if err := db.WithContext(ctx).AutoMigrate(model.All()...); err != nil {
-		sqlDB.Close()
-		return nil, fmt.Errorf("migrate schema: %w", err)
+		return nil, err
 	}
 	return db, nil
+}
+
+// retry calls attempt until it succeeds, backing off from 100 ms to 2 s, for at most
+// limit: replicas often start before their database is up.
+func retry(ctx context.Context, limit time.Duration, log *zap.Logger, attempt func() error) error {
+	deadline := time.Now().Add(limit)
+	for delay := 100 * time.Millisecond; ; delay = min(2*delay, 2*time.Second) {
+		err := attempt()
+		switch {
+		case err == nil:
+			return nil
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case time.Now().Add(delay).After(deadline):
+			return fmt.Errorf("not reachable within %v (Database.ConnectTimeout): %w", limit, err)
+		}
+		log.Warn("database not reachable yet; retrying", zap.Duration("in", delay), zap.Error(err))
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(delay):
+		}
+	}
 }
 
 // Close closes the database's connection pool.
@@ -112,8 +156,9 @@ func SQLiteDSN(path string, busy time.Duration) string {
 
 // MySQLDSN builds a go-sql-driver DSN from the book's keys. clientFoundRows makes an UPDATE
 // report matched rows, so "no such row" is not confused with "nothing changed".
+// The dial timeout keeps a request from hanging on a database host that is down.
 func MySQLDSN(cfg setting.Database) string {
-	return fmt.Sprintf("%s:%s@tcp(%s)/%s?charset=%s&parseTime=%t&loc=Local&clientFoundRows=true",
+	return fmt.Sprintf("%s:%s@tcp(%s)/%s?charset=%s&parseTime=%t&loc=Local&clientFoundRows=true&timeout=5s",
 		cfg.UserName, cfg.Password, cfg.Host, cfg.DBName, cfg.Charset, cfg.ParseTime)
 }
 

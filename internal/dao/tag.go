@@ -93,7 +93,7 @@ func (d *Dao) UpdateTag(ctx context.Context, id uint32, columns map[string]any) 
 // DeleteTag soft-deletes a live tag that no live article uses; a tag in use is an error
 // wrapping errcode.TagInUse (the book left such articles pointing at a deleted tag).
 func (d *Dao) DeleteTag(ctx context.Context, id uint32) error {
-	return d.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return d.transaction(ctx, func(tx *gorm.DB) error {
 		live, err := lockLiveTag(tx, id)
 		if err != nil {
 			return fmt.Errorf("delete tag %d: %w", id, err)

@@ -58,6 +58,12 @@ func newTestEnv(t testing.TB, opts service.Options) *testEnv {
 // newTestEnvDeps is newTestEnv with router settings changed by tweak.
 func newTestEnvDeps(t testing.TB, opts service.Options, tweak func(*Deps)) *testEnv {
 	t.Helper()
+	return newTestEnvOn(t, daotest.Open(t), opts, tweak)
+}
+
+// newTestEnvOn is newTestEnvDeps on a database the test opened itself.
+func newTestEnvOn(t testing.TB, db *gorm.DB, opts service.Options, tweak func(*Deps)) *testEnv {
+	t.Helper()
 	if opts.SlowMaxDelay == 0 {
 		opts.SlowMaxDelay = 30 * time.Second
 	}
@@ -65,7 +71,7 @@ func newTestEnvDeps(t testing.TB, opts service.Options, tweak func(*Deps)) *test
 		opts.UpstreamClient = &http.Client{Timeout: 5 * time.Second}
 	}
 	env := &testEnv{jwt: app.NewJWT(testSecret, "blog-service", time.Hour)}
-	env.db = daotest.Open(t)
+	env.db = db
 	if opts.Uploads == nil {
 		store, err := upload.NewStore(filepath.Join(t.TempDir(), "uploads"), 1<<20, []string{".jpg", ".jpeg", ".png"})
 		if err != nil {

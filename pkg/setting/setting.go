@@ -109,6 +109,10 @@ type Database struct {
 	ParseTime    bool
 	MaxIdleConns int
 	MaxOpenConns int
+	// ConnMaxLifetime recycles connections (MySQL closes idle ones after wait_timeout).
+	ConnMaxLifetime time.Duration
+	// ConnectTimeout bounds the wait for the database at start-up, retried with back-off.
+	ConnectTimeout time.Duration
 }
 
 // Upstream is the service the slow endpoint calls, when URL is set.
@@ -165,6 +169,8 @@ var defaults = map[string]any{
 	"Database.ParseTime":        true,
 	"Database.MaxIdleConns":     10,
 	"Database.MaxOpenConns":     30,
+	"Database.ConnMaxLifetime":  "30m",
+	"Database.ConnectTimeout":   "30s",
 	"Upstream.URL":              "",
 	"Upstream.Timeout":          "10s",
 	"Log.Level":                 "info",

@@ -28,6 +28,7 @@ func (c Config) Validate() error {
 		"App.DefaultContextTimeout": c.App.DefaultContextTimeout,
 		"JWT.Expire":                c.JWT.Expire,
 		"Upstream.Timeout":          c.Upstream.Timeout,
+		"Database.ConnectTimeout":   c.Database.ConnectTimeout,
 	}
 	for key, d := range positive {
 		if d <= 0 {
@@ -35,12 +36,13 @@ func (c Config) Validate() error {
 		}
 	}
 	nonNegative := map[string]time.Duration{
-		"Server.ReadTimeout":      c.Server.ReadTimeout,
-		"Server.WriteTimeout":     c.Server.WriteTimeout,
-		"Server.IdleTimeout":      c.Server.IdleTimeout,
-		"Server.IdleDrainTimeout": c.Server.IdleDrainTimeout,
-		"Server.DrainDelay":       c.Server.DrainDelay,
-		"Database.BusyTimeout":    c.Database.BusyTimeout,
+		"Server.ReadTimeout":       c.Server.ReadTimeout,
+		"Server.WriteTimeout":      c.Server.WriteTimeout,
+		"Server.IdleTimeout":       c.Server.IdleTimeout,
+		"Server.IdleDrainTimeout":  c.Server.IdleDrainTimeout,
+		"Server.DrainDelay":        c.Server.DrainDelay,
+		"Database.BusyTimeout":     c.Database.BusyTimeout,
+		"Database.ConnMaxLifetime": c.Database.ConnMaxLifetime,
 	}
 	for key, d := range nonNegative {
 		if d < 0 {

@@ -42,11 +42,12 @@ func Open(t testing.TB) *gorm.DB {
 func Config(t testing.TB) setting.Database {
 	t.Helper()
 	cfg := setting.Database{
-		DBType:       "sqlite",
-		Path:         filepath.Join(t.TempDir(), "blog.db"),
-		BusyTimeout:  5 * time.Second,
-		MaxIdleConns: 10,
-		MaxOpenConns: 30,
+		DBType:         "sqlite",
+		Path:           filepath.Join(t.TempDir(), "blog.db"),
+		BusyTimeout:    5 * time.Second,
+		MaxIdleConns:   10,
+		MaxOpenConns:   30,
+		ConnectTimeout: 10 * time.Second,
 	}
 	dsn := os.Getenv(MySQLEnv)
 	if dsn == "" {

@@ -1,0 +1,13 @@
+package dao
+
+import (
+	"context"
+
+	"gorm.io/gorm"
+)
+
+// MigrateWith runs the real migrations plus one more, for tests of failures.
+func MigrateWith(ctx context.Context, db *gorm.DB, version int, name, stmt string) error {
+	extra := migration{version: version, name: name, mysql: []string{stmt}, sqlite: []string{stmt}}
+	return migrate(ctx, db, append(append([]migration{}, migrations...), extra))
+}

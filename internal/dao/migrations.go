@@ -1,0 +1,88 @@
+package dao
+
+// migrations is the schema's history, oldest first. Append; never edit one that has
+// shipped. Each holds the statements for both dialects, run in order.
+var migrations = []migration{
+	{
+		version: 1,
+		name:    "the book's tables: blog_tag, blog_article, blog_article_tag, blog_auth",
+		mysql: []string{
+			"CREATE TABLE IF NOT EXISTS `blog_tag` (" + mysqlCommon + `,
+				name VARCHAR(100) NOT NULL DEFAULT '',
+				state TINYINT UNSIGNED NOT NULL DEFAULT 1,
+				PRIMARY KEY (id),
+				KEY idx_blog_tag_name (name),
+				KEY idx_blog_tag_is_del (is_del)
+			) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
+			"CREATE TABLE IF NOT EXISTS `blog_article` (" + mysqlCommon + `,
+				title VARCHAR(100) NOT NULL DEFAULT '',
+				` + "`desc`" + ` VARCHAR(255) NOT NULL DEFAULT '',
+				content MEDIUMTEXT,
+				cover_image_url VARCHAR(255) NOT NULL DEFAULT '',
+				state TINYINT UNSIGNED NOT NULL DEFAULT 1,
+				PRIMARY KEY (id),
+				KEY idx_blog_article_is_del (is_del)
+			) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
+			"CREATE TABLE IF NOT EXISTS `blog_article_tag` (" + mysqlCommon + `,
+				article_id INT UNSIGNED NOT NULL,
+				tag_id INT UNSIGNED NOT NULL,
+				PRIMARY KEY (id),
+				KEY idx_blog_article_tag_article_id (article_id),
+				KEY idx_blog_article_tag_tag_id (tag_id),
+				KEY idx_blog_article_tag_is_del (is_del)
+			) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
+			"CREATE TABLE IF NOT EXISTS `blog_auth` (" + mysqlCommon + `,
+				app_key VARCHAR(20) NOT NULL DEFAULT '',
+				app_secret VARCHAR(100) NOT NULL DEFAULT '',
+				PRIMARY KEY (id),
+				UNIQUE KEY idx_blog_auth_app_key (app_key),
+				KEY idx_blog_auth_is_del (is_del)
+			) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
+		},
+		sqlite: []string{
+			`CREATE TABLE IF NOT EXISTS blog_tag (` + sqliteCommon + `,
+				name TEXT NOT NULL DEFAULT '',
+				state INTEGER NOT NULL DEFAULT 1)`,
+			`CREATE INDEX IF NOT EXISTS idx_blog_tag_name ON blog_tag (name)`,
+			`CREATE INDEX IF NOT EXISTS idx_blog_tag_is_del ON blog_tag (is_del)`,
+			`CREATE TABLE IF NOT EXISTS blog_article (` + sqliteCommon + `,
+				title TEXT NOT NULL DEFAULT '',
+				"desc" TEXT NOT NULL DEFAULT '',
+				content TEXT,
+				cover_image_url TEXT NOT NULL DEFAULT '',
+				state INTEGER NOT NULL DEFAULT 1)`,
+			`CREATE INDEX IF NOT EXISTS idx_blog_article_is_del ON blog_article (is_del)`,
+			`CREATE TABLE IF NOT EXISTS blog_article_tag (` + sqliteCommon + `,
+				article_id INTEGER NOT NULL,
+				tag_id INTEGER NOT NULL)`,
+			`CREATE INDEX IF NOT EXISTS idx_blog_article_tag_article_id ON blog_article_tag (article_id)`,
+			`CREATE INDEX IF NOT EXISTS idx_blog_article_tag_tag_id ON blog_article_tag (tag_id)`,
+			`CREATE INDEX IF NOT EXISTS idx_blog_article_tag_is_del ON blog_article_tag (is_del)`,
+			`CREATE TABLE IF NOT EXISTS blog_auth (` + sqliteCommon + `,
+				app_key TEXT NOT NULL DEFAULT '',
+				app_secret TEXT NOT NULL DEFAULT '')`,
+			`CREATE UNIQUE INDEX IF NOT EXISTS idx_blog_auth_app_key ON blog_auth (app_key)`,
+			`CREATE INDEX IF NOT EXISTS idx_blog_auth_is_del ON blog_auth (is_del)`,
+		},
+	},
+}
+
+// The book's common columns (model.Model).
+const (
+	mysqlCommon = `
+		id INT UNSIGNED NOT NULL AUTO_INCREMENT,
+		created_on INT UNSIGNED NOT NULL DEFAULT 0,
+		created_by VARCHAR(100) NOT NULL DEFAULT '',
+		modified_on INT UNSIGNED NOT NULL DEFAULT 0,
+		modified_by VARCHAR(100) NOT NULL DEFAULT '',
+		deleted_on INT UNSIGNED NOT NULL DEFAULT 0,
+		is_del TINYINT UNSIGNED NOT NULL DEFAULT 0`
+	sqliteCommon = `
+		id INTEGER PRIMARY KEY AUTOINCREMENT,
+		created_on INTEGER NOT NULL DEFAULT 0,
+		created_by TEXT NOT NULL DEFAULT '',
+		modified_on INTEGER NOT NULL DEFAULT 0,
+		modified_by TEXT NOT NULL DEFAULT '',
+		deleted_on INTEGER NOT NULL DEFAULT 0,
+		is_del INTEGER NOT NULL DEFAULT 0`
+)

@@ -1,0 +1,56 @@
+package dao
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"net"
+
+	"github.com/go-sql-driver/mysql"
+	"gorm.io/gorm"
+
+	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
+)
+
+// markUnavailable makes every query that fails because the database cannot be reached
+// carry errcode.ServiceUnavailable, so clients get a 503 (and can retry elsewhere) rather
+// than a 500, and the log still has the cause.
+func markUnavailable(db *gorm.DB) error {
+	mark := func(tx *gorm.DB) { tx.Error = unavailable(tx.Error) }
+	cb := db.Callback()
+	for name, err := range map[string]error{
+		"create": cb.Create().After("gorm:create").Register("blog:unavailable", mark),
+		"query":  cb.Query().After("gorm:query").Register("blog:unavailable", mark),
+		"update": cb.Update().After("gorm:update").Register("blog:unavailable", mark),
+		"delete": cb.Delete().After("gorm:delete").Register("blog:unavailable", mark),
+		"row":    cb.Row().After("gorm:row").Register("blog:unavailable", mark),
+		"raw":    cb.Raw().After("gorm:raw").Register("blog:unavailable", mark),
+	} {
+		if err != nil {
+			return fmt.Errorf("register %s callback: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// unavailable wraps err with errcode.ServiceUnavailable when it means the database could
+// not be reached; other errors pass unchanged.
+func unavailable(err error) error {
+	if err == nil || !unreachable(err) || errors.Is(err, errcode.ServiceUnavailable) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", errcode.ServiceUnavailable.WithDetails("the database is unavailable"), err)
+}
+
+// transaction runs fn in a transaction; failing to begin one is marked like a query.
+func (d *Dao) transaction(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return unavailable(d.db.WithContext(ctx).Transaction(fn))
+}
+
+// unreachable reports whether err means the database could not be reached or the
+// connection broke, as opposed to a query the database refused.
+func unreachable(err error) bool {
+	var netErr *net.OpError
+	return errors.As(err, &netErr) || errors.Is(err, driver.ErrBadConn) || errors.Is(err, mysql.ErrInvalidConn)
+}
