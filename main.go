@@ -23,6 +23,7 @@ import (
 
 	"github.com/coreos/go-systemd/v22/daemon"
 	"github.com/gin-gonic/gin"
+	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 
 	"github.com/go-programming-tour-book/blog-service/global"
@@ -30,6 +31,7 @@ import (
 	"github.com/go-programming-tour-book/blog-service/internal/routers"
 	"github.com/go-programming-tour-book/blog-service/internal/service"
 	"github.com/go-programming-tour-book/blog-service/pkg/app"
+	"github.com/go-programming-tour-book/blog-service/pkg/limiter"
 	"github.com/go-programming-tour-book/blog-service/pkg/logger"
 	"github.com/go-programming-tour-book/blog-service/pkg/server"
 	"github.com/go-programming-tour-book/blog-service/pkg/setting"
@@ -148,6 +150,8 @@ func serve(ctx context.Context, cfg setting.Config, log *zap.Logger, ln net.List
 	if err != nil {
 		return err
 	}
+	limiters, closeLimiters := rateLimiters(cfg)
+	defer closeLimiters()
 	jwt := app.NewJWT(cfg.JWT.Secret, cfg.JWT.Issuer, cfg.JWT.Expire)
 	svc := service.New(dao.New(db), jwt, service.Options{
 		SlowMaxDelay:   cfg.App.SlowMaxDelay,
@@ -185,7 +189,8 @@ func serve(ctx context.Context, cfg setting.Config, log *zap.Logger, ln net.List
 		MaxBodyBytes:   cfg.App.MaxBodyBytes,
 		MaxUploadBytes: uploads.MaxSize() + 1<<20, // room for the multipart framing and fields
 		RequestTimeout: cfg.App.DefaultContextTimeout,
-		RateLimits:     cfg.Limiter.Rules,
+		RateLimits:     limiters,
+		FailOpen:       cfg.Limiter.FailOpen,
 		TrustedProxies: cfg.Server.TrustedProxies,
 		UploadDir:      uploads.Dir(),
 		UploadURL:      cfg.App.UploadServerUrl,
@@ -199,6 +204,23 @@ func serve(ctx context.Context, cfg setting.Config, log *zap.Logger, ln net.List
 	err = srv.Serve(stop, force, ln, handler)
 	log.Info("Server exiting", zap.Error(err))
 	return err
+}
+
+// rateLimiters builds one limiter per Limiter.Rules entry: in Redis when Redis.Addr is set,
+// so that every replica draws on the same buckets, else in this process.
+func rateLimiters(cfg setting.Config) (map[string]limiter.Limiter, func() error) {
+	byPath := map[string]limiter.Limiter{}
+	if cfg.Redis.Addr == "" {
+		for _, r := range cfg.Limiter.Rules {
+			byPath[r.Path] = limiter.NewLocal(r.Rate, r.Burst)
+		}
+		return byPath, func() error { return nil }
+	}
+	client := redis.NewClient(&redis.Options{Addr: cfg.Redis.Addr, Password: cfg.Redis.Password, DB: cfg.Redis.DB})
+	for _, r := range cfg.Limiter.Rules {
+		byPath[r.Path] = limiter.NewRedis(client, "blog-service:rate:", r.Rate, r.Burst)
+	}
+	return byPath, client.Close
 }
 
 // reportReady tells the master this worker serves, once its own /readyz says so (database

@@ -20,7 +20,7 @@ import (
 	"github.com/go-programming-tour-book/blog-service/internal/dao/daotest"
 	"github.com/go-programming-tour-book/blog-service/internal/service"
 	"github.com/go-programming-tour-book/blog-service/pkg/app"
-	"github.com/go-programming-tour-book/blog-service/pkg/setting"
+	"github.com/go-programming-tour-book/blog-service/pkg/limiter"
 	"github.com/go-programming-tour-book/blog-service/pkg/upload"
 )
 
@@ -94,7 +94,7 @@ func newTestEnvOn(t testing.TB, db *gorm.DB, opts service.Options, tweak func(*D
 		MaxBodyBytes:   64 << 10,
 		MaxUploadBytes: opts.Uploads.MaxSize() + 1<<20,
 		RequestTimeout: time.Minute,
-		RateLimits:     []setting.LimitRule{{Path: "/auth", Rate: 10, Burst: 10}},
+		RateLimits:     map[string]limiter.Limiter{"/auth": limiter.NewLocal(10, 10)},
 		UploadDir:      opts.Uploads.Dir(),
 		UploadURL:      "http://example.test/static",
 	}

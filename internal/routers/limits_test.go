@@ -1,19 +1,24 @@
 package routers
 
 import (
+	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
+	"github.com/go-programming-tour-book/blog-service/internal/dao/daotest"
 	"github.com/go-programming-tour-book/blog-service/internal/service"
 	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
-	"github.com/go-programming-tour-book/blog-service/pkg/setting"
+	"github.com/go-programming-tour-book/blog-service/pkg/limiter"
 )
 
 func TestRateLimit(t *testing.T) {
 	t.Parallel()
 	e := newTestEnvDeps(t, service.Options{}, func(d *Deps) {
-		d.RateLimits = []setting.LimitRule{{Path: "/api/v1/tags/:id", Rate: 0.001, Burst: 3}}
+		d.RateLimits = map[string]limiter.Limiter{"/api/v1/tags/:id": limiter.NewLocal(0.001, 3)}
 	})
 	for i := range 3 {
 		if rec := e.do(t, "GET", "/api/v1/tags/1", noBody, e.token); rec.Code != 404 {
@@ -85,6 +90,47 @@ func TestDebugEndpointsOnlyWhenEnabled(t *testing.T) {
 		}
 		if rec := on.do(t, "GET", path, noBody, ""); rec.Code != 200 {
 			t.Errorf("GET %s with debug endpoints on = %d, want 200", path, rec.Code)
+		}
+	}
+}
+
+// Two replicas sharing Redis share the limit; with Redis down the limiter fails open or
+// closed as configured.
+func TestRateLimitSharedThroughRedis(t *testing.T) {
+	addr := os.Getenv(daotest.RedisEnv)
+	if addr == "" {
+		t.Skipf("needs Redis: set %s (CI does)", daotest.RedisEnv)
+	}
+	t.Parallel()
+	client := redis.NewClient(&redis.Options{Addr: addr})
+	t.Cleanup(func() { client.Close() })
+	prefix := fmt.Sprintf("test:%d:", time.Now().UnixNano())
+	replica := func() *testEnv {
+		return newTestEnvDeps(t, service.Options{}, func(d *Deps) {
+			d.RateLimits = map[string]limiter.Limiter{"/api/v1/tags": limiter.NewRedis(client, prefix, 0.001, 4)}
+		})
+	}
+	a, b := replica(), replica()
+	codes := map[int]int{}
+	for i := range 8 {
+		e := []*testEnv{a, b}[i%2]
+		codes[e.do(t, "GET", "/api/v1/tags", noBody, e.token).Code]++
+	}
+	if codes[200] != 4 || codes[429] != 4 {
+		t.Errorf("8 requests over two replicas sharing a burst of 4: %v, want 4 answered and 4 refused", codes)
+	}
+	down := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialTimeout: time.Second})
+	t.Cleanup(func() { down.Close() })
+	for _, tt := range []struct {
+		failOpen bool
+		want     int
+	}{{true, 200}, {false, 503}} {
+		e := newTestEnvDeps(t, service.Options{}, func(d *Deps) {
+			d.RateLimits = map[string]limiter.Limiter{"/api/v1/tags": limiter.NewRedis(down, prefix, 1, 1)}
+			d.FailOpen = tt.failOpen
+		})
+		if rec := e.do(t, "GET", "/api/v1/tags", noBody, e.token); rec.Code != tt.want {
+			t.Errorf("Redis down, fail open %v: %d %s, want %d", tt.failOpen, rec.Code, rec.Body, tt.want)
 		}
 	}
 }

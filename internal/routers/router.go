@@ -18,7 +18,7 @@ import (
 	"github.com/go-programming-tour-book/blog-service/internal/service"
 	"github.com/go-programming-tour-book/blog-service/pkg/app"
 	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
-	"github.com/go-programming-tour-book/blog-service/pkg/setting"
+	"github.com/go-programming-tour-book/blog-service/pkg/limiter"
 )
 
 // Deps is everything the router needs; NewRouter reads nothing else.
@@ -34,7 +34,10 @@ type Deps struct {
 	MaxBodyBytes   int64
 	MaxUploadBytes int64
 	RequestTimeout time.Duration
-	RateLimits     []setting.LimitRule
+	// RateLimits maps a route (gin path) to its limiter; FailOpen lets requests through
+	// when a limiter fails.
+	RateLimits map[string]limiter.Limiter
+	FailOpen   bool
 	// TrustedProxies may set X-Forwarded-For (empty: the TCP peer is the client).
 	TrustedProxies []string
 	// UploadDir is served at /static; UploadURL is its public URL ("" = this server).
@@ -56,7 +59,7 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 		middleware.AccessLog(d.Log),
 		middleware.Recovery(d.Log),
 		middleware.Translations(d.Translations),
-		middleware.RateLimit(d.RateLimits),
+		middleware.RateLimit(d.RateLimits, d.FailOpen, d.Log),
 	)
 	r.NoRoute(func(c *gin.Context) {
 		app.Error(c, errcode.NotFound.WithDetails("no route for "+c.Request.Method+" "+c.Request.URL.Path))

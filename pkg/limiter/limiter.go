@@ -1,17 +1,25 @@
-// Package limiter keeps one token bucket per key (such as route + client address) using
-// golang.org/x/time/rate. Buckets idle long enough to be full again are forgotten, so a
-// stream of new clients cannot grow memory without bound.
+// Package limiter rate-limits by key (such as route + client address) with token buckets:
+// Local keeps them in the process (golang.org/x/time/rate), Redis shares them between
+// replicas (go-redis/redis_rate, GCRA on Redis).
 package limiter
 
 import (
+	"context"
 	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
 )
 
-// Keyed is a set of token buckets with one rate and burst, one bucket per key.
-type Keyed struct {
+// Limiter decides whether the request identified by key may go on.
+type Limiter interface {
+	Allow(ctx context.Context, key string) (bool, error)
+}
+
+// Local is a set of token buckets with one rate and burst, one bucket per key, in this
+// process. Buckets idle long enough to be full again are forgotten, so a stream of new
+// clients cannot grow memory without bound.
+type Local struct {
 	rate  rate.Limit
 	burst int
 	// idle is how long an unused bucket takes to refill completely; after that it is
@@ -28,36 +36,41 @@ type bucket struct {
 	used time.Time
 }
 
-// New returns buckets that refill at perSecond tokens a second and hold burst tokens.
-func New(perSecond float64, burst int) *Keyed {
+// NewLocal returns buckets that refill at perSecond tokens a second and hold burst tokens.
+func NewLocal(perSecond float64, burst int) *Local {
 	idle := time.Duration(float64(burst)/perSecond*float64(time.Second)) + time.Second
-	return &Keyed{rate: rate.Limit(perSecond), burst: burst, idle: idle, buckets: map[string]*bucket{}}
+	return &Local{rate: rate.Limit(perSecond), burst: burst, idle: idle, buckets: map[string]*bucket{}}
 }
 
 // Allow takes a token from key's bucket, reporting false when it is empty.
-func (k *Keyed) Allow(key string, now time.Time) bool {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if now.Sub(k.lastSweep) > k.idle {
-		for key, b := range k.buckets {
-			if now.Sub(b.used) > k.idle {
-				delete(k.buckets, key)
+func (l *Local) Allow(_ context.Context, key string) (bool, error) {
+	return l.AllowAt(key, time.Now()), nil
+}
+
+// AllowAt is Allow at a given time.
+func (l *Local) AllowAt(key string, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if now.Sub(l.lastSweep) > l.idle {
+		for key, b := range l.buckets {
+			if now.Sub(b.used) > l.idle {
+				delete(l.buckets, key)
 			}
 		}
-		k.lastSweep = now
+		l.lastSweep = now
 	}
-	b, ok := k.buckets[key]
+	b, ok := l.buckets[key]
 	if !ok {
-		b = &bucket{lim: rate.NewLimiter(k.rate, k.burst)}
-		k.buckets[key] = b
+		b = &bucket{lim: rate.NewLimiter(l.rate, l.burst)}
+		l.buckets[key] = b
 	}
 	b.used = now
 	return b.lim.AllowN(now, 1)
 }
 
-// Len is the number of buckets held, for tests and metrics.
-func (k *Keyed) Len() int {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	return len(k.buckets)
+// Len is the number of buckets held.
+func (l *Local) Len() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.buckets)
 }

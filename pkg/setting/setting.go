@@ -30,6 +30,7 @@ type Config struct {
 	Database Database
 	Upstream Upstream
 	Limiter  Limiter
+	Redis    Redis
 	Log      Log
 }
 
@@ -76,9 +77,20 @@ type App struct {
 	UploadImageAllowExts []string
 }
 
-// Limiter holds the rate-limit rules: a token bucket per rule and client.
+// Limiter holds the rate-limit rules: a token bucket per rule and client, in this process
+// or, when Redis.Addr is set, in Redis and shared by every replica.
 type Limiter struct {
 	Rules []LimitRule
+	// FailOpen lets requests through when the shared limiter (Redis) fails; false
+	// answers them 503 instead.
+	FailOpen bool
+}
+
+// Redis is the shared store for rate limits; an empty Addr means none.
+type Redis struct {
+	Addr     string
+	Password string
+	DB       int
 }
 
 // LimitRule limits one route (its gin path, e.g. /auth or /api/v1/tags/:id): each client
@@ -155,6 +167,10 @@ var defaults = map[string]any{
 	"App.UploadImageMaxSize":    5,
 	"App.UploadImageAllowExts":  []string{".jpg", ".jpeg", ".png"},
 	"Limiter.Rules":             []map[string]any{{"Path": "/auth", "Rate": 10, "Burst": 10}},
+	"Limiter.FailOpen":          true,
+	"Redis.Addr":                "",
+	"Redis.Password":            "",
+	"Redis.DB":                  0,
 	"JWT.Secret":                DefaultJWTSecret,
 	"JWT.Issuer":                "blog-service",
 	"JWT.Expire":                "2h",

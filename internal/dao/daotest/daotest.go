@@ -25,6 +25,9 @@ import (
 // MySQLEnv names the variable that switches the suite to MySQL/MariaDB.
 const MySQLEnv = "BLOG_TEST_MYSQL_DSN"
 
+// RedisEnv names the variable that points the rate-limit tests at a Redis (host:port).
+const RedisEnv = "BLOG_TEST_REDIS_ADDR"
+
 // Open returns an open, migrated, empty database that is closed (and, on MySQL, dropped)
 // when the test ends.
 func Open(t testing.TB) *gorm.DB {
