@@ -33,6 +33,7 @@ import (
 	"github.com/go-programming-tour-book/blog-service/pkg/app"
 	"github.com/go-programming-tour-book/blog-service/pkg/limiter"
 	"github.com/go-programming-tour-book/blog-service/pkg/logger"
+	"github.com/go-programming-tour-book/blog-service/pkg/metrics"
 	"github.com/go-programming-tour-book/blog-service/pkg/server"
 	"github.com/go-programming-tour-book/blog-service/pkg/setting"
 	"github.com/go-programming-tour-book/blog-service/pkg/supervisor"
@@ -146,6 +147,10 @@ func serve(ctx context.Context, cfg setting.Config, log *zap.Logger, ln net.List
 		return fmt.Errorf("database: %w", err)
 	}
 	defer dao.Close(db) // defers run last-in first-out: the database closes after the drain
+	sqlDB, err := db.DB()
+	if err != nil {
+		return err
+	}
 	uploads, err := upload.NewStore(cfg.App.UploadSavePath, int64(cfg.App.UploadImageMaxSize)<<20, cfg.App.UploadImageAllowExts)
 	if err != nil {
 		return err
@@ -195,6 +200,7 @@ func serve(ctx context.Context, cfg setting.Config, log *zap.Logger, ln net.List
 		UploadDir:      uploads.Dir(),
 		UploadURL:      cfg.App.UploadServerUrl,
 		DebugEndpoints: cfg.Server.DebugEndpoints || !cfg.Release(),
+		Metrics:        metrics.New(metrics.Build{Version: global.Version, Commit: global.Commit}, srv.Draining, sqlDB),
 	})
 	if err != nil {
 		return fmt.Errorf("router: %w", err)

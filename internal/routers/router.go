@@ -19,6 +19,7 @@ import (
 	"github.com/go-programming-tour-book/blog-service/pkg/app"
 	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
 	"github.com/go-programming-tour-book/blog-service/pkg/limiter"
+	"github.com/go-programming-tour-book/blog-service/pkg/metrics"
 )
 
 // Deps is everything the router needs; NewRouter reads nothing else.
@@ -45,6 +46,8 @@ type Deps struct {
 	UploadURL string
 	// DebugEndpoints serves /debug/pprof and /debug/vars.
 	DebugEndpoints bool
+	// Metrics, if set, records every request and is served at /metrics.
+	Metrics *metrics.Metrics
 }
 
 // NewRouter returns the service's HTTP handler.
@@ -53,6 +56,10 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 	r.HandleMethodNotAllowed = true
 	if err := r.SetTrustedProxies(d.TrustedProxies); err != nil {
 		return nil, err
+	}
+	if d.Metrics != nil {
+		r.Use(d.Metrics.Middleware())
+		r.GET("/metrics", gin.WrapH(d.Metrics.Handler()))
 	}
 	r.Use(
 		middleware.RequestID(),

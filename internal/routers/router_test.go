@@ -372,7 +372,7 @@ func TestSwaggerSpecMatchesRoutes(t *testing.T) {
 	}
 	served := map[string]bool{}
 	for _, r := range e.h.(*gin.Engine).Routes() {
-		if strings.HasPrefix(r.Path, "/swagger/") || strings.HasPrefix(r.Path, "/static/") || strings.HasPrefix(r.Path, "/debug/") || r.Path == "/" {
+		if strings.HasPrefix(r.Path, "/swagger/") || strings.HasPrefix(r.Path, "/static/") || strings.HasPrefix(r.Path, "/debug/") || r.Path == "/" || r.Path == "/metrics" {
 			continue // documentation, files and profiles, not API
 		}
 		served[r.Method+" "+ginPathToSwagger(r.Path)] = true

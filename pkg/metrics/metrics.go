@@ -1,0 +1,95 @@
+// Package metrics exposes the service's Prometheus metrics from its own registry (never
+// the library's global one, so tests and several instances do not collide): requests by
+// route template, method and status, latency, requests in flight, the draining state,
+// database pool statistics, and build information.
+package metrics
+
+import (
+	"database/sql"
+	"net/http"
+	"runtime"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Metrics holds the collectors and their registry.
+type Metrics struct {
+	registry *prometheus.Registry
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+	inflight prometheus.Gauge
+}
+
+// Build describes the binary for blog_build_info.
+type Build struct {
+	Version, Commit string
+}
+
+// New registers the collectors. draining reports whether the server is stopping; db is the
+// pool whose statistics are exported.
+func New(build Build, draining func() bool, db *sql.DB) *Metrics {
+	m := &Metrics{
+		registry: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "blog_http_requests_total",
+			Help: "HTTP requests answered, by route template, method and status.",
+		}, []string{"route", "method", "status"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "blog_http_request_duration_seconds",
+			Help:    "Time to answer HTTP requests, by route template and method.",
+			Buckets: prometheus.DefBuckets,
+		}, []string{"route", "method"}),
+		inflight: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "blog_http_requests_in_flight",
+			Help: "HTTP requests being served now.",
+		}),
+	}
+	m.registry.MustRegister(
+		m.requests, m.latency, m.inflight,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "blog_draining",
+			Help: "1 while the server drains before stopping or handing over, else 0.",
+		}, func() float64 {
+			if draining() {
+				return 1
+			}
+			return 0
+		}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name:        "blog_build_info",
+			Help:        "Always 1; the labels say which build is running.",
+			ConstLabels: prometheus.Labels{"version": build.Version, "commit": build.Commit, "goversion": runtime.Version()},
+		}, func() float64 { return 1 }),
+		collectors.NewDBStatsCollector(db, "blog"),
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	)
+	return m
+}
+
+// Middleware records every request. Requests that match no route are counted under the
+// route "unmatched", so scanners cannot create a series per path.
+func (m *Metrics) Middleware() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		m.inflight.Inc()
+		defer m.inflight.Dec()
+		c.Next()
+		route := c.FullPath()
+		if route == "" {
+			route = "unmatched"
+		}
+		m.requests.WithLabelValues(route, c.Request.Method, strconv.Itoa(c.Writer.Status())).Inc()
+		m.latency.WithLabelValues(route, c.Request.Method).Observe(time.Since(start).Seconds())
+	}
+}
+
+// Handler serves the metrics in Prometheus's text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{Registry: m.registry})
+}
