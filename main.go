@@ -37,6 +37,7 @@ import (
 	"github.com/go-programming-tour-book/blog-service/pkg/server"
 	"github.com/go-programming-tour-book/blog-service/pkg/setting"
 	"github.com/go-programming-tour-book/blog-service/pkg/supervisor"
+	"github.com/go-programming-tour-book/blog-service/pkg/tracing"
 	"github.com/go-programming-tour-book/blog-service/pkg/upload"
 )
 
@@ -151,6 +152,14 @@ func serve(ctx context.Context, cfg setting.Config, log *zap.Logger, ln net.List
 	if err != nil {
 		return err
 	}
+	tracer, stopTracing, err := tracing.New(stop, cfg.Tracing.Endpoint, "blog-service", global.Version, cfg.Tracing.SampleRatio)
+	if err != nil {
+		return fmt.Errorf("tracing: %w", err)
+	}
+	defer stopTracing(context.WithoutCancel(stop)) // flushes the last spans after the drain
+	if err := dao.Trace(db, tracer); err != nil {
+		return fmt.Errorf("tracing: %w", err)
+	}
 	uploads, err := upload.NewStore(cfg.App.UploadSavePath, int64(cfg.App.UploadImageMaxSize)<<20, cfg.App.UploadImageAllowExts)
 	if err != nil {
 		return err
@@ -201,6 +210,7 @@ func serve(ctx context.Context, cfg setting.Config, log *zap.Logger, ln net.List
 		UploadURL:      cfg.App.UploadServerUrl,
 		DebugEndpoints: cfg.Server.DebugEndpoints || !cfg.Release(),
 		Metrics:        metrics.New(metrics.Build{Version: global.Version, Commit: global.Commit}, srv.Draining, sqlDB),
+		Tracer:         tracer,
 	})
 	if err != nil {
 		return fmt.Errorf("router: %w", err)

@@ -12,11 +12,13 @@ import (
 	"time"
 
 	"github.com/glebarez/sqlite"
+	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 	"gorm.io/driver/mysql"
 	"gorm.io/gorm"
 	gormlogger "gorm.io/gorm/logger"
 	"gorm.io/gorm/schema"
+	"gorm.io/plugin/opentelemetry/tracing"
 
 	"github.com/go-programming-tour-book/blog-service/internal/model"
 	"github.com/go-programming-tour-book/blog-service/pkg/setting"
@@ -108,6 +110,12 @@ func retry(ctx context.Context, limit time.Duration, log *zap.Logger, attempt fu
 		case <-time.After(delay):
 		}
 	}
+}
+
+// Trace makes every query a span of the request's trace, without the query's values
+// (they may be secrets).
+func Trace(db *gorm.DB, tp trace.TracerProvider) error {
+	return db.Use(tracing.NewPlugin(tracing.WithTracerProvider(tp), tracing.WithoutMetrics(), tracing.WithoutQueryVariables()))
 }
 
 // Close closes the database's connection pool.

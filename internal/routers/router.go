@@ -10,6 +10,9 @@ import (
 	"github.com/gin-gonic/gin"
 	swaggerFiles "github.com/swaggo/files"
 	ginSwagger "github.com/swaggo/gin-swagger"
+	"go.opentelemetry.io/contrib/instrumentation/github.com/gin-gonic/gin/otelgin"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 
 	_ "github.com/go-programming-tour-book/blog-service/docs" // registers the generated Swagger spec
@@ -48,6 +51,8 @@ type Deps struct {
 	DebugEndpoints bool
 	// Metrics, if set, records every request and is served at /metrics.
 	Metrics *metrics.Metrics
+	// Tracer, if set, gets a span per request, named after its route template.
+	Tracer trace.TracerProvider
 }
 
 // NewRouter returns the service's HTTP handler.
@@ -56,6 +61,11 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 	r.HandleMethodNotAllowed = true
 	if err := r.SetTrustedProxies(d.TrustedProxies); err != nil {
 		return nil, err
+	}
+	if d.Tracer != nil {
+		// Continue a caller's trace (W3C traceparent) without touching the global propagator.
+		r.Use(otelgin.Middleware("blog-service", otelgin.WithTracerProvider(d.Tracer),
+			otelgin.WithPropagators(propagation.TraceContext{})))
 	}
 	if d.Metrics != nil {
 		r.Use(d.Metrics.Middleware())

@@ -31,7 +31,14 @@ type Config struct {
 	Upstream Upstream
 	Limiter  Limiter
 	Redis    Redis
+	Tracing  Tracing
 	Log      Log
+}
+
+// Tracing exports OpenTelemetry spans over OTLP/HTTP; an empty Endpoint turns it off.
+type Tracing struct {
+	Endpoint    string  // e.g. http://otel-collector:4318
+	SampleRatio float64 // share of new traces recorded, 0 to 1
 }
 
 // Server configures the HTTP listener and its lifecycle.
@@ -171,6 +178,8 @@ var defaults = map[string]any{
 	"Redis.Addr":                "",
 	"Redis.Password":            "",
 	"Redis.DB":                  0,
+	"Tracing.Endpoint":          "",
+	"Tracing.SampleRatio":       1.0,
 	"JWT.Secret":                DefaultJWTSecret,
 	"JWT.Issuer":                "blog-service",
 	"JWT.Expire":                "2h",

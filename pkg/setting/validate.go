@@ -68,7 +68,10 @@ func (c Config) Validate() error {
 	if c.App.UploadSavePath == "" {
 		bad("App.UploadSavePath", "must not be empty")
 	}
-	for key, v := range map[string]string{"App.UploadServerUrl": c.App.UploadServerUrl, "Upstream.URL": c.Upstream.URL} {
+	if c.Tracing.SampleRatio < 0 || c.Tracing.SampleRatio > 1 {
+		bad("Tracing.SampleRatio", "%v is not between 0 and 1", c.Tracing.SampleRatio)
+	}
+	for key, v := range map[string]string{"App.UploadServerUrl": c.App.UploadServerUrl, "Upstream.URL": c.Upstream.URL, "Tracing.Endpoint": c.Tracing.Endpoint} {
 		if u, err := url.Parse(v); v != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
 			bad(key, "%q is not an http(s) URL", v)
 		}

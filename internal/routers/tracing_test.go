@@ -1,0 +1,84 @@
+package routers
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/go-programming-tour-book/blog-service/internal/dao"
+	"github.com/go-programming-tour-book/blog-service/internal/dao/daotest"
+	"github.com/go-programming-tour-book/blog-service/internal/service"
+)
+
+// A request is a span named after its route template, each query a child span, the trace
+// id is in the access log, and a caller's traceparent is continued. The SDK's in-memory
+// exporter stands in for the OTLP collector.
+func TestTracing(t *testing.T) {
+	t.Parallel()
+	spans := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(spans))
+	db := daotest.Open(t)
+	if err := dao.Trace(db, tp); err != nil {
+		t.Fatal(err)
+	}
+	core, logs := observer.New(zap.InfoLevel)
+	e := newTestEnvOn(t, db, service.Options{}, func(d *Deps) {
+		d.Tracer = tp
+		d.Log = zap.New(core)
+	})
+	tag := e.createTag(t, "Go")
+	spans.Reset()
+
+	const caller = "4bf92f3577b34da6a3ce929d0e0e4736"
+	rec := e.send(t, "GET", fmt.Sprintf("/api/v1/tags/%d", tag.ID), "", map[string]string{
+		"token": e.token, "traceparent": "00-" + caller + "-00f067aa0ba902b7-01"})
+	if rec.Code != 200 {
+		t.Fatalf("GET tag = %d", rec.Code)
+	}
+	var server trace.SpanContext
+	for _, s := range spans.GetSpans() {
+		if s.SpanKind == trace.SpanKindServer && strings.Contains(s.Name, "/api/v1/tags/:id") {
+			server = s.SpanContext
+		}
+	}
+	if !server.IsValid() || server.TraceID().String() != caller {
+		t.Fatalf("no server span for /api/v1/tags/:id continuing trace %s; spans: %v", caller, spanNames(spans))
+	}
+	queries := 0
+	for _, s := range spans.GetSpans() {
+		if s.Parent.SpanID() == server.SpanID() && s.SpanKind == trace.SpanKindClient {
+			queries++
+			for _, a := range s.Attributes {
+				if strings.Contains(a.Value.Emit(), fmt.Sprint(tag.ID)) && strings.Contains(string(a.Key), "statement") {
+					t.Errorf("query span records the query's values: %s=%s", a.Key, a.Value.Emit())
+				}
+			}
+		}
+	}
+	if queries == 0 {
+		t.Errorf("no query spans under the request's span; spans: %v", spanNames(spans))
+	}
+	var logged string
+	for _, entry := range logs.FilterMessage("request").All() {
+		if entry.ContextMap()["route"] == "/api/v1/tags/:id" {
+			logged, _ = entry.ContextMap()["trace_id"].(string)
+		}
+	}
+	if logged != caller {
+		t.Errorf("access log trace_id = %q, want %s", logged, caller)
+	}
+}
+
+func spanNames(e *tracetest.InMemoryExporter) []string {
+	var names []string
+	for _, s := range e.GetSpans() {
+		names = append(names, s.Name)
+	}
+	return names
+}
