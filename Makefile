@@ -7,7 +7,7 @@ LDFLAGS    := -s -w -X $(MODULE)/global.Version=$(VERSION) -X $(MODULE)/global.C
 # The race detector needs cgo and a C compiler; use it wherever the machine has them.
 RACE       ?= $(shell [ "$$(go env CGO_ENABLED)" = 1 ] && command -v gcc >/dev/null && echo -race)
 
-.PHONY: help run build test fuzz lint swag swag-check bench-stop drill docker clean
+.PHONY: help run build test fuzz lint swag swag-check bench-stop drill rolling-drill docker clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -43,6 +43,9 @@ bench-stop: ## print stop timings: idle stop and a short drain, signal to exit (
 
 drill: ## deploy drill: N upgrades under load vs stop-then-start, table + docs/drill.svg (scripts/deploy-drill.sh)
 	scripts/deploy-drill.sh
+
+rolling-drill: ## two replicas behind nginx on one MariaDB, upgraded in turn under load (scripts/rolling-drill.sh)
+	scripts/rolling-drill.sh
 
 docker: ## build the container image
 	docker build --build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) -t blog-service:$(VERSION) .

@@ -31,7 +31,11 @@ func main() {
 	upgrades := flag.Int("upgrades", 5, "deploys per run")
 	every := flag.Duration("every", 2*time.Second, "time between deploys")
 	chart := flag.String("chart", "", "write the timeline chart here (SVG)")
+	rolling := flag.String("rolling", "", "instead: a rolling deploy of two replicas behind nginx sharing this MySQL (a DSN without database, e.g. root@tcp(127.0.0.1:3306)/)")
 	flag.Parse()
+	if *rolling != "" {
+		os.Exit(rollingDrill(*bin, *rolling, *every))
+	}
 	var runs []*run
 	for _, mode := range []string{modeUpgrade, modeRestart} {
 		r, err := drill(mode, *bin, *upgrades, *every)
@@ -146,6 +150,7 @@ func drill(mode, bin string, upgrades int, every time.Duration) (*run, error) {
 type service struct {
 	exe, dir, pidFile string
 	port              int
+	env               []string // added to the drill's environment
 	cmd               *exec.Cmd
 	exited            chan struct{}
 }
@@ -161,7 +166,7 @@ func (s *service) start() error {
 	// Debug mode seeds the demo credential; warn level keeps the access log out.
 	s.cmd = exec.Command(s.exe, "-port", fmt.Sprint(s.port), "-pidfile", s.pidFile)
 	s.cmd.Dir = s.dir
-	s.cmd.Env = append(os.Environ(), "BLOG_LOG_LEVEL=warn")
+	s.cmd.Env = append(append(os.Environ(), "BLOG_LOG_LEVEL=warn"), s.env...)
 	s.cmd.Stdout, s.cmd.Stderr = log, log
 	if err := s.cmd.Start(); err != nil {
 		return err

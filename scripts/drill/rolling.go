@@ -1,0 +1,294 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"text/template"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+)
+
+// rollingDrill puts nginx on loopback in front of two replicas sharing one MySQL database
+// and, under read and write load through nginx, upgrades each replica in turn: first by
+// SIGHUP, then as Kubernetes does, by SIGTERM with a drain delay while the load balancer
+// takes the replica out, then a fresh start. It prints one table and returns the exit
+// status: 1 if any request failed or an acknowledged write is missing.
+func rollingDrill(bin, dsn string, every time.Duration) int {
+	r, err := rolling(bin, dsn, every)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "rolling drill: %v\n", err)
+		return 2
+	}
+	fmt.Println("| pass | wrk keep-alive | wrk Connection: close | keep-alive GETs, never retried | POSTs | writes acknowledged / present |")
+	fmt.Println("|---|---|---|---|---|---|")
+	failed := false
+	for _, p := range r {
+		fmt.Printf("| %s | %s | %s | %s | %s | %d / %d |\n", p.mode, wrkCell(p.wrkKeepAlive), wrkCell(p.wrkClose),
+			counterCell(p.reads), counterCell(p.writes), p.acked, p.present)
+		failed = failed || p.failed() > 0 || p.acked != p.present
+	}
+	if failed {
+		fmt.Println("\nFAIL: a request failed or an acknowledged write is missing")
+		return 1
+	}
+	return 0
+}
+
+func rolling(bin, dsn string, every time.Duration) ([]*run, error) {
+	dir, err := os.MkdirTemp("", "blog-rolling")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	db, cleanup, err := createDatabase(dsn)
+	if err != nil {
+		return nil, err
+	}
+	defer cleanup()
+
+	// Two replicas, each from its own directory and binary copy, one database.
+	var replicas []*service
+	for i := range 2 {
+		rdir := filepath.Join(dir, fmt.Sprint("replica", i))
+		if err := os.MkdirAll(rdir, 0o755); err != nil {
+			return nil, err
+		}
+		port, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		s := &service{exe: filepath.Join(rdir, "blog-service"), dir: rdir, port: port,
+			pidFile: filepath.Join(rdir, "blog.pid"), env: append(db.env(), "BLOG_SERVER_DRAINDELAY=2s")}
+		if err := install(bin, s.exe); err != nil {
+			return nil, err
+		}
+		if err := s.start(); err != nil {
+			return nil, err
+		}
+		defer s.kill()
+		replicas = append(replicas, s)
+	}
+	lb, err := startNginx(dir, replicas)
+	if err != nil {
+		return nil, err
+	}
+	defer lb.stop()
+	token, err := lb.token()
+	if err != nil {
+		return nil, err
+	}
+
+	var runs []*run
+	for _, mode := range []string{"rolling SIGHUP upgrade", "rolling SIGTERM + drain delay, then start"} {
+		r := &run{mode: mode, reads: newCounter(), writes: newCounter(), timeline: newTimeline()}
+		load := every*3 + 2*time.Second
+		if strings.Contains(mode, "SIGTERM") {
+			load += 8 * time.Second // each replica drains for its delay, then restarts
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), load)
+		var wg sync.WaitGroup
+		target := lb.base() + "/api/v1/tags?page_size=1"
+		wg.Add(2)
+		go func() { defer wg.Done(); r.wrkKeepAlive = runWrk(load, target, token, false) }()
+		go func() { defer wg.Done(); r.wrkClose = runWrk(load, target, token, true) }()
+		for i := range 2 {
+			wg.Add(2)
+			go func() { defer wg.Done(); keepAliveReads(ctx, lb.addr(), token, r.reads, r.timeline) }()
+			go func() {
+				defer wg.Done()
+				writes(ctx, lb.base(), token, fmt.Sprintf("%d-%d", len(runs), i), r.writes, r.timeline)
+			}()
+		}
+		for i, s := range replicas {
+			time.Sleep(every)
+			var err error
+			if strings.Contains(mode, "SIGHUP") {
+				_, err = s.upgrade(bin)
+			} else {
+				err = lb.rollOut(i, s, bin)
+			}
+			if err != nil {
+				cancel()
+				wg.Wait()
+				return nil, fmt.Errorf("%s, replica %d: %w", mode, i, err)
+			}
+		}
+		wg.Wait()
+		cancel()
+		r.acked = len(r.writes.names())
+		if r.present, err = replicas[0].countPresent(token, r.writes.names()); err != nil {
+			return nil, err
+		}
+		runs = append(runs, r)
+	}
+	return runs, nil
+}
+
+// rollOut replaces replica i the way Kubernetes does: SIGTERM (the replica's /readyz
+// fails and it serves on for its drain delay) while the load balancer takes it out, then a
+// new process of the new binary, put back once it serves.
+func (lb *nginx) rollOut(i int, s *service, bin string) error {
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		return err
+	}
+	if err := lb.configure(i); err != nil { // endpoint removal, well within the drain delay
+		return err
+	}
+	select {
+	case <-s.exited:
+	case <-time.After(30 * time.Second):
+		return fmt.Errorf("still running 30 s after SIGTERM")
+	}
+	if err := install(bin, s.exe); err != nil {
+		return err
+	}
+	if err := s.start(); err != nil {
+		return err
+	}
+	return lb.configure(-1)
+}
+
+// database is the MySQL database both replicas use.
+type database struct {
+	cfg *mysql.Config
+}
+
+func (d database) env() []string {
+	return []string{"BLOG_DATABASE_DBTYPE=mysql", "BLOG_DATABASE_HOST=" + d.cfg.Addr,
+		"BLOG_DATABASE_USERNAME=" + d.cfg.User, "BLOG_DATABASE_PASSWORD=" + d.cfg.Passwd,
+		"BLOG_DATABASE_DBNAME=" + d.cfg.DBName}
+}
+
+func createDatabase(dsn string) (database, func(), error) {
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return database{}, nil, err
+	}
+	b := make([]byte, 4)
+	rand.Read(b)
+	name := "blog_drill_" + hex.EncodeToString(b)
+	admin, err := sql.Open("mysql", dsn)
+	if err != nil {
+		return database{}, nil, err
+	}
+	if _, err := admin.Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4"); err != nil {
+		admin.Close()
+		return database{}, nil, fmt.Errorf("create database: %w", err)
+	}
+	cfg.DBName = name
+	return database{cfg: cfg}, func() { admin.Exec("DROP DATABASE " + name); admin.Close() }, nil
+}
+
+// nginx is a load balancer on loopback in front of the replicas.
+type nginx struct {
+	dir      string
+	port     int
+	replicas []*service
+	cmd      *exec.Cmd
+}
+
+var nginxConf = template.Must(template.New("nginx").Parse(`worker_processes 1;
+pid {{.Dir}}/nginx.pid;
+error_log {{.Dir}}/nginx-error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path {{.Dir}}/body;
+  proxy_temp_path {{.Dir}}/proxy;
+  fastcgi_temp_path {{.Dir}}/fastcgi;
+  uwsgi_temp_path {{.Dir}}/uwsgi;
+  scgi_temp_path {{.Dir}}/scgi;
+  upstream blog {
+{{- range .Servers}}
+    server 127.0.0.1:{{.Port}}{{if .Down}} down{{end}};
+{{- end}}
+  }
+  server {
+    listen 127.0.0.1:{{.Port}};
+    location / {
+      proxy_pass http://blog;
+      proxy_set_header Host $host;
+      # A refused connection is tried on the other replica: nothing was sent yet.
+      proxy_next_upstream error timeout;
+    }
+  }
+}
+`))
+
+func startNginx(dir string, replicas []*service) (*nginx, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	lb := &nginx{dir: dir, port: port, replicas: replicas}
+	if err := lb.write(-1); err != nil {
+		return nil, err
+	}
+	lb.cmd = exec.Command("nginx", "-p", dir, "-c", filepath.Join(dir, "nginx.conf"), "-g", "daemon off;")
+	lb.cmd.Stdout, lb.cmd.Stderr = os.Stderr, os.Stderr
+	if err := lb.cmd.Start(); err != nil {
+		return nil, fmt.Errorf("nginx: %w", err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if resp, err := oneShot.Get(lb.base() + "/healthz"); err == nil {
+			resp.Body.Close()
+			return lb, nil
+		}
+	}
+	return nil, fmt.Errorf("nginx did not serve within 10 s (see %s)", filepath.Join(dir, "nginx-error.log"))
+}
+
+func (lb *nginx) addr() string { return fmt.Sprintf("127.0.0.1:%d", lb.port) }
+func (lb *nginx) base() string { return "http://" + lb.addr() }
+
+func (lb *nginx) token() (string, error) {
+	s := &service{port: lb.port}
+	return s.token()
+}
+
+// write renders the config with replica down (-1: none) marked down.
+func (lb *nginx) write(down int) error {
+	type server struct {
+		Port int
+		Down bool
+	}
+	var servers []server
+	for i, s := range lb.replicas {
+		servers = append(servers, server{Port: s.port, Down: i == down})
+	}
+	f, err := os.Create(filepath.Join(lb.dir, "nginx.conf"))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return nginxConf.Execute(f, map[string]any{"Dir": lb.dir, "Port": lb.port, "Servers": servers})
+}
+
+// configure rewrites the config and reloads nginx (old workers finish their requests).
+func (lb *nginx) configure(down int) error {
+	if err := lb.write(down); err != nil {
+		return err
+	}
+	return lb.cmd.Process.Signal(syscall.SIGHUP)
+}
+
+func (lb *nginx) stop() {
+	lb.cmd.Process.Signal(syscall.SIGQUIT)
+	done := make(chan struct{})
+	go func() { lb.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		lb.cmd.Process.Kill()
+	}
+}
