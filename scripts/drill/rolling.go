@@ -20,8 +20,7 @@ import (
 
 // rollingDrill puts nginx on loopback in front of two replicas sharing one MySQL database
 // and, under read and write load through nginx, upgrades each replica in turn: first by
-// SIGHUP, then as Kubernetes does, by SIGTERM with a drain delay while the load balancer
-// takes the replica out, then a fresh start. It prints one table and returns the exit
+// SIGHUP, then as Kubernetes does, by SIGTERM with a drain delay, then a fresh start. It prints one table and returns the exit
 // status: 1 if any request failed or an acknowledged write is missing.
 func rollingDrill(bin, dsn string, every time.Duration) int {
 	r, err := rolling(bin, dsn, every)
@@ -115,7 +114,7 @@ func rolling(bin, dsn string, every time.Duration) ([]*run, error) {
 			if strings.Contains(mode, "SIGHUP") {
 				_, err = s.upgrade(bin)
 			} else {
-				err = lb.rollOut(i, s, bin)
+				err = rollOut(s, bin)
 			}
 			if err != nil {
 				cancel()
@@ -134,14 +133,14 @@ func rolling(bin, dsn string, every time.Duration) ([]*run, error) {
 	return runs, nil
 }
 
-// rollOut replaces replica i the way Kubernetes does: SIGTERM (the replica's /readyz
-// fails and it serves on for its drain delay) while the load balancer takes it out, then a
-// new process of the new binary, put back once it serves.
-func (lb *nginx) rollOut(i int, s *service, bin string) error {
+// rollOut replaces a replica the way Kubernetes does: SIGTERM (its /readyz fails and it
+// serves on for its drain delay, then closes its socket and drains), then a new process of
+// the new binary. nginx is not reloaded: a reload closes idle client keep-alive connections
+// under clients that are just sending (nginx's behaviour, not the service's). Open-source
+// nginx does not probe readiness either, so it keeps sending during the delay, which the
+// replica serves, and afterwards retries refused connections on the other replica.
+func rollOut(s *service, bin string) error {
 	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		return err
-	}
-	if err := lb.configure(i); err != nil { // endpoint removal, well within the drain delay
 		return err
 	}
 	select {
@@ -152,10 +151,7 @@ func (lb *nginx) rollOut(i int, s *service, bin string) error {
 	if err := install(bin, s.exe); err != nil {
 		return err
 	}
-	if err := s.start(); err != nil {
-		return err
-	}
-	return lb.configure(-1)
+	return s.start()
 }
 
 // database is the MySQL database both replicas use.
@@ -209,8 +205,8 @@ http {
   uwsgi_temp_path {{.Dir}}/uwsgi;
   scgi_temp_path {{.Dir}}/scgi;
   upstream blog {
-{{- range .Servers}}
-    server 127.0.0.1:{{.Port}}{{if .Down}} down{{end}};
+{{- range .Ports}}
+    server 127.0.0.1:{{.}} max_fails=1 fail_timeout=1s;
 {{- end}}
   }
   server {
@@ -218,7 +214,8 @@ http {
     location / {
       proxy_pass http://blog;
       proxy_set_header Host $host;
-      # A refused connection is tried on the other replica: nothing was sent yet.
+      # A refused connection is tried on the other replica: nothing was sent yet, so this
+      # is safe for POSTs too.
       proxy_next_upstream error timeout;
     }
   }
@@ -231,7 +228,7 @@ func startNginx(dir string, replicas []*service) (*nginx, error) {
 		return nil, err
 	}
 	lb := &nginx{dir: dir, port: port, replicas: replicas}
-	if err := lb.write(-1); err != nil {
+	if err := lb.write(); err != nil {
 		return nil, err
 	}
 	lb.cmd = exec.Command("nginx", "-p", dir, "-c", filepath.Join(dir, "nginx.conf"), "-g", "daemon off;")
@@ -256,30 +253,18 @@ func (lb *nginx) token() (string, error) {
 	return s.token()
 }
 
-// write renders the config with replica down (-1: none) marked down.
-func (lb *nginx) write(down int) error {
-	type server struct {
-		Port int
-		Down bool
-	}
-	var servers []server
-	for i, s := range lb.replicas {
-		servers = append(servers, server{Port: s.port, Down: i == down})
+// write renders the config.
+func (lb *nginx) write() error {
+	var ports []int
+	for _, s := range lb.replicas {
+		ports = append(ports, s.port)
 	}
 	f, err := os.Create(filepath.Join(lb.dir, "nginx.conf"))
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	return nginxConf.Execute(f, map[string]any{"Dir": lb.dir, "Port": lb.port, "Servers": servers})
-}
-
-// configure rewrites the config and reloads nginx (old workers finish their requests).
-func (lb *nginx) configure(down int) error {
-	if err := lb.write(down); err != nil {
-		return err
-	}
-	return lb.cmd.Process.Signal(syscall.SIGHUP)
+	return nginxConf.Execute(f, map[string]any{"Dir": lb.dir, "Port": lb.port, "Ports": ports})
 }
 
 func (lb *nginx) stop() {
