@@ -7,7 +7,7 @@ LDFLAGS    := -s -w -X $(MODULE)/global.Version=$(VERSION) -X $(MODULE)/global.C
 # The race detector needs cgo and a C compiler; use it wherever the machine has them.
 RACE       ?= $(shell [ "$$(go env CGO_ENABLED)" = 1 ] && command -v gcc >/dev/null && echo -race)
 
-.PHONY: help run build test fuzz lint swag swag-check bench-stop drill rolling-drill docker clean
+.PHONY: help run build test fuzz lint swag swag-check bench bench-stop drill rolling-drill docker clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -30,6 +30,7 @@ lint: ## gofmt and go vet must be clean
 	@out=$$(gofmt -l $$(git ls-files '*.go')); [ -z "$$out" ] || { echo "gofmt would change:"; echo "$$out"; exit 1; }
 	go vet ./...
 	cd scripts/drill && go vet ./...
+	cd scripts/bench && go vet ./...
 
 swag: ## regenerate the Swagger docs in docs/ from the handlers' annotations
 	go tool swag init -g main.go -o docs --quiet
@@ -37,6 +38,9 @@ swag: ## regenerate the Swagger docs in docs/ from the handlers' annotations
 
 swag-check: swag ## fail if the committed docs/ differ from what the annotations generate
 	@git diff --exit-code -- docs/ || { echo "docs/ is stale: run make swag and commit"; exit 1; }
+
+bench: ## benchmark suite: wrk per scenario vs a net/http floor, RSS, lifecycle; writes docs/BENCHMARKS.md (scripts/bench.sh)
+	scripts/bench.sh
 
 bench-stop: ## print stop timings: idle stop and a short drain, signal to exit (scripts/bench-stop.sh)
 	scripts/bench-stop.sh

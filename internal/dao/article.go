@@ -2,7 +2,6 @@ package dao
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"gorm.io/gorm"
@@ -38,57 +37,65 @@ func (d *Dao) CountArticles(ctx context.Context, f ArticleFilter) (int64, error)
 	return n, nil
 }
 
-// ListArticles returns one page of live articles with their tags, oldest first, in a fixed
-// number of queries whatever the page size: the page, its links, their tags.
+// ListArticles returns one page of live articles with their tags, oldest first, in two
+// queries whatever the page size: the page with each article's tag id, then those tags.
 func (d *Dao) ListArticles(ctx context.Context, f ArticleFilter, offset, limit int) ([]model.ArticleWithTag, error) {
-	var page []model.Article
-	err := d.articles(ctx, f).Select("blog_article.*").Order("blog_article.id").Offset(offset).Limit(limit).Find(&page).Error
-	if err != nil {
+	var rows []articleRow
+	if err := d.articleRows(ctx, f).Order("blog_article.id").Offset(offset).Limit(limit).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("list articles: %w", err)
 	}
-	return d.withTags(ctx, page)
+	return d.withTags(ctx, rows)
 }
 
 // GetArticle returns a live article with its tag, or an error wrapping errcode.NotFound.
 func (d *Dao) GetArticle(ctx context.Context, id uint32) (model.ArticleWithTag, error) {
-	var a model.Article
-	err := d.db.WithContext(ctx).Where("id = ? AND is_del = 0", id).First(&a).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return model.ArticleWithTag{}, fmt.Errorf("article %d: %w", id, articleNotFound(id))
-	}
-	if err != nil {
+	var rows []articleRow
+	if err := d.articleRows(ctx, ArticleFilter{}).Where("blog_article.id = ?", id).Limit(1).Find(&rows).Error; err != nil {
 		return model.ArticleWithTag{}, fmt.Errorf("get article %d: %w", id, err)
 	}
-	withTag, err := d.withTags(ctx, []model.Article{a})
+	if len(rows) == 0 {
+		return model.ArticleWithTag{}, fmt.Errorf("article %d: %w", id, articleNotFound(id))
+	}
+	withTag, err := d.withTags(ctx, rows)
 	if err != nil {
 		return model.ArticleWithTag{}, err
 	}
 	return withTag[0], nil
 }
 
-// withTags attaches each article's tag with two queries.
-func (d *Dao) withTags(ctx context.Context, articles []model.Article) ([]model.ArticleWithTag, error) {
-	out := make([]model.ArticleWithTag, len(articles))
-	if len(articles) == 0 {
-		return out, nil
+// articleRow is an article with the id of its tag (0 if the link is gone).
+type articleRow struct {
+	model.Article
+	TagID uint32
+}
+
+// articleRows selects live articles that match f, each with its live tag link.
+func (d *Dao) articleRows(ctx context.Context, f ArticleFilter) *gorm.DB {
+	q := d.db.WithContext(ctx).Table("blog_article").
+		Select("blog_article.*, link.tag_id AS tag_id").
+		Joins("LEFT JOIN blog_article_tag link ON link.article_id = blog_article.id AND link.is_del = 0").
+		Where("blog_article.is_del = 0")
+	if f.TagID != 0 {
+		q = q.Where("link.tag_id = ?", f.TagID)
 	}
-	ids := make([]uint32, len(articles))
-	for i, a := range articles {
-		ids[i] = a.ID
+	if f.State != nil {
+		q = q.Where("blog_article.state = ?", *f.State)
 	}
-	var links []model.ArticleTag
-	if err := d.db.WithContext(ctx).Where("article_id IN ? AND is_del = 0", ids).Find(&links).Error; err != nil {
-		return nil, fmt.Errorf("article tags: %w", err)
-	}
-	tagOf := make(map[uint32]uint32, len(links))
-	tagIDs := make([]uint32, 0, len(links))
-	for _, l := range links {
-		tagOf[l.ArticleID] = l.TagID
-		tagIDs = append(tagIDs, l.TagID)
+	return q
+}
+
+// withTags attaches each article's tag with one query.
+func (d *Dao) withTags(ctx context.Context, rows []articleRow) ([]model.ArticleWithTag, error) {
+	out := make([]model.ArticleWithTag, len(rows))
+	ids := make([]uint32, 0, len(rows))
+	for _, r := range rows {
+		if r.TagID != 0 {
+			ids = append(ids, r.TagID)
+		}
 	}
 	var tags []model.Tag
-	if len(tagIDs) > 0 {
-		if err := d.db.WithContext(ctx).Where("id IN ?", tagIDs).Find(&tags).Error; err != nil {
+	if len(ids) > 0 {
+		if err := d.db.WithContext(ctx).Where("id IN ?", ids).Find(&tags).Error; err != nil {
 			return nil, fmt.Errorf("tags of articles: %w", err)
 		}
 	}
@@ -96,8 +103,8 @@ func (d *Dao) withTags(ctx context.Context, articles []model.Article) ([]model.A
 	for i := range tags {
 		byID[tags[i].ID] = &tags[i]
 	}
-	for i, a := range articles {
-		out[i] = model.ArticleWithTag{Article: a, Tag: byID[tagOf[a.ID]]}
+	for i, r := range rows {
+		out[i] = model.ArticleWithTag{Article: r.Article, Tag: byID[r.TagID]}
 	}
 	return out, nil
 }

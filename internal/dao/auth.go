@@ -38,7 +38,10 @@ func (d *Dao) CountAuth(ctx context.Context) (int64, error) {
 // CreateAuthIfAbsent inserts a credential unless its app_key exists; a.AppSecret must
 // already be hashed. Replicas starting together may both try: the unique key decides.
 func (d *Dao) CreateAuthIfAbsent(ctx context.Context, a *model.Auth) error {
-	if err := d.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(a).Error; err != nil {
+	err := d.write(ctx, func() error {
+		return d.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(a).Error
+	})
+	if err != nil {
 		return fmt.Errorf("create auth: %w", err)
 	}
 	return nil

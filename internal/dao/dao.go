@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -28,10 +29,34 @@ import (
 // that is cancelled or cut at shutdown stops its query too.
 type Dao struct {
 	db *gorm.DB
+	// writer admits one writing transaction at a time on SQLite (nil on MySQL). SQLite has
+	// a single writer anyway; queueing here, in order, beats its busy handler, which makes
+	// waiting writers sleep and retry (a tail of seconds, and past busy_timeout an error).
+	writer chan struct{}
 }
 
 // New returns a Dao on an open database.
-func New(db *gorm.DB) *Dao { return &Dao{db: db} }
+func New(db *gorm.DB) *Dao {
+	d := &Dao{db: db}
+	if db.Dialector.Name() == "sqlite" {
+		d.writer = make(chan struct{}, 1)
+	}
+	return d
+}
+
+// write runs fn as this process's only writer on SQLite; elsewhere it just runs fn.
+func (d *Dao) write(ctx context.Context, fn func() error) error {
+	if d.writer == nil {
+		return fn()
+	}
+	select {
+	case d.writer <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-d.writer }()
+	return fn()
+}
 
 // Open connects to the configured database, waiting for it up to Database.ConnectTimeout,
 // and brings the schema up to date. log receives gorm's warnings (slow queries, errors).
@@ -77,7 +102,13 @@ func open(ctx context.Context, cfg setting.Database, log *zap.Logger) (*gorm.DB,
 	if err != nil {
 		return nil, err
 	}
-	sqlDB.SetMaxOpenConns(cfg.MaxOpenConns)
+	maxOpen := cfg.MaxOpenConns
+	if cfg.DBType == "sqlite" {
+		// Each SQLite connection keeps its own page cache (2 MB), and the pure-Go engine
+		// is CPU-bound: past two per core more connections cost memory, not speed.
+		maxOpen = min(maxOpen, 2*runtime.GOMAXPROCS(0))
+	}
+	sqlDB.SetMaxOpenConns(maxOpen)
 	sqlDB.SetMaxIdleConns(cfg.MaxIdleConns)
 	sqlDB.SetConnMaxLifetime(cfg.ConnMaxLifetime)
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)

@@ -72,7 +72,8 @@ func (d *Dao) TagNameTaken(ctx context.Context, name string, exceptID uint32) (b
 
 // CreateTag inserts t and sets its ID and timestamps.
 func (d *Dao) CreateTag(ctx context.Context, t *model.Tag) error {
-	if err := d.db.WithContext(ctx).Create(t).Error; err != nil {
+	err := d.write(ctx, func() error { return d.db.WithContext(ctx).Create(t).Error })
+	if err != nil {
 		return fmt.Errorf("create tag: %w", err)
 	}
 	return nil
@@ -80,9 +81,13 @@ func (d *Dao) CreateTag(ctx context.Context, t *model.Tag) error {
 
 // UpdateTag sets the given columns of a live tag (and modified_on).
 func (d *Dao) UpdateTag(ctx context.Context, id uint32, columns map[string]any) error {
-	res := d.db.WithContext(ctx).Model(&model.Tag{}).Where("id = ? AND is_del = 0", id).Updates(columns)
-	if res.Error != nil {
-		return fmt.Errorf("update tag %d: %w", id, res.Error)
+	var res *gorm.DB
+	err := d.write(ctx, func() error {
+		res = d.db.WithContext(ctx).Model(&model.Tag{}).Where("id = ? AND is_del = 0", id).Updates(columns)
+		return res.Error
+	})
+	if err != nil {
+		return fmt.Errorf("update tag %d: %w", id, err)
 	}
 	if res.RowsAffected == 0 {
 		return fmt.Errorf("update tag %d: %w", id, tagNotFound(id))

@@ -43,9 +43,9 @@ func unavailable(err error) error {
 	return fmt.Errorf("%w: %w", errcode.ServiceUnavailable.WithDetails("the database is unavailable"), err)
 }
 
-// transaction runs fn in a transaction; failing to begin one is marked like a query.
+// transaction runs fn in a writing transaction; failing to begin one is marked like a query.
 func (d *Dao) transaction(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return unavailable(d.db.WithContext(ctx).Transaction(fn))
+	return d.write(ctx, func() error { return unavailable(d.db.WithContext(ctx).Transaction(fn)) })
 }
 
 // unreachable reports whether err means the database could not be reached or the

@@ -14,7 +14,7 @@ type Model struct {
 	CreatedOn  uint32 `gorm:"autoCreateTime;not null" json:"created_on"`
 	ModifiedOn uint32 `gorm:"autoUpdateTime;not null" json:"modified_on"`
 	DeletedOn  uint32 `gorm:"not null;default:0" json:"deleted_on"`
-	IsDel      uint8  `gorm:"not null;default:0;index" json:"is_del"`
+	IsDel      uint8  `gorm:"not null;default:0" json:"is_del"`
 }
 
 // States of a tag or an article, as in the book.

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The benchmark suite: builds the release binary and the floor (scripts/bench/floor), seeds
+# 1,000 tags and 10,000 articles, runs wrk per scenario at 32 connections, and prints
+# requests/s, p50, p99, ratios to the floor, peak RSS and lifecycle figures; writes the
+# report to docs/BENCHMARKS.md. DURATION (10s) sets wrk's time per scenario; with
+# BLOG_TEST_MYSQL_DSN set it also runs the scenarios on MySQL.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if ! command -v wrk >/dev/null; then
+  apt-get update -qq >/dev/null && apt-get install -y -qq wrk >/dev/null
+fi
+make build >/dev/null
+cd scripts/bench
+go build -o ../../bin/floor ./floor
+go run . -bin ../../bin/blog-service -floor ../../bin/floor -d "${DURATION:-10s}" \
+  -mysql "${BLOG_TEST_MYSQL_DSN:-}" -out ../../docs/BENCHMARKS.md

@@ -1,0 +1,83 @@
+// Command floor is the benchmark's yardstick: the tags page served by net/http and
+// database/sql on the service's own SQLite driver and pragmas, with the same two queries
+// and no framework, middleware, auth or logging. The service's figures are shown as ratios
+// to this one, measured in the same run, so they do not depend on the machine.
+package main
+
+import (
+	"database/sql"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log"
+	"net/http"
+	"strconv"
+
+	_ "github.com/glebarez/go-sqlite" // the driver the service uses, registered as "sqlite"
+)
+
+type tag struct {
+	ID         uint32 `json:"id"`
+	CreatedBy  string `json:"created_by"`
+	ModifiedBy string `json:"modified_by"`
+	CreatedOn  uint32 `json:"created_on"`
+	ModifiedOn uint32 `json:"modified_on"`
+	DeletedOn  uint32 `json:"deleted_on"`
+	IsDel      uint8  `json:"is_del"`
+	Name       string `json:"name"`
+	State      uint8  `json:"state"`
+}
+
+type pager struct {
+	Page      int   `json:"page"`
+	PageSize  int   `json:"page_size"`
+	TotalRows int64 `json:"total_rows"`
+}
+
+func main() {
+	path := flag.String("db", "storage/blog.db", "the service's SQLite file")
+	addr := flag.String("addr", "127.0.0.1:8100", "listen address")
+	flag.Parse()
+	// The service's pragmas (internal/dao.SQLiteDSN).
+	db, err := sql.Open("sqlite", "file:"+*path+"?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_txlock=immediate")
+	if err != nil {
+		log.Fatal(err)
+	}
+	db.SetMaxOpenConns(30)
+	db.SetMaxIdleConns(10)
+	http.HandleFunc("GET /api/v1/tags", func(w http.ResponseWriter, r *http.Request) {
+		page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+		size, _ := strconv.Atoi(r.URL.Query().Get("page_size"))
+		if page < 1 {
+			page = 1
+		}
+		if size < 1 || size > 100 {
+			size = 10
+		}
+		p := pager{Page: page, PageSize: size}
+		ctx := r.Context()
+		if err := db.QueryRowContext(ctx, "SELECT count(*) FROM blog_tag WHERE is_del = 0 AND state = ?", 1).Scan(&p.TotalRows); err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		rows, err := db.QueryContext(ctx, "SELECT id, created_by, modified_by, created_on, modified_on, deleted_on, is_del, name, state FROM blog_tag WHERE is_del = 0 AND state = ? ORDER BY id LIMIT ? OFFSET ?", 1, size, (page-1)*size)
+		if err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		defer rows.Close()
+		list := []tag{}
+		for rows.Next() {
+			var t tag
+			if err := rows.Scan(&t.ID, &t.CreatedBy, &t.ModifiedBy, &t.CreatedOn, &t.ModifiedOn, &t.DeletedOn, &t.IsDel, &t.Name, &t.State); err != nil {
+				http.Error(w, err.Error(), 500)
+				return
+			}
+			list = append(list, t)
+		}
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		json.NewEncoder(w).Encode(map[string]any{"list": list, "pager": p})
+	})
+	fmt.Println("floor listening on", *addr)
+	log.Fatal(http.ListenAndServe(*addr, nil))
+}

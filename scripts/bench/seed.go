@@ -1,0 +1,112 @@
+package main
+
+import (
+	"database/sql"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	_ "github.com/glebarez/go-sqlite"
+	"github.com/go-sql-driver/mysql"
+)
+
+// seed inserts 1,000 tags and 10,000 articles (ten per tag, each linked) in one
+// transaction, with the statements of the service's schema.
+func seed(db *sql.DB) error {
+	tx, err := db.Begin()
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	now := time.Now().Unix()
+	for i := 1; i <= 1000; i++ {
+		if _, err := tx.Exec("INSERT INTO blog_tag (name, state, created_by, created_on, modified_on) VALUES (?, 1, 'bench', ?, ?)",
+			fmt.Sprintf("tag-%04d", i), now, now); err != nil {
+			return err
+		}
+	}
+	for i := 1; i <= 10000; i++ {
+		if _, err := tx.Exec("INSERT INTO blog_article (title, `desc`, content, cover_image_url, state, created_by, created_on, modified_on) VALUES (?, 'A description', 'Some content of an article.', 'https://example.com/cover.png', 1, 'bench', ?, ?)",
+			fmt.Sprintf("article-%05d", i), now, now); err != nil {
+			return err
+		}
+		if _, err := tx.Exec("INSERT INTO blog_article_tag (article_id, tag_id, created_by, created_on, modified_on) VALUES (?, ?, 'bench', ?, ?)",
+			i, (i-1)%1000+1, now, now); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+func seedSQLite(path string) error {
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return seed(db)
+}
+
+// mysqlScenarios runs the service's scenarios on a fresh MySQL database.
+func mysqlScenarios(bin, dir, dsn string, dur time.Duration, conns int) ([]result, float64, error) {
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return nil, 0, err
+	}
+	admin, err := sql.Open("mysql", dsn)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer admin.Close()
+	name := fmt.Sprintf("blog_bench_%d", time.Now().UnixNano()%1e9)
+	if _, err := admin.Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4"); err != nil {
+		return nil, 0, err
+	}
+	defer admin.Exec("DROP DATABASE " + name)
+	cfg.DBName = name
+	env := []string{"BLOG_DATABASE_DBTYPE=mysql", "BLOG_DATABASE_HOST=" + cfg.Addr, "BLOG_DATABASE_USERNAME=" + cfg.User,
+		"BLOG_DATABASE_PASSWORD=" + cfg.Passwd, "BLOG_DATABASE_DBNAME=" + name}
+	return scenarios(bin, dir, env, "mysql", dur, conns, func(*svc) error {
+		db, err := sql.Open("mysql", cfg.FormatDSN())
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		return seed(db)
+	})
+}
+
+// floorProc is the running floor program.
+type floorProc struct {
+	cmd *exec.Cmd
+	url string
+}
+
+func startFloor(bin, dbPath string) (*floorProc, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	f := &floorProc{url: fmt.Sprintf("http://127.0.0.1:%d", port)}
+	f.cmd = exec.Command(bin, "-db", dbPath, "-addr", fmt.Sprintf("127.0.0.1:%d", port))
+	f.cmd.Stdout, f.cmd.Stderr = os.Stderr, os.Stderr
+	f.cmd.Dir = filepath.Dir(dbPath)
+	if err := f.cmd.Start(); err != nil {
+		return nil, err
+	}
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if resp, err := client.Get(f.url + "/api/v1/tags"); err == nil {
+			resp.Body.Close()
+			return f, nil
+		}
+	}
+	return nil, fmt.Errorf("floor did not serve")
+}
+
+func (f *floorProc) stop() {
+	f.cmd.Process.Signal(syscall.SIGTERM)
+	f.cmd.Wait()
+}
