@@ -24,6 +24,7 @@ import (
 	"github.com/coreos/go-systemd/v22/daemon"
 	"github.com/gin-gonic/gin"
 	"github.com/redis/go-redis/v9"
+	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 
 	"github.com/go-programming-tour-book/blog-service/global"
@@ -152,13 +153,17 @@ func serve(ctx context.Context, cfg setting.Config, log *zap.Logger, ln net.List
 	if err != nil {
 		return err
 	}
-	tracer, stopTracing, err := tracing.New(stop, cfg.Tracing.Endpoint, "blog-service", global.Version, cfg.Tracing.SampleRatio)
-	if err != nil {
-		return fmt.Errorf("tracing: %w", err)
-	}
-	defer stopTracing(context.WithoutCancel(stop)) // flushes the last spans after the drain
-	if err := dao.Trace(db, tracer); err != nil {
-		return fmt.Errorf("tracing: %w", err)
+	var tracer trace.TracerProvider // nil: not traced, and no tracing middleware at all
+	if cfg.Tracing.Endpoint != "" {
+		tp, stopTracing, err := tracing.New(stop, cfg.Tracing.Endpoint, "blog-service", global.Version, cfg.Tracing.SampleRatio)
+		if err != nil {
+			return fmt.Errorf("tracing: %w", err)
+		}
+		defer stopTracing(context.WithoutCancel(stop)) // flushes the last spans after the drain
+		if err := dao.Trace(db, tp); err != nil {
+			return fmt.Errorf("tracing: %w", err)
+		}
+		tracer = tp
 	}
 	uploads, err := upload.NewStore(cfg.App.UploadSavePath, int64(cfg.App.UploadImageMaxSize)<<20, cfg.App.UploadImageAllowExts)
 	if err != nil {

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	swaggerFiles "github.com/swaggo/files"
 	ginSwagger "github.com/swaggo/gin-swagger"
 	"go.opentelemetry.io/contrib/instrumentation/github.com/gin-gonic/gin/otelgin"
 	"go.opentelemetry.io/otel/propagation"
@@ -88,7 +87,7 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 	health := api.NewHealth(d.Service, d.Draining)
 	r.GET("/healthz", health.Live)
 	r.GET("/readyz", health.Ready)
-	r.GET("/swagger/*any", ginSwagger.WrapHandler(swaggerFiles.Handler))
+	r.GET("/swagger/*any", ginSwagger.WrapHandler(swaggerUI()))
 	r.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/swagger/index.html") })
 	// Uploaded images; nosniff stops a browser from running anything that slipped past the
 	// content check as another type.

@@ -16,7 +16,7 @@ import (
 )
 
 // New returns a tracer provider and the function that flushes and stops it. endpoint is
-// the collector's OTLP/HTTP URL (http://collector:4318); empty turns tracing off.
+// the collector's OTLP/HTTP URL (http://collector:4318); empty gives a no-op provider.
 // sampleRatio is the share of new traces recorded (a caller's sampling decision wins).
 func New(ctx context.Context, endpoint, service, version string, sampleRatio float64) (trace.TracerProvider, func(context.Context) error, error) {
 	if endpoint == "" {
