@@ -10,7 +10,8 @@ if ! command -v wrk >/dev/null; then
   apt-get update -qq >/dev/null && apt-get install -y -qq wrk >/dev/null
 fi
 make build >/dev/null
-cd scripts/bench
-go build -o ../../bin/floor ./floor
+cd scripts
+go build -o ../bin/floor ./bench/floor
+cd bench # post.lua is read from here
 go run . -bin ../../bin/blog-service -floor ../../bin/floor -d "${DURATION:-10s}" \
   -mysql "${BLOG_TEST_MYSQL_DSN:-}" -out ../../docs/BENCHMARKS.md

@@ -10,5 +10,5 @@ if ! command -v wrk >/dev/null; then
   apt-get update -qq >/dev/null && apt-get install -y -qq wrk >/dev/null
 fi
 make build >/dev/null
-cd scripts/drill
-go run . -bin ../../bin/blog-service -upgrades "${UPGRADES:-5}" -every "${EVERY:-2s}" -chart ../../docs/drill.svg
+cd scripts
+go run ./drill -bin ../bin/blog-service -upgrades "${UPGRADES:-5}" -every "${EVERY:-2s}" -chart ../docs/drill.svg

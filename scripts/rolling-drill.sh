@@ -22,5 +22,5 @@ if ! mysqladmin -uroot --connect-timeout=2 ping >/dev/null 2>&1 && [ -x /usr/sbi
 fi
 dsn=${MYSQL_DSN:-${BLOG_TEST_MYSQL_DSN:-root@tcp(127.0.0.1:3306)/}}
 make build >/dev/null
-cd scripts/drill
-go run . -bin ../../bin/blog-service -rolling "$dsn" -every "${EVERY:-2s}"
+cd scripts
+go run ./drill -bin ../bin/blog-service -rolling "$dsn" -every "${EVERY:-2s}"

@@ -23,7 +23,7 @@ const (
 	StateEnabled  uint8 = 1
 )
 
-// All lists every model, in creation order, for schema migration.
+// All lists every model, for the test that checks the migrations create their columns.
 func All() []any {
 	return []any{&Tag{}, &Article{}, &ArticleTag{}, &Auth{}}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	_ "github.com/glebarez/go-sqlite"
+	"github.com/go-programming-tour-book/blog-service/scripts/internal/blogproc"
 	"github.com/go-sql-driver/mysql"
 )
 
@@ -69,7 +70,7 @@ func mysqlScenarios(bin, dir, dsn string, dur time.Duration, conns int) ([]resul
 	cfg.DBName = name
 	env := []string{"BLOG_DATABASE_DBTYPE=mysql", "BLOG_DATABASE_HOST=" + cfg.Addr, "BLOG_DATABASE_USERNAME=" + cfg.User,
 		"BLOG_DATABASE_PASSWORD=" + cfg.Passwd, "BLOG_DATABASE_DBNAME=" + name}
-	return scenarios(bin, dir, env, "mysql", dur, conns, func(*svc) error {
+	return scenarios(bin, dir, env, "mysql", dur, conns, func() error {
 		db, err := sql.Open("mysql", cfg.FormatDSN())
 		if err != nil {
 			return err
@@ -86,7 +87,7 @@ type floorProc struct {
 }
 
 func startFloor(bin, dbPath string) (*floorProc, error) {
-	port, err := freePort()
+	port, err := blogproc.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +99,7 @@ func startFloor(bin, dbPath string) (*floorProc, error) {
 		return nil, err
 	}
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if resp, err := client.Get(f.url + "/api/v1/tags"); err == nil {
+		if resp, err := blogproc.OneShot.Get(f.url + "/api/v1/tags"); err == nil {
 			resp.Body.Close()
 			return f, nil
 		}

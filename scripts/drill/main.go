@@ -5,25 +5,21 @@
 // prints one table and writes a timeline chart. It exits non-zero if the upgrade run
 // failed a request or lost an acknowledged write.
 //
-//	go run . -bin ../../bin/blog-service -upgrades 5 -chart ../../docs/drill.svg
+//	cd scripts && go run ./drill -bin ../bin/blog-service -upgrades 5 -chart ../docs/drill.svg
 //
 // scripts/deploy-drill.sh (make drill) builds the binary and runs it.
 package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
-	"net"
-	"net/http"
-	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sync"
-	"syscall"
 	"time"
+
+	"github.com/go-programming-tour-book/blog-service/scripts/internal/blogproc"
 )
 
 func main() {
@@ -87,19 +83,20 @@ func drill(mode, bin string, upgrades int, every time.Duration) (*run, error) {
 	}
 	defer os.RemoveAll(dir)
 	exe := filepath.Join(dir, "blog-service")
-	if err := install(bin, exe); err != nil {
+	if err := blogproc.Install(bin, exe); err != nil {
 		return nil, err
 	}
-	port, err := freePort()
+	port, err := blogproc.FreePort()
 	if err != nil {
 		return nil, err
 	}
-	svc := &service{exe: exe, dir: dir, port: port, pidFile: filepath.Join(dir, "blog.pid")}
-	if err := svc.start(); err != nil {
+	// Debug mode seeds the demo credential; warn level keeps the access log out.
+	svc := &blogproc.Service{Exe: exe, Dir: dir, Port: port, PIDFile: filepath.Join(dir, "blog.pid"), Env: []string{"BLOG_LOG_LEVEL=warn"}}
+	if err := svc.Start(); err != nil {
 		return nil, err
 	}
-	defer svc.kill()
-	token, err := svc.token()
+	defer svc.Kill()
+	token, err := svc.Token()
 	if err != nil {
 		return nil, err
 	}
@@ -109,14 +106,14 @@ func drill(mode, bin string, upgrades int, every time.Duration) (*run, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), load)
 	defer cancel()
 	var wg sync.WaitGroup
-	wrkURL := svc.base() + "/api/v1/tags?page_size=1"
+	wrkURL := svc.Base() + "/api/v1/tags?page_size=1"
 	wg.Add(2)
 	go func() { defer wg.Done(); r.wrkKeepAlive = runWrk(load, wrkURL, token, false) }()
 	go func() { defer wg.Done(); r.wrkClose = runWrk(load, wrkURL, token, true) }()
 	for i := range 2 {
 		wg.Add(2)
-		go func() { defer wg.Done(); keepAliveReads(ctx, svc.addr(), token, r.reads, r.timeline) }()
-		go func() { defer wg.Done(); writes(ctx, svc.base(), token, fmt.Sprint("w", i), r.writes, r.timeline) }()
+		go func() { defer wg.Done(); keepAliveReads(ctx, svc.Addr(), token, r.reads, r.timeline) }()
+		go func() { defer wg.Done(); writes(ctx, svc.Base(), token, fmt.Sprint("w", i), r.writes, r.timeline) }()
 	}
 	for range upgrades {
 		select {
@@ -126,9 +123,9 @@ func drill(mode, bin string, upgrades int, every time.Duration) (*run, error) {
 		r.deploys = append(r.deploys, r.timeline.since())
 		var took time.Duration
 		if mode == modeUpgrade {
-			took, err = svc.upgrade(bin)
+			took, err = svc.Upgrade(bin)
 		} else {
-			took, err = svc.restart()
+			took, err = svc.Restart()
 		}
 		if err != nil {
 			cancel()
@@ -139,175 +136,9 @@ func drill(mode, bin string, upgrades int, every time.Duration) (*run, error) {
 	}
 	wg.Wait()
 	r.acked = len(r.writes.names())
-	r.present, err = svc.countPresent(token, r.writes.names())
+	r.present, err = svc.CountPresent(token, r.writes.names())
 	if err != nil {
 		return nil, err
 	}
-	return r, svc.stop()
+	return r, svc.Stop()
 }
-
-// service is one blog-service master, started from its own copy of the binary.
-type service struct {
-	exe, dir, pidFile string
-	port              int
-	env               []string // added to the drill's environment
-	cmd               *exec.Cmd
-	exited            chan struct{}
-}
-
-func (s *service) addr() string { return fmt.Sprintf("127.0.0.1:%d", s.port) }
-func (s *service) base() string { return "http://" + s.addr() }
-
-func (s *service) start() error {
-	log, err := os.OpenFile(filepath.Join(s.dir, "service.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
-	if err != nil {
-		return err
-	}
-	// Debug mode seeds the demo credential; warn level keeps the access log out.
-	s.cmd = exec.Command(s.exe, "-port", fmt.Sprint(s.port), "-pidfile", s.pidFile)
-	s.cmd.Dir = s.dir
-	s.cmd.Env = append(append(os.Environ(), "BLOG_LOG_LEVEL=warn"), s.env...)
-	s.cmd.Stdout, s.cmd.Stderr = log, log
-	if err := s.cmd.Start(); err != nil {
-		return err
-	}
-	s.exited = make(chan struct{})
-	go func() { s.cmd.Wait(); log.Close(); close(s.exited) }()
-	if _, err := s.awaitServing(0, 60*time.Second); err != nil {
-		return fmt.Errorf("start: %w (see %s)", err, filepath.Join(s.dir, "service.log"))
-	}
-	return nil
-}
-
-// servingPID is the pid /healthz reports, 0 if it does not answer.
-func (s *service) servingPID() int {
-	resp, err := oneShot.Get(s.base() + "/healthz")
-	if err != nil {
-		return 0
-	}
-	defer resp.Body.Close()
-	var h struct{ PID int }
-	json.NewDecoder(resp.Body).Decode(&h)
-	return h.PID
-}
-
-func (s *service) awaitServing(notPID int, limit time.Duration) (int, error) {
-	deadline := time.Now().Add(limit)
-	for time.Now().Before(deadline) {
-		if pid := s.servingPID(); pid != 0 && pid != notPID {
-			return pid, nil
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	return 0, fmt.Errorf("no new serving process within %v", limit)
-}
-
-// upgrade replaces the binary and sends SIGHUP, timing until a new process serves.
-func (s *service) upgrade(bin string) (time.Duration, error) {
-	if err := install(bin, s.exe); err != nil {
-		return 0, err
-	}
-	old := s.servingPID()
-	t0 := time.Now()
-	if err := s.cmd.Process.Signal(syscall.SIGHUP); err != nil {
-		return 0, err
-	}
-	_, err := s.awaitServing(old, 30*time.Second)
-	return time.Since(t0), err
-}
-
-// restart is the plain deploy: stop, then start the new binary, timing the gap.
-func (s *service) restart() (time.Duration, error) {
-	t0 := time.Now()
-	if err := s.stop(); err != nil {
-		return 0, err
-	}
-	if err := s.start(); err != nil {
-		return 0, err
-	}
-	return time.Since(t0), nil
-}
-
-func (s *service) stop() error {
-	s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.exited:
-		return nil
-	case <-time.After(30 * time.Second):
-		return fmt.Errorf("still running 30 s after SIGTERM")
-	}
-}
-
-func (s *service) kill() {
-	if s.cmd != nil && s.cmd.Process != nil {
-		s.cmd.Process.Kill()
-	}
-}
-
-func (s *service) token() (string, error) {
-	resp, err := oneShot.PostForm(s.base()+"/auth", url.Values{"app_key": {"eddycjy"}, "app_secret": {"go-programming-tour-book"}})
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	var body struct{ Token string }
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || body.Token == "" {
-		return "", fmt.Errorf("POST /auth: %d %v", resp.StatusCode, err)
-	}
-	return body.Token, nil
-}
-
-// countPresent counts how many of the acknowledged names are stored, reading every page.
-func (s *service) countPresent(token string, names []string) (int, error) {
-	stored := map[string]bool{}
-	for page := 1; ; page++ {
-		req, _ := http.NewRequest("GET", fmt.Sprintf("%s/api/v1/tags?page_size=100&page=%d", s.base(), page), nil)
-		req.Header.Set("token", token)
-		resp, err := oneShot.Do(req)
-		if err != nil {
-			return 0, err
-		}
-		var list struct {
-			List []struct {
-				Name string `json:"name"`
-			} `json:"list"`
-		}
-		err = json.NewDecoder(resp.Body).Decode(&list)
-		resp.Body.Close()
-		if err != nil {
-			return 0, err
-		}
-		if len(list.List) == 0 {
-			break
-		}
-		for _, t := range list.List {
-			stored[t.Name] = true
-		}
-	}
-	present := 0
-	for _, n := range names {
-		if stored[n] {
-			present++
-		}
-	}
-	return present, nil
-}
-
-// install copies the binary into place through a rename, as a deploy does.
-func install(src, dst string) error {
-	if out, err := exec.Command("cp", src, dst+".new").CombinedOutput(); err != nil {
-		return fmt.Errorf("cp: %v %s", err, out)
-	}
-	return os.Rename(dst+".new", dst)
-}
-
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
-var oneShot = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 10 * time.Second}

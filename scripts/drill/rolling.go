@@ -15,6 +15,8 @@ import (
 	"text/template"
 	"time"
 
+	"github.com/go-programming-tour-book/blog-service/scripts/internal/blogproc"
+
 	"github.com/go-sql-driver/mysql"
 )
 
@@ -56,25 +58,25 @@ func rolling(bin, dsn string, every time.Duration) ([]*run, error) {
 	defer cleanup()
 
 	// Two replicas, each from its own directory and binary copy, one database.
-	var replicas []*service
+	var replicas []*blogproc.Service
 	for i := range 2 {
 		rdir := filepath.Join(dir, fmt.Sprint("replica", i))
 		if err := os.MkdirAll(rdir, 0o755); err != nil {
 			return nil, err
 		}
-		port, err := freePort()
+		port, err := blogproc.FreePort()
 		if err != nil {
 			return nil, err
 		}
-		s := &service{exe: filepath.Join(rdir, "blog-service"), dir: rdir, port: port,
-			pidFile: filepath.Join(rdir, "blog.pid"), env: append(db.env(), "BLOG_SERVER_DRAINDELAY=2s")}
-		if err := install(bin, s.exe); err != nil {
+		s := &blogproc.Service{Exe: filepath.Join(rdir, "blog-service"), Dir: rdir, Port: port,
+			PIDFile: filepath.Join(rdir, "blog.pid"), Env: append(db.env(), "BLOG_SERVER_DRAINDELAY=2s", "BLOG_LOG_LEVEL=warn")}
+		if err := blogproc.Install(bin, s.Exe); err != nil {
 			return nil, err
 		}
-		if err := s.start(); err != nil {
+		if err := s.Start(); err != nil {
 			return nil, err
 		}
-		defer s.kill()
+		defer s.Kill()
 		replicas = append(replicas, s)
 	}
 	lb, err := startNginx(dir, replicas)
@@ -112,7 +114,7 @@ func rolling(bin, dsn string, every time.Duration) ([]*run, error) {
 			time.Sleep(every)
 			var err error
 			if strings.Contains(mode, "SIGHUP") {
-				_, err = s.upgrade(bin)
+				_, err = s.Upgrade(bin)
 			} else {
 				err = rollOut(s, bin)
 			}
@@ -125,7 +127,7 @@ func rolling(bin, dsn string, every time.Duration) ([]*run, error) {
 		wg.Wait()
 		cancel()
 		r.acked = len(r.writes.names())
-		if r.present, err = replicas[0].countPresent(token, r.writes.names()); err != nil {
+		if r.present, err = replicas[0].CountPresent(token, r.writes.names()); err != nil {
 			return nil, err
 		}
 		runs = append(runs, r)
@@ -139,19 +141,19 @@ func rolling(bin, dsn string, every time.Duration) ([]*run, error) {
 // under clients that are just sending (nginx's behaviour, not the service's). Open-source
 // nginx does not probe readiness either, so it keeps sending during the delay, which the
 // replica serves, and afterwards retries refused connections on the other replica.
-func rollOut(s *service, bin string) error {
-	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+func rollOut(s *blogproc.Service, bin string) error {
+	if err := s.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		return err
 	}
 	select {
-	case <-s.exited:
+	case <-s.Exited:
 	case <-time.After(30 * time.Second):
 		return fmt.Errorf("still running 30 s after SIGTERM")
 	}
-	if err := install(bin, s.exe); err != nil {
+	if err := blogproc.Install(bin, s.Exe); err != nil {
 		return err
 	}
-	return s.start()
+	return s.Start()
 }
 
 // database is the MySQL database both replicas use.
@@ -189,7 +191,7 @@ func createDatabase(dsn string) (database, func(), error) {
 type nginx struct {
 	dir      string
 	port     int
-	replicas []*service
+	replicas []*blogproc.Service
 	cmd      *exec.Cmd
 }
 
@@ -222,8 +224,8 @@ http {
 }
 `))
 
-func startNginx(dir string, replicas []*service) (*nginx, error) {
-	port, err := freePort()
+func startNginx(dir string, replicas []*blogproc.Service) (*nginx, error) {
+	port, err := blogproc.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -237,7 +239,7 @@ func startNginx(dir string, replicas []*service) (*nginx, error) {
 		return nil, fmt.Errorf("nginx: %w", err)
 	}
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if resp, err := oneShot.Get(lb.base() + "/healthz"); err == nil {
+		if resp, err := blogproc.OneShot.Get(lb.base() + "/healthz"); err == nil {
 			resp.Body.Close()
 			return lb, nil
 		}
@@ -249,15 +251,15 @@ func (lb *nginx) addr() string { return fmt.Sprintf("127.0.0.1:%d", lb.port) }
 func (lb *nginx) base() string { return "http://" + lb.addr() }
 
 func (lb *nginx) token() (string, error) {
-	s := &service{port: lb.port}
-	return s.token()
+	s := &blogproc.Service{Port: lb.port}
+	return s.Token()
 }
 
 // write renders the config.
 func (lb *nginx) write() error {
 	var ports []int
 	for _, s := range lb.replicas {
-		ports = append(ports, s.port)
+		ports = append(ports, s.Port)
 	}
 	f, err := os.Create(filepath.Join(lb.dir, "nginx.conf"))
 	if err != nil {

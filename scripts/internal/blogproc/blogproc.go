@@ -1,0 +1,183 @@
+// Package blogproc runs blog-service processes for the drills and the benchmark: start one
+// from its own copy of the binary, wait until it serves, upgrade, restart, stop, and talk
+// to it without keep-alive connections (an idle one would delay every drain on purpose).
+package blogproc
+
+import (
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"time"
+)
+
+// OneShot closes its connection after each request.
+var OneShot = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 10 * time.Second}
+
+// Service is one blog-service master, started from its own copy of the binary.
+type Service struct {
+	Exe, Dir, PIDFile string
+	Port              int
+	Env               []string // added to this process's environment
+	Cmd               *exec.Cmd
+	Exited            chan struct{}
+}
+
+func (s *Service) Addr() string { return fmt.Sprintf("127.0.0.1:%d", s.Port) }
+func (s *Service) Base() string { return "http://" + s.Addr() }
+
+func (s *Service) Start() error {
+	log, err := os.OpenFile(filepath.Join(s.Dir, "service.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	s.Cmd = exec.Command(s.Exe, "-port", fmt.Sprint(s.Port), "-pidfile", s.PIDFile)
+	s.Cmd.Dir = s.Dir
+	s.Cmd.Env = append(os.Environ(), s.Env...)
+	s.Cmd.Stdout, s.Cmd.Stderr = log, log
+	if err := s.Cmd.Start(); err != nil {
+		return err
+	}
+	s.Exited = make(chan struct{})
+	go func() { s.Cmd.Wait(); log.Close(); close(s.Exited) }()
+	if _, err := s.AwaitServing(0, 60*time.Second); err != nil {
+		return fmt.Errorf("start: %w (see %s)", err, filepath.Join(s.Dir, "service.log"))
+	}
+	return nil
+}
+
+// servingPID is the pid /healthz reports, 0 if it does not answer.
+func (s *Service) ServingPID() int {
+	resp, err := OneShot.Get(s.Base() + "/healthz")
+	if err != nil {
+		return 0
+	}
+	defer resp.Body.Close()
+	var h struct{ PID int }
+	json.NewDecoder(resp.Body).Decode(&h)
+	return h.PID
+}
+
+func (s *Service) AwaitServing(notPID int, limit time.Duration) (int, error) {
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		if pid := s.ServingPID(); pid != 0 && pid != notPID {
+			return pid, nil
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return 0, fmt.Errorf("no new serving process within %v", limit)
+}
+
+// upgrade replaces the binary and sends SIGHUP, timing until a new process serves.
+func (s *Service) Upgrade(bin string) (time.Duration, error) {
+	if err := Install(bin, s.Exe); err != nil {
+		return 0, err
+	}
+	old := s.ServingPID()
+	t0 := time.Now()
+	if err := s.Cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		return 0, err
+	}
+	_, err := s.AwaitServing(old, 30*time.Second)
+	return time.Since(t0), err
+}
+
+// restart is the plain deploy: stop, then start the new binary, timing the gap.
+func (s *Service) Restart() (time.Duration, error) {
+	t0 := time.Now()
+	if err := s.Stop(); err != nil {
+		return 0, err
+	}
+	if err := s.Start(); err != nil {
+		return 0, err
+	}
+	return time.Since(t0), nil
+}
+
+func (s *Service) Stop() error {
+	s.Cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.Exited:
+		return nil
+	case <-time.After(30 * time.Second):
+		return fmt.Errorf("still running 30 s after SIGTERM")
+	}
+}
+
+func (s *Service) Kill() {
+	if s.Cmd != nil && s.Cmd.Process != nil {
+		s.Cmd.Process.Kill()
+	}
+}
+
+func (s *Service) Token() (string, error) {
+	resp, err := OneShot.PostForm(s.Base()+"/auth", url.Values{"app_key": {"eddycjy"}, "app_secret": {"go-programming-tour-book"}})
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var body struct{ Token string }
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || body.Token == "" {
+		return "", fmt.Errorf("POST /auth: %d %v", resp.StatusCode, err)
+	}
+	return body.Token, nil
+}
+
+// countPresent counts how many of the acknowledged names are stored, reading every page.
+func (s *Service) CountPresent(token string, names []string) (int, error) {
+	stored := map[string]bool{}
+	for page := 1; ; page++ {
+		req, _ := http.NewRequest("GET", fmt.Sprintf("%s/api/v1/tags?page_size=100&page=%d", s.Base(), page), nil)
+		req.Header.Set("token", token)
+		resp, err := OneShot.Do(req)
+		if err != nil {
+			return 0, err
+		}
+		var list struct {
+			List []struct {
+				Name string `json:"name"`
+			} `json:"list"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&list)
+		resp.Body.Close()
+		if err != nil {
+			return 0, err
+		}
+		if len(list.List) == 0 {
+			break
+		}
+		for _, t := range list.List {
+			stored[t.Name] = true
+		}
+	}
+	present := 0
+	for _, n := range names {
+		if stored[n] {
+			present++
+		}
+	}
+	return present, nil
+}
+
+// install copies the binary into place through a rename, as a deploy does.
+func Install(src, dst string) error {
+	if out, err := exec.Command("cp", src, dst+".new").CombinedOutput(); err != nil {
+		return fmt.Errorf("cp: %v %s", err, out)
+	}
+	return os.Rename(dst+".new", dst)
+}
+
+func FreePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
