@@ -26,6 +26,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
+	"gorm.io/gorm"
 
 	"github.com/go-programming-tour-book/blog-service/global"
 	"github.com/go-programming-tour-book/blog-service/internal/dao"
@@ -153,18 +154,11 @@ func serve(ctx context.Context, cfg setting.Config, log *zap.Logger, ln net.List
 	if err != nil {
 		return err
 	}
-	var tracer trace.TracerProvider // nil: not traced, and no tracing middleware at all
-	if cfg.Tracing.Endpoint != "" {
-		tp, stopTracing, err := tracing.New(stop, cfg.Tracing.Endpoint, "blog-service", global.Version, cfg.Tracing.SampleRatio)
-		if err != nil {
-			return fmt.Errorf("tracing: %w", err)
-		}
-		defer stopTracing(context.WithoutCancel(stop)) // flushes the last spans after the drain
-		if err := dao.Trace(db, tp); err != nil {
-			return fmt.Errorf("tracing: %w", err)
-		}
-		tracer = tp
+	tracer, stopTracing, err := newTracer(stop, cfg.Tracing, db)
+	if err != nil {
+		return fmt.Errorf("tracing: %w", err)
 	}
+	defer stopTracing(context.WithoutCancel(stop)) // flushes the last spans after the drain
 	uploads, err := upload.NewStore(cfg.App.UploadSavePath, int64(cfg.App.UploadImageMaxSize)<<20, cfg.App.UploadImageAllowExts)
 	if err != nil {
 		return err
@@ -178,26 +172,11 @@ func serve(ctx context.Context, cfg setting.Config, log *zap.Logger, ln net.List
 		UpstreamClient: &http.Client{Timeout: cfg.Upstream.Timeout},
 		Uploads:        uploads,
 	})
-	if !cfg.Release() {
-		seeded, err := svc.SeedDemoAuth(stop)
-		if err != nil {
-			return fmt.Errorf("seed demo credential: %w", err)
-		}
-		if seeded {
-			log.Info("debug mode: seeded the demo credential into an empty blog_auth", zap.String("app_key", service.DemoAppKey))
-		}
+	if err := seedInDebug(stop, cfg, log, svc); err != nil {
+		return err
 	}
 
-	srv := server.New(server.Options{
-		ReadTimeout:       cfg.Server.ReadTimeout,
-		ReadHeaderTimeout: cfg.Server.ReadHeaderTimeout,
-		WriteTimeout:      cfg.Server.WriteTimeout,
-		IdleTimeout:       cfg.Server.IdleTimeout,
-		ShutdownTimeout:   cfg.Server.ShutdownTimeout,
-		IdleDrainTimeout:  cfg.Server.IdleDrainTimeout,
-		DrainDelay:        cfg.Server.DrainDelay,
-		OnServe:           func(h http.Handler) { reportReady(log, h, ready) },
-	}, log)
+	srv := server.New(serverOptions(cfg.Server, func(h http.Handler) { reportReady(log, h, ready) }), log)
 	handler, err := routers.NewRouter(routers.Deps{
 		Service:        svc,
 		Log:            log,
@@ -225,6 +204,53 @@ func serve(ctx context.Context, cfg setting.Config, log *zap.Logger, ln net.List
 	err = srv.Serve(stop, force, ln, handler)
 	log.Info("Server exiting", zap.Error(err))
 	return err
+}
+
+// serverOptions are the HTTP server's timeouts and drain settings.
+func serverOptions(cfg setting.Server, onServe func(http.Handler)) server.Options {
+	return server.Options{
+		ReadTimeout:       cfg.ReadTimeout,
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+		WriteTimeout:      cfg.WriteTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
+		ShutdownTimeout:   cfg.ShutdownTimeout,
+		IdleDrainTimeout:  cfg.IdleDrainTimeout,
+		DrainDelay:        cfg.DrainDelay,
+		OnServe:           onServe,
+	}
+}
+
+// newTracer returns the tracer provider and its flush, and traces db's queries, when
+// Tracing.Endpoint is set; otherwise nil (no tracing middleware at all) and a no-op.
+func newTracer(ctx context.Context, cfg setting.Tracing, db *gorm.DB) (trace.TracerProvider, func(context.Context) error, error) {
+	if cfg.Endpoint == "" {
+		return nil, func(context.Context) error { return nil }, nil
+	}
+	tp, stop, err := tracing.New(ctx, cfg.Endpoint, "blog-service", global.Version, cfg.SampleRatio)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := dao.Trace(db, tp); err != nil {
+		stop(ctx)
+		return nil, nil, err
+	}
+	return tp, stop, nil
+}
+
+// seedInDebug adds the book's demo credential to an empty blog_auth in debug mode, and
+// says so; release mode never seeds.
+func seedInDebug(ctx context.Context, cfg setting.Config, log *zap.Logger, svc *service.Service) error {
+	if cfg.Release() {
+		return nil
+	}
+	seeded, err := svc.SeedDemoAuth(ctx)
+	if err != nil {
+		return fmt.Errorf("seed demo credential: %w", err)
+	}
+	if seeded {
+		log.Info("debug mode: seeded the demo credential into an empty blog_auth", zap.String("app_key", service.DemoAppKey))
+	}
+	return nil
 }
 
 // rateLimiters builds one limiter per Limiter.Rules entry: in Redis when Redis.Addr is set,
