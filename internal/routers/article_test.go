@@ -236,7 +236,7 @@ func TestArticleListQueryCountIsBounded(t *testing.T) {
 		perPage[size] = queries.Load()
 	}
 	t.Logf("queries per page: %v", perPage)
-	if perPage[1] != perPage[30] || perPage[30] > 2 {
+	if perPage[1] != perPage[30] || perPage[30] > 3 {
 		t.Errorf("queries per page by page size = %v, want the same small number for every size", perPage)
 	}
 }
