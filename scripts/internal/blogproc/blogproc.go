@@ -28,9 +28,13 @@ type Service struct {
 	Exited            chan struct{}
 }
 
+// Addr is the service's host:port.
 func (s *Service) Addr() string { return fmt.Sprintf("127.0.0.1:%d", s.Port) }
+
+// Base is the service's base URL.
 func (s *Service) Base() string { return "http://" + s.Addr() }
 
+// Start starts the master, logging to Dir/service.log, and waits until a worker serves.
 func (s *Service) Start() error {
 	log, err := os.OpenFile(filepath.Join(s.Dir, "service.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
@@ -51,7 +55,7 @@ func (s *Service) Start() error {
 	return nil
 }
 
-// servingPID is the pid /healthz reports, 0 if it does not answer.
+// ServingPID is the pid /healthz reports, 0 if it does not answer.
 func (s *Service) ServingPID() int {
 	resp, err := OneShot.Get(s.Base() + "/healthz")
 	if err != nil {
@@ -63,6 +67,7 @@ func (s *Service) ServingPID() int {
 	return h.PID
 }
 
+// AwaitServing waits until /healthz reports a serving pid other than notPID, and returns it.
 func (s *Service) AwaitServing(notPID int, limit time.Duration) (int, error) {
 	deadline := time.Now().Add(limit)
 	for time.Now().Before(deadline) {
@@ -74,7 +79,7 @@ func (s *Service) AwaitServing(notPID int, limit time.Duration) (int, error) {
 	return 0, fmt.Errorf("no new serving process within %v", limit)
 }
 
-// upgrade replaces the binary and sends SIGHUP, timing until a new process serves.
+// Upgrade replaces the binary and sends SIGHUP, timing until a new process serves.
 func (s *Service) Upgrade(bin string) (time.Duration, error) {
 	if err := Install(bin, s.Exe); err != nil {
 		return 0, err
@@ -88,7 +93,7 @@ func (s *Service) Upgrade(bin string) (time.Duration, error) {
 	return time.Since(t0), err
 }
 
-// restart is the plain deploy: stop, then start the new binary, timing the gap.
+// Restart is the plain deploy: stop, then start the new binary, timing the gap.
 func (s *Service) Restart() (time.Duration, error) {
 	t0 := time.Now()
 	if err := s.Stop(); err != nil {
@@ -100,6 +105,7 @@ func (s *Service) Restart() (time.Duration, error) {
 	return time.Since(t0), nil
 }
 
+// Stop sends SIGTERM and waits for the master to exit.
 func (s *Service) Stop() error {
 	s.Cmd.Process.Signal(syscall.SIGTERM)
 	select {
@@ -110,12 +116,14 @@ func (s *Service) Stop() error {
 	}
 }
 
+// Kill ends the master at once (cleanup after a failed run).
 func (s *Service) Kill() {
 	if s.Cmd != nil && s.Cmd.Process != nil {
 		s.Cmd.Process.Kill()
 	}
 }
 
+// Token gets a token for the demo credential.
 func (s *Service) Token() (string, error) {
 	resp, err := OneShot.PostForm(s.Base()+"/auth", url.Values{"app_key": {"eddycjy"}, "app_secret": {"go-programming-tour-book"}})
 	if err != nil {
@@ -129,7 +137,7 @@ func (s *Service) Token() (string, error) {
 	return body.Token, nil
 }
 
-// countPresent counts how many of the acknowledged names are stored, reading every page.
+// CountPresent counts how many of the acknowledged names are stored, reading every page.
 func (s *Service) CountPresent(token string, names []string) (int, error) {
 	stored := map[string]bool{}
 	for page := 1; ; page++ {
@@ -165,7 +173,7 @@ func (s *Service) CountPresent(token string, names []string) (int, error) {
 	return present, nil
 }
 
-// install copies the binary into place through a rename, as a deploy does.
+// Install copies the binary into place through a rename, as a deploy does.
 func Install(src, dst string) error {
 	if out, err := exec.Command("cp", src, dst+".new").CombinedOutput(); err != nil {
 		return fmt.Errorf("cp: %v %s", err, out)
@@ -173,6 +181,7 @@ func Install(src, dst string) error {
 	return os.Rename(dst+".new", dst)
 }
 
+// FreePort returns a loopback port that was free a moment ago.
 func FreePort() (int, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
