@@ -34,7 +34,7 @@ func (s *Service) Addr() string { return fmt.Sprintf("127.0.0.1:%d", s.Port) }
 // Base is the service's base URL.
 func (s *Service) Base() string { return "http://" + s.Addr() }
 
-// Start starts the master, logging to Dir/service.log, and waits until a worker serves.
+// Start starts the master, logging to Dir/service.log, and waits for /readyz 200.
 func (s *Service) Start() error {
 	log, err := os.OpenFile(filepath.Join(s.Dir, "service.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
@@ -49,10 +49,15 @@ func (s *Service) Start() error {
 	}
 	s.Exited = make(chan struct{})
 	go func() { s.Cmd.Wait(); log.Close(); close(s.Exited) }()
-	if _, err := s.AwaitServing(0, 60*time.Second); err != nil {
-		return fmt.Errorf("start: %w (see %s)", err, filepath.Join(s.Dir, "service.log"))
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
+		if resp, err := OneShot.Get(s.Base() + "/readyz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
 	}
-	return nil
+	return fmt.Errorf("start: no /readyz 200 within 60 s (see %s)", filepath.Join(s.Dir, "service.log"))
 }
 
 // ServingPID is the pid /healthz reports, 0 if it does not answer.
