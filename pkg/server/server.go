@@ -45,6 +45,10 @@ var ErrForced = errors.New("forced stop: second signal during drain")
 // cutGrace is how long requests cut at the deadline get to write their error response.
 const cutGrace = 500 * time.Millisecond
 
+// acceptQueueWait bounds the wait for Serve to accept the connections already queued when
+// the drain closes the listener.
+const acceptQueueWait = 500 * time.Millisecond
+
 // Server serves HTTP and drains gracefully. Create it with New, hand Draining to whatever
 // reports readiness, then call Serve once.
 type Server struct {
@@ -111,6 +115,15 @@ func (s *Server) Serve(stop, force context.Context, ln net.Listener, h http.Hand
 	}
 	deadline, cancel := context.WithTimeout(context.WithoutCancel(stop), s.opts.ShutdownTimeout)
 	defer cancel()
+	// Connections the kernel has already completed but Serve has not yet accepted would be
+	// reset by the close (their clients may have sent a request already): let Serve take
+	// them first, briefly.
+	queued, cancelQueued := context.WithTimeout(deadline, acceptQueueWait)
+	if err := waitUntil(queued, force, func() bool { n, ok := acceptQueueLen(ln); return !ok || n == 0 }); errors.Is(err, ErrForced) {
+		cancelQueued()
+		return s.forced(srv, cut)
+	}
+	cancelQueued()
 	// Closing the listener refuses new connections at once; Serve then returns.
 	if err := ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
 		s.log.Warn("close listener", zap.Error(err))
