@@ -461,6 +461,22 @@ func TestDeadWorkerIsReplaced(t *testing.T) {
 	u.waitLog("serving worker died")
 }
 
+// When the serving worker dies and replacements keep failing, the master retries with
+// back-off and then exits non-zero, so systemd or Kubernetes can act, rather than hold a
+// socket nobody serves.
+func TestMasterGivesUpWhenReplacementsKeepFailing(t *testing.T) {
+	t.Parallel()
+	u := startUpgradable(t)
+	u.replace(t, u.script(t, "exits", "exit 3"))
+	syscall.Kill(u.servingPID(), syscall.SIGKILL)
+	if status := u.wait(30 * time.Second); status == 0 {
+		t.Error("master exited 0 after giving up, want non-zero")
+	}
+	if log := u.log(); !strings.Contains(log, "gave up after") || !strings.Contains(log, "retrying to start a worker") {
+		t.Errorf("the log should show the retries and giving up:\n%s", log)
+	}
+}
+
 func TestWorkerDoesNotOutliveAKilledMaster(t *testing.T) {
 	t.Parallel()
 	u := startUpgradable(t)

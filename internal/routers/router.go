@@ -97,15 +97,14 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 		debugRoutes(r)
 	}
 
-	limited := []gin.HandlerFunc{middleware.BodyLimit(d.MaxBodyBytes), middleware.Timeout(d.RequestTimeout)}
+	bodyLimit, timeout := middleware.BodyLimit(d.MaxBodyBytes), middleware.Timeout(d.RequestTimeout)
 	auth := api.NewAuth(d.Service)
-	r.POST("/auth", append(limited, auth.Token)...)
+	r.POST("/auth", bodyLimit, timeout, auth.Token)
 
 	upload := api.NewUpload(d.Service, d.UploadURL)
-	r.POST("/upload/file", middleware.JWT(d.JWT), middleware.BodyLimit(d.MaxUploadBytes),
-		middleware.Timeout(d.RequestTimeout), upload.File)
+	r.POST("/upload/file", middleware.JWT(d.JWT), middleware.BodyLimit(d.MaxUploadBytes), timeout, upload.File)
 
-	v1 := r.Group("/api/v1", append([]gin.HandlerFunc{middleware.JWT(d.JWT)}, limited...)...)
+	v1 := r.Group("/api/v1", middleware.JWT(d.JWT), bodyLimit, timeout)
 	tag := api.NewTag(d.Service, d.Pages)
 	v1.GET("/tags", tag.List)
 	v1.GET("/tags/slow", tag.Slow)

@@ -100,6 +100,29 @@ func (m *master) loop(ctx context.Context, sigs <-chan os.Signal) error {
 			return nil
 		}
 	)
+	// upgrade starts a new worker; if even that fails, the current one serves on.
+	upgrade := func() {
+		m.cfg.Notify(reloading())
+		if err := startWorker("upgrade"); err != nil {
+			m.log.Error("upgrade failed: the current worker keeps serving", zap.Error(err))
+			m.cfg.Notify("READY=1")
+		}
+	}
+	// retryLater schedules another start while no worker serves, or gives up.
+	retryLater := func() error {
+		if respawn, failures = m.backoff(failures); respawn == nil {
+			return fmt.Errorf("gave up after %d failed attempts to start a worker", failures)
+		}
+		return nil
+	}
+	// respawnNow starts a replacement at once, or schedules a retry.
+	respawnNow := func() error {
+		if err := startWorker("respawn"); err != nil {
+			m.log.Error("respawn", zap.Error(err))
+			return retryLater()
+		}
+		return nil
+	}
 	if err := startWorker("start"); err != nil {
 		return err
 	}
@@ -130,11 +153,7 @@ func (m *master) loop(ctx context.Context, sigs <-chan os.Signal) error {
 				m.log.Info("SIGHUP during an upgrade: another upgrade follows it")
 				continue
 			}
-			m.cfg.Notify(reloading())
-			if err := startWorker("upgrade"); err != nil {
-				m.log.Error("upgrade failed: the current worker keeps serving", zap.Error(err))
-				m.cfg.Notify("READY=1")
-			}
+			upgrade()
 
 		case <-nextReady:
 			old := cur
@@ -156,11 +175,7 @@ func (m *master) loop(ctx context.Context, sigs <-chan os.Signal) error {
 			draining = reap(draining)
 			if pending {
 				pending = false
-				m.cfg.Notify(reloading())
-				if err := startWorker("upgrade"); err != nil {
-					m.log.Error("upgrade failed: the current worker keeps serving", zap.Error(err))
-					m.cfg.Notify("READY=1")
-				}
+				upgrade()
 			}
 
 		case <-nextExited:
@@ -169,11 +184,11 @@ func (m *master) loop(ctx context.Context, sigs <-chan os.Signal) error {
 			if cur == nil && nextOrigin == "start" {
 				return fmt.Errorf("the first worker exited with status %d before serving", failed.status)
 			}
-			m.log.Error("new worker exited before serving: the current worker keeps serving",
-				zap.Int("pid", failed.pid()), zap.Int("status", failed.status))
+			m.log.Error("new worker exited before serving", zap.Int("pid", failed.pid()),
+				zap.Int("status", failed.status), zap.Bool("old_worker_serving", cur != nil))
 			if cur == nil {
-				if respawn, failures = m.backoff(failures); respawn == nil {
-					return fmt.Errorf("gave up after %d failed attempts to start a worker", failures)
+				if err := retryLater(); err != nil {
+					return err
 				}
 			} else {
 				m.cfg.Notify("READY=1")
@@ -188,20 +203,16 @@ func (m *master) loop(ctx context.Context, sigs <-chan os.Signal) error {
 		case <-curExited:
 			m.log.Error("serving worker died: replacing it", zap.Int("pid", cur.pid()), zap.Int("status", cur.status))
 			cur = nil
-			if next == nil {
-				if err := startWorker("respawn"); err != nil {
-					m.log.Error("respawn", zap.Error(err))
-					respawn, failures = m.backoff(failures)
+			if next == nil { // else the worker starting now takes over
+				if err := respawnNow(); err != nil {
+					return err
 				}
 			}
 
 		case <-respawn:
 			respawn = nil
-			if err := startWorker("respawn"); err != nil {
-				m.log.Error("respawn", zap.Error(err))
-				if respawn, failures = m.backoff(failures); respawn == nil {
-					return fmt.Errorf("gave up after %d failed attempts to start a worker", failures)
-				}
+			if err := respawnNow(); err != nil {
+				return err
 			}
 		}
 	}
