@@ -2,7 +2,7 @@
 # The benchmark suite: builds the release binary and the floor (scripts/bench/floor), seeds
 # 1,000 tags and 10,000 articles, runs wrk per scenario at 32 connections, and prints
 # requests/s, p50, p99, ratios to the floor, peak RSS and lifecycle figures; writes the
-# report to docs/BENCHMARKS.md. DURATION (10s) sets wrk's time per scenario; with
+# report to docs/BENCHMARKS.md (or BENCH_OUT). DURATION (10s) sets wrk's time per scenario; with
 # BLOG_TEST_MYSQL_DSN set it also runs the scenarios on MySQL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,4 +14,4 @@ cd scripts
 go build -o ../bin/floor ./bench/floor
 cd bench # post.lua is read from here
 go run . -bin ../../bin/blog-service -floor ../../bin/floor -d "${DURATION:-10s}" \
-  -mysql "${BLOG_TEST_MYSQL_DSN:-}" -out ../../docs/BENCHMARKS.md
+  -mysql "${BLOG_TEST_MYSQL_DSN:-}" -out "${BENCH_OUT:-../../docs/BENCHMARKS.md}"
