@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"reflect"
 	"strconv"
@@ -86,11 +87,18 @@ func (t *Translations) For(locale, acceptLanguage string) ut.Translator {
 // SetTranslator stores the request's translator for Bind.
 func SetTranslator(c *gin.Context, tr ut.Translator) { c.Set(translatorKey, tr) }
 
-// Bind decodes the request (JSON, form or multipart, by Content-Type) into obj and
-// validates it. Every failure is errcode.InvalidParams with one detail per problem, in the
-// request's language.
+// Bind decodes the request into obj and validates it. A GET reads the query string; a
+// request with a body is decoded only as JSON, a URL-encoded form or a multipart form.
+// Any other Content-Type is errcode.UnsupportedMediaType: gin's ShouldBind would pick YAML,
+// TOML, XML, msgpack or protobuf from the header, and one small YAML alias bomb could
+// exhaust the process's memory. Every validation failure is errcode.InvalidParams with one
+// detail per problem, in the request's language.
 func Bind(c *gin.Context, obj any) error {
-	err := c.ShouldBind(obj)
+	b, err := bodyBinding(c.Request)
+	if err != nil {
+		return err
+	}
+	err = c.ShouldBindWith(obj, b)
 	if err == nil {
 		return nil
 	}
@@ -112,6 +120,36 @@ func Bind(c *gin.Context, obj any) error {
 		}
 	}
 	return errcode.InvalidParams.WithDetails(details...)
+}
+
+// bodyBinding picks the decoder for r from the three the API accepts.
+func bodyBinding(r *http.Request) (binding.Binding, error) {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodDelete {
+		return binding.Query, nil
+	}
+	ct := r.Header.Get("Content-Type")
+	mediaType, _, _ := mime.ParseMediaType(ct)
+	switch mediaType {
+	case binding.MIMEJSON:
+		return binding.JSON, nil
+	case binding.MIMEPOSTForm:
+		return binding.Form, nil
+	case binding.MIMEMultipartPOSTForm:
+		return binding.FormMultipart, nil
+	case "":
+		if ct == "" && r.ContentLength == 0 {
+			return binding.Form, nil // no body at all: validation names the missing fields
+		}
+	}
+	return nil, UnsupportedMediaType(ct)
+}
+
+// UnsupportedMediaType is the error for a body whose Content-Type the API does not decode.
+func UnsupportedMediaType(contentType string) error {
+	if len(contentType) > 64 {
+		contentType = contentType[:64] + "..."
+	}
+	return errcode.UnsupportedMediaType.WithDetails(fmt.Sprintf("Content-Type %q is not accepted: send application/json, application/x-www-form-urlencoded or multipart/form-data", contentType))
 }
 
 // bindProblem says what was wrong with a body that could not be decoded, in the client's

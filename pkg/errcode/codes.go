@@ -21,6 +21,10 @@ var (
 	ServiceUnavailable = New(10000012, http.StatusServiceUnavailable, "service unavailable")
 	MethodNotAllowed   = New(10000013, http.StatusMethodNotAllowed, "method not allowed")
 	RequestTooLarge    = New(10000014, http.StatusRequestEntityTooLarge, "request body too large")
+	// UnsupportedMediaType: a body sent as anything but JSON, a URL-encoded or a multipart form.
+	UnsupportedMediaType = New(10000015, http.StatusUnsupportedMediaType, "unsupported media type")
+	// AuthBusy: too many password checks are running or waiting; retry after Retry-After.
+	AuthBusy = New(10000016, http.StatusServiceUnavailable, "authentication is busy, retry shortly")
 )
 
 // Tag codes (module 2001xxxx as in the book). The book's 20010001-20010005 were "XxxFail"

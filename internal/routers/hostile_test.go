@@ -1,0 +1,127 @@
+package routers
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/go-programming-tour-book/blog-service/internal/dao/daotest"
+	"github.com/go-programming-tour-book/blog-service/internal/service"
+	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
+	"github.com/go-programming-tour-book/blog-service/pkg/metrics"
+)
+
+// yamlBomb is a billion-laughs document: ~400 bytes that a YAML decoder expands to gigabytes.
+const yamlBomb = `a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
+app_key: [*i]
+`
+
+// bodyRoutes are every route that reads a body.
+var bodyRoutes = []struct{ method, path string }{
+	{"POST", "/auth"},
+	{"POST", "/api/v1/tags"},
+	{"PUT", "/api/v1/tags/1"},
+	{"PATCH", "/api/v1/tags/1/state"},
+	{"POST", "/api/v1/articles"},
+	{"PUT", "/api/v1/articles/1"},
+	{"PATCH", "/api/v1/articles/1/state"},
+	{"POST", "/upload/file"},
+}
+
+// Only JSON, URL-encoded and multipart bodies are decoded; every decoder gin would pick from
+// another Content-Type (YAML, TOML, XML, msgpack, protobuf, BSON) is unreachable.
+func TestOnlyThreeBodyEncodingsAreDecoded(t *testing.T) {
+	t.Parallel()
+	e := newTestEnvDeps(t, service.Options{}, func(d *Deps) { d.RateLimits = nil })
+	e.createTag(t, "Go")
+	refused := []string{
+		"application/x-yaml", "application/yaml", "text/yaml", "application/toml",
+		"application/xml", "text/xml", "application/x-msgpack", "application/msgpack",
+		"application/x-protobuf", "application/bson", "text/plain", "application/octet-stream",
+		"application/jsonx", "multipart/mixed; boundary=x", "not a media type",
+	}
+	for _, r := range bodyRoutes {
+		for _, ct := range refused {
+			rec := e.send(t, r.method, r.path, yamlBomb, map[string]string{"Content-Type": ct, "token": e.token})
+			if rec.Code != 415 || errorBody(t, rec).Code != errcode.UnsupportedMediaType.Code() {
+				t.Errorf("%s %s as %q = %d %s, want 415 with code %d", r.method, r.path, ct, rec.Code, rec.Body, errcode.UnsupportedMediaType.Code())
+			}
+		}
+		// A body without any Content-Type is not guessed at either.
+		rec := e.send(t, r.method, r.path, yamlBomb, map[string]string{"token": e.token})
+		if rec.Code != 415 {
+			t.Errorf("%s %s with a body and no Content-Type = %d, want 415", r.method, r.path, rec.Code)
+		}
+	}
+
+	accepted := []body{
+		jsonBody(`{"name":"json","created_by":"me"}`),
+		{"application/json; charset=utf-8", `{"name":"json2","created_by":"me"}`},
+		form("name=form&created_by=me"),
+		{"multipart/form-data; boundary=x", "--x\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\nmultipart\r\n" +
+			"--x\r\nContent-Disposition: form-data; name=\"created_by\"\r\n\r\nme\r\n--x--\r\n"},
+	}
+	for _, b := range accepted {
+		if rec := e.do(t, "POST", "/api/v1/tags", b, e.token); rec.Code != 200 {
+			t.Errorf("POST /api/v1/tags as %q = %d %s, want 200", b.contentType, rec.Code, rec.Body)
+		}
+	}
+	// A GET has no body to decode: its Content-Type does not matter.
+	if rec := e.send(t, "GET", "/api/v1/tags", "", map[string]string{"Content-Type": "application/x-yaml", "token": e.token}); rec.Code != 200 {
+		t.Errorf("GET with a YAML Content-Type = %d", rec.Code)
+	}
+}
+
+// A client picks the method; metrics and the access log must not let it pick a label or
+// the size of a log line.
+func TestJunkMethodsAndPathsAreBounded(t *testing.T) {
+	t.Parallel()
+	db := daotest.Open(t)
+	sqlDB, err := db.DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	core, logs := observer.New(zap.InfoLevel)
+	e := newTestEnvOn(t, db, service.Options{}, func(d *Deps) {
+		d.Metrics = metrics.New(metrics.Build{}, func() bool { return false }, sqlDB)
+		d.Log = zap.New(core)
+	})
+	before := len(e.do(t, "GET", "/metrics", noBody, "").Body.String())
+	junk := strings.Repeat("X", 10<<10)
+	for i := range 50 {
+		e.send(t, fmt.Sprintf("%s%d", junk, i), "/api/v1/tags/"+strings.Repeat("p", 10<<10), "", map[string]string{"token": e.token})
+		e.send(t, fmt.Sprintf("M%d", i), "/api/v1/tags", "", map[string]string{"token": e.token})
+	}
+	page := e.do(t, "GET", "/metrics", noBody, "").Body.String()
+	if strings.Contains(page, "XXXX") || strings.Contains(page, `method="M1"`) || !strings.Contains(page, `method="other"`) {
+		t.Errorf("junk methods became labels, or were not counted as \"other\"")
+	}
+	if growth := len(page) - before; growth > 8<<10 {
+		t.Errorf("/metrics grew by %d bytes after 100 junk requests", growth)
+	}
+	for _, entry := range logs.All() {
+		size := 0
+		for k, v := range entry.ContextMap() {
+			if s, ok := v.(string); ok {
+				size += len(s)
+				if k == "method" && s != "GET" && s != "other" {
+					t.Errorf("logged method %.20q", s)
+				}
+			}
+		}
+		if size > 2<<10 {
+			t.Errorf("an access log line holds %d bytes of fields", size)
+		}
+	}
+}
