@@ -98,6 +98,9 @@ func open(ctx context.Context, cfg setting.Database, log *zap.Logger) (*gorm.DB,
 			SlowThreshold:             200 * time.Millisecond,
 			LogLevel:                  gormlogger.Warn,
 			IgnoreRecordNotFoundError: true, // a 404, not a problem worth a log line
+			// Log the SQL with ? placeholders: bound values are client data (names, article
+			// text, credentials' hashes) and have no place in a slow-query or error log.
+			ParameterizedQueries: true,
 		}),
 	})
 	if err != nil {

@@ -1,15 +1,32 @@
 package middleware
 
 import (
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/go-programming-tour-book/blog-service/pkg/metrics"
 )
 
-// AccessLog writes one line per request. It logs the path without its query string and no
+// maxLogField bounds each logged value a client can influence (the path, error text that
+// quotes input), so one request cannot write megabytes to the log.
+const maxLogField = 256
+
+// bounded cuts s to maxLogField bytes, marking the cut.
+func bounded(s string) string {
+	if len(s) <= maxLogField {
+		return s
+	}
+	return strings.ToValidUTF8(s[:maxLogField], "") + "...(truncated)"
+}
+
+// AccessLog writes one line per request. The method is logged as metrics label it (junk
+// methods are "other"); the client address is parsed by gin and the request id is checked
+// by RequestID, so every field is bounded. It logs the path without its query string and no
 // headers or bodies, so tokens (which may travel in ?token=) and secrets never reach the log
 // (the book logged app_secret). Errors handlers recorded with c.Error are logged here, once,
 // and the trace id, when the request is traced, ties the line to its spans.
@@ -19,8 +36,8 @@ func AccessLog(log *zap.Logger) gin.HandlerFunc {
 		c.Next()
 		status := c.Writer.Status()
 		fields := []zap.Field{
-			zap.String("method", c.Request.Method),
-			zap.String("path", c.Request.URL.Path),
+			zap.String("method", metrics.MethodLabel(c.Request.Method)),
+			zap.String("path", bounded(c.Request.URL.Path)),
 			zap.String("route", c.FullPath()),
 			zap.Int("status", status),
 			zap.Duration("latency", time.Since(start)),
@@ -31,7 +48,7 @@ func AccessLog(log *zap.Logger) gin.HandlerFunc {
 			fields = append(fields, zap.String("trace_id", sc.TraceID().String()))
 		}
 		if len(c.Errors) > 0 {
-			fields = append(fields, zap.String("error", c.Errors.String()))
+			fields = append(fields, zap.String("error", bounded(c.Errors.String())))
 		}
 		level := zapcore.InfoLevel
 		if status >= 500 {

@@ -78,7 +78,12 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 		middleware.RateLimit(d.RateLimits, d.FailOpen, d.Log),
 	)
 	r.NoRoute(func(c *gin.Context) {
-		app.Error(c, errcode.NotFound.WithDetails("no route for "+c.Request.Method+" "+c.Request.URL.Path))
+		// The method and path are the client's: named only as far as they are bounded.
+		path := c.Request.URL.Path
+		if len(path) > 128 {
+			path = path[:128] + "..."
+		}
+		app.Error(c, errcode.NotFound.WithDetails("no route for "+metrics.MethodLabel(c.Request.Method)+" "+path))
 	})
 	r.NoMethod(func(c *gin.Context) {
 		app.Error(c, errcode.MethodNotAllowed)

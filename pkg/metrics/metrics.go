@@ -84,9 +84,22 @@ func (m *Metrics) Middleware() gin.HandlerFunc {
 		if route == "" {
 			route = "unmatched"
 		}
-		m.requests.WithLabelValues(route, c.Request.Method, strconv.Itoa(c.Writer.Status())).Inc()
-		m.latency.WithLabelValues(route, c.Request.Method).Observe(time.Since(start).Seconds())
+		method := MethodLabel(c.Request.Method)
+		m.requests.WithLabelValues(route, method, strconv.Itoa(c.Writer.Status())).Inc()
+		m.latency.WithLabelValues(route, method).Observe(time.Since(start).Seconds())
 	}
+}
+
+// MethodLabel returns m if it is a standard HTTP method, else "other". A method is any
+// token the client sends (net/http accepts 10 KB of junk as one), so a raw method as a
+// label or a log field would let each request add a series or a line of its choosing.
+func MethodLabel(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodConnect, http.MethodOptions, http.MethodTrace:
+		return m
+	}
+	return "other"
 }
 
 // Handler serves the metrics in Prometheus's text format.

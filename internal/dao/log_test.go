@@ -1,0 +1,41 @@
+package dao_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/go-programming-tour-book/blog-service/internal/dao"
+	"github.com/go-programming-tour-book/blog-service/internal/dao/daotest"
+)
+
+// gorm logs failed and slow statements; the values bound to them are client data and must
+// not reach the log, only the statement with its placeholders.
+func TestQueryLogHasNoBoundValues(t *testing.T) {
+	core, logs := observer.New(zap.InfoLevel)
+	db, err := dao.Open(context.Background(), daotest.Config(t), zap.New(core))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { dao.Close(db) })
+
+	const secret = "client-secret-value-7f3a"
+	if err := db.Exec("SELECT * FROM no_such_table WHERE name = ?", secret).Error; err == nil {
+		t.Fatal("a query on a missing table succeeded")
+	}
+	entries := logs.All()
+	if len(entries) == 0 {
+		t.Fatal("the failed query was not logged at all")
+	}
+	for _, e := range entries {
+		if strings.Contains(e.Message, secret) {
+			t.Errorf("the log holds a bound value: %s", e.Message)
+		}
+		if !strings.Contains(e.Message, "no_such_table") {
+			t.Errorf("the log line does not show the statement: %s", e.Message)
+		}
+	}
+}
