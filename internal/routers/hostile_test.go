@@ -125,3 +125,30 @@ func TestJunkMethodsAndPathsAreBounded(t *testing.T) {
 		}
 	}
 }
+
+// A cover image is shown as a link or an <img>: only http and https URLs are stored.
+func TestCoverImageURLIsHTTPOnly(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, service.Options{})
+	tag := e.createTag(t, "Go")
+	art := e.createArticle(t, tag.ID, "Safe")
+	for _, u := range []string{
+		"javascript:alert(1)", "JavaScript:alert(document.cookie)", "data:text/html,<script>alert(1)</script>",
+		"file:///etc/passwd", "ftp://example.com/a.png", "vbscript:msgbox", "http://", "//example.com/a.png",
+	} {
+		create := fmt.Sprintf(`{"tag_id":%d,"title":"Title","desc":"Desc","content":"Content","cover_image_url":%q,"created_by":"me"}`, tag.ID, u)
+		if rec := e.do(t, "POST", "/api/v1/articles", jsonBody(create), e.token); rec.Code != 400 || !strings.Contains(rec.Body.String(), "http or https") {
+			t.Errorf("create with cover %q = %d %s, want 400 naming http or https", u, rec.Code, rec.Body)
+		}
+		update := fmt.Sprintf(`{"cover_image_url":%q,"modified_by":"me"}`, u)
+		if rec := e.do(t, "PUT", fmt.Sprintf("/api/v1/articles/%d", art.ID), jsonBody(update), e.token); rec.Code != 400 {
+			t.Errorf("update with cover %q = %d %s, want 400", u, rec.Code, rec.Body)
+		}
+	}
+	for _, u := range []string{"http://example.com/a.png", "https://cdn.example.com/x/y.jpg?v=2"} {
+		update := fmt.Sprintf(`{"cover_image_url":%q,"modified_by":"me"}`, u)
+		if rec := e.do(t, "PUT", fmt.Sprintf("/api/v1/articles/%d", art.ID), jsonBody(update), e.token); rec.Code != 200 {
+			t.Errorf("update with cover %q = %d %s, want 200", u, rec.Code, rec.Body)
+		}
+	}
+}

@@ -20,7 +20,7 @@ type CreateArticleRequest struct {
 	Title         string `form:"title" json:"title" binding:"required,min=2,max=100"`
 	Desc          string `form:"desc" json:"desc" binding:"required,min=2,max=255"`
 	Content       string `form:"content" json:"content" binding:"required,min=2,max=65535"`
-	CoverImageURL string `form:"cover_image_url" json:"cover_image_url" binding:"required,url,max=255"`
+	CoverImageURL string `form:"cover_image_url" json:"cover_image_url" binding:"required,http_url,max=255"`
 	CreatedBy     string `form:"created_by" json:"created_by" binding:"required,min=2,max=100"`
 	State         *uint8 `form:"state" json:"state" binding:"omitempty,oneof=0 1"`
 }
@@ -32,7 +32,7 @@ type UpdateArticleRequest struct {
 	Title         *string `form:"title" json:"title" binding:"omitempty,min=2,max=100"`
 	Desc          *string `form:"desc" json:"desc" binding:"omitempty,min=2,max=255"`
 	Content       *string `form:"content" json:"content" binding:"omitempty,min=2,max=65535"`
-	CoverImageURL *string `form:"cover_image_url" json:"cover_image_url" binding:"omitempty,url,max=255"`
+	CoverImageURL *string `form:"cover_image_url" json:"cover_image_url" binding:"omitempty,http_url,max=255"`
 	State         *uint8  `form:"state" json:"state" binding:"omitempty,oneof=0 1"`
 	ModifiedBy    string  `form:"modified_by" json:"modified_by" binding:"required,min=2,max=100"`
 }

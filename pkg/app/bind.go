@@ -64,6 +64,21 @@ func SetupGin(mode string) (*Translations, error) {
 	if err := zh_translations.RegisterDefaultTranslations(v, zhT); err != nil {
 		return nil, fmt.Errorf("register zh translations: %w", err)
 	}
+	// http_url (an http or https URL, so no javascript:, data: or file: link is stored)
+	// has no stock translation.
+	for tr, text := range map[ut.Translator]string{
+		enT: "{0} must be an http or https URL",
+		zhT: "{0}必须是一个http或https的URL",
+	} {
+		if err := v.RegisterTranslation("http_url", tr, func(tr ut.Translator) error {
+			return tr.Add("http_url", text, true)
+		}, func(tr ut.Translator, fe validator.FieldError) string {
+			s, _ := tr.T("http_url", fe.Field())
+			return s
+		}); err != nil {
+			return nil, fmt.Errorf("register http_url translation: %w", err)
+		}
+	}
 	return &Translations{uni: uni}, nil
 }
 
