@@ -152,3 +152,30 @@ func TestCoverImageURLIsHTTPOnly(t *testing.T) {
 		}
 	}
 }
+
+// A list holds summaries (no content); one article holds its content, sent as written:
+// JSON escaping would make each < six bytes.
+func TestListsHoldSummariesAndTextIsNotHTMLEscaped(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, service.Options{})
+	tag := e.createTag(t, "Go")
+	content := strings.Repeat("<&>", 1000)
+	create := fmt.Sprintf(`{"tag_id":%d,"title":"<b>Title</b>","desc":"Desc","content":%q,"cover_image_url":"https://example.com/c.png","created_by":"me"}`, tag.ID, content)
+	rec := e.do(t, "POST", "/api/v1/articles", jsonBody(create), e.token)
+	if rec.Code != 200 {
+		t.Fatalf("create = %d %s", rec.Code, rec.Body)
+	}
+	id := decode[struct{ ID uint32 }](t, rec).ID
+
+	list := e.do(t, "GET", "/api/v1/articles?page_size=100", noBody, e.token)
+	if list.Code != 200 || strings.Contains(list.Body.String(), `"content"`) || !strings.Contains(list.Body.String(), `"title":"<b>Title</b>"`) {
+		t.Errorf("list = %d %.300s, want summaries without content and titles unescaped", list.Code, list.Body)
+	}
+	one := e.do(t, "GET", fmt.Sprintf("/api/v1/articles/%d", id), noBody, e.token)
+	if one.Code != 200 || !strings.Contains(one.Body.String(), `"content":"`+content+`"`) || one.Body.Len() > len(content)+1024 {
+		t.Errorf("get = %d, %d bytes for %d bytes of content, want it whole and unescaped", one.Code, one.Body.Len(), len(content))
+	}
+	if ct := one.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		t.Errorf("Content-Type = %q", ct)
+	}
+}
