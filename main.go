@@ -30,6 +30,7 @@ import (
 
 	"github.com/go-programming-tour-book/blog-service/global"
 	"github.com/go-programming-tour-book/blog-service/internal/dao"
+	"github.com/go-programming-tour-book/blog-service/internal/middleware"
 	"github.com/go-programming-tour-book/blog-service/internal/routers"
 	"github.com/go-programming-tour-book/blog-service/internal/service"
 	"github.com/go-programming-tour-book/blog-service/pkg/app"
@@ -167,10 +168,12 @@ func serve(ctx context.Context, cfg setting.Config, log *zap.Logger, ln net.List
 	defer closeLimiters()
 	jwt := app.NewJWT(cfg.JWT.Secret, cfg.JWT.Issuer, cfg.JWT.Expire)
 	svc := service.New(dao.New(db), jwt, service.Options{
-		SlowMaxDelay:   cfg.App.SlowMaxDelay,
-		UpstreamURL:    cfg.Upstream.URL,
-		UpstreamClient: &http.Client{Timeout: cfg.Upstream.Timeout},
-		Uploads:        uploads,
+		SlowMaxDelay:    cfg.App.SlowMaxDelay,
+		UpstreamURL:     cfg.Upstream.URL,
+		UpstreamClient:  &http.Client{Timeout: cfg.Upstream.Timeout},
+		Uploads:         uploads,
+		AuthConcurrency: cfg.App.AuthConcurrency,
+		AuthWait:        cfg.App.AuthWait,
 	})
 	if err := seedInDebug(stop, cfg, log, svc); err != nil {
 		return err
@@ -255,19 +258,25 @@ func seedInDebug(ctx context.Context, cfg setting.Config, log *zap.Logger, svc *
 
 // rateLimiters builds one limiter per Limiter.Rules entry: in Redis when Redis.Addr is set,
 // so that every replica draws on the same buckets, else in this process.
-func rateLimiters(cfg setting.Config) (map[string]limiter.Limiter, func() error) {
-	byPath := map[string]limiter.Limiter{}
-	if cfg.Redis.Addr == "" {
-		for _, r := range cfg.Limiter.Rules {
-			byPath[r.Path] = limiter.NewLocal(r.Rate, r.Burst)
+func rateLimiters(cfg setting.Config) (middleware.RateLimits, func() error) {
+	limits := middleware.RateLimits{PerClient: map[string]limiter.Limiter{}, Global: map[string]limiter.Limiter{}}
+	newLimiter := func(r setting.LimitRule) limiter.Limiter { return limiter.NewLocal(r.Rate, r.Burst) }
+	closeFn := func() error { return nil }
+	if cfg.Redis.Addr != "" {
+		client := redis.NewClient(&redis.Options{Addr: cfg.Redis.Addr, Password: cfg.Redis.Password, DB: cfg.Redis.DB})
+		newLimiter = func(r setting.LimitRule) limiter.Limiter {
+			return limiter.NewRedis(client, "blog-service:rate:", r.Rate, r.Burst)
 		}
-		return byPath, func() error { return nil }
+		closeFn = client.Close
 	}
-	client := redis.NewClient(&redis.Options{Addr: cfg.Redis.Addr, Password: cfg.Redis.Password, DB: cfg.Redis.DB})
 	for _, r := range cfg.Limiter.Rules {
-		byPath[r.Path] = limiter.NewRedis(client, "blog-service:rate:", r.Rate, r.Burst)
+		if r.Scope == setting.ScopeGlobal {
+			limits.Global[r.Path] = newLimiter(r)
+		} else {
+			limits.PerClient[r.Path] = newLimiter(r)
+		}
 	}
-	return byPath, client.Close
+	return limits, closeFn
 }
 
 // reportReady tells the master this worker serves, once its own /readyz says so (database

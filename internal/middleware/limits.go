@@ -14,35 +14,48 @@ import (
 	"github.com/go-programming-tour-book/blog-service/pkg/limiter"
 )
 
-// RateLimit applies the limiter of the request's route (its gin path), keyed by route and
-// client address: a client over its rule gets 429 with code 10000007. Routes without a
-// limiter are not limited. When a limiter fails (Redis unreachable), the request goes on
-// if failOpen, else it gets 503; either way the failure is logged, at most every 10 s.
-func RateLimit(byPath map[string]limiter.Limiter, failOpen bool, log *zap.Logger) gin.HandlerFunc {
+// RateLimits are the limiters of each route (its gin path): PerClient keys a bucket by
+// route and client address, Global has one bucket per route for every client.
+type RateLimits struct {
+	PerClient map[string]limiter.Limiter
+	Global    map[string]limiter.Limiter
+}
+
+// RateLimit applies the request's route limiters, the client's own bucket first (so a
+// client over its own limit spends nothing of the shared one): a request over either gets
+// 429 with code 10000007. Routes without a limiter are not limited. When a limiter fails
+// (Redis unreachable), the request goes on if failOpen, else it gets 503; either way the
+// failure is logged, at most every 10 s.
+func RateLimit(limits RateLimits, failOpen bool, log *zap.Logger) gin.HandlerFunc {
 	var lastLog atomic.Int64
 	return func(c *gin.Context) {
 		path := c.FullPath()
-		l, ok := byPath[path]
-		if !ok {
-			c.Next()
-			return
-		}
-		allowed, err := l.Allow(c.Request.Context(), path+" "+c.ClientIP())
-		if err != nil {
-			if now := time.Now().Unix(); now-lastLog.Load() >= 10 && lastLog.Swap(now) != now {
-				log.Error("rate limiter failed", zap.Bool("fail_open", failOpen), zap.Error(err))
+		for _, check := range []struct {
+			l   limiter.Limiter
+			key string
+		}{
+			{limits.PerClient[path], path + " " + c.ClientIP()},
+			{limits.Global[path], path + " *"},
+		} {
+			if check.l == nil {
+				continue
 			}
-			if failOpen {
-				c.Next()
+			allowed, err := check.l.Allow(c.Request.Context(), check.key)
+			if err != nil {
+				if now := time.Now().Unix(); now-lastLog.Load() >= 10 && lastLog.Swap(now) != now {
+					log.Error("rate limiter failed", zap.Bool("fail_open", failOpen), zap.Error(err))
+				}
+				if failOpen {
+					continue
+				}
+				app.Error(c, errcode.ServiceUnavailable.WithDetails("rate limiter unavailable"))
 				return
 			}
-			app.Error(c, errcode.ServiceUnavailable.WithDetails("rate limiter unavailable"))
-			return
-		}
-		if !allowed {
-			c.Header("Retry-After", "1")
-			app.Error(c, errcode.TooManyRequests)
-			return
+			if !allowed {
+				c.Header("Retry-After", "1")
+				app.Error(c, errcode.TooManyRequests)
+				return
+			}
 		}
 		c.Next()
 	}

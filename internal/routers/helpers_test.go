@@ -18,6 +18,7 @@ import (
 
 	"github.com/go-programming-tour-book/blog-service/internal/dao"
 	"github.com/go-programming-tour-book/blog-service/internal/dao/daotest"
+	"github.com/go-programming-tour-book/blog-service/internal/middleware"
 	"github.com/go-programming-tour-book/blog-service/internal/service"
 	"github.com/go-programming-tour-book/blog-service/pkg/app"
 	"github.com/go-programming-tour-book/blog-service/pkg/limiter"
@@ -94,9 +95,12 @@ func newTestEnvOn(t testing.TB, db *gorm.DB, opts service.Options, tweak func(*D
 		MaxBodyBytes:   64 << 10,
 		MaxUploadBytes: opts.Uploads.MaxSize() + 1<<20,
 		RequestTimeout: time.Minute,
-		RateLimits:     map[string]limiter.Limiter{"/auth": limiter.NewLocal(10, 10)},
-		UploadDir:      opts.Uploads.Dir(),
-		UploadURL:      "http://example.test/static",
+		RateLimits: middleware.RateLimits{
+			PerClient: map[string]limiter.Limiter{"/auth": limiter.NewLocal(10, 10)},
+			Global:    map[string]limiter.Limiter{"/auth": limiter.NewLocal(10, 20)},
+		},
+		UploadDir: opts.Uploads.Dir(),
+		UploadURL: "http://example.test/static",
 	}
 	tweak(&deps)
 	h, err := NewRouter(deps)

@@ -2,15 +2,21 @@ package routers
 
 import (
 	"fmt"
+	"net/http/httptest"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/go-programming-tour-book/blog-service/internal/dao/daotest"
+	"github.com/go-programming-tour-book/blog-service/internal/middleware"
 	"github.com/go-programming-tour-book/blog-service/internal/service"
 	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
+	"github.com/go-programming-tour-book/blog-service/pkg/limiter"
 	"github.com/go-programming-tour-book/blog-service/pkg/metrics"
 )
 
@@ -43,7 +49,7 @@ var bodyRoutes = []struct{ method, path string }{
 // another Content-Type (YAML, TOML, XML, msgpack, protobuf, BSON) is unreachable.
 func TestOnlyThreeBodyEncodingsAreDecoded(t *testing.T) {
 	t.Parallel()
-	e := newTestEnvDeps(t, service.Options{}, func(d *Deps) { d.RateLimits = nil })
+	e := newTestEnvDeps(t, service.Options{}, func(d *Deps) { d.RateLimits = middleware.RateLimits{} })
 	e.createTag(t, "Go")
 	refused := []string{
 		"application/x-yaml", "application/yaml", "text/yaml", "application/toml",
@@ -177,5 +183,57 @@ func TestListsHoldSummariesAndTextIsNotHTMLEscaped(t *testing.T) {
 	}
 	if ct := one.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 		t.Errorf("Content-Type = %q", ct)
+	}
+}
+
+// Password checks run under a cap: past it, and past a short wait, POST /auth is a 503 with
+// its own code and Retry-After instead of one more bcrypt on a busy core.
+func TestPasswordChecksAreCapped(t *testing.T) {
+	t.Parallel()
+	e := newTestEnvDeps(t, service.Options{AuthConcurrency: 1, AuthWait: time.Millisecond}, func(d *Deps) {
+		d.RateLimits = middleware.RateLimits{}
+	})
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	codes := map[int]int{}
+	for range 8 {
+		wg.Go(func() {
+			rec := e.do(t, "POST", "/auth", form("app_key=eddycjy&app_secret=wrong-secret"), "")
+			mu.Lock()
+			defer mu.Unlock()
+			codes[rec.Code]++
+			if rec.Code == 503 && (errorBody(t, rec).Code != errcode.AuthBusy.Code() || rec.Header().Get("Retry-After") == "") {
+				t.Errorf("busy answer %s without code %d or Retry-After", rec.Body, errcode.AuthBusy.Code())
+			}
+		})
+	}
+	wg.Wait()
+	if codes[401] == 0 || codes[503] == 0 || codes[401]+codes[503] != 8 {
+		t.Errorf("8 concurrent checks with room for one = %v, want 401s and 503s", codes)
+	}
+}
+
+// A global rule caps a route for all clients together; a per-client rule, each client.
+func TestGlobalRateLimit(t *testing.T) {
+	t.Parallel()
+	e := newTestEnvDeps(t, service.Options{}, func(d *Deps) {
+		d.RateLimits = middleware.RateLimits{
+			PerClient: map[string]limiter.Limiter{"/api/v1/tags": limiter.NewLocal(0.001, 2)},
+			Global:    map[string]limiter.Limiter{"/api/v1/tags": limiter.NewLocal(0.001, 3)},
+		}
+	})
+	get := func(addr string) int {
+		req := httptest.NewRequest("GET", "/api/v1/tags", nil)
+		req.RemoteAddr = addr + ":1234"
+		req.Header.Set("token", e.token)
+		rec := httptest.NewRecorder()
+		e.h.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	got := []int{get("192.0.2.1"), get("192.0.2.1"), get("192.0.2.1"), get("192.0.2.2"), get("192.0.2.3")}
+	// The third from .1 is over its own bucket and spends nothing of the shared one, so .2
+	// gets the last shared token and .3 none.
+	if want := []int{200, 200, 429, 200, 429}; !slices.Equal(got, want) {
+		t.Errorf("statuses %v, want %v", got, want)
 	}
 }

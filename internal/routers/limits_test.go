@@ -10,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/go-programming-tour-book/blog-service/internal/dao/daotest"
+	"github.com/go-programming-tour-book/blog-service/internal/middleware"
 	"github.com/go-programming-tour-book/blog-service/internal/service"
 	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
 	"github.com/go-programming-tour-book/blog-service/pkg/limiter"
@@ -18,7 +19,7 @@ import (
 func TestRateLimit(t *testing.T) {
 	t.Parallel()
 	e := newTestEnvDeps(t, service.Options{}, func(d *Deps) {
-		d.RateLimits = map[string]limiter.Limiter{"/api/v1/tags/:id": limiter.NewLocal(0.001, 3)}
+		d.RateLimits = middleware.RateLimits{PerClient: map[string]limiter.Limiter{"/api/v1/tags/:id": limiter.NewLocal(0.001, 3)}}
 	})
 	for i := range 3 {
 		if rec := e.do(t, "GET", "/api/v1/tags/1", noBody, e.token); rec.Code != 404 {
@@ -107,7 +108,7 @@ func TestRateLimitSharedThroughRedis(t *testing.T) {
 	prefix := fmt.Sprintf("test:%d:", time.Now().UnixNano())
 	replica := func() *testEnv {
 		return newTestEnvDeps(t, service.Options{}, func(d *Deps) {
-			d.RateLimits = map[string]limiter.Limiter{"/api/v1/tags": limiter.NewRedis(client, prefix, 0.001, 4)}
+			d.RateLimits = middleware.RateLimits{PerClient: map[string]limiter.Limiter{"/api/v1/tags": limiter.NewRedis(client, prefix, 0.001, 4)}}
 		})
 	}
 	a, b := replica(), replica()
@@ -126,7 +127,7 @@ func TestRateLimitSharedThroughRedis(t *testing.T) {
 		want     int
 	}{{true, 200}, {false, 503}} {
 		e := newTestEnvDeps(t, service.Options{}, func(d *Deps) {
-			d.RateLimits = map[string]limiter.Limiter{"/api/v1/tags": limiter.NewRedis(down, prefix, 1, 1)}
+			d.RateLimits = middleware.RateLimits{PerClient: map[string]limiter.Limiter{"/api/v1/tags": limiter.NewRedis(down, prefix, 1, 1)}}
 			d.FailOpen = tt.failOpen
 		})
 		if rec := e.do(t, "GET", "/api/v1/tags", noBody, e.token); rec.Code != tt.want {

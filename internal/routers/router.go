@@ -20,7 +20,6 @@ import (
 	"github.com/go-programming-tour-book/blog-service/internal/service"
 	"github.com/go-programming-tour-book/blog-service/pkg/app"
 	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
-	"github.com/go-programming-tour-book/blog-service/pkg/limiter"
 	"github.com/go-programming-tour-book/blog-service/pkg/metrics"
 )
 
@@ -37,9 +36,9 @@ type Deps struct {
 	MaxBodyBytes   int64
 	MaxUploadBytes int64
 	RequestTimeout time.Duration
-	// RateLimits maps a route (gin path) to its limiter; FailOpen lets requests through
+	// RateLimits are the limiters of each route (gin path); FailOpen lets requests through
 	// when a limiter fails.
-	RateLimits map[string]limiter.Limiter
+	RateLimits middleware.RateLimits
 	FailOpen   bool
 	// TrustedProxies may set X-Forwarded-For (empty: the TCP peer is the client).
 	TrustedProxies []string

@@ -35,17 +35,44 @@ const dummyHash = "$2a$10$yHDEQ0d56xAciwZG0mGWd./8faVj8KS7gYDj8iJBp68Ubl4aKflDm"
 // Token checks a credential and issues a JWT for it.
 func (s *Service) Token(ctx context.Context, req AuthRequest) (string, error) {
 	a, err := s.dao.GetAuth(ctx, req.AppKey)
+	known := err == nil
 	hash := []byte(a.AppSecret)
 	if errors.Is(err, errcode.UnauthorizedAuthNotExist) {
 		hash = []byte(dummyHash)
 	} else if err != nil {
 		return "", err
 	}
+	release, err := s.authSlot(ctx)
+	if err != nil {
+		return "", err
+	}
 	// bcrypt compares in constant time.
-	if bcrypt.CompareHashAndPassword(hash, []byte(req.AppSecret)) != nil || err != nil {
+	mismatch := bcrypt.CompareHashAndPassword(hash, []byte(req.AppSecret)) != nil
+	release()
+	if mismatch || !known {
 		return "", fmt.Errorf("auth %q: %w", req.AppKey, errcode.UnauthorizedAuthNotExist)
 	}
 	return s.jwt.Generate(a.AppKey, time.Now())
+}
+
+// authSlot waits, at most Options.AuthWait, for a turn to run a password check, and
+// returns the function that gives the turn back.
+func (s *Service) authSlot(ctx context.Context) (release func(), err error) {
+	select {
+	case s.authSlots <- struct{}{}:
+		return func() { <-s.authSlots }, nil
+	default:
+	}
+	wait := time.NewTimer(s.opts.AuthWait)
+	defer wait.Stop()
+	select {
+	case s.authSlots <- struct{}{}:
+		return func() { <-s.authSlots }, nil
+	case <-wait.C:
+		return nil, errcode.AuthBusy.WithDetails(fmt.Sprintf("%d password checks are running; retry in a second", cap(s.authSlots)))
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // SeedDemoAuth adds the book's demo credential when blog_auth is empty, so a new user can

@@ -5,6 +5,7 @@ package service
 import (
 	"context"
 	"net/http"
+	"runtime"
 	"time"
 
 	"github.com/go-programming-tour-book/blog-service/internal/dao"
@@ -17,6 +18,8 @@ type Service struct {
 	dao  *dao.Dao
 	jwt  *app.JWT
 	opts Options
+	// authSlots holds one token per password check running now; see Options.AuthConcurrency.
+	authSlots chan struct{}
 }
 
 // Options are the settings the use cases need.
@@ -28,11 +31,20 @@ type Options struct {
 	UpstreamClient *http.Client
 	// Uploads stores uploaded images.
 	Uploads *upload.Store
+	// AuthConcurrency caps the password checks (bcrypt, ~50 ms of CPU each) running at once,
+	// so a flood of POST /auth cannot take every core from the rest of the API; 0 means half
+	// the cores, at least one. A check waits at most AuthWait for its turn, then the client
+	// is told to retry (errcode.AuthBusy).
+	AuthConcurrency int
+	AuthWait        time.Duration
 }
 
 // New returns a Service. Its dependencies are fixed for its lifetime.
 func New(d *dao.Dao, jwt *app.JWT, opts Options) *Service {
-	return &Service{dao: d, jwt: jwt, opts: opts}
+	if opts.AuthConcurrency <= 0 {
+		opts.AuthConcurrency = max(1, runtime.GOMAXPROCS(0)/2)
+	}
+	return &Service{dao: d, jwt: jwt, opts: opts, authSlots: make(chan struct{}, opts.AuthConcurrency)}
 }
 
 // Ping reports whether the database answers, for readiness.

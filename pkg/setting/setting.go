@@ -74,6 +74,10 @@ type App struct {
 	MaxPageSize     int
 	// SlowMaxDelay caps the delay the slow demonstration endpoint accepts.
 	SlowMaxDelay time.Duration
+	// AuthConcurrency caps the password checks running at once (0: half the cores, at
+	// least one); a check waits AuthWait at most for its turn, then gets a 503.
+	AuthConcurrency int
+	AuthWait        time.Duration
 	// DefaultContextTimeout bounds each request's work; past it the client gets a 504.
 	DefaultContextTimeout time.Duration
 	// MaxBodyBytes caps request bodies other than uploads.
@@ -101,12 +105,21 @@ type Redis struct {
 }
 
 // LimitRule limits one route (its gin path, e.g. /auth or /api/v1/tags/:id): each client
-// may make Burst requests at once, refilled at Rate per second.
+// may make Burst requests at once, refilled at Rate per second. With Scope "global" the
+// bucket is shared by every client instead, which caps the route's total rate (per
+// process, or per cluster with Redis). A route may have one rule of each scope.
 type LimitRule struct {
 	Path  string
 	Rate  float64
 	Burst int
+	Scope string // "client" (the default when empty) or "global"
 }
+
+// Limit scopes.
+const (
+	ScopeClient = "client"
+	ScopeGlobal = "global"
+)
 
 // JWT configures the tokens POST /auth issues.
 type JWT struct {
@@ -168,37 +181,42 @@ var defaults = map[string]any{
 	"App.MaxPageSize":           100,
 	"App.SlowMaxDelay":          "30s",
 	"App.DefaultContextTimeout": "60s",
+	"App.AuthConcurrency":       0,
+	"App.AuthWait":              "500ms",
 	"App.MaxBodyBytes":          1 << 20,
 	"App.UploadSavePath":        "storage/uploads",
 	"App.UploadServerUrl":       "",
 	"App.UploadImageMaxSize":    5,
 	"App.UploadImageAllowExts":  []string{".jpg", ".jpeg", ".png"},
-	"Limiter.Rules":             []map[string]any{{"Path": "/auth", "Rate": 10, "Burst": 10}},
-	"Limiter.FailOpen":          true,
-	"Redis.Addr":                "",
-	"Redis.Password":            "",
-	"Redis.DB":                  0,
-	"Tracing.Endpoint":          "",
-	"Tracing.SampleRatio":       1.0,
-	"JWT.Secret":                DefaultJWTSecret,
-	"JWT.Issuer":                "blog-service",
-	"JWT.Expire":                "2h",
-	"Database.DBType":           "sqlite",
-	"Database.Path":             "storage/blog.db",
-	"Database.BusyTimeout":      "5s",
-	"Database.Host":             "127.0.0.1:3306",
-	"Database.UserName":         "root",
-	"Database.Password":         "",
-	"Database.DBName":           "blog_service",
-	"Database.Charset":          "utf8mb4",
-	"Database.ParseTime":        true,
-	"Database.MaxIdleConns":     10,
-	"Database.MaxOpenConns":     30,
-	"Database.ConnMaxLifetime":  "30m",
-	"Database.ConnectTimeout":   "30s",
-	"Upstream.URL":              "",
-	"Upstream.Timeout":          "10s",
-	"Log.Level":                 "info",
+	"Limiter.Rules": []map[string]any{
+		{"Path": "/auth", "Rate": 10, "Burst": 10, "Scope": ScopeClient},
+		{"Path": "/auth", "Rate": 10, "Burst": 20, "Scope": ScopeGlobal},
+	},
+	"Limiter.FailOpen":         true,
+	"Redis.Addr":               "",
+	"Redis.Password":           "",
+	"Redis.DB":                 0,
+	"Tracing.Endpoint":         "",
+	"Tracing.SampleRatio":      1.0,
+	"JWT.Secret":               DefaultJWTSecret,
+	"JWT.Issuer":               "blog-service",
+	"JWT.Expire":               "2h",
+	"Database.DBType":          "sqlite",
+	"Database.Path":            "storage/blog.db",
+	"Database.BusyTimeout":     "5s",
+	"Database.Host":            "127.0.0.1:3306",
+	"Database.UserName":        "root",
+	"Database.Password":        "",
+	"Database.DBName":          "blog_service",
+	"Database.Charset":         "utf8mb4",
+	"Database.ParseTime":       true,
+	"Database.MaxIdleConns":    10,
+	"Database.MaxOpenConns":    30,
+	"Database.ConnMaxLifetime": "30m",
+	"Database.ConnectTimeout":  "30s",
+	"Upstream.URL":             "",
+	"Upstream.Timeout":         "10s",
+	"Log.Level":                "info",
 }
 
 // Load builds the Config from defaults, the YAML file at path (a missing file is fine when

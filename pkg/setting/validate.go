@@ -81,10 +81,26 @@ func (c Config) Validate() error {
 			bad("App.UploadImageAllowExts", "%q is not an extension like .png", ext)
 		}
 	}
+	seen := map[[2]string]bool{}
 	for i, r := range c.Limiter.Rules {
+		key := fmt.Sprintf("Limiter.Rules[%d]", i)
 		if !strings.HasPrefix(r.Path, "/") || r.Rate <= 0 || r.Burst < 1 {
-			bad(fmt.Sprintf("Limiter.Rules[%d]", i), "needs a Path starting with /, a positive Rate and a Burst of at least 1")
+			bad(key, "needs a Path starting with /, a positive Rate and a Burst of at least 1")
 		}
+		scope := r.Scope
+		if scope == "" {
+			scope = ScopeClient
+		}
+		if scope != ScopeClient && scope != ScopeGlobal {
+			bad(key, "Scope %q must be %q or %q", r.Scope, ScopeClient, ScopeGlobal)
+		}
+		if seen[[2]string{r.Path, scope}] {
+			bad(key, "a second %s rule for %s", scope, r.Path)
+		}
+		seen[[2]string{r.Path, scope}] = true
+	}
+	if c.App.AuthConcurrency < 0 || c.App.AuthWait < 0 {
+		bad("App.AuthConcurrency", "and App.AuthWait must not be negative")
 	}
 	if c.JWT.Secret == "" {
 		bad("JWT.Secret", "must not be empty")

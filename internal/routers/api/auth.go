@@ -1,10 +1,13 @@
 package api
 
 import (
+	"errors"
+
 	"github.com/gin-gonic/gin"
 
 	"github.com/go-programming-tour-book/blog-service/internal/service"
 	"github.com/go-programming-tour-book/blog-service/pkg/app"
+	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
 )
 
 // Auth handles POST /auth.
@@ -29,6 +32,9 @@ type TokenBody struct {
 // @Success  200  {object}  TokenBody
 // @Failure  400  {object}  app.ErrorBody
 // @Failure  401  {object}  app.ErrorBody
+// @Failure  415  {object}  app.ErrorBody
+// @Failure  429  {object}  app.ErrorBody
+// @Failure  503  {object}  app.ErrorBody
 // @Router   /auth [post]
 func (a Auth) Token(c *gin.Context) {
 	var req service.AuthRequest
@@ -38,6 +44,9 @@ func (a Auth) Token(c *gin.Context) {
 	}
 	token, err := a.svc.Token(c.Request.Context(), req)
 	if err != nil {
+		if errors.Is(err, errcode.AuthBusy) {
+			c.Header("Retry-After", "1")
+		}
 		app.Error(c, err)
 		return
 	}
