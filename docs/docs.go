@@ -848,6 +848,24 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/app.ErrorBody"
                         }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        }
                     }
                 }
             }
@@ -1065,7 +1083,7 @@ const docTemplate = `{
             "type": "object",
             "properties": {
                 "content": {
-                    "description": "mediumtext on MySQL (16 MB); TEXT affinity on SQLite",
+                    "description": "Content is left out of lists (see dao.ListArticles). mediumtext on MySQL (16 MB); TEXT\naffinity on SQLite.",
                     "type": "string"
                 },
                 "cover_image_url": {
