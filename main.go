@@ -134,7 +134,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 // a SIGHUP, which a serving process ignores.
 func serve(ctx context.Context, cfg setting.Config, log *zap.Logger, ln net.Listener, ready func() error, hup string) error {
 	defer ln.Close()
-	stop, force, release := server.NotifyStop(ctx, supervisor.HandOverSignal(), os.Interrupt, syscall.SIGTERM)
+	stop, force, release := server.NotifyStop(ctx, supervisor.DrainNowSignals(), os.Interrupt, syscall.SIGTERM)
 	defer release()
 	go logSignals(stop, log, hup, syscall.SIGHUP)
 

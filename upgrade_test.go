@@ -487,6 +487,28 @@ func TestWorkerDoesNotOutliveAKilledMaster(t *testing.T) {
 	}
 }
 
+// A master killed with SIGKILL cannot stop its worker; the kernel tells the worker (once per
+// thread of the dying master), and the worker drains once: the requests in flight finish.
+func TestKilledMasterLetsRequestsInFlightFinish(t *testing.T) {
+	t.Parallel()
+	u := startUpgradable(t, "BLOG_SERVER_SHUTDOWNTIMEOUT=10s")
+	token := u.token()
+	worker := u.servingPID()
+	var inflight []<-chan result
+	for range 4 {
+		inflight = append(inflight, u.slow(token, 2*time.Second))
+	}
+	u.cmd.Process.Kill()
+	for i, ch := range inflight {
+		if r := <-ch; r.err != nil || r.status != 200 {
+			t.Errorf("request %d in flight when the master died: %d %v %s", i, r.status, r.err, r.body)
+		}
+	}
+	if !goneWithin(worker, 15*time.Second) {
+		t.Errorf("worker %d still runs after its drain", worker)
+	}
+}
+
 func TestNoLeaksOverTenUpgrades(t *testing.T) {
 	t.Parallel()
 	u := startUpgradable(t)

@@ -6,36 +6,43 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"slices"
 )
 
-// ErrHandOver is the stop cause when another process has taken over the listening socket:
-// the drain starts at once, without Options.DrainDelay.
-var ErrHandOver = errors.New("handing over to a new process")
+// ErrHandOver is the stop cause when the drain must start at once, without
+// Options.DrainDelay: another process has taken over the listening socket, or the
+// supervising process that owns it is gone.
+var ErrHandOver = errors.New("handing over: drain now")
 
 // NotifyStop returns two contexts: stop, cancelled by the first signal (start draining),
-// and force, cancelled by the second (stop now). The first signal is stop's cause; when
-// it is handOver (nil for none) the cause wraps ErrHandOver. Call release to stop
-// listening; after it, the signals have their default effect again.
-func NotifyStop(parent context.Context, handOver os.Signal, stops ...os.Signal) (stop, force context.Context, release func()) {
-	ch := make(chan os.Signal, 2)
-	sigs := stops
-	if handOver != nil {
-		sigs = append([]os.Signal{handOver}, stops...)
-	}
-	signal.Notify(ch, sigs...)
+// and force, cancelled by a stop signal that comes after it (stop now). A signal in
+// drainNow cancels stop with a cause wrapping ErrHandOver and never forces: the kernel may
+// deliver a parent-death signal once per thread of the dying parent, and those repeats must
+// not cut the requests in flight. Call release to stop listening; after it, the signals
+// have their default effect again.
+func NotifyStop(parent context.Context, drainNow []os.Signal, stops ...os.Signal) (stop, force context.Context, release func()) {
+	ch := make(chan os.Signal, 4)
+	signal.Notify(ch, append(append([]os.Signal{}, drainNow...), stops...)...)
 	stop, stopCancel := context.WithCancelCause(parent)
 	force, forceCancel := context.WithCancelCause(context.WithoutCancel(parent))
 	done := make(chan struct{})
 	finished := make(chan struct{})
 	go func() {
 		defer close(finished)
-		for _, cancel := range []context.CancelCauseFunc{stopCancel, forceCancel} {
+		stopping := false
+		for {
 			select {
 			case sig := <-ch:
-				if sig == handOver {
-					cancel(fmt.Errorf("signal %v received: %w", sig, ErrHandOver))
-				} else {
-					cancel(fmt.Errorf("signal %v received", sig))
+				switch {
+				case slices.Contains(drainNow, sig):
+					stopCancel(fmt.Errorf("signal %v received: %w", sig, ErrHandOver)) // repeats are no-ops
+					stopping = true
+				case !stopping:
+					stopCancel(fmt.Errorf("signal %v received", sig))
+					stopping = true
+				default:
+					forceCancel(fmt.Errorf("signal %v received", sig))
+					return
 				}
 			case <-done:
 				return

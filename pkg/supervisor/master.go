@@ -21,15 +21,18 @@ import (
 // Supported reports whether Run can upgrade in place on this platform.
 const Supported = true
 
-// Signals the master sends its workers: stop (drain after DrainDelay, as for SIGTERM from
-// outside) and hand over (drain now: the socket stays open and a new worker serves it).
+// Signals a worker gets: stop (drain after DrainDelay, as for SIGTERM from outside), hand
+// over (drain now: the socket stays open and a new worker serves it) and master gone (the
+// kernel's, when the master dies: drain now, once, and exit).
 const (
-	SignalStop     = syscall.SIGTERM
-	SignalHandOver = syscall.SIGUSR1
+	SignalStop       = syscall.SIGTERM
+	SignalHandOver   = syscall.SIGUSR1
+	SignalMasterGone = syscall.SIGUSR2
 )
 
-// HandOverSignal is the signal that tells a worker a new one has taken over.
-func HandOverSignal() os.Signal { return SignalHandOver }
+// DrainNowSignals are the signals that tell a worker to drain at once, and never to cut
+// its requests: a new worker has taken over, or the master is gone.
+func DrainNowSignals() []os.Signal { return []os.Signal{SignalHandOver, SignalMasterGone} }
 
 // respawn backs off between attempts to replace a worker that died; after maxRespawns
 // failed attempts in a row the master gives up and exits, for the process manager to act.

@@ -8,9 +8,11 @@ import (
 
 // sysProcAttr puts a worker in its own process group, so a terminal's Ctrl+C reaches only
 // the master (which then stops the worker once, not twice), and has the kernel send it
-// SIGTERM if the master dies, so no worker outlives it.
+// SignalMasterGone if the master dies, so no worker outlives it. Not SIGTERM: the kernel
+// sends the signal as each thread of the dying master exits, and a worker takes a second
+// SIGTERM as "stop now"; SignalMasterGone only ever starts one drain.
 func sysProcAttr() *syscall.SysProcAttr {
-	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
+	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: SignalMasterGone}
 }
 
 func clockGettimeMonotonic(ts *syscall.Timespec) error {

@@ -11,8 +11,8 @@ import (
 // Supported reports whether Run can upgrade in place on this platform.
 const Supported = false
 
-// HandOverSignal is nil: without workers nothing hands over.
-func HandOverSignal() os.Signal { return nil }
+// DrainNowSignals is empty: without workers nothing hands over and no master dies.
+func DrainNowSignals() []os.Signal { return nil }
 
 // Inherited always reports false where workers cannot inherit a socket.
 func Inherited(func(string) string) (net.Listener, func() error, bool, error) {
