@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"go.uber.org/zap"
 	"gorm.io/gorm"
@@ -77,7 +78,7 @@ func TestMigrateIsIdempotent(t *testing.T) {
 	t.Parallel()
 	db := daotest.Open(t)
 	for range 2 {
-		if err := dao.Migrate(context.Background(), db); err != nil {
+		if err := dao.Migrate(context.Background(), db, zap.NewNop()); err != nil {
 			t.Fatalf("second Migrate: %v", err)
 		}
 	}
@@ -89,5 +90,126 @@ func TestFailedMigrationNamesItself(t *testing.T) {
 	err := dao.MigrateWith(context.Background(), db, 999, "broken", "CREATE TABLE nope (")
 	if err == nil || !strings.Contains(err.Error(), "migration 999 (broken)") {
 		t.Errorf("broken migration: %v, want an error naming it", err)
+	}
+}
+
+// A worker that starts while another holds the write lock (a SIGHUP upgrade beside a busy
+// worker) must not wait for it when no migration is pending. The second worker's SQLite
+// has no busy timeout, so any attempt to take the write lock would fail at once with
+// "database is locked": success shows none was attempted, with no clock in the test. On
+// MySQL the lock is GET_LOCK, which would wait 60 s; the context allows far less.
+func TestMigrateUpToDateTakesNoLock(t *testing.T) {
+	t.Parallel()
+	cfg := daotest.Config(t)
+	cfg.BusyTimeout = 0
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	first, err := dao.Open(ctx, cfg, zap.NewNop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dao.Close(first)
+	release := holdMigrationLock(t, first)
+
+	second, err := dao.Open(ctx, cfg, zap.NewNop())
+	if err != nil {
+		t.Fatalf("Open beside a held write lock, nothing pending: %v, want success without waiting", err)
+	}
+	defer dao.Close(second)
+
+	// The hold is real: a pending migration cannot run until it ends.
+	short, cancelShort := context.WithTimeout(ctx, time.Second)
+	defer cancelShort()
+	if err := dao.MigrateWith(short, second, 999, "pending", "CREATE TABLE blog_pending (id INTEGER)"); err == nil {
+		t.Fatal("a pending migration ran while another connection held the lock")
+	}
+	release()
+	if err := dao.MigrateWith(ctx, second, 999, "pending", "CREATE TABLE blog_pending (id INTEGER)"); err != nil {
+		t.Fatalf("pending migration after the lock was released: %v", err)
+	}
+}
+
+// holdMigrationLock takes, on a connection of its own, the lock a pending migration waits
+// for: on SQLite a write transaction with an uncommitted insert (a busy worker), on MySQL
+// the advisory lock. It returns the release, which the test's cleanup also calls.
+func holdMigrationLock(t *testing.T, db *gorm.DB) (release func()) {
+	t.Helper()
+	ctx := context.Background()
+	sqlDB, err := db.DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := sqlDB.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var end func() error
+	if db.Dialector.Name() == "mysql" {
+		var got int
+		if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK(CONCAT(?, DATABASE()), 0)", dao.MigrationLock+":").Scan(&got); err != nil || got != 1 {
+			t.Fatalf("GET_LOCK = %d, %v; want 1", got, err)
+		}
+		end = func() error {
+			return conn.QueryRowContext(ctx, "SELECT RELEASE_LOCK(CONCAT(?, DATABASE()))", dao.MigrationLock+":").Scan(&got)
+		}
+	} else {
+		for _, stmt := range []string{"BEGIN IMMEDIATE", "INSERT INTO blog_tag (name, created_by) VALUES ('held', 'test')"} {
+			if _, err := conn.ExecContext(ctx, stmt); err != nil {
+				t.Fatalf("%s: %v", stmt, err)
+			}
+		}
+		end = func() error { _, err := conn.ExecContext(ctx, "ROLLBACK"); return err }
+	}
+	var once sync.Once
+	release = func() {
+		once.Do(func() {
+			if err := end(); err != nil {
+				t.Errorf("release the held lock: %v", err)
+			}
+			conn.Close()
+		})
+	}
+	t.Cleanup(release)
+	return release
+}
+
+// Replicas that start together with one migration pending may all see it pending in their
+// unlocked read; under the lock it must still run exactly once. Its plain CREATE TABLE
+// would fail if it ran twice.
+func TestPendingMigrationRunsOnce(t *testing.T) {
+	t.Parallel()
+	cfg := daotest.Config(t)
+	ctx := context.Background()
+	const replicas = 4
+	dbs := make([]*gorm.DB, replicas)
+	for i := range dbs {
+		db, err := dao.Open(ctx, cfg, zap.NewNop())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer dao.Close(db)
+		dbs[i] = db
+	}
+	errs := make([]error, replicas)
+	var wg sync.WaitGroup
+	for i, db := range dbs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = dao.MigrateWith(ctx, db, 999, "once", "CREATE TABLE blog_once (id INTEGER)")
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("replica %d: %v", i, err)
+		}
+	}
+	var n int64
+	if err := dbs[0].Table("blog_schema_migrations").Where("version = 999").Count(&n).Error; err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
+		t.Errorf("migration 999 recorded %d times, want 1", n)
 	}
 }
