@@ -15,6 +15,9 @@ type migration struct {
 	version       int
 	name          string
 	mysql, sqlite []string
+	// report, if set, counts rows the migration changed that an operator should look at
+	// (one query for both dialects); a count above zero is logged with the migration.
+	report string
 }
 
 // schemaMigration records an applied migration in blog_schema_migrations.
@@ -77,6 +80,9 @@ func migrate(ctx context.Context, db *gorm.DB, list []migration, log *zap.Logger
 		}
 		for _, a := range done {
 			log.Info("applied schema migration", zap.Int("version", a.version), zap.String("name", a.name))
+			if a.reported > 0 {
+				log.Warn("schema migration changed rows to review", zap.Int("version", a.version), zap.Int64("rows", a.reported), zap.String("name", a.name))
+			}
 		}
 		return nil
 	})
@@ -84,8 +90,9 @@ func migrate(ctx context.Context, db *gorm.DB, list []migration, log *zap.Logger
 
 // appliedMigration is what applyPending did, for the log.
 type appliedMigration struct {
-	version int
-	name    string
+	version  int
+	name     string
+	reported int64 // the migration's report count
 }
 
 // appliedVersions reads the recorded versions with plain reads; a database without
@@ -172,7 +179,7 @@ func applyPending(tx *gorm.DB, list []migration, mysql bool) ([]appliedMigration
 	return done, nil
 }
 
-// apply runs one migration's statements and records it.
+// apply runs one migration's statements, records it, and counts its report.
 func apply(tx *gorm.DB, m migration, mysql bool) (appliedMigration, error) {
 	a := appliedMigration{version: m.version, name: m.name}
 	stmts := m.sqlite
@@ -186,6 +193,11 @@ func apply(tx *gorm.DB, m migration, mysql bool) (appliedMigration, error) {
 	}
 	if err := tx.Create(&schemaMigration{Version: m.version, Name: m.name, AppliedOn: now()}).Error; err != nil {
 		return a, err
+	}
+	if m.report != "" {
+		if err := tx.Raw(m.report).Scan(&a.reported).Error; err != nil {
+			return a, fmt.Errorf("report: %w", err)
+		}
 	}
 	return a, nil
 }

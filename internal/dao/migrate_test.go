@@ -2,18 +2,22 @@ package dao_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 	"gorm.io/gorm"
 	"gorm.io/gorm/schema"
 
 	"github.com/go-programming-tour-book/blog-service/internal/dao"
 	"github.com/go-programming-tour-book/blog-service/internal/dao/daotest"
 	"github.com/go-programming-tour-book/blog-service/internal/model"
+	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
 )
 
 // Replicas starting together each run Open (and so Migrate) on one database: all must
@@ -211,5 +215,62 @@ func TestPendingMigrationRunsOnce(t *testing.T) {
 	}
 	if n != 1 {
 		t.Errorf("migration 999 recorded %d times, want 1", n)
+	}
+}
+
+// A database from before migration 3 may hold several live tags with one name. The upgrade
+// keeps the oldest, renames the others "name (id)" within the 100 characters a name may
+// have, marks them modified_by "migration 3", logs how many, and leaves deleted tags alone.
+func TestUpgradeRenamesDuplicateLiveTagNames(t *testing.T) {
+	t.Parallel()
+	cfg := daotest.Config(t)
+	ctx := context.Background()
+	old, err := dao.OpenAt(ctx, cfg, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := strings.Repeat("x", 100)
+	tags := []model.Tag{
+		{Name: "Go"}, {Name: "Go"}, {Name: "Go", Model: model.Model{IsDel: 1}}, {Name: "Go"},
+		{Name: "Rust"}, {Name: long}, {Name: long},
+	}
+	if err := old.Create(&tags).Error; err != nil {
+		t.Fatal(err)
+	}
+	dao.Close(old)
+
+	core, logs := observer.New(zap.InfoLevel)
+	db, err := dao.Open(ctx, cfg, zap.New(core))
+	if err != nil {
+		t.Fatalf("upgrade a database with duplicate live tag names: %v", err)
+	}
+	defer dao.Close(db)
+	renamed := func(i int) string {
+		suffix := fmt.Sprintf(" (%d)", tags[i].ID)
+		return tags[i].Name[:min(len(tags[i].Name), 100-len(suffix))] + suffix
+	}
+	want := []struct{ name, by string }{
+		{"Go", ""}, {renamed(1), "migration 3"}, {"Go", ""}, {renamed(3), "migration 3"},
+		{"Rust", ""}, {long, ""}, {renamed(6), "migration 3"},
+	}
+	var got []model.Tag
+	if err := db.Order("id").Find(&got).Error; err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d tags after the upgrade, want %d", len(got), len(want))
+	}
+	for i, w := range want {
+		if got[i].Name != w.name || got[i].ModifiedBy != w.by {
+			t.Errorf("tag %d = %q modified by %q, want %q by %q", got[i].ID, got[i].Name, got[i].ModifiedBy, w.name, w.by)
+		}
+	}
+	warned := logs.FilterMessage("schema migration changed rows to review").All()
+	if len(warned) != 1 || warned[0].ContextMap()["rows"] != int64(3) || warned[0].ContextMap()["version"] != int64(3) {
+		t.Errorf("warnings %v, want one for migration 3 with rows=3", warned)
+	}
+	err = dao.New(db).CreateTag(ctx, &model.Tag{Name: "Go", State: model.StateEnabled})
+	if !errors.Is(err, errcode.TagNameTaken) {
+		t.Errorf("create a second live Go after the upgrade: %v, want TagNameTaken", err)
 	}
 }
