@@ -74,7 +74,7 @@ func Open(ctx context.Context, cfg setting.Database, log *zap.Logger) (*gorm.DB,
 		sqlDB.Close()
 		return nil, err
 	}
-	if err := Migrate(ctx, db); err != nil {
+	if err := Migrate(ctx, db, log); err != nil {
 		sqlDB.Close()
 		return nil, fmt.Errorf("migrate schema: %w", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"go.uber.org/zap"
 	"gorm.io/gorm"
 )
 
@@ -14,6 +15,9 @@ type migration struct {
 	version       int
 	name          string
 	mysql, sqlite []string
+	// report, if set, counts rows the migration changed that an operator should look at
+	// (one query for both dialects); a count above zero is logged with the migration.
+	report string
 }
 
 // schemaMigration records an applied migration in blog_schema_migrations.
@@ -31,83 +35,169 @@ const (
 	lockWait      = 60 * time.Second
 )
 
-// Migrate brings the schema up to date. Replicas may start together: on MySQL they take
-// turns under GET_LOCK, so each migration runs once; on SQLite each migration runs in an
-// immediate transaction that first checks it is still pending. A hand-written runner
-// rather than a migration library: the ones that lock on MySQL bring a second SQLite
-// driver that clashes with the pure-Go one registered here.
-func Migrate(ctx context.Context, db *gorm.DB) error {
-	return migrate(ctx, db, migrations)
+// Migrate brings the schema up to date. It first reads which migrations are applied, with
+// no lock and no transaction: a worker starting beside a busy one (a SIGHUP upgrade on
+// SQLite) must not queue behind its writes when there is nothing to do, which is nearly
+// every start. Only when one is pending does it lock (MySQL: GET_LOCK, so replicas take
+// turns; SQLite: an immediate transaction) and check again, so each migration runs once.
+// A hand-written runner rather than a migration library: the ones that lock on MySQL
+// bring a second SQLite driver that clashes with the pure-Go one registered here.
+func Migrate(ctx context.Context, db *gorm.DB, log *zap.Logger) error {
+	return migrate(ctx, db, migrations, log)
 }
 
-func migrate(ctx context.Context, db *gorm.DB, list []migration) error {
+func migrate(ctx context.Context, db *gorm.DB, list []migration, log *zap.Logger) error {
 	// One connection throughout: MySQL's advisory locks belong to a session.
-	return db.WithContext(ctx).Connection(func(session *gorm.DB) (err error) {
-		// Each use starts a fresh statement on the session's connection: gorm keeps a
-		// failed statement's error on a reused one, which would hide the lock's release.
-		conn := func() *gorm.DB { return session.Session(&gorm.Session{NewDB: true}) }
-		mysql := session.Dialector.Name() == "mysql"
+	return db.WithContext(ctx).Connection(func(session *gorm.DB) error {
+		// NewDB: each query on conn starts a fresh statement; gorm keeps a failed
+		// statement's error on a reused one, which would hide the lock's release.
+		conn := session.Session(&gorm.Session{NewDB: true})
+		mysql := conn.Dialector.Name() == "mysql"
+		applied, err := appliedVersions(conn, mysql)
+		if err != nil {
+			return fmt.Errorf("read applied migrations: %w", err)
+		}
+		if len(pending(list, applied)) == 0 {
+			return nil
+		}
+		var done []appliedMigration
 		if mysql {
-			// The lock is server-wide: name it after the database, so services on other
-			// databases of the same server do not wait for each other.
-			var got sql.NullInt64
-			err = conn().Raw("SELECT GET_LOCK(CONCAT(?, DATABASE()), ?)", migrationLock+":", int(lockWait.Seconds())).Row().Scan(&got)
-			if err != nil {
-				return fmt.Errorf("take the migration lock: %w", err)
-			}
-			if got.Int64 != 1 {
-				return fmt.Errorf("take the migration lock: another replica held it for %v", lockWait)
-			}
-			defer func() {
-				// SELECT, not DO: DO cannot be a prepared statement, and its failure was silent.
-				var released sql.NullInt64
-				if rerr := conn().Raw("SELECT RELEASE_LOCK(CONCAT(?, DATABASE()))", migrationLock+":").Row().Scan(&released); rerr != nil && err == nil {
-					err = fmt.Errorf("release the migration lock: %w", rerr)
-				}
-			}()
+			err = withMySQLLock(conn, func() error {
+				done, err = applyPending(conn, list, true)
+				return err
+			})
+		} else {
+			// The DSN's _txlock=immediate makes this BEGIN IMMEDIATE: the write lock is
+			// taken before the second look, so two workers cannot both see a migration
+			// pending. SQLite's DDL is transactional: all of it commits, or none.
+			err = conn.Transaction(func(tx *gorm.DB) (err error) {
+				done, err = applyPending(tx, list, false)
+				return err
+			})
 		}
-		// IF NOT EXISTS, not gorm's AutoMigrate: that checks, then creates, and two SQLite
-		// replicas can both see no table.
-		if err := conn().Exec(`CREATE TABLE IF NOT EXISTS blog_schema_migrations (
-			version INTEGER NOT NULL PRIMARY KEY,
-			name VARCHAR(200) NOT NULL,
-			applied_on INTEGER NOT NULL)`).Error; err != nil {
-			return fmt.Errorf("create blog_schema_migrations: %w", err)
+		if err != nil {
+			return err
 		}
-		for _, m := range list {
-			stmts := m.sqlite
-			if mysql {
-				stmts = m.mysql
-			}
-			if err := apply(conn(), m, stmts, !mysql); err != nil {
-				return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
+		for _, a := range done {
+			log.Info("applied schema migration", zap.Int("version", a.version), zap.String("name", a.name))
+			if a.reported > 0 {
+				log.Warn("schema migration changed rows to review", zap.Int("version", a.version), zap.Int64("rows", a.reported), zap.String("name", a.name))
 			}
 		}
 		return nil
 	})
 }
 
-// apply runs one migration unless it is recorded as applied. With inTx (SQLite, whose DDL
-// is transactional) the check, the statements and the record commit together; MySQL
-// commits each DDL statement by itself, and the advisory lock keeps others out instead.
-func apply(conn *gorm.DB, m migration, stmts []string, inTx bool) error {
-	run := func(tx *gorm.DB) error {
-		var n int64
-		if err := tx.Model(&schemaMigration{}).Where("version = ?", m.version).Count(&n).Error; err != nil {
-			return err
-		}
-		if n > 0 {
-			return nil
-		}
-		for _, stmt := range stmts {
-			if err := tx.Exec(stmt).Error; err != nil {
-				return err
-			}
-		}
-		return tx.Create(&schemaMigration{Version: m.version, Name: m.name, AppliedOn: now()}).Error
+// appliedMigration is what applyPending did, for the log.
+type appliedMigration struct {
+	version  int
+	name     string
+	reported int64 // the migration's report count
+}
+
+// appliedVersions reads the recorded versions with plain reads; a database without
+// blog_schema_migrations has none.
+func appliedVersions(conn *gorm.DB, mysql bool) (map[int]bool, error) {
+	exists := `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'blog_schema_migrations'`
+	if mysql {
+		exists = `SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'blog_schema_migrations'`
 	}
-	if inTx {
-		return conn.Transaction(run)
+	var n int64
+	if err := conn.Raw(exists).Scan(&n).Error; err != nil {
+		return nil, err
 	}
-	return run(conn)
+	applied := map[int]bool{}
+	if n == 0 {
+		return applied, nil
+	}
+	var versions []int
+	if err := conn.Model(&schemaMigration{}).Pluck("version", &versions).Error; err != nil {
+		return nil, err
+	}
+	for _, v := range versions {
+		applied[v] = true
+	}
+	return applied, nil
+}
+
+// pending returns the migrations of list that are not applied, in order.
+func pending(list []migration, applied map[int]bool) []migration {
+	var todo []migration
+	for _, m := range list {
+		if !applied[m.version] {
+			todo = append(todo, m)
+		}
+	}
+	return todo
+}
+
+// withMySQLLock runs fn holding MySQL's advisory lock for this database. MySQL commits
+// each DDL statement by itself, so the lock, not a transaction, keeps other replicas out.
+func withMySQLLock(conn *gorm.DB, fn func() error) (err error) {
+	// The lock is server-wide: name it after the database, so services on other databases
+	// of the same server do not wait for each other.
+	var got sql.NullInt64
+	err = conn.Raw("SELECT GET_LOCK(CONCAT(?, DATABASE()), ?)", migrationLock+":", int(lockWait.Seconds())).Row().Scan(&got)
+	if err != nil {
+		return fmt.Errorf("take the migration lock: %w", err)
+	}
+	if got.Int64 != 1 {
+		return fmt.Errorf("take the migration lock: another replica held it for %v", lockWait)
+	}
+	defer func() {
+		// SELECT, not DO: DO cannot be a prepared statement, and its failure was silent.
+		var released sql.NullInt64
+		if rerr := conn.Raw("SELECT RELEASE_LOCK(CONCAT(?, DATABASE()))", migrationLock+":").Row().Scan(&released); rerr != nil && err == nil {
+			err = fmt.Errorf("release the migration lock: %w", rerr)
+		}
+	}()
+	return fn()
+}
+
+// applyPending runs, under the caller's lock, each migration of list that is still
+// pending: another worker may have applied some since the unlocked read.
+func applyPending(tx *gorm.DB, list []migration, mysql bool) ([]appliedMigration, error) {
+	// IF NOT EXISTS, not gorm's AutoMigrate: that checks, then creates, in two steps.
+	if err := tx.Exec(`CREATE TABLE IF NOT EXISTS blog_schema_migrations (
+		version INTEGER NOT NULL PRIMARY KEY,
+		name VARCHAR(200) NOT NULL,
+		applied_on INTEGER NOT NULL)`).Error; err != nil {
+		return nil, fmt.Errorf("create blog_schema_migrations: %w", err)
+	}
+	applied, err := appliedVersions(tx, mysql)
+	if err != nil {
+		return nil, fmt.Errorf("read applied migrations: %w", err)
+	}
+	var done []appliedMigration
+	for _, m := range pending(list, applied) {
+		a, err := apply(tx, m, mysql)
+		if err != nil {
+			return done, fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
+		}
+		done = append(done, a)
+	}
+	return done, nil
+}
+
+// apply runs one migration's statements, records it, and counts its report.
+func apply(tx *gorm.DB, m migration, mysql bool) (appliedMigration, error) {
+	a := appliedMigration{version: m.version, name: m.name}
+	stmts := m.sqlite
+	if mysql {
+		stmts = m.mysql
+	}
+	for _, stmt := range stmts {
+		if err := tx.Exec(stmt).Error; err != nil {
+			return a, err
+		}
+	}
+	if err := tx.Create(&schemaMigration{Version: m.version, Name: m.name, AppliedOn: now()}).Error; err != nil {
+		return a, err
+	}
+	if m.report != "" {
+		if err := tx.Raw(m.report).Scan(&a.reported).Error; err != nil {
+			return a, fmt.Errorf("report: %w", err)
+		}
+	}
+	return a, nil
 }

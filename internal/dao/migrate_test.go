@@ -2,17 +2,22 @@ package dao_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 	"gorm.io/gorm"
 	"gorm.io/gorm/schema"
 
 	"github.com/go-programming-tour-book/blog-service/internal/dao"
 	"github.com/go-programming-tour-book/blog-service/internal/dao/daotest"
 	"github.com/go-programming-tour-book/blog-service/internal/model"
+	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
 )
 
 // Replicas starting together each run Open (and so Migrate) on one database: all must
@@ -77,7 +82,7 @@ func TestMigrateIsIdempotent(t *testing.T) {
 	t.Parallel()
 	db := daotest.Open(t)
 	for range 2 {
-		if err := dao.Migrate(context.Background(), db); err != nil {
+		if err := dao.Migrate(context.Background(), db, zap.NewNop()); err != nil {
 			t.Fatalf("second Migrate: %v", err)
 		}
 	}
@@ -89,5 +94,183 @@ func TestFailedMigrationNamesItself(t *testing.T) {
 	err := dao.MigrateWith(context.Background(), db, 999, "broken", "CREATE TABLE nope (")
 	if err == nil || !strings.Contains(err.Error(), "migration 999 (broken)") {
 		t.Errorf("broken migration: %v, want an error naming it", err)
+	}
+}
+
+// A worker that starts while another holds the write lock (a SIGHUP upgrade beside a busy
+// worker) must not wait for it when no migration is pending. The second worker's SQLite
+// has no busy timeout, so any attempt to take the write lock would fail at once with
+// "database is locked": success shows none was attempted, with no clock in the test. On
+// MySQL the lock is GET_LOCK, which would wait 60 s; the context allows far less.
+func TestMigrateUpToDateTakesNoLock(t *testing.T) {
+	t.Parallel()
+	cfg := daotest.Config(t)
+	cfg.BusyTimeout = 0
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	first, err := dao.Open(ctx, cfg, zap.NewNop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dao.Close(first)
+	release := holdMigrationLock(t, first)
+
+	second, err := dao.Open(ctx, cfg, zap.NewNop())
+	if err != nil {
+		t.Fatalf("Open beside a held write lock, nothing pending: %v, want success without waiting", err)
+	}
+	defer dao.Close(second)
+
+	// The hold is real: a pending migration cannot run until it ends.
+	short, cancelShort := context.WithTimeout(ctx, time.Second)
+	defer cancelShort()
+	if err := dao.MigrateWith(short, second, 999, "pending", "CREATE TABLE blog_pending (id INTEGER)"); err == nil {
+		t.Fatal("a pending migration ran while another connection held the lock")
+	}
+	release()
+	if err := dao.MigrateWith(ctx, second, 999, "pending", "CREATE TABLE blog_pending (id INTEGER)"); err != nil {
+		t.Fatalf("pending migration after the lock was released: %v", err)
+	}
+}
+
+// holdMigrationLock takes, on a connection of its own, the lock a pending migration waits
+// for: on SQLite a write transaction with an uncommitted insert (a busy worker), on MySQL
+// the advisory lock. It returns the release, which the test's cleanup also calls.
+func holdMigrationLock(t *testing.T, db *gorm.DB) (release func()) {
+	t.Helper()
+	ctx := context.Background()
+	sqlDB, err := db.DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := sqlDB.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var end func() error
+	if db.Dialector.Name() == "mysql" {
+		var got int
+		if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK(CONCAT(?, DATABASE()), 0)", dao.MigrationLock+":").Scan(&got); err != nil || got != 1 {
+			t.Fatalf("GET_LOCK = %d, %v; want 1", got, err)
+		}
+		end = func() error {
+			return conn.QueryRowContext(ctx, "SELECT RELEASE_LOCK(CONCAT(?, DATABASE()))", dao.MigrationLock+":").Scan(&got)
+		}
+	} else {
+		for _, stmt := range []string{"BEGIN IMMEDIATE", "INSERT INTO blog_tag (name, created_by) VALUES ('held', 'test')"} {
+			if _, err := conn.ExecContext(ctx, stmt); err != nil {
+				t.Fatalf("%s: %v", stmt, err)
+			}
+		}
+		end = func() error { _, err := conn.ExecContext(ctx, "ROLLBACK"); return err }
+	}
+	var once sync.Once
+	release = func() {
+		once.Do(func() {
+			if err := end(); err != nil {
+				t.Errorf("release the held lock: %v", err)
+			}
+			conn.Close()
+		})
+	}
+	t.Cleanup(release)
+	return release
+}
+
+// Replicas that start together with one migration pending may all see it pending in their
+// unlocked read; under the lock it must still run exactly once. Its plain CREATE TABLE
+// would fail if it ran twice.
+func TestPendingMigrationRunsOnce(t *testing.T) {
+	t.Parallel()
+	cfg := daotest.Config(t)
+	ctx := context.Background()
+	const replicas = 4
+	dbs := make([]*gorm.DB, replicas)
+	for i := range dbs {
+		db, err := dao.Open(ctx, cfg, zap.NewNop())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer dao.Close(db)
+		dbs[i] = db
+	}
+	errs := make([]error, replicas)
+	var wg sync.WaitGroup
+	for i, db := range dbs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = dao.MigrateWith(ctx, db, 999, "once", "CREATE TABLE blog_once (id INTEGER)")
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("replica %d: %v", i, err)
+		}
+	}
+	var n int64
+	if err := dbs[0].Table("blog_schema_migrations").Where("version = 999").Count(&n).Error; err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
+		t.Errorf("migration 999 recorded %d times, want 1", n)
+	}
+}
+
+// A database from before migration 3 may hold several live tags with one name. The upgrade
+// keeps the oldest, renames the others "name (id)" within the 100 characters a name may
+// have, marks them modified_by "migration 3", logs how many, and leaves deleted tags alone.
+func TestUpgradeRenamesDuplicateLiveTagNames(t *testing.T) {
+	t.Parallel()
+	cfg := daotest.Config(t)
+	ctx := context.Background()
+	old, err := dao.OpenAt(ctx, cfg, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := strings.Repeat("x", 100)
+	tags := []model.Tag{
+		{Name: "Go"}, {Name: "Go"}, {Name: "Go", Model: model.Model{IsDel: 1}}, {Name: "Go"},
+		{Name: "Rust"}, {Name: long}, {Name: long},
+	}
+	if err := old.Create(&tags).Error; err != nil {
+		t.Fatal(err)
+	}
+	dao.Close(old)
+
+	core, logs := observer.New(zap.InfoLevel)
+	db, err := dao.Open(ctx, cfg, zap.New(core))
+	if err != nil {
+		t.Fatalf("upgrade a database with duplicate live tag names: %v", err)
+	}
+	defer dao.Close(db)
+	renamed := func(i int) string {
+		suffix := fmt.Sprintf(" (%d)", tags[i].ID)
+		return tags[i].Name[:min(len(tags[i].Name), 100-len(suffix))] + suffix
+	}
+	want := []struct{ name, by string }{
+		{"Go", ""}, {renamed(1), "migration 3"}, {"Go", ""}, {renamed(3), "migration 3"},
+		{"Rust", ""}, {long, ""}, {renamed(6), "migration 3"},
+	}
+	var got []model.Tag
+	if err := db.Order("id").Find(&got).Error; err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d tags after the upgrade, want %d", len(got), len(want))
+	}
+	for i, w := range want {
+		if got[i].Name != w.name || got[i].ModifiedBy != w.by {
+			t.Errorf("tag %d = %q modified by %q, want %q by %q", got[i].ID, got[i].Name, got[i].ModifiedBy, w.name, w.by)
+		}
+	}
+	warned := logs.FilterMessage("schema migration changed rows to review").All()
+	if len(warned) != 1 || warned[0].ContextMap()["rows"] != int64(3) || warned[0].ContextMap()["version"] != int64(3) {
+		t.Errorf("warnings %v, want one for migration 3 with rows=3", warned)
+	}
+	err = dao.New(db).CreateTag(ctx, &model.Tag{Name: "Go", State: model.StateEnabled})
+	if !errors.Is(err, errcode.TagNameTaken) {
+		t.Errorf("create a second live Go after the upgrade: %v, want TagNameTaken", err)
 	}
 }

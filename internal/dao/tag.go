@@ -59,7 +59,8 @@ func (d *Dao) GetTag(ctx context.Context, id uint32) (model.Tag, error) {
 	return t, nil
 }
 
-// TagNameTaken reports whether a live tag other than exceptID has this name.
+// TagNameTaken reports whether a live tag other than exceptID has this name. It is a
+// courtesy check: CreateTag and UpdateTag are the authority.
 func (d *Dao) TagNameTaken(ctx context.Context, name string, exceptID uint32) (bool, error) {
 	var n int64
 	err := d.db.WithContext(ctx).Model(&model.Tag{}).
@@ -70,22 +71,31 @@ func (d *Dao) TagNameTaken(ctx context.Context, name string, exceptID uint32) (b
 	return n > 0, nil
 }
 
-// CreateTag inserts t and sets its ID and timestamps.
+// CreateTag inserts t and sets its ID and timestamps. A live tag with the same name is an
+// error wrapping errcode.TagNameTaken: the unique index on live names decides, so of two
+// racing creates one wins.
 func (d *Dao) CreateTag(ctx context.Context, t *model.Tag) error {
 	err := d.write(ctx, func() error { return d.db.WithContext(ctx).Create(t).Error })
+	if duplicateKey(err) {
+		return fmt.Errorf("create tag: %w", tagNameTaken(t.Name))
+	}
 	if err != nil {
 		return fmt.Errorf("create tag: %w", err)
 	}
 	return nil
 }
 
-// UpdateTag sets the given columns of a live tag (and modified_on).
+// UpdateTag sets the given columns of a live tag (and modified_on). Renaming it to the name
+// of another live tag is an error wrapping errcode.TagNameTaken.
 func (d *Dao) UpdateTag(ctx context.Context, id uint32, columns map[string]any) error {
 	var res *gorm.DB
 	err := d.write(ctx, func() error {
 		res = d.db.WithContext(ctx).Model(&model.Tag{}).Where("id = ? AND is_del = 0", id).Updates(columns)
 		return res.Error
 	})
+	if name, ok := columns["name"]; ok && duplicateKey(err) {
+		return fmt.Errorf("update tag %d: %w", id, tagNameTaken(fmt.Sprint(name)))
+	}
 	if err != nil {
 		return fmt.Errorf("update tag %d: %w", id, err)
 	}
@@ -126,4 +136,8 @@ func (d *Dao) DeleteTag(ctx context.Context, id uint32) error {
 
 func tagNotFound(id uint32) error {
 	return errcode.NotFound.WithDetails(fmt.Sprintf("tag %d does not exist", id))
+}
+
+func tagNameTaken(name string) error {
+	return errcode.TagNameTaken.WithDetails(fmt.Sprintf("name %q is taken", name))
 }

@@ -1,11 +1,18 @@
 package routers
 
 import (
+	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 
+	"github.com/go-programming-tour-book/blog-service/internal/model"
 	"github.com/go-programming-tour-book/blog-service/internal/service"
+	"github.com/go-programming-tour-book/blog-service/pkg/app"
+	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
 )
 
 // The book's process crashed under two concurrent clients: it registered validation
@@ -42,5 +49,68 @@ func TestConcurrentClients(t *testing.T) {
 	}
 	if got := e.listTotal(t, "/api/v1/tags"); got != clients*each {
 		t.Errorf("total_rows = %d after %d acknowledged creates", got, clients*each)
+	}
+}
+
+// Sixteen clients create one tag name at once, over real connections. Several can pass
+// the service's name check together; the unique index on live names must let exactly one
+// create through and the others get the same 409 as a sequential duplicate.
+func TestRacingCreatesOfOneTagName(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, service.Options{})
+	srv := httptest.NewServer(e.h)
+	defer srv.Close()
+	const clients = 16
+	statuses := make([]int, clients)
+	codes := make([]int, clients)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req, err := http.NewRequest("POST", srv.URL+"/api/v1/tags", strings.NewReader("name=Racing&created_by=me"))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("token", e.token)
+			<-start
+			resp, err := srv.Client().Do(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer resp.Body.Close()
+			var body app.ErrorBody
+			if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+				t.Errorf("response %d is not JSON: %v", resp.StatusCode, err)
+			}
+			statuses[i], codes[i] = resp.StatusCode, body.Code
+		}()
+	}
+	close(start)
+	wg.Wait()
+	var created, taken int
+	for i, status := range statuses {
+		switch {
+		case status == 200:
+			created++
+		case status == 409 && codes[i] == errcode.TagNameTaken.Code():
+			taken++
+		default:
+			t.Errorf("client %d: %d code %d, want 200 or 409 code %d", i, status, codes[i], errcode.TagNameTaken.Code())
+		}
+	}
+	if created != 1 || taken != clients-1 {
+		t.Errorf("%d created and %d refused, want 1 and %d", created, taken, clients-1)
+	}
+	var live int64
+	if err := e.db.Model(&model.Tag{}).Where("name = ? AND is_del = 0", "Racing").Count(&live).Error; err != nil {
+		t.Fatal(err)
+	}
+	if live != 1 {
+		t.Errorf("%d live tags named Racing, want 1", live)
 	}
 }

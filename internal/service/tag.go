@@ -98,9 +98,9 @@ func (s *Service) DeleteTag(ctx context.Context, id uint32) error {
 	return s.dao.DeleteTag(ctx, id)
 }
 
-// checkNameFree is best effort: two simultaneous creates of one name can both pass on
-// MySQL (SQLite serialises writers). A unique index cannot express "unique among live rows"
-// portably with soft delete.
+// checkNameFree answers the common case without a failed write. It is not the guard: two
+// racing creates can both pass it, and the database's unique index on live tag names then
+// refuses the second (the dao returns the same errcode.TagNameTaken).
 func (s *Service) checkNameFree(ctx context.Context, name string, exceptID uint32) error {
 	taken, err := s.dao.TagNameTaken(ctx, name, exceptID)
 	if err != nil {
