@@ -75,7 +75,7 @@ func TestKubernetesManifests(t *testing.T) {
 	os.WriteFile(cfgPath, []byte(dig(cm, "data", "config.yaml").(string)), 0o600)
 	cfg, err := setting.Load(cfgPath, false, func(k string) string {
 		if k == "BLOG_JWT_SECRET" {
-			return "from-the-secret"
+			return "deploy-test-only-secret-9b1e4c7a20f3d856"
 		}
 		return ""
 	}, nil)
