@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -19,6 +22,14 @@ const (
 	// demoSecretHash is bcrypt(DemoAppSecret), precomputed so start-up does not spend
 	// bcrypt's deliberate ~50 ms (more under -race) on a public value.
 	demoSecretHash = "$2a$10$s2WVmBjBeOdS5YMizdbOYuHOCZftrYVDSBojvAEpPzvEefC9oKQLu"
+)
+
+// Limits of a credential. POST /auth binds app_key with max=20 (characters) and app_secret
+// with max=72, as much as bcrypt reads; 12 bytes is a floor against guessable secrets.
+const (
+	maxAppKeyChars    = 20
+	minAppSecretBytes = 12
+	maxAppSecretBytes = 72
 )
 
 // AuthRequest is the body of POST /auth (form or JSON).
@@ -61,4 +72,70 @@ func (s *Service) SeedDemoAuth(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	return true, nil
+}
+
+// CheckCredential says what is wrong with a new credential, if anything, before it is stored.
+func CheckCredential(appKey, appSecret string) error {
+	switch n := utf8.RuneCountInString(appKey); {
+	case n == 0:
+		return errors.New("the app_key is empty")
+	case n > maxAppKeyChars:
+		return fmt.Errorf("the app_key is %d characters, more than the %d POST /auth accepts", n, maxAppKeyChars)
+	case !utf8.ValidString(appKey) || strings.IndexFunc(appKey, func(r rune) bool { return unicode.IsSpace(r) || !unicode.IsPrint(r) }) >= 0:
+		return fmt.Errorf("the app_key %q has spaces or unprintable characters", appKey)
+	}
+	switch n := len(appSecret); {
+	case n == 0:
+		return errors.New("the secret is empty")
+	case n < minAppSecretBytes:
+		return fmt.Errorf("the secret is %d bytes, too short: at least %d are needed", n, minAppSecretBytes)
+	case n > maxAppSecretBytes:
+		return fmt.Errorf("the secret is %d bytes, more than the %d bcrypt reads and POST /auth accepts", n, maxAppSecretBytes)
+	case appSecret == DemoAppSecret:
+		return errors.New("the secret is the book's public demo secret: choose another")
+	}
+	return nil
+}
+
+// AddAuth stores a new credential, its secret bcrypt-hashed. It reports false, storing
+// nothing, when the app_key is taken.
+func (s *Service) AddAuth(ctx context.Context, appKey, appSecret, createdBy string) (bool, error) {
+	if err := CheckCredential(appKey, appSecret); err != nil {
+		return false, err
+	}
+	// The default cost, as dummyHash's: a wrong key and a wrong secret take the same time.
+	hash, err := bcrypt.GenerateFromPassword([]byte(appSecret), bcrypt.DefaultCost)
+	if err != nil {
+		return false, fmt.Errorf("hash the secret: %w", err)
+	}
+	a := model.Auth{AppKey: appKey, AppSecret: string(hash)}
+	a.CreatedBy = createdBy
+	return s.dao.CreateAuth(ctx, &a)
+}
+
+// RemoveAuth deletes a credential and reports whether there was one.
+func (s *Service) RemoveAuth(ctx context.Context, appKey string) (bool, error) {
+	return s.dao.DeleteAuth(ctx, appKey)
+}
+
+// AuthKeys lists the live credentials' app keys, sorted; never their secrets.
+func (s *Service) AuthKeys(ctx context.Context) ([]string, error) {
+	return s.dao.ListAuthKeys(ctx)
+}
+
+// RemoveDemoAuth deletes the demo credential if blog_auth holds it, as a database first run
+// in debug mode does, and reports whether it did. An app_key "eddycjy" with a secret of its
+// own is not the demo credential and stays.
+func (s *Service) RemoveDemoAuth(ctx context.Context) (bool, error) {
+	a, err := s.dao.GetAuth(ctx, DemoAppKey)
+	if errors.Is(err, errcode.UnauthorizedAuthNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if bcrypt.CompareHashAndPassword([]byte(a.AppSecret), []byte(DemoAppSecret)) != nil {
+		return false, nil
+	}
+	return s.RemoveAuth(ctx, DemoAppKey)
 }

@@ -175,7 +175,11 @@ func scenarios(bin, dir string, env []string, db string, dur time.Duration, conn
 		return nil, 0, err
 	}
 	defer s.Stop()
-	token, err := s.Token()
+	// Release mode removed the demo credential at start: add one, as an operator would.
+	if err := s.AddCredential("bench", "bench-app-secret-4e1d"); err != nil {
+		return nil, 0, err
+	}
+	token, err := s.TokenFor("bench", "bench-app-secret-4e1d")
 	if err != nil {
 		return nil, 0, err
 	}
