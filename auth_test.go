@@ -162,6 +162,16 @@ func TestAuthCommands(t *testing.T) {
 	if status, _ := postAuth(t, p.base, "myapp", "secret-of-myapp-1"); status != 401 {
 		t.Errorf("POST /auth with the removed credential = %d, want 401", status)
 	}
+	// The token it had is refused within 10 s (the service caches credential checks 5 s).
+	deadline := time.Now().Add(10 * time.Second)
+	r := get(p.base+"/api/v1/tags", token)
+	for r.status == 200 && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+		r = get(p.base+"/api/v1/tags", token)
+	}
+	if r.status != 401 || !strings.Contains(r.body, `"code":10000004`) {
+		t.Errorf("the removed credential's token 10 s later: %d %s, want 401 code 10000004", r.status, r.body)
+	}
 	if status, _ := postAuth(t, p.base, "other", "secret-of-other-2"); status != 200 {
 		t.Errorf("POST /auth with the credential left = %d, want 200", status)
 	}

@@ -60,7 +60,7 @@ func Run(ctx context.Context, cfg setting.Config, args []string, stdin io.Reader
 			case !removed:
 				return fmt.Errorf("auth remove: no credential has the app_key %q", args[0])
 			}
-			fmt.Fprintf(stdout, "removed the credential %q\n", args[0])
+			fmt.Fprintf(stdout, "removed the credential %q; the service refuses its tokens within %v\n", args[0], service.DefaultAuthCacheTTL)
 			return nil
 		})
 	}

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/go-programming-tour-book/blog-service/internal/model"
+	"github.com/go-programming-tour-book/blog-service/pkg/app"
 	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
 )
 
@@ -57,6 +58,36 @@ func (s *Service) Token(ctx context.Context, req AuthRequest) (string, error) {
 		return "", fmt.Errorf("auth %q: %w", req.AppKey, errcode.UnauthorizedAuthNotExist)
 	}
 	return s.jwt.Generate(a.AppKey, time.Now())
+}
+
+// CheckToken refuses a valid token whose credential is gone, or was created again after the
+// token was issued (a secret rotated by remove then add): removing a credential revokes its
+// tokens within Options.AuthCacheTTL. Refusals wrap errcode.UnauthorizedTokenError.
+func (s *Service) CheckToken(ctx context.Context, claims *app.Claims) error {
+	now := time.Now()
+	e, ok := s.auths.get(claims.AppKey, now)
+	if !ok {
+		a, err := s.dao.GetAuth(ctx, claims.AppKey)
+		switch {
+		case errors.Is(err, errcode.UnauthorizedAuthNotExist): // cached too, as not live
+		case err != nil:
+			return err // not cached: the next request asks again
+		default:
+			e = authEntry{live: true, createdOn: a.CreatedOn}
+		}
+		s.auths.put(claims.AppKey, e, now)
+	}
+	var issued int64 // a token without iat predates every credential
+	if claims.IssuedAt != nil {
+		issued = claims.IssuedAt.Unix()
+	}
+	switch {
+	case !e.live:
+		return fmt.Errorf("token of %q: %w", claims.AppKey, errcode.UnauthorizedTokenError.WithDetails("its credential was removed"))
+	case issued < int64(e.createdOn): // both in whole seconds
+		return fmt.Errorf("token of %q: %w", claims.AppKey, errcode.UnauthorizedTokenError.WithDetails("issued before its credential was created"))
+	}
+	return nil
 }
 
 // SeedDemoAuth adds the book's demo credential when blog_auth is empty, so a new user can
@@ -110,11 +141,15 @@ func (s *Service) AddAuth(ctx context.Context, appKey, appSecret, createdBy stri
 	}
 	a := model.Auth{AppKey: appKey, AppSecret: string(hash)}
 	a.CreatedBy = createdBy
+	defer s.auths.forget(appKey)
 	return s.dao.CreateAuth(ctx, &a)
 }
 
-// RemoveAuth deletes a credential and reports whether there was one.
+// RemoveAuth deletes a credential and reports whether there was one. Its tokens are refused
+// at once by this service, and by the others (another replica, the serving process when the
+// auth command removes it) within their Options.AuthCacheTTL.
 func (s *Service) RemoveAuth(ctx context.Context, appKey string) (bool, error) {
+	defer s.auths.forget(appKey)
 	return s.dao.DeleteAuth(ctx, appKey)
 }
 

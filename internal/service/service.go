@@ -14,9 +14,10 @@ import (
 
 // Service is every use case of the API.
 type Service struct {
-	dao  *dao.Dao
-	jwt  *app.JWT
-	opts Options
+	dao   *dao.Dao
+	jwt   *app.JWT
+	opts  Options
+	auths *authCache
 }
 
 // Options are the settings the use cases need.
@@ -28,11 +29,17 @@ type Options struct {
 	UpstreamClient *http.Client
 	// Uploads stores uploaded images.
 	Uploads *upload.Store
+	// AuthCacheTTL is how long the token check trusts what it read about a credential;
+	// zero means DefaultAuthCacheTTL.
+	AuthCacheTTL time.Duration
 }
 
 // New returns a Service. Its dependencies are fixed for its lifetime.
 func New(d *dao.Dao, jwt *app.JWT, opts Options) *Service {
-	return &Service{dao: d, jwt: jwt, opts: opts}
+	if opts.AuthCacheTTL == 0 {
+		opts.AuthCacheTTL = DefaultAuthCacheTTL
+	}
+	return &Service{dao: d, jwt: jwt, opts: opts, auths: newAuthCache(opts.AuthCacheTTL)}
 }
 
 // Ping reports whether the database answers, for readiness.
