@@ -9,6 +9,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -75,7 +77,7 @@ func TestKubernetesManifests(t *testing.T) {
 	os.WriteFile(cfgPath, []byte(dig(cm, "data", "config.yaml").(string)), 0o600)
 	cfg, err := setting.Load(cfgPath, false, func(k string) string {
 		if k == "BLOG_JWT_SECRET" {
-			return "from-the-secret"
+			return "deploy-test-only-secret-9b1e4c7a20f3d856"
 		}
 		return ""
 	}, nil)
@@ -103,6 +105,100 @@ func TestKubernetesManifests(t *testing.T) {
 		if tt.got != tt.want {
 			t.Errorf("%s: got %v, want %v", tt.name, tt.got, tt.want)
 		}
+	}
+}
+
+// The credential Job runs `auth add` with the Deployment's image, config and environment, so
+// on its database; it reads the secret from a Secret volume and never gets the Service's
+// traffic. Its command line is run here as the kubelet would run it, with SQLite standing in
+// for MySQL, twice: -if-absent makes the second run a success that changes nothing.
+func TestKubernetesCredentialJob(t *testing.T) {
+	t.Parallel()
+	byKind := map[string]map[string]any{}
+	for _, f := range []string{"deployment.yaml", "service.yaml", "configmap.yaml", "auth-job.yaml"} {
+		for _, doc := range yamlDocs(t, filepath.Join("deploy", "kubernetes", f)) {
+			byKind[doc["kind"].(string)] = doc
+		}
+	}
+	dep, job := byKind["Deployment"], byKind["Job"]
+	if job == nil {
+		t.Fatal("no Job in deploy/kubernetes/auth-job.yaml")
+	}
+	depPod, jobPod := dig(dep, "spec", "template", "spec"), dig(job, "spec", "template", "spec")
+	depC, jobC := dig(depPod, "containers", 0), dig(jobPod, "containers", 0)
+	if dig(jobC, "image") != dig(depC, "image") {
+		t.Errorf("Job image %v, want the Deployment's %v", dig(jobC, "image"), dig(depC, "image"))
+	}
+	jobEnv := map[string]any{}
+	for _, e := range dig(jobC, "env").([]any) {
+		jobEnv[dig(e, "name").(string)] = dig(e, "valueFrom")
+	}
+	for _, e := range dig(depC, "env").([]any) {
+		if name := dig(e, "name").(string); !reflect.DeepEqual(jobEnv[name], dig(e, "valueFrom")) {
+			t.Errorf("Job env %s = %v, want the Deployment's %v", name, jobEnv[name], dig(e, "valueFrom"))
+		}
+	}
+	// mounts maps each mount path to its volume.
+	mounts := func(pod, c any) map[string]any {
+		volumes := map[string]any{}
+		for _, v := range dig(pod, "volumes").([]any) {
+			volumes[dig(v, "name").(string)] = v
+		}
+		m := map[string]any{}
+		for _, vm := range dig(c, "volumeMounts").([]any) {
+			m[dig(vm, "mountPath").(string)] = volumes[dig(vm, "name").(string)]
+		}
+		return m
+	}
+	depMounts, jobMounts := mounts(depPod, depC), mounts(jobPod, jobC)
+	if got, want := dig(jobMounts["/app/configs"], "configMap", "name"), dig(depMounts["/app/configs"], "configMap", "name"); got == nil || got != want {
+		t.Errorf("Job config at /app/configs from ConfigMap %v, want the Deployment's %v", got, want)
+	}
+	args := []string{}
+	for _, a := range dig(jobC, "args").([]any) {
+		args = append(args, a.(string))
+	}
+	i := slices.Index(args, "-secret-file")
+	if len(args) < 2 || args[0] != "auth" || args[1] != "add" || i < 0 || i+1 >= len(args) {
+		t.Fatalf("Job args %q, want auth add ... -secret-file PATH ... APP_KEY", args)
+	}
+	secretDir := filepath.Dir(args[i+1])
+	if dig(jobMounts[secretDir], "secret", "secretName") == nil {
+		t.Errorf("the secret file %s is not on a Secret volume", args[i+1])
+	}
+	podLabels, _ := dig(job, "spec", "template", "metadata", "labels").(map[string]any)
+	selected := true
+	for k, v := range dig(byKind["Service"], "spec", "selector").(map[string]any) {
+		selected = selected && podLabels[k] == v
+	}
+	if selected {
+		t.Errorf("the Service selects the Job's pod (labels %v): it would get traffic", podLabels)
+	}
+
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "configs"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// The image's working directory is /app: the ConfigMap is its configs/config.yaml.
+	if err := os.WriteFile(filepath.Join(dir, "configs", "config.yaml"), []byte(dig(byKind["ConfigMap"], "data", "config.yaml").(string)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "app-secret"), []byte("k8s-app-secret-0123\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	args[i+1] = filepath.Join(dir, "app-secret")
+	for k, a := range args {
+		args[k] = strings.ReplaceAll(a, "$(APP_KEY)", "myapp")
+	}
+	env := []string{"BLOG_JWT_SECRET=deploy-test-only-secret-9b1e4c7a20f3d856", "BLOG_DATABASE_PASSWORD=unused",
+		"BLOG_DATABASE_DBTYPE=sqlite", "BLOG_DATABASE_PATH=" + filepath.Join(dir, "blog.db")}
+	for run := 1; run <= 2; run++ {
+		if r := runBinary(t, dir, "", env, args...); r.status != 0 {
+			t.Fatalf("run %d of the Job's command %q: status %d, stderr:\n%s", run, args, r.status, r.stderr)
+		}
+	}
+	if r := runBinary(t, dir, "", env, "auth", "list"); r.stdout != "myapp\n" {
+		t.Errorf("after the Job, auth list = %q, want myapp", r.stdout)
 	}
 }
 

@@ -29,6 +29,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/go-programming-tour-book/blog-service/global"
+	"github.com/go-programming-tour-book/blog-service/internal/cli"
 	"github.com/go-programming-tour-book/blog-service/internal/dao"
 	"github.com/go-programming-tour-book/blog-service/internal/middleware"
 	"github.com/go-programming-tour-book/blog-service/internal/routers"
@@ -52,19 +53,23 @@ import (
 // @in                          header
 // @name                        token
 func main() {
-	if err := run(context.Background(), os.Args, os.Getenv, os.Stdout); err != nil {
+	if err := run(context.Background(), os.Args, os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintf(os.Stderr, "blog-service: %v\n", err)
 		os.Exit(1) // the only exit in the program
 	}
 }
 
-func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
 	configPath := fs.String("config", "configs/config.yaml", "config file (YAML); without -config a missing file means built-in defaults")
 	port := fs.Int("port", 0, "listen port (overrides Server.HttpPort)")
 	mode := fs.String("mode", "", "debug or release (overrides Server.RunMode)")
 	pidFile := fs.String("pidfile", "", "write the PID to signal (SIGHUP upgrades, SIGTERM stops) here (overrides Server.PIDFile)")
 	version := fs.Bool("version", false, "print version and exit")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: blog-service [flags]   serve\n%s\nflags:\n", cli.Usage)
+		fs.PrintDefaults()
+	}
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -88,6 +93,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	cfg, err := setting.Load(*configPath, !explicitConfig, getenv, overrides)
 	if err != nil {
 		return fmt.Errorf("config: %w", err)
+	}
+	if fs.NArg() > 0 {
+		// A command (auth add|list|remove) works on the configured database and returns;
+		// neither the supervisor nor a server starts.
+		return cli.Run(ctx, cfg, fs.Args(), stdin, stdout, stderr)
 	}
 	log, err := logger.New(stdout, cfg.Log.Level, cfg.Release())
 	if err != nil {
@@ -175,7 +185,7 @@ func serve(ctx context.Context, cfg setting.Config, log *zap.Logger, ln net.List
 		AuthConcurrency: cfg.App.AuthConcurrency,
 		AuthWait:        cfg.App.AuthWait,
 	})
-	if err := seedInDebug(stop, cfg, log, svc); err != nil {
+	if err := demoCredential(stop, cfg, log, svc); err != nil {
 		return err
 	}
 
@@ -240,10 +250,19 @@ func newTracer(ctx context.Context, cfg setting.Tracing, db *gorm.DB) (trace.Tra
 	return tp, stop, nil
 }
 
-// seedInDebug adds the book's demo credential to an empty blog_auth in debug mode, and
-// says so; release mode never seeds.
-func seedInDebug(ctx context.Context, cfg setting.Config, log *zap.Logger, svc *service.Service) error {
+// demoCredential keeps the book's public demo credential to debug mode, and logs what it
+// does: debug mode seeds it into an empty blog_auth; release mode removes it, since a
+// database first run in debug mode holds it.
+func demoCredential(ctx context.Context, cfg setting.Config, log *zap.Logger, svc *service.Service) error {
 	if cfg.Release() {
+		removed, err := svc.RemoveDemoAuth(ctx)
+		if err != nil {
+			return fmt.Errorf("remove the demo credential: %w", err)
+		}
+		if removed {
+			log.Warn("release mode: removed the public demo credential from blog_auth (seeded by an earlier run in debug mode); add your own with: blog-service auth add APP_KEY",
+				zap.String("app_key", service.DemoAppKey))
+		}
 		return nil
 	}
 	seeded, err := svc.SeedDemoAuth(ctx)

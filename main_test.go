@@ -27,6 +27,10 @@ import (
 
 var binary string
 
+// releaseEnv runs the binary in release mode with a JWT secret it accepts: 32 bytes or more
+// and none of the repository's examples.
+var releaseEnv = []string{"BLOG_SERVER_RUNMODE=release", "BLOG_JWT_SECRET=lifecycle-tests-only-5d0f1b9c8e27a643"}
+
 // oneShot closes its connection after each request: an idle keep-alive connection left in
 // a pool would make every stop wait Server.IdleDrainTimeout for it, on purpose.
 var oneShot = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
@@ -496,7 +500,7 @@ func TestVersionFlag(t *testing.T) {
 
 func TestReleaseModeLogsJSONAndSeedsNothing(t *testing.T) {
 	t.Parallel()
-	p := startProc(t, "BLOG_SERVER_RUNMODE=release", "BLOG_JWT_SECRET=a-real-secret")
+	p := startProc(t, releaseEnv...)
 	resp, err := http.PostForm(p.base+"/auth", url.Values{"app_key": {"eddycjy"}, "app_secret": {"go-programming-tour-book"}})
 	if err != nil {
 		t.Fatal(err)

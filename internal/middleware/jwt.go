@@ -1,6 +1,7 @@
 package middleware
 
 import (
+	"context"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -12,8 +13,9 @@ import (
 const appKeyKey = "app_key"
 
 // JWT requires a valid token, read from `Authorization: Bearer`, the `token` header or the
-// `token` query parameter (the book's two ways), and exposes its app_key.
-func JWT(j *app.JWT) gin.HandlerFunc {
+// `token` query parameter (the book's two ways), that check accepts (its credential still
+// exists), and exposes its app_key.
+func JWT(j *app.JWT, check func(context.Context, *app.Claims) error) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		token := bearer(c.GetHeader("Authorization"))
 		if token == "" {
@@ -27,6 +29,9 @@ func JWT(j *app.JWT) gin.HandlerFunc {
 			return
 		}
 		claims, err := j.Parse(token)
+		if err == nil {
+			err = check(c.Request.Context(), claims)
+		}
 		if err != nil {
 			app.Error(c, err)
 			return

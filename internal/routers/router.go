@@ -106,9 +106,10 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 	r.POST("/auth", bodyLimit, timeout, auth.Token)
 
 	upload := api.NewUpload(d.Service, d.UploadURL)
-	r.POST("/upload/file", middleware.JWT(d.JWT), middleware.BodyLimit(d.MaxUploadBytes), timeout, upload.File)
+	jwt := middleware.JWT(d.JWT, d.Service.CheckToken)
+	r.POST("/upload/file", jwt, middleware.BodyLimit(d.MaxUploadBytes), timeout, upload.File)
 
-	v1 := r.Group("/api/v1", middleware.JWT(d.JWT), bodyLimit, timeout)
+	v1 := r.Group("/api/v1", jwt, bodyLimit, timeout)
 	tag := api.NewTag(d.Service, d.Pages)
 	v1.GET("/tags", tag.List)
 	v1.GET("/tags/slow", tag.Slow)

@@ -4,11 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/go-programming-tour-book/blog-service/internal/model"
+	"github.com/go-programming-tour-book/blog-service/pkg/app"
 	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
 )
 
@@ -19,6 +23,14 @@ const (
 	// demoSecretHash is bcrypt(DemoAppSecret), precomputed so start-up does not spend
 	// bcrypt's deliberate ~50 ms (more under -race) on a public value.
 	demoSecretHash = "$2a$10$s2WVmBjBeOdS5YMizdbOYuHOCZftrYVDSBojvAEpPzvEefC9oKQLu"
+)
+
+// Limits of a credential. POST /auth binds app_key with max=20 (characters) and app_secret
+// with max=72, as much as bcrypt reads; 12 bytes is a floor against guessable secrets.
+const (
+	maxAppKeyChars    = 20
+	minAppSecretBytes = 12
+	maxAppSecretBytes = 72
 )
 
 // AuthRequest is the body of POST /auth (form or JSON).
@@ -75,6 +87,36 @@ func (s *Service) authSlot(ctx context.Context) (release func(), err error) {
 	}
 }
 
+// CheckToken refuses a valid token whose credential is gone, or was created again after the
+// token was issued (a secret rotated by remove then add): removing a credential revokes its
+// tokens within Options.AuthCacheTTL. Refusals wrap errcode.UnauthorizedTokenError.
+func (s *Service) CheckToken(ctx context.Context, claims *app.Claims) error {
+	now := time.Now()
+	e, ok := s.auths.get(claims.AppKey, now)
+	if !ok {
+		a, err := s.dao.GetAuth(ctx, claims.AppKey)
+		switch {
+		case errors.Is(err, errcode.UnauthorizedAuthNotExist): // cached too, as not live
+		case err != nil:
+			return err // not cached: the next request asks again
+		default:
+			e = authEntry{live: true, createdOn: a.CreatedOn}
+		}
+		s.auths.put(claims.AppKey, e, now)
+	}
+	var issued int64 // a token without iat predates every credential
+	if claims.IssuedAt != nil {
+		issued = claims.IssuedAt.Unix()
+	}
+	switch {
+	case !e.live:
+		return fmt.Errorf("token of %q: %w", claims.AppKey, errcode.UnauthorizedTokenError.WithDetails("its credential was removed"))
+	case issued < int64(e.createdOn): // both in whole seconds
+		return fmt.Errorf("token of %q: %w", claims.AppKey, errcode.UnauthorizedTokenError.WithDetails("issued before its credential was created"))
+	}
+	return nil
+}
+
 // SeedDemoAuth adds the book's demo credential when blog_auth is empty, so a new user can
 // get a token at once. It reports whether it seeded. Call it in debug mode only.
 func (s *Service) SeedDemoAuth(ctx context.Context) (bool, error) {
@@ -88,4 +130,74 @@ func (s *Service) SeedDemoAuth(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	return true, nil
+}
+
+// CheckCredential says what is wrong with a new credential, if anything, before it is stored.
+func CheckCredential(appKey, appSecret string) error {
+	switch n := utf8.RuneCountInString(appKey); {
+	case n == 0:
+		return errors.New("the app_key is empty")
+	case n > maxAppKeyChars:
+		return fmt.Errorf("the app_key is %d characters, more than the %d POST /auth accepts", n, maxAppKeyChars)
+	case !utf8.ValidString(appKey) || strings.IndexFunc(appKey, func(r rune) bool { return unicode.IsSpace(r) || !unicode.IsPrint(r) }) >= 0:
+		return fmt.Errorf("the app_key %q has spaces or unprintable characters", appKey)
+	}
+	switch n := len(appSecret); {
+	case n == 0:
+		return errors.New("the secret is empty")
+	case n < minAppSecretBytes:
+		return fmt.Errorf("the secret is %d bytes, too short: at least %d are needed", n, minAppSecretBytes)
+	case n > maxAppSecretBytes:
+		return fmt.Errorf("the secret is %d bytes, more than the %d bcrypt reads and POST /auth accepts", n, maxAppSecretBytes)
+	case appSecret == DemoAppSecret:
+		return errors.New("the secret is the book's public demo secret: choose another")
+	}
+	return nil
+}
+
+// AddAuth stores a new credential, its secret bcrypt-hashed. It reports false, storing
+// nothing, when the app_key is taken.
+func (s *Service) AddAuth(ctx context.Context, appKey, appSecret, createdBy string) (bool, error) {
+	if err := CheckCredential(appKey, appSecret); err != nil {
+		return false, err
+	}
+	// The default cost, as dummyHash's: a wrong key and a wrong secret take the same time.
+	hash, err := bcrypt.GenerateFromPassword([]byte(appSecret), bcrypt.DefaultCost)
+	if err != nil {
+		return false, fmt.Errorf("hash the secret: %w", err)
+	}
+	a := model.Auth{AppKey: appKey, AppSecret: string(hash)}
+	a.CreatedBy = createdBy
+	defer s.auths.forget(appKey)
+	return s.dao.CreateAuth(ctx, &a)
+}
+
+// RemoveAuth deletes a credential and reports whether there was one. Its tokens are refused
+// at once by this service, and by the others (another replica, the serving process when the
+// auth command removes it) within their Options.AuthCacheTTL.
+func (s *Service) RemoveAuth(ctx context.Context, appKey string) (bool, error) {
+	defer s.auths.forget(appKey)
+	return s.dao.DeleteAuth(ctx, appKey)
+}
+
+// AuthKeys lists the live credentials' app keys, sorted; never their secrets.
+func (s *Service) AuthKeys(ctx context.Context) ([]string, error) {
+	return s.dao.ListAuthKeys(ctx)
+}
+
+// RemoveDemoAuth deletes the demo credential if blog_auth holds it, as a database first run
+// in debug mode does, and reports whether it did. An app_key "eddycjy" with a secret of its
+// own is not the demo credential and stays.
+func (s *Service) RemoveDemoAuth(ctx context.Context) (bool, error) {
+	a, err := s.dao.GetAuth(ctx, DemoAppKey)
+	if errors.Is(err, errcode.UnauthorizedAuthNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if bcrypt.CompareHashAndPassword([]byte(a.AppSecret), []byte(DemoAppSecret)) != nil {
+		return false, nil
+	}
+	return s.RemoveAuth(ctx, DemoAppKey)
 }

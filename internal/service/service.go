@@ -15,9 +15,10 @@ import (
 
 // Service is every use case of the API.
 type Service struct {
-	dao  *dao.Dao
-	jwt  *app.JWT
-	opts Options
+	dao   *dao.Dao
+	jwt   *app.JWT
+	opts  Options
+	auths *authCache
 	// authSlots holds one token per password check running now; see Options.AuthConcurrency.
 	authSlots chan struct{}
 }
@@ -37,6 +38,9 @@ type Options struct {
 	// is told to retry (errcode.AuthBusy).
 	AuthConcurrency int
 	AuthWait        time.Duration
+	// AuthCacheTTL is how long the token check trusts what it read about a credential;
+	// zero means DefaultAuthCacheTTL.
+	AuthCacheTTL time.Duration
 }
 
 // New returns a Service. Its dependencies are fixed for its lifetime.
@@ -44,7 +48,11 @@ func New(d *dao.Dao, jwt *app.JWT, opts Options) *Service {
 	if opts.AuthConcurrency <= 0 {
 		opts.AuthConcurrency = max(1, runtime.GOMAXPROCS(0)/2)
 	}
-	return &Service{dao: d, jwt: jwt, opts: opts, authSlots: make(chan struct{}, opts.AuthConcurrency)}
+	if opts.AuthCacheTTL == 0 {
+		opts.AuthCacheTTL = DefaultAuthCacheTTL
+	}
+	return &Service{dao: d, jwt: jwt, opts: opts, auths: newAuthCache(opts.AuthCacheTTL),
+		authSlots: make(chan struct{}, opts.AuthConcurrency)}
 }
 
 // Ping reports whether the database answers, for readiness.

@@ -1,9 +1,12 @@
 package setting
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -87,9 +90,95 @@ func TestLoadMissingExplicitFile(t *testing.T) {
 }
 
 func TestReleaseWithOwnSecret(t *testing.T) {
-	cfg, err := Load("", true, env(map[string]string{"BLOG_SERVER_RUNMODE": "release", "BLOG_JWT_SECRET": "s3cret"}), nil)
+	secret := "7f3c9a1e5b2d8046c1e9a7b3f5d20486" // 32 bytes, the minimum
+	cfg, err := Load("", true, env(map[string]string{"BLOG_SERVER_RUNMODE": "release", "BLOG_JWT_SECRET": secret}), nil)
 	if err != nil || !cfg.Release() {
 		t.Errorf("Load = %v, release %v; want release mode accepted with its own secret", err, cfg.Release())
+	}
+}
+
+func TestReleaseRefusesWeakJWTSecrets(t *testing.T) {
+	tests := []struct{ name, secret, wantText string }{
+		{"one byte", "a", "is 1 bytes"},
+		{"31 bytes", strings.Repeat("x", 31), "is 31 bytes"},
+		{"the built-in default", DefaultJWTSecret, "example"},
+		{"change-me", "change-me", "example"},
+		{"the book's", "eddycjy", "example"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Load("", true, env(map[string]string{"BLOG_SERVER_RUNMODE": "release", "BLOG_JWT_SECRET": tt.secret}), nil)
+			if err == nil || !strings.Contains(err.Error(), "JWT.Secret") || !strings.Contains(err.Error(), tt.wantText) {
+				t.Errorf("release with secret %q: error %v, want one naming JWT.Secret and saying %q", tt.secret, err, tt.wantText)
+			}
+			// Debug mode takes any secret: it is for a developer's machine.
+			if _, err := Load("", true, env(map[string]string{"BLOG_JWT_SECRET": tt.secret}), nil); err != nil {
+				t.Errorf("debug with secret %q: %v", tt.secret, err)
+			}
+		})
+	}
+}
+
+// jwtSecretRe finds a JWT secret written out: BLOG_JWT_SECRET=x or BLOG_JWT_SECRET: x (shell,
+// Dockerfile, env files), name: BLOG_JWT_SECRET then value: x (a Kubernetes env entry),
+// jwt-secret=x or jwt-secret: x (a Kubernetes Secret), and "Secret: x" in a config file.
+var jwtSecretRe = regexp.MustCompile(`(?m)(?:(?i:BLOG_JWT_SECRET|jwt[-_.]secret)["']?\s*(?:[=:]|value:)|^\s*Secret:)[ \t]*["']?([^\s"'\x60]+)`)
+
+// jwtSecretExamples returns the literal JWT secrets in text, skipping placeholders such as
+// ..., $(openssl rand -hex 32), ${VAR} and <secret>.
+func jwtSecretExamples(text string) []string {
+	var found []string
+	for _, m := range jwtSecretRe.FindAllStringSubmatch(text, -1) {
+		v := strings.TrimRight(m[1], ".,;)]}")
+		if v != "" && !strings.HasPrefix(v, "$") && !strings.HasPrefix(v, "<") {
+			found = append(found, v)
+		}
+	}
+	return found
+}
+
+// Every JWT secret the repository shows a reader must be refused in release mode, or someone
+// will deploy with it: each one found must be in exampleJWTSecrets.
+func TestJWTSecretExamplesAreRefused(t *testing.T) {
+	t.Run("the search finds each form", func(t *testing.T) {
+		text := "docker run -e BLOG_JWT_SECRET=one -e 'BLOG_JWT_SECRET=two'\n" +
+			"  - name: BLOG_JWT_SECRET\n    value: \"three\"\n" +
+			"kubectl create secret generic x --from-literal=jwt-secret=four\n" +
+			"JWT:\n  Secret: five\n  # Secret: set BLOG_JWT_SECRET in production\n" +
+			"BLOG_JWT_SECRET=... BLOG_JWT_SECRET=$(openssl rand -hex 32) jwt-secret: <yours>\n"
+		want := []string{"one", "two", "three", "four", "five"}
+		if got := jwtSecretExamples(text); !reflect.DeepEqual(got, want) {
+			t.Errorf("found %q, want %q", got, want)
+		}
+	})
+	var files []string
+	for _, root := range []string{"README.md", "Dockerfile", "configs", "deploy", "docs"} {
+		err := filepath.WalkDir(filepath.Join("..", "..", root), func(path string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				files = append(files, path)
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, path := range files {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, secret := range jwtSecretExamples(string(b)) {
+			if !slices.Contains(exampleJWTSecrets, secret) {
+				t.Errorf("%s shows the JWT secret %q: add it to exampleJWTSecrets so release mode refuses it", path, secret)
+			}
+		}
+	}
+	for _, secret := range exampleJWTSecrets {
+		cfg := Config{Server: Server{RunMode: "release"}, JWT: JWT{Secret: secret}}
+		if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "JWT.Secret: is a default or an example") {
+			t.Errorf("release mode with %q: %v, want it refused as an example", secret, err)
+		}
 	}
 }
 

@@ -4,9 +4,23 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
+
+// minJWTSecretBytes is the shortest JWT.Secret release mode accepts: an HS256 key should be
+// at least as long as the hash, 32 bytes (RFC 7518, section 3.2).
+const minJWTSecretBytes = 32
+
+// exampleJWTSecrets are the JWT secrets anyone can read here: the built-in default, the book's,
+// and every example in README.md, configs/, deploy/, Dockerfile and docs/. Release mode refuses
+// them whatever their length; TestJWTSecretExamplesAreRefused fails when an example is missing.
+var exampleJWTSecrets = []string{
+	DefaultJWTSecret,
+	"eddycjy", // the book's configs/config.yaml
+	"change-me",
+}
 
 // Validate checks every value and reports all problems at once, each naming its key.
 func (c Config) Validate() error {
@@ -102,11 +116,13 @@ func (c Config) Validate() error {
 	if c.App.AuthConcurrency < 0 || c.App.AuthWait < 0 {
 		bad("App.AuthConcurrency", "and App.AuthWait must not be negative")
 	}
-	if c.JWT.Secret == "" {
+	switch {
+	case c.JWT.Secret == "":
 		bad("JWT.Secret", "must not be empty")
-	}
-	if c.Release() && c.JWT.Secret == DefaultJWTSecret {
-		bad("JWT.Secret", "the built-in development secret is refused in release mode; set %s", EnvName("JWT.Secret"))
+	case c.Release() && slices.Contains(exampleJWTSecrets, c.JWT.Secret):
+		bad("JWT.Secret", "is a default or an example shown in this repository, refused in release mode; set %s to %d or more random bytes (openssl rand -hex 32)", EnvName("JWT.Secret"), minJWTSecretBytes)
+	case c.Release() && len(c.JWT.Secret) < minJWTSecretBytes:
+		bad("JWT.Secret", "is %d bytes, release mode needs at least %d; set %s to random bytes (openssl rand -hex 32)", len(c.JWT.Secret), minJWTSecretBytes, EnvName("JWT.Secret"))
 	}
 	switch c.Database.DBType {
 	case "sqlite":

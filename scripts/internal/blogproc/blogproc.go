@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -128,9 +129,25 @@ func (s *Service) Kill() {
 	}
 }
 
-// Token gets a token for the demo credential.
-func (s *Service) Token() (string, error) {
-	resp, err := OneShot.PostForm(s.Base()+"/auth", url.Values{"app_key": {"eddycjy"}, "app_secret": {"go-programming-tour-book"}})
+// AddCredential runs `auth add -if-absent appKey` with the service's binary, directory and
+// environment, the secret on standard input: how a release deployment gets a credential.
+func (s *Service) AddCredential(appKey, appSecret string) error {
+	cmd := exec.Command(s.Exe, "auth", "add", "-if-absent", appKey)
+	cmd.Dir = s.Dir
+	cmd.Env = append(os.Environ(), s.Env...)
+	cmd.Stdin = strings.NewReader(appSecret + "\n")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("auth add %s: %v: %s", appKey, err, out)
+	}
+	return nil
+}
+
+// Token gets a token for the demo credential, which exists in debug mode only.
+func (s *Service) Token() (string, error) { return s.TokenFor("eddycjy", "go-programming-tour-book") }
+
+// TokenFor gets a token for a credential.
+func (s *Service) TokenFor(appKey, appSecret string) (string, error) {
+	resp, err := OneShot.PostForm(s.Base()+"/auth", url.Values{"app_key": {appKey}, "app_secret": {appSecret}})
 	if err != nil {
 		return "", err
 	}
