@@ -52,6 +52,10 @@ import (
 // @securityDefinitions.apikey  ApiKeyAuth
 // @in                          header
 // @name                        token
+// The master forks its workers and re-executes itself from the main thread only (see
+// supervisor.Run): locking the main goroutine to it must happen in an init function.
+func init() { runtime.LockOSThread() }
+
 func main() {
 	if err := run(context.Background(), os.Args, os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintf(os.Stderr, "blog-service: %v\n", err)
@@ -94,6 +98,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
+	if supervisor.Probing(getenv) {
+		// A master about to re-execute into this binary asks whether it can: it can, and
+		// its configuration loads.
+		fmt.Fprintln(stdout, supervisor.ProbeReply)
+		return nil
+	}
 	if fs.NArg() > 0 {
 		// A command (auth add|list|remove) works on the configured database and returns;
 		// neither the supervisor nor a server starts.
@@ -106,12 +116,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	defer log.Sync()
 	addr := fmt.Sprintf(":%d", cfg.Server.HttpPort)
 
-	ln, ready, isWorker, err := supervisor.Inherited(getenv)
+	ln, rep, isWorker, err := supervisor.Inherited(getenv)
 	switch {
 	case err != nil:
 		return err
 	case isWorker:
-		return serve(ctx, cfg, log, ln, ready, "SIGHUP goes to the master process (the PID file's), not to a worker")
+		err := serve(ctx, cfg, log, ln, rep.Ready, "SIGHUP goes to the master process (the PID file's), not to a worker")
+		if err != nil {
+			rep.Fail(err) // a no-op once it served: the master hears why an upgrade failed
+		}
+		return err
 	case !supervisor.Supported:
 		// Bind before anything slow, so a taken port fails start-up at once.
 		ln, err := net.Listen("tcp", addr)
