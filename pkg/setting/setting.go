@@ -14,6 +14,7 @@ import (
 
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/spf13/viper"
+	"go.yaml.in/yaml/v3"
 )
 
 // EnvPrefix starts every environment variable that overrides a key.
@@ -230,7 +231,7 @@ func Load(path string, optional bool, getenv func(string) string, flags map[stri
 	}
 	var cfg Config
 	if err := v.Unmarshal(&cfg, viper.DecodeHook(mapstructure.ComposeDecodeHookFunc(
-		durationNeedsUnit, mapstructure.StringToTimeDurationHookFunc(),
+		rulesFromText, durationNeedsUnit, mapstructure.StringToTimeDurationHookFunc(),
 		mapstructure.StringToSliceHookFunc(",")))); err != nil {
 		return Config{}, err
 	}
@@ -256,4 +257,17 @@ func durationNeedsUnit(from, to reflect.Type, data any) (any, error) {
 		return nil, fmt.Errorf("%v has no unit: write a duration like \"60s\" or \"500ms\"", data)
 	}
 	return data, nil
+}
+
+// rulesFromText reads Limiter.Rules given as text, as the environment gives every value:
+// a YAML (or JSON) list, BLOG_LIMITER_RULES='[{Path: /auth, Rate: 10, Burst: 10}]'.
+func rulesFromText(from, to reflect.Type, data any) (any, error) {
+	if from.Kind() != reflect.String || to != reflect.TypeOf([]LimitRule(nil)) {
+		return data, nil
+	}
+	var rules []map[string]any
+	if err := yaml.Unmarshal([]byte(data.(string)), &rules); err != nil {
+		return nil, fmt.Errorf("%q is not a list like [{Path: /auth, Rate: 10, Burst: 10}]", data)
+	}
+	return rules, nil
 }
