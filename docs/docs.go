@@ -903,7 +903,7 @@ const docTemplate = `{
                         "ApiKeyAuth": []
                     }
                 ],
-                "description": "Stores the image under a name chosen by the server and returns its URL under /static. The content must really be an image of an allowed type (App.UploadImageAllowExts), at most App.UploadImageMaxSize MB. Unlike the book, it requires the token.",
+                "description": "Stores the image under a name chosen by the server and returns its URL: App.UploadServerUrl + /\u003cname\u003e when that is set, else the path /static/\u003cname\u003e. The content must really be an image of an allowed type (App.UploadImageAllowExts), at most App.UploadImageMaxSize MB. Unlike the book, it requires the token.",
                 "consumes": [
                     "multipart/form-data"
                 ],
@@ -1021,7 +1021,7 @@ const docTemplate = `{
             "properties": {
                 "file_access_url": {
                     "type": "string",
-                    "example": "http://127.0.0.1:8000/static/9f86d081884c7d659a2feaa0c55ad015.png"
+                    "example": "/static/9f86d081884c7d659a2feaa0c55ad015.png"
                 }
             }
         },

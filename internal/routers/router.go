@@ -43,7 +43,7 @@ type Deps struct {
 	FailOpen   bool
 	// TrustedProxies may set X-Forwarded-For (empty: the TCP peer is the client).
 	TrustedProxies []string
-	// UploadDir is served at /static; UploadURL is its public URL ("" = this server).
+	// UploadDir is served at /static; UploadURL is its public URL ("" = the path /static).
 	UploadDir string
 	UploadURL string
 	// DebugEndpoints serves /debug/pprof and /debug/vars.

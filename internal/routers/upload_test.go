@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -142,15 +143,28 @@ func TestStaticServesNoDirectoryListing(t *testing.T) {
 	}
 }
 
-// Without App.UploadServerUrl the URL points at this server as the client addressed it,
-// so `go run main.go -port 9000` gives working links.
-func TestUploadURLDefaultsToRequestHost(t *testing.T) {
+// The upload URL never comes from the request: a client choosing its Host header (or a
+// proxy's forwarding headers) must not get a link to a host of its choosing.
+func TestUploadURLIgnoresHost(t *testing.T) {
 	t.Parallel()
-	e := newTestEnvDeps(t, service.Options{}, func(d *Deps) { d.UploadURL = "" })
-	b := multipartBody(t, map[string]string{"type": "1"}, "cat.png", pngBytes(t))
-	rec := e.send(t, "POST", "/upload/file", b.text, map[string]string{"Content-Type": b.contentType, "token": e.token, "Host": "blog.test:9000"})
-	url := decode[map[string]string](t, rec)["file_access_url"]
-	if rec.Code != 200 || !strings.HasPrefix(url, "http://blog.test:9000/static/") {
-		t.Errorf("file_access_url = %q (%d), want it under this server's /static", url, rec.Code)
+	tests := []struct {
+		name, publicURL, wantPrefix string
+	}{
+		{"no App.UploadServerUrl: a path", "", "/static/"},
+		{"App.UploadServerUrl", "https://cdn.example.com/static/", "https://cdn.example.com/static/"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := newTestEnvDeps(t, service.Options{}, func(d *Deps) { d.UploadURL = tt.publicURL })
+			b := multipartBody(t, map[string]string{"type": "1"}, "cat.png", pngBytes(t))
+			rec := e.send(t, "POST", "/upload/file", b.text, map[string]string{"Content-Type": b.contentType, "token": e.token,
+				"Host": "evil.example", "X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "https"})
+			url := decode[map[string]string](t, rec)["file_access_url"]
+			name, ok := strings.CutPrefix(url, tt.wantPrefix)
+			if rec.Code != 200 || !ok || strings.Contains(url, "evil.example") || !regexp.MustCompile(`^[0-9a-f]{32}\.png$`).MatchString(name) {
+				t.Errorf("file_access_url = %q (%d), want %s<name> and nothing of the Host header", url, rec.Code, tt.wantPrefix)
+			}
+		})
 	}
 }

@@ -80,7 +80,7 @@ type App struct {
 	// MaxBodyBytes caps request bodies other than uploads.
 	MaxBodyBytes         int64
 	UploadSavePath       string
-	UploadServerUrl      string // public URL of /static; empty: this server, as each request addressed it
+	UploadServerUrl      string // public URL of /static; empty: upload URLs are the path /static/<name>
 	UploadImageMaxSize   int    // megabytes, as in the book
 	UploadImageAllowExts []string
 }

@@ -14,23 +14,28 @@ import (
 // Upload handles POST /upload/file.
 type Upload struct {
 	svc       *service.Service
-	publicURL string
+	staticURL string
 }
 
 // NewUpload returns the upload handler. publicURL is where /static is reachable by clients
-// (App.UploadServerUrl); empty means "this server, as the request addressed it".
+// (App.UploadServerUrl); empty means the path /static on the server the client called,
+// which is never spelled out from the request's Host header (a client chooses that).
 func NewUpload(svc *service.Service, publicURL string) Upload {
-	return Upload{svc: svc, publicURL: strings.TrimRight(publicURL, "/")}
+	staticURL := strings.TrimRight(publicURL, "/")
+	if staticURL == "" {
+		staticURL = "/static"
+	}
+	return Upload{svc: svc, staticURL: staticURL}
 }
 
 // UploadBody is the answer of POST /upload/file.
 type UploadBody struct {
-	FileAccessURL string `json:"file_access_url" example:"http://127.0.0.1:8000/static/9f86d081884c7d659a2feaa0c55ad015.png"`
+	FileAccessURL string `json:"file_access_url" example:"/static/9f86d081884c7d659a2feaa0c55ad015.png"`
 }
 
 // File godoc
 // @Summary      Upload an image
-// @Description  Stores the image under a name chosen by the server and returns its URL under /static. The content must really be an image of an allowed type (App.UploadImageAllowExts), at most App.UploadImageMaxSize MB. Unlike the book, it requires the token.
+// @Description  Stores the image under a name chosen by the server and returns its URL: App.UploadServerUrl + /<name> when that is set, else the path /static/<name>. The content must really be an image of an allowed type (App.UploadImageAllowExts), at most App.UploadImageMaxSize MB. Unlike the book, it requires the token.
 // @Tags         upload
 // @Accept       mpfd
 // @Produce      json
@@ -64,13 +69,5 @@ func (u Upload) File(c *gin.Context) {
 		app.Error(c, err)
 		return
 	}
-	base := u.publicURL
-	if base == "" {
-		scheme := "http"
-		if c.Request.TLS != nil {
-			scheme = "https"
-		}
-		base = scheme + "://" + c.Request.Host + "/static"
-	}
-	app.OK(c, UploadBody{FileAccessURL: base + "/" + name})
+	app.OK(c, UploadBody{FileAccessURL: u.staticURL + "/" + name})
 }
