@@ -159,7 +159,11 @@ func serve(ctx context.Context, cfg setting.Config, log *zap.Logger, ln net.List
 		return fmt.Errorf("tracing: %w", err)
 	}
 	defer stopTracing(context.WithoutCancel(stop)) // flushes the last spans after the drain
-	uploads, err := upload.NewStore(cfg.App.UploadSavePath, int64(cfg.App.UploadImageMaxSize)<<20, cfg.App.UploadImageAllowExts)
+	uploads, err := upload.NewStore(upload.Options{
+		Dir:     cfg.App.UploadSavePath,
+		MaxSize: int64(cfg.App.UploadImageMaxSize) << 20,
+		Exts:    cfg.App.UploadImageAllowExts,
+	})
 	if err != nil {
 		return err
 	}

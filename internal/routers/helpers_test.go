@@ -73,7 +73,7 @@ func newTestEnvOn(t testing.TB, db *gorm.DB, opts service.Options, tweak func(*D
 	env := &testEnv{jwt: app.NewJWT(testSecret, "blog-service", time.Hour)}
 	env.db = db
 	if opts.Uploads == nil {
-		store, err := upload.NewStore(filepath.Join(t.TempDir(), "uploads"), 1<<20, []string{".jpg", ".jpeg", ".png"})
+		store, err := upload.NewStore(upload.Options{Dir: filepath.Join(t.TempDir(), "uploads"), MaxSize: 1 << 20, Exts: []string{".jpg", ".jpeg", ".png"}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -5,6 +5,8 @@ import (
 	"expvar"
 	"net/http"
 	"net/http/pprof"
+	"path"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -90,9 +92,13 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 	r.GET("/swagger/*any", ginSwagger.WrapHandler(swaggerUI()))
 	r.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/swagger/index.html") })
 	// Uploaded images; nosniff stops a browser from running anything that slipped past the
-	// content check as another type.
-	r.Group("/static", func(c *gin.Context) { c.Header("X-Content-Type-Options", "nosniff") }).
-		StaticFS("/", gin.Dir(d.UploadDir, false))
+	// content check as another type. Dot-names are uploads still being written.
+	r.Group("/static", func(c *gin.Context) {
+		c.Header("X-Content-Type-Options", "nosniff")
+		if strings.HasPrefix(path.Base(c.Request.URL.Path), ".") {
+			app.Error(c, errcode.NotFound)
+		}
+	}).StaticFS("/", gin.Dir(d.UploadDir, false))
 	if d.DebugEndpoints {
 		debugRoutes(r)
 	}
