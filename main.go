@@ -163,6 +163,7 @@ func serve(ctx context.Context, cfg setting.Config, log *zap.Logger, ln net.List
 		Dir:     cfg.App.UploadSavePath,
 		MaxSize: int64(cfg.App.UploadImageMaxSize) << 20,
 		Exts:    cfg.App.UploadImageAllowExts,
+		MinFree: cfg.App.UploadMinFreeBytes,
 	})
 	if err != nil {
 		return err

@@ -15,6 +15,7 @@ import (
 
 	"github.com/go-programming-tour-book/blog-service/internal/service"
 	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
+	"github.com/go-programming-tour-book/blog-service/pkg/upload"
 )
 
 func pngBytes(t testing.TB) []byte {
@@ -49,6 +50,20 @@ func multipartBody(t testing.TB, fields map[string]string, filename string, cont
 	}
 	w.Close()
 	return body{w.FormDataContentType(), b.String()}
+}
+
+// uploadDirFiles lists the upload directory, hidden temporary files included.
+func uploadDirFiles(t testing.TB, e *testEnv) []string {
+	t.Helper()
+	entries, err := os.ReadDir(e.uploads.Dir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, en := range entries {
+		names = append(names, en.Name())
+	}
+	return names
 }
 
 func TestUpload(t *testing.T) {
@@ -170,5 +185,29 @@ func TestUploadURLIgnoresHost(t *testing.T) {
 				t.Errorf("file_access_url = %q (%d), want %s<name> and nothing of the Host header", url, rec.Code, tt.wantPrefix)
 			}
 		})
+	}
+}
+
+// Below App.UploadMinFreeBytes (plus room for one file) uploads are refused with 507.
+func TestUploadRefusedWhenDiskNearlyFull(t *testing.T) {
+	t.Parallel()
+	free := uint64(1 << 30)
+	store, err := upload.NewStore(upload.Options{Dir: filepath.Join(t.TempDir(), "uploads"), MaxSize: 1 << 20,
+		Exts: []string{".png"}, MinFree: 256 << 20, FreeSpace: func(string) (uint64, error) { return free, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newTestEnv(t, service.Options{Uploads: store})
+	b := multipartBody(t, map[string]string{"type": "1"}, "a.png", pngBytes(t))
+	if rec := e.do(t, "POST", "/upload/file", b, e.token); rec.Code != 200 {
+		t.Fatalf("with 1 GB free = %d %s, want 200", rec.Code, rec.Body)
+	}
+	free = 256<<20 + 1<<20 - 1 // one more file could eat into the floor
+	rec := e.do(t, "POST", "/upload/file", b, e.token)
+	if rec.Code != 507 || errorBody(t, rec).Code != errcode.UploadNoSpace.Code() {
+		t.Errorf("with the disk at the floor = %d %s, want 507 code %d", rec.Code, rec.Body, errcode.UploadNoSpace.Code())
+	}
+	if names := uploadDirFiles(t, e); len(names) != 1 {
+		t.Errorf("upload directory holds %v, want only the first upload", names)
 	}
 }

@@ -33,6 +33,9 @@ func (s *Service) UploadImage(ctx context.Context, r io.Reader, clientName strin
 	case errors.Is(err, upload.ErrTooLarge):
 		return "", fmt.Errorf("upload %q: %w", clientName, errcode.UploadTooLarge.WithDetails(
 			fmt.Sprintf("the file must be at most %d bytes", s.opts.Uploads.MaxSize())))
+	case errors.Is(err, upload.ErrNoSpace):
+		// The client may retry later; the operator needs the numbers, so they go to the log.
+		return "", fmt.Errorf("upload %q: %w: %w", clientName, errcode.UploadNoSpace, err)
 	case err != nil:
 		return "", fmt.Errorf("upload %q: %w", clientName, err)
 	}

@@ -83,6 +83,9 @@ type App struct {
 	UploadServerUrl      string // public URL of /static; empty: upload URLs are the path /static/<name>
 	UploadImageMaxSize   int    // megabytes, as in the book
 	UploadImageAllowExts []string
+	// UploadMinFreeBytes is the free space kept on UploadSavePath's file system: uploads
+	// are refused (507) when one more could leave less.
+	UploadMinFreeBytes int64
 }
 
 // Limiter holds the rate-limit rules: a token bucket per rule and client, in this process
@@ -174,6 +177,7 @@ var defaults = map[string]any{
 	"App.UploadServerUrl":       "",
 	"App.UploadImageMaxSize":    5,
 	"App.UploadImageAllowExts":  []string{".jpg", ".jpeg", ".png"},
+	"App.UploadMinFreeBytes":    256 << 20,
 	"Limiter.Rules":             []map[string]any{{"Path": "/auth", "Rate": 10, "Burst": 10}},
 	"Limiter.FailOpen":          true,
 	"Redis.Addr":                "",

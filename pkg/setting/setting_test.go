@@ -65,6 +65,7 @@ func TestLoadErrorsNameTheKey(t *testing.T) {
 		{"bad log level", "", map[string]string{"BLOG_LOG_LEVEL": "loud"}, "Log.Level"},
 		{"bad upstream", "", map[string]string{"BLOG_UPSTREAM_URL": "ftp://x"}, "Upstream.URL"},
 		{"write timeout under slow cap", "", map[string]string{"BLOG_SERVER_WRITETIMEOUT": "10s"}, "Server.WriteTimeout"},
+		{"negative free-space floor", "", map[string]string{"BLOG_APP_UPLOADMINFREEBYTES": "-1"}, "App.UploadMinFreeBytes"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
