@@ -15,6 +15,8 @@ import (
 
 	"github.com/go-programming-tour-book/blog-service/internal/service"
 	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
+	"github.com/go-programming-tour-book/blog-service/pkg/limiter"
+	"github.com/go-programming-tour-book/blog-service/pkg/setting"
 	"github.com/go-programming-tour-book/blog-service/pkg/upload"
 )
 
@@ -209,5 +211,34 @@ func TestUploadRefusedWhenDiskNearlyFull(t *testing.T) {
 	}
 	if names := uploadDirFiles(t, e); len(names) != 1 {
 		t.Errorf("upload directory holds %v, want only the first upload", names)
+	}
+}
+
+// The built-in Limiter.Rules hold each client to a burst of uploads, then 429.
+func TestUploadIsRateLimitedByDefault(t *testing.T) {
+	t.Parallel()
+	cfg, err := setting.Load("", true, func(string) string { return "" }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rule setting.LimitRule
+	for _, r := range cfg.Limiter.Rules {
+		if r.Path == "/upload/file" {
+			rule = r
+		}
+	}
+	if rule.Burst == 0 {
+		t.Fatalf("the default Limiter.Rules %+v have none for /upload/file", cfg.Limiter.Rules)
+	}
+	e := newTestEnvDeps(t, service.Options{}, func(d *Deps) {
+		d.RateLimits = map[string]limiter.Limiter{"/upload/file": limiter.NewLocal(rule.Rate, rule.Burst)}
+	})
+	b := multipartBody(t, map[string]string{"type": "1"}, "a.png", pngBytes(t))
+	codes := map[int]int{}
+	for range rule.Burst + 2 {
+		codes[e.do(t, "POST", "/upload/file", b, e.token).Code]++
+	}
+	if codes[200] < rule.Burst || codes[429] == 0 {
+		t.Errorf("%d quick uploads under the default rule %+v gave %v, want %d stored and the rest 429", rule.Burst+2, rule, codes, rule.Burst)
 	}
 }

@@ -178,7 +178,7 @@ var defaults = map[string]any{
 	"App.UploadImageMaxSize":    5,
 	"App.UploadImageAllowExts":  []string{".jpg", ".jpeg", ".png"},
 	"App.UploadMinFreeBytes":    256 << 20,
-	"Limiter.Rules":             []map[string]any{{"Path": "/auth", "Rate": 10, "Burst": 10}},
+	"Limiter.Rules":             []map[string]any{{"Path": "/auth", "Rate": 10, "Burst": 10}, {"Path": "/upload/file", "Rate": 1, "Burst": 5}},
 	"Limiter.FailOpen":          true,
 	"Redis.Addr":                "",
 	"Redis.Password":            "",
