@@ -190,7 +190,7 @@ func serve(ctx context.Context, cfg setting.Config, log *zap.Logger, ln net.List
 		Pages:          app.PageLimits{Default: cfg.App.DefaultPageSize, Max: cfg.App.MaxPageSize},
 		Draining:       srv.Draining,
 		MaxBodyBytes:   cfg.App.MaxBodyBytes,
-		MaxUploadBytes: uploads.MaxSize() + 1<<20, // room for the multipart framing and fields
+		MaxUploadBytes: uploads.MaxSize(),
 		RequestTimeout: cfg.App.DefaultContextTimeout,
 		RateLimits:     limiters,
 		FailOpen:       cfg.Limiter.FailOpen,

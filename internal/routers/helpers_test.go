@@ -92,7 +92,7 @@ func newTestEnvOn(t testing.TB, db *gorm.DB, opts service.Options, tweak func(*D
 		Pages:          app.PageLimits{Default: 10, Max: 100},
 		Draining:       env.draining.Load,
 		MaxBodyBytes:   64 << 10,
-		MaxUploadBytes: opts.Uploads.MaxSize() + 1<<20,
+		MaxUploadBytes: opts.Uploads.MaxSize(),
 		RequestTimeout: time.Minute,
 		RateLimits:     map[string]limiter.Limiter{"/auth": limiter.NewLocal(10, 10)},
 		UploadDir:      opts.Uploads.Dir(),

@@ -36,7 +36,9 @@ type Deps struct {
 	// Draining reports whether the server is stopping; /readyz turns 503 then.
 	Draining func() bool
 	// Limits on what a request may send and take.
-	MaxBodyBytes   int64
+	MaxBodyBytes int64
+	// MaxUploadBytes is the largest file POST /upload/file takes; its body may carry
+	// api.FormOverhead more.
 	MaxUploadBytes int64
 	RequestTimeout time.Duration
 	// RateLimits maps a route (gin path) to its limiter; FailOpen lets requests through
@@ -107,8 +109,8 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 	auth := api.NewAuth(d.Service)
 	r.POST("/auth", bodyLimit, timeout, auth.Token)
 
-	upload := api.NewUpload(d.Service, d.UploadURL)
-	r.POST("/upload/file", middleware.JWT(d.JWT), middleware.BodyLimit(d.MaxUploadBytes), timeout, upload.File)
+	upload := api.NewUpload(d.Service, d.UploadURL, d.MaxUploadBytes)
+	r.POST("/upload/file", middleware.JWT(d.JWT), middleware.BodyLimit(upload.MaxBody()), timeout, upload.File)
 
 	v1 := r.Group("/api/v1", middleware.JWT(d.JWT), bodyLimit, timeout)
 	tag := api.NewTag(d.Service, d.Pages)

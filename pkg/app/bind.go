@@ -90,7 +90,21 @@ func SetTranslator(c *gin.Context, tr ut.Translator) { c.Set(translatorKey, tr) 
 // validates it. Every failure is errcode.InvalidParams with one detail per problem, in the
 // request's language.
 func Bind(c *gin.Context, obj any) error {
-	err := c.ShouldBind(obj)
+	return bindError(c, c.ShouldBind(obj))
+}
+
+// BindValues is Bind for form values the handler has read itself (the fields of a
+// multipart body it streams): the same mapping, validation and errors.
+func BindValues(c *gin.Context, values map[string][]string, obj any) error {
+	if err := binding.MapFormWithTag(obj, values, "form"); err != nil {
+		return bindError(c, err)
+	}
+	return bindError(c, binding.Validator.ValidateStruct(obj))
+}
+
+// bindError turns a binding or validation error into errcode.InvalidParams (or
+// RequestTooLarge), with one detail per problem in the request's language.
+func bindError(c *gin.Context, err error) error {
 	if err == nil {
 		return nil
 	}
