@@ -184,7 +184,12 @@ func serve(ctx context.Context, cfg setting.Config, log *zap.Logger, ln net.List
 		return fmt.Errorf("tracing: %w", err)
 	}
 	defer stopTracing(context.WithoutCancel(stop)) // flushes the last spans after the drain
-	uploads, err := upload.NewStore(cfg.App.UploadSavePath, int64(cfg.App.UploadImageMaxSize)<<20, cfg.App.UploadImageAllowExts)
+	uploads, err := upload.NewStore(upload.Options{
+		Dir:     cfg.App.UploadSavePath,
+		MaxSize: int64(cfg.App.UploadImageMaxSize) << 20,
+		Exts:    cfg.App.UploadImageAllowExts,
+		MinFree: cfg.App.UploadMinFreeBytes,
+	})
 	if err != nil {
 		return err
 	}
@@ -212,7 +217,7 @@ func serve(ctx context.Context, cfg setting.Config, log *zap.Logger, ln net.List
 		Pages:          app.PageLimits{Default: cfg.App.DefaultPageSize, Max: cfg.App.MaxPageSize},
 		Draining:       srv.Draining,
 		MaxBodyBytes:   cfg.App.MaxBodyBytes,
-		MaxUploadBytes: uploads.MaxSize() + 1<<20, // room for the multipart framing and fields
+		MaxUploadBytes: uploads.MaxSize(),
 		RequestTimeout: cfg.App.DefaultContextTimeout,
 		RateLimits:     limiters,
 		FailOpen:       cfg.Limiter.FailOpen,

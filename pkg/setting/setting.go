@@ -14,6 +14,7 @@ import (
 
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/spf13/viper"
+	"go.yaml.in/yaml/v3"
 )
 
 // EnvPrefix starts every environment variable that overrides a key.
@@ -83,9 +84,12 @@ type App struct {
 	// MaxBodyBytes caps request bodies other than uploads.
 	MaxBodyBytes         int64
 	UploadSavePath       string
-	UploadServerUrl      string // public URL of /static; empty: this server, as each request addressed it
+	UploadServerUrl      string // public URL of /static; empty: upload URLs are the path /static/<name>
 	UploadImageMaxSize   int    // megabytes, as in the book
 	UploadImageAllowExts []string
+	// UploadMinFreeBytes is the free space kept on UploadSavePath's file system: uploads
+	// are refused (507) when one more could leave less.
+	UploadMinFreeBytes int64
 }
 
 // Limiter holds the rate-limit rules: a token bucket per rule and client, in this process
@@ -188,9 +192,11 @@ var defaults = map[string]any{
 	"App.UploadServerUrl":       "",
 	"App.UploadImageMaxSize":    5,
 	"App.UploadImageAllowExts":  []string{".jpg", ".jpeg", ".png"},
+	"App.UploadMinFreeBytes":    256 << 20,
 	"Limiter.Rules": []map[string]any{
 		{"Path": "/auth", "Rate": 10, "Burst": 10, "Scope": ScopeClient},
 		{"Path": "/auth", "Rate": 10, "Burst": 20, "Scope": ScopeGlobal},
+		{"Path": "/upload/file", "Rate": 1, "Burst": 5, "Scope": ScopeClient},
 	},
 	"Limiter.FailOpen":         true,
 	"Redis.Addr":               "",
@@ -248,9 +254,14 @@ func Load(path string, optional bool, getenv func(string) string, flags map[stri
 	}
 	var cfg Config
 	if err := v.Unmarshal(&cfg, viper.DecodeHook(mapstructure.ComposeDecodeHookFunc(
-		durationNeedsUnit, mapstructure.StringToTimeDurationHookFunc(),
+		rulesFromText, durationNeedsUnit, mapstructure.StringToTimeDurationHookFunc(),
 		mapstructure.StringToSliceHookFunc(",")))); err != nil {
 		return Config{}, err
+	}
+	for i := range cfg.Limiter.Rules {
+		if cfg.Limiter.Rules[i].Scope == "" {
+			cfg.Limiter.Rules[i].Scope = ScopeClient
+		}
 	}
 	if err := cfg.Validate(); err != nil {
 		return Config{}, err
@@ -274,4 +285,17 @@ func durationNeedsUnit(from, to reflect.Type, data any) (any, error) {
 		return nil, fmt.Errorf("%v has no unit: write a duration like \"60s\" or \"500ms\"", data)
 	}
 	return data, nil
+}
+
+// rulesFromText reads Limiter.Rules given as text, as the environment gives every value:
+// a YAML (or JSON) list, BLOG_LIMITER_RULES='[{Path: /auth, Rate: 10, Burst: 10}]'.
+func rulesFromText(from, to reflect.Type, data any) (any, error) {
+	if from.Kind() != reflect.String || to != reflect.TypeOf([]LimitRule(nil)) {
+		return data, nil
+	}
+	var rules []map[string]any
+	if err := yaml.Unmarshal([]byte(data.(string)), &rules); err != nil {
+		return nil, fmt.Errorf("%q is not a list like [{Path: /auth, Rate: 10, Burst: 10}]", data)
+	}
+	return rules, nil
 }
