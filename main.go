@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"strings"
 	"syscall"
 	"time"
 
@@ -53,13 +54,13 @@ import (
 // @in                          header
 // @name                        token
 func main() {
-	if err := run(context.Background(), os.Args, os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
+	if err := run(context.Background(), os.Args, os.Environ(), os.Stdin, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintf(os.Stderr, "blog-service: %v\n", err)
 		os.Exit(1) // the only exit in the program
 	}
 }
 
-func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, environ []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
 	configPath := fs.String("config", "configs/config.yaml", "config file (YAML); without -config a missing file means built-in defaults")
 	port := fs.Int("port", 0, "listen port (overrides Server.HttpPort)")
@@ -90,7 +91,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			explicitConfig = true
 		}
 	})
-	cfg, err := setting.Load(*configPath, !explicitConfig, getenv, overrides)
+	cfg, err := setting.Load(*configPath, !explicitConfig, environ, overrides)
 	if err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
@@ -106,10 +107,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	defer log.Sync()
 	addr := fmt.Sprintf(":%d", cfg.Server.HttpPort)
 
-	ln, ready, isWorker, err := supervisor.Inherited(getenv)
-	switch {
-	case err != nil:
+	ln, ready, isWorker, err := supervisor.Inherited(func(key string) string { return lookupEnv(environ, key) })
+	if err != nil {
 		return err
+	}
+	switch {
 	case isWorker:
 		return serve(ctx, cfg, log, ln, ready, "SIGHUP goes to the master process (the PID file's), not to a worker")
 	case !supervisor.Supported:
@@ -136,6 +138,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		Notify:      func(state string) { _, _ = daemon.SdNotify(false, state) }, // a no-op without NOTIFY_SOCKET
 		Log:         log,
 	})
+}
+
+// lookupEnv returns the value of key in environ, as os.Getenv does in the process's own.
+func lookupEnv(environ []string, key string) string {
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok && k == key {
+			return v
+		}
+	}
+	return ""
 }
 
 // serve runs one serving process on ln until SIGINT or SIGTERM (drain after

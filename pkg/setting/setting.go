@@ -5,15 +5,18 @@
 package setting
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"reflect"
 	"strings"
 	"time"
 
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/spf13/viper"
+	"go.yaml.in/yaml/v3"
 )
 
 // EnvPrefix starts every environment variable that overrides a key.
@@ -220,26 +223,31 @@ var defaults = map[string]any{
 }
 
 // Load builds the Config from defaults, the YAML file at path (a missing file is fine when
-// optional is true), the environment read through getenv, and flags (key path → value).
-// Any error names the key at fault.
-func Load(path string, optional bool, getenv func(string) string, flags map[string]any) (Config, error) {
+// optional is true), the environment (environ, as os.Environ gives it) and flags (key path
+// → value). Unknown keys in the file and unknown BLOG_ variables are refused. Any error
+// names the key at fault.
+func Load(path string, optional bool, environ []string, flags map[string]any) (Config, error) {
 	v := viper.New() // never viper's global instance
 	v.SetConfigType("yaml")
 	for k, val := range defaults {
 		v.SetDefault(k, val)
 	}
 	if path != "" {
-		v.SetConfigFile(path)
-		err := v.ReadInConfig()
-		switch {
-		case err == nil:
-		case optional && errors.Is(err, fs.ErrNotExist):
-		default:
-			return Config{}, fmt.Errorf("config file %s: %w", path, err)
+		if err := readFile(v, path); err != nil && !(optional && errors.Is(err, fs.ErrNotExist)) {
+			return Config{}, errors.Join(err, checkEnv(environ)) // every unknown key at once
 		}
 	}
-	for _, key := range v.AllKeys() {
-		if val := getenv(EnvName(key)); val != "" {
+	if err := checkEnv(environ); err != nil {
+		return Config{}, err
+	}
+	env := map[string]string{}
+	for _, kv := range environ {
+		if name, val, ok := strings.Cut(kv, "="); ok {
+			env[name] = val
+		}
+	}
+	for key := range defaults {
+		if val := env[EnvName(key)]; val != "" {
 			v.Set(key, val)
 		}
 	}
@@ -256,6 +264,25 @@ func Load(path string, optional bool, getenv func(string) string, flags map[stri
 		return Config{}, err
 	}
 	return cfg, nil
+}
+
+// readFile reads the config file at path into v after checking its keys.
+func readFile(v *viper.Viper, path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("config file %s: %w", path, err)
+	}
+	var doc map[string]any
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return fmt.Errorf("config file %s: %w", path, err)
+	}
+	if err := checkFileKeys(path, doc); err != nil {
+		return err // each error names the file
+	}
+	if err := v.ReadConfig(bytes.NewReader(b)); err != nil {
+		return fmt.Errorf("config file %s: %w", path, err)
+	}
+	return nil
 }
 
 // EnvName is the environment variable that overrides a key: Server.HttpPort → BLOG_SERVER_HTTPPORT.

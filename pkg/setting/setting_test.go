@@ -12,8 +12,13 @@ import (
 	"time"
 )
 
-func env(m map[string]string) func(string) string {
-	return func(k string) string { return m[k] }
+// env turns m into an environment list, as os.Environ gives it.
+func env(m map[string]string) []string {
+	var list []string
+	for k, v := range m {
+		list = append(list, k+"="+v)
+	}
+	return list
 }
 
 func TestLoadDefaultsWithoutFile(t *testing.T) {
