@@ -17,6 +17,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"syscall"
@@ -111,6 +112,7 @@ func run(ctx context.Context, args []string, environ []string, stdin io.Reader, 
 	if err != nil {
 		return err
 	}
+	logStart(log, cfg, isWorker)
 	switch {
 	case isWorker:
 		return serve(ctx, cfg, log, ln, ready, "SIGHUP goes to the master process (the PID file's), not to a worker")
@@ -138,6 +140,28 @@ func run(ctx context.Context, args []string, environ []string, stdin io.Reader, 
 		Notify:      func(state string) { _, _ = daemon.SdNotify(false, state) }, // a no-op without NOTIFY_SOCKET
 		Log:         log,
 	})
+}
+
+// logStart says what this process runs with: the config file (or none), the database
+// (never its user or password) and the mode. The master and each worker log it, since a
+// worker reads the config afresh and is the one that opens the database.
+func logStart(log *zap.Logger, cfg setting.Config, worker bool) {
+	file := cfg.File
+	if file == "" {
+		file = "built-in defaults"
+	}
+	db := []zap.Field{zap.String("database", cfg.Database.DBType)}
+	if cfg.Database.DBType == "sqlite" {
+		path, err := filepath.Abs(cfg.Database.Path)
+		if err != nil {
+			path = cfg.Database.Path
+		}
+		db = append(db, zap.String("db_path", path))
+	} else {
+		db = append(db, zap.String("db_host", cfg.Database.Host), zap.String("db_name", cfg.Database.DBName))
+	}
+	log.Info("starting", append([]zap.Field{zap.String("config", file), zap.String("mode", cfg.Server.RunMode),
+		zap.Bool("worker", worker), zap.Int("pid", os.Getpid())}, db...)...)
 }
 
 // lookupEnv returns the value of key in environ, as os.Getenv does in the process's own.

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"time"
@@ -27,6 +28,10 @@ const DefaultJWTSecret = "eddycjy-blog-service-dev-secret"
 
 // Config is the whole configuration. Key names are the book's (Server.HttpPort, JWT.Secret...).
 type Config struct {
+	// File is the absolute path of the config file read; empty when none was, and the
+	// built-in defaults (and the environment) make the whole configuration. It is no key.
+	File string `mapstructure:"-"`
+
 	Server   Server
 	App      App
 	JWT      JWT
@@ -232,8 +237,10 @@ func Load(path string, optional bool, environ []string, flags map[string]any) (C
 	for k, val := range defaults {
 		v.SetDefault(k, val)
 	}
+	var file string
 	if path != "" {
-		if err := readFile(v, path); err != nil && !(optional && errors.Is(err, fs.ErrNotExist)) {
+		var err error
+		if file, err = readFile(v, path); err != nil && !(optional && errors.Is(err, fs.ErrNotExist)) {
 			return Config{}, errors.Join(err, checkEnv(environ)) // every unknown key at once
 		}
 	}
@@ -254,7 +261,7 @@ func Load(path string, optional bool, environ []string, flags map[string]any) (C
 	for key, val := range flags {
 		v.Set(key, val)
 	}
-	var cfg Config
+	cfg := Config{File: file}
 	if err := v.Unmarshal(&cfg, viper.DecodeHook(mapstructure.ComposeDecodeHookFunc(
 		durationNeedsUnit, mapstructure.StringToTimeDurationHookFunc(),
 		mapstructure.StringToSliceHookFunc(",")))); err != nil {
@@ -266,23 +273,28 @@ func Load(path string, optional bool, environ []string, flags map[string]any) (C
 	return cfg, nil
 }
 
-// readFile reads the config file at path into v after checking its keys.
-func readFile(v *viper.Viper, path string) error {
+// readFile reads the config file at path into v after checking its keys, and returns its
+// absolute path, for the start-up log.
+func readFile(v *viper.Viper, path string) (string, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return fmt.Errorf("config file %s: %w", path, err)
+		return "", fmt.Errorf("config file %s: %w", path, err)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", fmt.Errorf("config file %s: %w", path, err)
 	}
 	var doc map[string]any
 	if err := yaml.Unmarshal(b, &doc); err != nil {
-		return fmt.Errorf("config file %s: %w", path, err)
+		return "", fmt.Errorf("config file %s: %w", path, err)
 	}
 	if err := checkFileKeys(path, doc); err != nil {
-		return err // each error names the file
+		return "", err // each error names the file
 	}
 	if err := v.ReadConfig(bytes.NewReader(b)); err != nil {
-		return fmt.Errorf("config file %s: %w", path, err)
+		return "", fmt.Errorf("config file %s: %w", path, err)
 	}
-	return nil
+	return abs, nil
 }
 
 // EnvName is the environment variable that overrides a key: Server.HttpPort → BLOG_SERVER_HTTPPORT.

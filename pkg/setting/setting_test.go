@@ -198,6 +198,10 @@ func TestShippedConfigMatchesDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if want, _ := filepath.Abs("../../configs/config.yaml"); fromFile.File != want || builtIn.File != "" {
+		t.Errorf("File = %q from the file and %q from none, want %q and \"\"", fromFile.File, builtIn.File, want)
+	}
+	fromFile.File = ""
 	if !reflect.DeepEqual(fromFile, builtIn) {
 		t.Errorf("configs/config.yaml differs from the defaults:\n file     %+v\n defaults %+v", fromFile, builtIn)
 	}
