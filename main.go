@@ -208,7 +208,7 @@ func serve(ctx context.Context, cfg setting.Config, log *zap.Logger, ln net.List
 	defer stopTracing(context.WithoutCancel(stop)) // flushes the last spans after the drain
 	uploads, err := upload.NewStore(cfg.App.UploadSavePath, int64(cfg.App.UploadImageMaxSize)<<20, cfg.App.UploadImageAllowExts)
 	if err != nil {
-		return err
+		return fmt.Errorf("App.UploadSavePath: %w", err)
 	}
 	limiters, closeLimiters := rateLimiters(cfg)
 	defer closeLimiters()

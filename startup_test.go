@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
+
 	"github.com/go-programming-tour-book/blog-service/internal/dao/daotest"
 )
 
@@ -124,5 +126,77 @@ func TestUnknownKeysFailStartup(t *testing.T) {
 		if !strings.Contains(p.log(), want) {
 			t.Errorf("the output should say %q:\n%s", want, p.log())
 		}
+	}
+}
+
+// A directory the service cannot write fails start-up at once with the cause: no retries
+// (SQLite's own word for it was "out of memory (14)", retried for 30 s).
+func TestUnwritableStorageFailsStartup(t *testing.T) {
+	t.Parallel()
+	tmp := t.TempDir()
+	file := filepath.Join(tmp, "file") // a regular file where a directory should be: even root cannot write under it
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	readOnly := filepath.Join(tmp, "read-only")
+	if err := os.Mkdir(readOnly, 0o555); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Chmod(readOnly, 0o755) })
+	tests := []struct {
+		name, env string
+		want      []string
+	}{
+		{"database under a file", "BLOG_DATABASE_PATH=" + filepath.Join(file, "blog.db"), []string{file, "not a directory"}},
+		{"database in a read-only directory", "BLOG_DATABASE_PATH=" + filepath.Join(readOnly, "blog.db"), []string{readOnly, "permission denied"}},
+		{"uploads under a file", "BLOG_APP_UPLOADSAVEPATH=" + filepath.Join(file, "uploads"), []string{"App.UploadSavePath", file, "not a directory"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if strings.Contains(tt.name, "read-only") && os.Geteuid() == 0 {
+				t.Skip("root writes into a read-only directory")
+			}
+			t.Parallel()
+			p := launch(t, freePort(t), tt.env)
+			if status := p.wait(10 * time.Second); status == 0 {
+				t.Errorf("exit status 0 with %s, want non-zero", tt.env)
+			}
+			log := p.log()
+			for _, want := range tt.want {
+				if !strings.Contains(log, want) {
+					t.Errorf("the output should say %q:\n%s", want, log)
+				}
+			}
+			if strings.Contains(log, "retrying") || strings.Contains(log, "out of memory") {
+				t.Errorf("start-up retried, or hid the cause:\n%s", log)
+			}
+		})
+	}
+}
+
+// MySQL refusing the credentials fails start-up at once: only an unreachable server is
+// waited for (Database.ConnectTimeout, 30 s by default).
+func TestMySQLAccessDeniedFailsStartup(t *testing.T) {
+	dsn := os.Getenv(daotest.MySQLEnv)
+	if dsn == "" {
+		t.Skipf("needs MySQL or MariaDB: set %s (CI does)", daotest.MySQLEnv)
+	}
+	t.Parallel()
+	mc, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const password = "wrong-password-never-logged-52b8d0"
+	p := launch(t, freePort(t), "BLOG_DATABASE_DBTYPE=mysql", "BLOG_DATABASE_HOST="+mc.Addr,
+		"BLOG_DATABASE_USERNAME=blog_no_such_user", "BLOG_DATABASE_PASSWORD="+password)
+	if status := p.wait(10 * time.Second); status == 0 {
+		t.Error("exit status 0 with a wrong password, want non-zero")
+	}
+	log := p.log()
+	if !strings.Contains(log, "Access denied") || strings.Contains(log, "retrying") {
+		t.Errorf("want the server's refusal and no retry:\n%s", log)
+	}
+	if strings.Contains(log, password) {
+		t.Errorf("the log shows the database password:\n%s", log)
 	}
 }

@@ -151,7 +151,8 @@ type Database struct {
 	MaxOpenConns int
 	// ConnMaxLifetime recycles connections (MySQL closes idle ones after wait_timeout).
 	ConnMaxLifetime time.Duration
-	// ConnectTimeout bounds the wait for the database at start-up, retried with back-off.
+	// ConnectTimeout bounds the wait for an unreachable MySQL at start-up, retried with
+	// back-off; errors that waiting cannot cure (access denied, SQLite's) fail at once.
 	ConnectTimeout time.Duration
 }
 

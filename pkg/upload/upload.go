@@ -16,6 +16,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/go-programming-tour-book/blog-service/pkg/writable"
 )
 
 // Errors a caller maps to client errors.
@@ -44,9 +46,10 @@ type Store struct {
 
 // NewStore returns a Store writing into dir (created if missing) files of at most maxSize
 // bytes whose extension is in exts (".png", case-insensitive) and whose content is an image.
+// A directory it cannot write is an error now, not at the first upload.
 func NewStore(dir string, maxSize int64, exts []string) (*Store, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("create upload directory: %w", err)
+	if err := writable.Dir(dir); err != nil {
+		return nil, err
 	}
 	s := &Store{dir: dir, maxSize: maxSize, exts: map[string]bool{}}
 	for _, e := range exts {
