@@ -75,12 +75,7 @@ func TestKubernetesManifests(t *testing.T) {
 	// The ConfigMap's file must load, and with the Deployment's environment.
 	cfgPath := filepath.Join(t.TempDir(), "config.yaml")
 	os.WriteFile(cfgPath, []byte(dig(cm, "data", "config.yaml").(string)), 0o600)
-	cfg, err := setting.Load(cfgPath, false, func(k string) string {
-		if k == "BLOG_JWT_SECRET" {
-			return "deploy-test-only-secret-9b1e4c7a20f3d856"
-		}
-		return ""
-	}, nil)
+	cfg, err := setting.Load(cfgPath, false, []string{"BLOG_JWT_SECRET=deploy-test-only-secret-9b1e4c7a20f3d856"}, nil)
 	if err != nil {
 		t.Fatalf("the ConfigMap's config.yaml does not load: %v", err)
 	}
@@ -215,7 +210,7 @@ func TestSystemdUnit(t *testing.T) {
 			unit[k] = v
 		}
 	}
-	defaults, err := setting.Load("", true, func(string) string { return "" }, nil)
+	defaults, err := setting.Load("", true, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

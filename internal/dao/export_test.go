@@ -30,3 +30,6 @@ func OpenAt(ctx context.Context, cfg setting.Database, version int) (*gorm.DB, e
 	}
 	return db, nil
 }
+
+// Transient reports whether start-up would retry after err.
+var Transient = transient

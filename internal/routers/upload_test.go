@@ -323,7 +323,7 @@ func TestUploadRefusedWhenDiskNearlyFull(t *testing.T) {
 // The built-in Limiter.Rules hold each client to a burst of uploads, then 429.
 func TestUploadIsRateLimitedByDefault(t *testing.T) {
 	t.Parallel()
-	cfg, err := setting.Load("", true, func(string) string { return "" }, nil)
+	cfg, err := setting.Load("", true, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,9 +5,12 @@
 package setting
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"time"
@@ -25,6 +28,10 @@ const DefaultJWTSecret = "eddycjy-blog-service-dev-secret"
 
 // Config is the whole configuration. Key names are the book's (Server.HttpPort, JWT.Secret...).
 type Config struct {
+	// File is the absolute path of the config file read; empty when none was, and the
+	// built-in defaults (and the environment) make the whole configuration. It is no key.
+	File string `mapstructure:"-"`
+
 	Server   Server
 	App      App
 	JWT      JWT
@@ -147,7 +154,8 @@ type Database struct {
 	MaxOpenConns int
 	// ConnMaxLifetime recycles connections (MySQL closes idle ones after wait_timeout).
 	ConnMaxLifetime time.Duration
-	// ConnectTimeout bounds the wait for the database at start-up, retried with back-off.
+	// ConnectTimeout bounds the wait for an unreachable MySQL at start-up, retried with
+	// back-off; errors that waiting cannot cure (access denied, SQLite's) fail at once.
 	ConnectTimeout time.Duration
 }
 
@@ -226,33 +234,40 @@ var defaults = map[string]any{
 }
 
 // Load builds the Config from defaults, the YAML file at path (a missing file is fine when
-// optional is true), the environment read through getenv, and flags (key path → value).
-// Any error names the key at fault.
-func Load(path string, optional bool, getenv func(string) string, flags map[string]any) (Config, error) {
+// optional is true), the environment (environ, as os.Environ gives it) and flags (key path
+// → value). Unknown keys in the file and unknown BLOG_ variables are refused. Any error
+// names the key at fault.
+func Load(path string, optional bool, environ []string, flags map[string]any) (Config, error) {
 	v := viper.New() // never viper's global instance
 	v.SetConfigType("yaml")
 	for k, val := range defaults {
 		v.SetDefault(k, val)
 	}
+	var file string
 	if path != "" {
-		v.SetConfigFile(path)
-		err := v.ReadInConfig()
-		switch {
-		case err == nil:
-		case optional && errors.Is(err, fs.ErrNotExist):
-		default:
-			return Config{}, fmt.Errorf("config file %s: %w", path, err)
+		var err error
+		if file, err = readFile(v, path); err != nil && !(optional && errors.Is(err, fs.ErrNotExist)) {
+			return Config{}, errors.Join(err, checkEnv(environ)) // every unknown key at once
 		}
 	}
-	for _, key := range v.AllKeys() {
-		if val := getenv(EnvName(key)); val != "" {
+	if err := checkEnv(environ); err != nil {
+		return Config{}, err
+	}
+	env := map[string]string{}
+	for _, kv := range environ {
+		if name, val, ok := strings.Cut(kv, "="); ok {
+			env[name] = val
+		}
+	}
+	for key := range defaults {
+		if val := env[EnvName(key)]; val != "" {
 			v.Set(key, val)
 		}
 	}
 	for key, val := range flags {
 		v.Set(key, val)
 	}
-	var cfg Config
+	cfg := Config{File: file}
 	if err := v.Unmarshal(&cfg, viper.DecodeHook(mapstructure.ComposeDecodeHookFunc(
 		rulesFromText, durationNeedsUnit, mapstructure.StringToTimeDurationHookFunc(),
 		mapstructure.StringToSliceHookFunc(",")))); err != nil {
@@ -267,6 +282,30 @@ func Load(path string, optional bool, getenv func(string) string, flags map[stri
 		return Config{}, err
 	}
 	return cfg, nil
+}
+
+// readFile reads the config file at path into v after checking its keys, and returns its
+// absolute path, for the start-up log.
+func readFile(v *viper.Viper, path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("config file %s: %w", path, err)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", fmt.Errorf("config file %s: %w", path, err)
+	}
+	var doc map[string]any
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return "", fmt.Errorf("config file %s: %w", path, err)
+	}
+	if err := checkFileKeys(path, doc); err != nil {
+		return "", err // each error names the file
+	}
+	if err := v.ReadConfig(bytes.NewReader(b)); err != nil {
+		return "", fmt.Errorf("config file %s: %w", path, err)
+	}
+	return abs, nil
 }
 
 // EnvName is the environment variable that overrides a key: Server.HttpPort → BLOG_SERVER_HTTPPORT.

@@ -12,8 +12,13 @@ import (
 	"time"
 )
 
-func env(m map[string]string) func(string) string {
-	return func(k string) string { return m[k] }
+// env turns m into an environment list, as os.Environ gives it.
+func env(m map[string]string) []string {
+	var list []string
+	for k, v := range m {
+		list = append(list, k+"="+v)
+	}
+	return list
 }
 
 func TestLoadDefaultsWithoutFile(t *testing.T) {
@@ -194,6 +199,10 @@ func TestShippedConfigMatchesDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if want, _ := filepath.Abs("../../configs/config.yaml"); fromFile.File != want || builtIn.File != "" {
+		t.Errorf("File = %q from the file and %q from none, want %q and \"\"", fromFile.File, builtIn.File, want)
+	}
+	fromFile.File = ""
 	if !reflect.DeepEqual(fromFile, builtIn) {
 		t.Errorf("configs/config.yaml differs from the defaults:\n file     %+v\n defaults %+v", fromFile, builtIn)
 	}

@@ -17,6 +17,8 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+
+	"github.com/go-programming-tour-book/blog-service/pkg/writable"
 )
 
 // Errors a caller maps to client errors.
@@ -65,8 +67,9 @@ type Store struct {
 
 // NewStore returns a Store configured by o.
 func NewStore(o Options) (*Store, error) {
-	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
-		return nil, fmt.Errorf("create upload directory: %w", err)
+	// A directory it cannot write is an error now, not at the first upload.
+	if err := writable.Dir(o.Dir); err != nil {
+		return nil, err
 	}
 	s := &Store{dir: o.Dir, maxSize: o.MaxSize, exts: map[string]bool{}, minFree: max(o.MinFree, 0), freeSpace: o.FreeSpace}
 	if s.freeSpace == nil {

@@ -87,6 +87,18 @@ func TestNamesNeverRepeat(t *testing.T) {
 	}
 }
 
+// A directory the store cannot write fails NewStore, naming it, not the first upload.
+func TestNewStoreRefusesUnwritableDir(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(file, "uploads")
+	if _, err := NewStore(Options{Dir: dir, MaxSize: 1 << 20, Exts: []string{".png"}}); err == nil || !strings.Contains(err.Error(), dir) || !strings.Contains(err.Error(), "not a directory") {
+		t.Errorf("NewStore(%s) = %v, want an error naming it and saying \"not a directory\"", dir, err)
+	}
+}
+
 // FuzzSaveImage: whatever name and content a client sends, the store either refuses it
 // or writes exactly one file, named by the server, inside its directory.
 func FuzzSaveImage(f *testing.F) {
