@@ -17,11 +17,6 @@ const docTemplate = `{
     "paths": {
         "/api/v1/articles": {
             "get": {
-                "security": [
-                    {
-                        "ApiKeyAuth": []
-                    }
-                ],
                 "produces": [
                     "application/json"
                 ],
@@ -83,14 +78,14 @@ const docTemplate = `{
                             "$ref": "#/definitions/app.ErrorBody"
                         }
                     }
-                }
-            },
-            "post": {
+                },
                 "security": [
                     {
                         "ApiKeyAuth": []
                     }
-                ],
+                ]
+            },
+            "post": {
                 "consumes": [
                     "application/json",
                     "multipart/form-data",
@@ -133,16 +128,16 @@ const docTemplate = `{
                             "$ref": "#/definitions/app.ErrorBody"
                         }
                     }
-                }
-            }
-        },
-        "/api/v1/articles/{id}": {
-            "get": {
+                },
                 "security": [
                     {
                         "ApiKeyAuth": []
                     }
-                ],
+                ]
+            }
+        },
+        "/api/v1/articles/{id}": {
+            "get": {
                 "produces": [
                     "application/json"
                 ],
@@ -185,14 +180,14 @@ const docTemplate = `{
                             "$ref": "#/definitions/app.ErrorBody"
                         }
                     }
-                }
-            },
-            "put": {
+                },
                 "security": [
                     {
                         "ApiKeyAuth": []
                     }
-                ],
+                ]
+            },
+            "put": {
                 "consumes": [
                     "application/json",
                     "multipart/form-data",
@@ -249,14 +244,14 @@ const docTemplate = `{
                             "$ref": "#/definitions/app.ErrorBody"
                         }
                     }
-                }
-            },
-            "delete": {
+                },
                 "security": [
                     {
                         "ApiKeyAuth": []
                     }
-                ],
+                ]
+            },
+            "delete": {
                 "produces": [
                     "application/json"
                 ],
@@ -300,16 +295,16 @@ const docTemplate = `{
                             "$ref": "#/definitions/app.ErrorBody"
                         }
                     }
-                }
-            }
-        },
-        "/api/v1/articles/{id}/state": {
-            "patch": {
+                },
                 "security": [
                     {
                         "ApiKeyAuth": []
                     }
-                ],
+                ]
+            }
+        },
+        "/api/v1/articles/{id}/state": {
+            "patch": {
                 "consumes": [
                     "application/json",
                     "multipart/form-data",
@@ -366,16 +361,16 @@ const docTemplate = `{
                             "$ref": "#/definitions/app.ErrorBody"
                         }
                     }
-                }
-            }
-        },
-        "/api/v1/tags": {
-            "get": {
+                },
                 "security": [
                     {
                         "ApiKeyAuth": []
                     }
-                ],
+                ]
+            }
+        },
+        "/api/v1/tags": {
+            "get": {
                 "produces": [
                     "application/json"
                 ],
@@ -443,14 +438,14 @@ const docTemplate = `{
                             "$ref": "#/definitions/app.ErrorBody"
                         }
                     }
-                }
-            },
-            "post": {
+                },
                 "security": [
                     {
                         "ApiKeyAuth": []
                     }
-                ],
+                ]
+            },
+            "post": {
                 "consumes": [
                     "application/json",
                     "multipart/form-data",
@@ -499,16 +494,16 @@ const docTemplate = `{
                             "$ref": "#/definitions/app.ErrorBody"
                         }
                     }
-                }
-            }
-        },
-        "/api/v1/tags/slow": {
-            "get": {
+                },
                 "security": [
                     {
                         "ApiKeyAuth": []
                     }
-                ],
+                ]
+            }
+        },
+        "/api/v1/tags/slow": {
+            "get": {
                 "description": "Waits for delay (capped by App.SlowMaxDelay), then fetches Upstream.URL when one is configured. Stops when the client leaves or the shutdown deadline passes, answering a 503 JSON error.",
                 "produces": [
                     "application/json"
@@ -563,16 +558,16 @@ const docTemplate = `{
                             "$ref": "#/definitions/app.ErrorBody"
                         }
                     }
-                }
-            }
-        },
-        "/api/v1/tags/{id}": {
-            "get": {
+                },
                 "security": [
                     {
                         "ApiKeyAuth": []
                     }
-                ],
+                ]
+            }
+        },
+        "/api/v1/tags/{id}": {
+            "get": {
                 "produces": [
                     "application/json"
                 ],
@@ -615,14 +610,14 @@ const docTemplate = `{
                             "$ref": "#/definitions/app.ErrorBody"
                         }
                     }
-                }
-            },
-            "put": {
+                },
                 "security": [
                     {
                         "ApiKeyAuth": []
                     }
-                ],
+                ]
+            },
+            "put": {
                 "consumes": [
                     "application/json",
                     "multipart/form-data",
@@ -685,14 +680,14 @@ const docTemplate = `{
                             "$ref": "#/definitions/app.ErrorBody"
                         }
                     }
-                }
-            },
-            "delete": {
+                },
                 "security": [
                     {
                         "ApiKeyAuth": []
                     }
-                ],
+                ]
+            },
+            "delete": {
                 "produces": [
                     "application/json"
                 ],
@@ -736,16 +731,16 @@ const docTemplate = `{
                             "$ref": "#/definitions/app.ErrorBody"
                         }
                     }
-                }
-            }
-        },
-        "/api/v1/tags/{id}/state": {
-            "patch": {
+                },
                 "security": [
                     {
                         "ApiKeyAuth": []
                     }
-                ],
+                ]
+            }
+        },
+        "/api/v1/tags/{id}/state": {
+            "patch": {
                 "consumes": [
                     "application/json",
                     "multipart/form-data",
@@ -802,7 +797,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/app.ErrorBody"
                         }
                     }
-                }
+                },
+                "security": [
+                    {
+                        "ApiKeyAuth": []
+                    }
+                ]
             }
         },
         "/auth": {
@@ -916,11 +916,6 @@ const docTemplate = `{
         },
         "/upload/file": {
             "post": {
-                "security": [
-                    {
-                        "ApiKeyAuth": []
-                    }
-                ],
                 "description": "Streams the image to disk under a name chosen by the server and returns its URL: App.UploadServerUrl + /\u003cname\u003e when that is set, else the path /static/\u003cname\u003e. The content must really be an image of an allowed type (App.UploadImageAllowExts), at most App.UploadImageMaxSize MB. Unlike the book, it requires the token.",
                 "consumes": [
                     "multipart/form-data"
@@ -988,7 +983,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/app.ErrorBody"
                         }
                     }
-                }
+                },
+                "security": [
+                    {
+                        "ApiKeyAuth": []
+                    }
+                ]
             }
         }
     },

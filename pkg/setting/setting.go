@@ -45,7 +45,7 @@ type Config struct {
 
 // Tracing exports OpenTelemetry spans over OTLP/HTTP; an empty Endpoint turns it off.
 type Tracing struct {
-	Endpoint    string  // e.g. http://otel-collector:4318
+	Endpoint    string  // e.g. http://otel-collector:4318; a URL without a path gets /v1/traces
 	SampleRatio float64 // share of new traces recorded, 0 to 1
 }
 
