@@ -4,4 +4,6 @@
 # COUNT sets the runs per figure (default 5).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The Makefile's build tags (GOTAGS), also for the binary the benchmark builds itself.
+export GOFLAGS="${GOFLAGS:-} -tags=nomsgpack"
 go test -run '^$' -bench '^BenchmarkStop$' -benchtime "${COUNT:-5}x" .

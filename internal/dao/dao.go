@@ -17,9 +17,9 @@ import (
 	"gorm.io/gorm"
 	gormlogger "gorm.io/gorm/logger"
 	"gorm.io/gorm/schema"
-	"gorm.io/plugin/opentelemetry/tracing"
 
 	"github.com/go-programming-tour-book/blog-service/internal/model"
+	"github.com/go-programming-tour-book/blog-service/pkg/gormtrace"
 	"github.com/go-programming-tour-book/blog-service/pkg/setting"
 )
 
@@ -158,10 +158,10 @@ func retry(ctx context.Context, limit time.Duration, log *zap.Logger, attempt fu
 	}
 }
 
-// Trace makes every query a span of the request's trace, without the query's values
-// (they may be secrets).
+// Trace makes every query a span of the request's trace (pkg/gormtrace), without the
+// query's values (they may be secrets).
 func Trace(db *gorm.DB, tp trace.TracerProvider) error {
-	return db.Use(tracing.NewPlugin(tracing.WithTracerProvider(tp), tracing.WithoutMetrics(), tracing.WithoutQueryVariables()))
+	return db.Use(gormtrace.New(tp))
 }
 
 // Close closes the database's connection pool.

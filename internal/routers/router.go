@@ -10,19 +10,19 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	ginSwagger "github.com/swaggo/gin-swagger"
 	"go.opentelemetry.io/contrib/instrumentation/github.com/gin-gonic/gin/otelgin"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 
-	_ "github.com/go-programming-tour-book/blog-service/docs" // registers the generated Swagger spec
+	"github.com/go-programming-tour-book/blog-service/docs"
 	"github.com/go-programming-tour-book/blog-service/internal/middleware"
 	"github.com/go-programming-tour-book/blog-service/internal/routers/api"
 	"github.com/go-programming-tour-book/blog-service/internal/service"
 	"github.com/go-programming-tour-book/blog-service/pkg/app"
 	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
 	"github.com/go-programming-tour-book/blog-service/pkg/metrics"
+	"github.com/go-programming-tour-book/blog-service/pkg/swaggerui"
 )
 
 // Deps is everything the router needs; NewRouter reads nothing else.
@@ -95,7 +95,7 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 	health := api.NewHealth(d.Service, d.Draining)
 	r.GET("/healthz", health.Live)
 	r.GET("/readyz", health.Ready)
-	r.GET("/swagger/*any", ginSwagger.WrapHandler(swaggerUI()))
+	r.GET("/swagger/*any", gin.WrapH(http.StripPrefix("/swagger", swaggerui.Handler(docs.SwaggerJSON))))
 	r.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/swagger/index.html") })
 	// Uploaded images; nosniff stops a browser from running anything that slipped past the
 	// content check as another type. Dot-names are uploads still being written.

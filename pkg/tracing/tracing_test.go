@@ -2,54 +2,10 @@ package tracing
 
 import (
 	"context"
-	"io"
-	"net/http"
-	"net/http/httptest"
-	"sync"
 	"testing"
 
-	coltrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
-	"google.golang.org/protobuf/proto"
+	"github.com/go-programming-tour-book/blog-service/pkg/tracing/otlptest"
 )
-
-// collector is an OTLP/HTTP receiver as a collector serves it: protobuf posted to
-// /v1/traces, 404 anywhere else. It keeps the names of the spans it received.
-type collector struct {
-	mu       sync.Mutex
-	requests int // protobuf requests accepted on /v1/traces
-	spans    []string
-	misses   []string // paths posted to that a collector does not serve
-}
-
-func (c *collector) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if r.Method != http.MethodPost || r.URL.Path != "/v1/traces" || r.Header.Get("Content-Type") != "application/x-protobuf" {
-		c.misses = append(c.misses, r.Method+" "+r.URL.Path)
-		http.NotFound(w, r)
-		return
-	}
-	body, err := io.ReadAll(r.Body)
-	var req coltrace.ExportTraceServiceRequest
-	if err == nil {
-		err = proto.Unmarshal(body, &req)
-	}
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	c.requests++
-	for _, rs := range req.ResourceSpans {
-		for _, ss := range rs.ScopeSpans {
-			for _, s := range ss.Spans {
-				c.spans = append(c.spans, s.Name)
-			}
-		}
-	}
-	w.Header().Set("Content-Type", "application/x-protobuf")
-	out, _ := proto.Marshal(&coltrace.ExportTraceServiceResponse{})
-	w.Write(out)
-}
 
 // Spans reach a real OTLP/HTTP receiver whether Tracing.Endpoint is the collector's base
 // URL (the form the README shows) or the full traces URL.
@@ -62,11 +18,9 @@ func TestNewExportsToCollector(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c := &collector{}
-			srv := httptest.NewServer(c)
-			defer srv.Close()
+			c := otlptest.New(t)
 			ctx := context.Background()
-			tp, stop, err := New(ctx, srv.URL+tt.path, "blog-service", "test", 1)
+			tp, stop, err := New(ctx, c.URL+tt.path, "blog-service", "test", 1)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -75,11 +29,10 @@ func TestNewExportsToCollector(t *testing.T) {
 			if err := stop(ctx); err != nil { // flushes the batch
 				t.Fatalf("stop: %v", err)
 			}
-			c.mu.Lock()
-			defer c.mu.Unlock()
-			if c.requests != 1 || len(c.spans) != 1 || c.spans[0] != "GET /api/v1/tags" || len(c.misses) > 0 {
-				t.Errorf("endpoint %s: collector got %d requests, spans %q, misses %q; want 1 request with span \"GET /api/v1/tags\"",
-					srv.URL+tt.path, c.requests, c.spans, c.misses)
+			requests, spans, misses := c.Received()
+			if requests != 1 || len(spans) != 1 || spans[0].Name != "GET /api/v1/tags" || len(misses) > 0 {
+				t.Errorf("endpoint %s: collector got %d requests, %d spans, misses %q; want 1 request with span \"GET /api/v1/tags\"",
+					c.URL+tt.path, requests, len(spans), misses)
 			}
 		})
 	}

@@ -1,0 +1,170 @@
+// Package gormtrace makes every SQL statement gorm runs a client span of the caller's
+// trace. The spans have the names and attributes of gorm.io/plugin/opentelemetry, which
+// this replaces: that plugin links the ClickHouse and Postgres gorm drivers (and their
+// compression and wire libraries) to name one attribute. Statements are recorded as gorm
+// built them, with placeholders: the values bound to them never reach a span, since they
+// may be secrets.
+package gormtrace
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	semconv "go.opentelemetry.io/otel/semconv/v1.37.0"
+	"go.opentelemetry.io/otel/trace"
+	"gorm.io/driver/mysql"
+	"gorm.io/gorm"
+)
+
+// ScopeName names the tracer the spans come from.
+const ScopeName = "github.com/go-programming-tour-book/blog-service/pkg/gormtrace"
+
+// rowsAffected is the plugin's attribute for the rows a statement wrote or read.
+const rowsAffected = attribute.Key("db.rows_affected")
+
+// Plugin is a gorm.Plugin: db.Use(gormtrace.New(tp)).
+type Plugin struct {
+	tracer trace.Tracer
+	server []attribute.KeyValue // server.address, for a database reached over the network
+}
+
+// New returns the plugin that traces with tp.
+func New(tp trace.TracerProvider) *Plugin {
+	return &Plugin{tracer: tp.Tracer(ScopeName)}
+}
+
+// Name is the name gorm registers the plugin under; a second Use of it fails.
+func (p *Plugin) Name() string { return "gormtrace" }
+
+// Initialize registers a callback before and after each kind of statement gorm runs. The
+// span starts before the statement is built, so it times building and running it.
+func (p *Plugin) Initialize(db *gorm.DB) error {
+	if d, ok := db.Dialector.(*mysql.Dialector); ok && d.DSNConfig != nil && d.DSNConfig.Addr != "" {
+		p.server = []attribute.KeyValue{semconv.ServerAddress(d.DSNConfig.Addr)}
+	}
+	cb := db.Callback()
+	for _, r := range []struct {
+		name string
+		at   interface { // gorm's callback position; its type is unexported
+			Register(name string, fn func(*gorm.DB)) error
+		}
+		fn func(*gorm.DB)
+	}{
+		{"before_create", cb.Create().Before("gorm:create"), p.before("gorm.Create")},
+		{"after_create", cb.Create().After("gorm:create"), p.after},
+		{"before_query", cb.Query().Before("gorm:query"), p.before("gorm.Query")},
+		{"after_query", cb.Query().After("gorm:query"), p.after},
+		{"before_update", cb.Update().Before("gorm:update"), p.before("gorm.Update")},
+		{"after_update", cb.Update().After("gorm:update"), p.after},
+		{"before_delete", cb.Delete().Before("gorm:delete"), p.before("gorm.Delete")},
+		{"after_delete", cb.Delete().After("gorm:delete"), p.after},
+		{"before_row", cb.Row().Before("gorm:row"), p.before("gorm.Row")},
+		{"after_row", cb.Row().After("gorm:row"), p.after},
+		{"before_raw", cb.Raw().Before("gorm:raw"), p.before("gorm.Raw")},
+		{"after_raw", cb.Raw().After("gorm:raw"), p.after},
+	} {
+		if err := r.at.Register("gormtrace:"+r.name, r.fn); err != nil {
+			return fmt.Errorf("register gormtrace:%s: %w", r.name, err)
+		}
+	}
+	return nil
+}
+
+// spanContext is the statement's context while its span is open; after restores parent,
+// so the next statement of the same session is the span's sibling, not its child.
+type spanContext struct {
+	context.Context
+	parent context.Context
+}
+
+func (p *Plugin) before(name string) func(*gorm.DB) {
+	return func(tx *gorm.DB) {
+		parent := tx.Statement.Context
+		ctx, _ := p.tracer.Start(parent, name, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(p.server...))
+		tx.Statement.Context = spanContext{Context: ctx, parent: parent}
+	}
+}
+
+func (p *Plugin) after(tx *gorm.DB) {
+	st := tx.Statement
+	sc, ok := st.Context.(spanContext)
+	if !ok {
+		return // no span was started for this statement
+	}
+	st.Context = sc.parent
+	span := trace.SpanFromContext(sc.Context)
+	defer span.End()
+	if !span.IsRecording() {
+		return // not sampled: skip the work below
+	}
+	query := st.SQL.String() // placeholders only: st.Vars are never read
+	op := operation(query)
+	attrs := []attribute.KeyValue{semconv.DBQueryText(query), semconv.DBOperationName(op)}
+	if sys, ok := systems[tx.Dialector.Name()]; ok {
+		attrs = append(attrs, sys)
+	}
+	if st.Table != "" {
+		summary := op + " " + st.Table
+		attrs = append(attrs, semconv.DBCollectionName(st.Table), semconv.DBQuerySummary(summary))
+		span.SetName(summary) // semconv: the summary is the span's name when there is one
+	}
+	if tx.RowsAffected != -1 {
+		attrs = append(attrs, rowsAffected.Int64(tx.RowsAffected))
+	}
+	span.SetAttributes(attrs...)
+	if err := tx.Error; err != nil && !expected(err) {
+		span.RecordError(err)
+		span.SetStatus(codes.Error, err.Error())
+	}
+}
+
+// systems maps gorm's dialector names to db.system.name, for the databases the service uses.
+var systems = map[string]attribute.KeyValue{
+	"mysql":  semconv.DBSystemNameMySQL,
+	"sqlite": semconv.DBSystemNameSQLite,
+}
+
+// expected reports the errors that are answers, not failures: no such row, the end of
+// the rows, a driver asking database/sql to take another path.
+func expected(err error) bool {
+	return errors.Is(err, gorm.ErrRecordNotFound) || errors.Is(err, sql.ErrNoRows) ||
+		errors.Is(err, io.EOF) || errors.Is(err, driver.ErrSkip)
+}
+
+// operation is the statement's first keyword in lower case ("select", "insert"), after any
+// leading comments, semicolons and spaces.
+func operation(query string) string {
+	s := query
+	for {
+		s = strings.TrimLeft(s, " \t\r\n;")
+		switch {
+		case strings.HasPrefix(s, "/*"):
+			end := strings.Index(s, "*/")
+			if end < 0 {
+				return ""
+			}
+			s = s[end+2:]
+		case strings.HasPrefix(s, "--"), strings.HasPrefix(s, "#"):
+			end := strings.IndexByte(s, '\n')
+			if end < 0 {
+				return ""
+			}
+			s = s[end+1:]
+		default:
+			end := strings.IndexFunc(s, func(r rune) bool {
+				return !(r == '_' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9')
+			})
+			if end < 0 {
+				end = len(s)
+			}
+			return strings.ToLower(s[:end])
+		}
+	}
+}
