@@ -5,6 +5,7 @@
 # report to docs/BENCHMARKS.md (or BENCH_OUT). DURATION (10s) sets wrk's time per scenario; with
 # BLOG_TEST_MYSQL_DSN set it also runs the scenarios on MySQL.
 set -euo pipefail
+export GOTOOLCHAIN=go1.27.3 # go.mod's Go, fetched from the module proxy (see the Makefile)
 cd "$(dirname "$0")/.."
 if ! command -v wrk >/dev/null; then
   apt-get update -qq >/dev/null && apt-get install -y -qq wrk >/dev/null

@@ -4,6 +4,7 @@
 # table and writes the timeline chart to docs/drill.svg (or CHART); exits non-zero if the in-place run
 # failed a request or lost an acknowledged write. UPGRADES (5) and EVERY (2s) tune it.
 set -euo pipefail
+export GOTOOLCHAIN=go1.27.3 # go.mod's Go, fetched from the module proxy (see the Makefile)
 cd "$(dirname "$0")/.."
 if ! command -v wrk >/dev/null; then
   echo "installing wrk (Debian package)" >&2

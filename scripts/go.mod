@@ -1,6 +1,6 @@
 module github.com/go-programming-tour-book/blog-service/scripts
 
-go 1.26.8
+go 1.27.3
 
 // The floor must run the same SQLite as the service: modernc.org/* are held at the
 // versions the service's go.mod resolves (go get them there and here together).

@@ -7,6 +7,7 @@
 # Debian packages and starts the machine's MariaDB when missing. MYSQL_DSN picks the server
 # (default root@tcp(127.0.0.1:3306)/, or BLOG_TEST_MYSQL_DSN).
 set -euo pipefail
+export GOTOOLCHAIN=go1.27.3 # go.mod's Go, fetched from the module proxy (see the Makefile)
 cd "$(dirname "$0")/.."
 missing=()
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)

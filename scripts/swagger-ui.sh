@@ -5,6 +5,7 @@
 # also holds source maps and two other bundles, 9 MB that embedding the whole module put in
 # every binary. swagger-initializer.js is ours (it points the UI at doc.json) and stays.
 set -euo pipefail
+export GOTOOLCHAIN=go1.27.3 # go.mod's Go, fetched from the module proxy (see the Makefile)
 cd "$(dirname "$0")/.."
 version=v2.0.2
 # Outside the module, so that go.mod and go.sum do not take it as a dependency.
