@@ -369,6 +369,9 @@ func reportReady(log *zap.Logger, h http.Handler, ready func() error) {
 	if err := ready(); err != nil {
 		log.Error("report readiness", zap.Error(err))
 	}
+	if err := supervisor.ReleaseStartupPages(); err != nil {
+		log.Warn("release start-up pages", zap.Error(err))
+	}
 }
 
 // logSignals logs msg for each of sigs until ctx is done, instead of their default effect.

@@ -151,6 +151,7 @@ func (m *master) loop(ctx context.Context, sigs <-chan os.Signal, resume *master
 		deadline    <-chan time.Time
 		respawn     <-chan time.Time
 		pidWritten  bool
+		released    bool // ReleaseStartupPages ran in this image
 		nextOrigin  = "start"
 		startWorker = func(origin string) error {
 			w, err := m.start()
@@ -249,6 +250,12 @@ func (m *master) loop(ctx context.Context, sigs <-chan os.Signal, resume *master
 			old := cur
 			cur, next, deadline, failures = next, nil, nil, 0
 			m.log.Info("worker serving", zap.Int("pid", cur.pid()), zap.String("why", nextOrigin))
+			if !released {
+				released = true // once per image: what this image's start-up touched
+				if err := ReleaseStartupPages(); err != nil {
+					m.log.Warn("release start-up pages", zap.Error(err))
+				}
+			}
 			if old != nil {
 				old.signal(SignalHandOver)
 				draining = append(draining, old)

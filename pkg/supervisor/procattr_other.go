@@ -21,3 +21,6 @@ func clockGettimeMonotonic(ts *syscall.Timespec) error {
 
 // onMainThread is false where the master does not re-execute itself.
 func onMainThread() bool { return false }
+
+// ReleaseStartupPages does nothing here.
+func ReleaseStartupPages() error { return nil }

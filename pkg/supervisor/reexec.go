@@ -24,19 +24,9 @@ import (
 // new image finds them described in masterStateEnv.
 const (
 	masterStateEnv = "SUPERVISOR_MASTER_STATE"
-	// probeEnv asks a binary whether it can take over as master: one that can prints
-	// ProbeReply once its configuration loads, and exits. A binary from before this
-	// protocol fails at once (probeEnv comes with workerEnv and no socket).
-	probeEnv = "SUPERVISOR_PROBE"
-	// ProbeReply is what a binary that can take over as master prints when probed.
-	ProbeReply = "supervisor-protocol 1"
 	// probeTimeout bounds a probe (or Config.UpgradeTimeout, if shorter).
 	probeTimeout = 10 * time.Second
 )
-
-// Probing reports whether this process was started to answer a probe: print ProbeReply
-// (once the configuration is known to load) and exit.
-func Probing(getenv func(string) string) bool { return getenv(probeEnv) == "1" }
 
 // masterState is what a master hands to its next image.
 type masterState struct {

@@ -52,19 +52,19 @@ func seedSQLite(path string) error {
 }
 
 // mysqlScenarios runs the service's scenarios on a fresh MySQL database.
-func mysqlScenarios(bin, dir, dsn string, dur time.Duration, conns int) ([]result, float64, error) {
+func mysqlScenarios(bin, dir, dsn string, dur time.Duration, conns int) ([]result, memory, error) {
 	cfg, err := mysql.ParseDSN(dsn)
 	if err != nil {
-		return nil, 0, err
+		return nil, memory{}, err
 	}
 	admin, err := sql.Open("mysql", dsn)
 	if err != nil {
-		return nil, 0, err
+		return nil, memory{}, err
 	}
 	defer admin.Close()
 	name := fmt.Sprintf("blog_bench_%d", time.Now().UnixNano()%1e9)
 	if _, err := admin.Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4"); err != nil {
-		return nil, 0, err
+		return nil, memory{}, err
 	}
 	defer admin.Exec("DROP DATABASE " + name)
 	cfg.DBName = name
@@ -77,7 +77,7 @@ func mysqlScenarios(bin, dir, dsn string, dur time.Duration, conns int) ([]resul
 		}
 		defer db.Close()
 		return seed(db)
-	})
+	}, nil)
 }
 
 // floorProc is the running floor program.
