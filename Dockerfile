@@ -22,9 +22,11 @@ COPY --from=build /src/bin/blog-service /app/blog-service
 COPY --from=build /src/configs /app/configs
 COPY --from=build /src/docs /app/docs
 # The SQLite database and uploads live here; mount a volume to keep them.
-COPY --from=build --chown=nonroot:nonroot /out/storage /app/storage
+COPY --from=build --chown=65532:65532 /out/storage /app/storage
 ENV BLOG_SERVER_RUNMODE=release
-USER nonroot:nonroot
+# distroless's nonroot user, by number: with runAsNonRoot the kubelet refuses a user name,
+# which it cannot check is not root. The Kubernetes pods set the same runAsUser/runAsGroup.
+USER 65532:65532
 EXPOSE 8000
 # SIGTERM starts the graceful drain (Server.ShutdownTimeout); a second one forces exit.
 STOPSIGNAL SIGTERM

@@ -61,13 +61,107 @@ func dig(v any, path ...any) any {
 	return v
 }
 
-func TestKubernetesManifests(t *testing.T) {
+// kubeObjects reads every manifest in deploy/kubernetes, by kind: one object of each.
+func kubeObjects(t *testing.T) map[string]map[string]any {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join("deploy", "kubernetes", "*.yaml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no manifests in deploy/kubernetes: %v", err)
+	}
 	byKind := map[string]map[string]any{}
-	for _, f := range []string{"deployment.yaml", "service.yaml", "configmap.yaml"} {
-		for _, doc := range yamlDocs(t, filepath.Join("deploy", "kubernetes", f)) {
-			byKind[doc["kind"].(string)] = doc
+	for _, f := range files {
+		for _, doc := range yamlDocs(t, f) {
+			kind, _ := doc["kind"].(string)
+			if byKind[kind] != nil {
+				t.Fatalf("%s: a second %s; these tests expect one object of each kind", f, kind)
+			}
+			byKind[kind] = doc
 		}
 	}
+	return byKind
+}
+
+// podSpecs returns the pod spec of every workload (Deployment, Job...), by kind.
+func podSpecs(objs map[string]map[string]any) map[string]any {
+	pods := map[string]any{}
+	for kind, obj := range objs {
+		if pod := dig(obj, "spec", "template", "spec"); pod != nil {
+			pods[kind] = pod
+		}
+	}
+	return pods
+}
+
+// containers returns a pod's init containers and containers: the kubelet runs both.
+func containers(pod any) []any {
+	init, _ := dig(pod, "initContainers").([]any)
+	main, _ := dig(pod, "containers").([]any)
+	return append(slices.Clone(init), main...)
+}
+
+// securityValue is a container's security setting as the kubelet applies it: the
+// container's own, or else the pod's.
+func securityValue(pod, container any, path ...any) any {
+	path = append([]any{"securityContext"}, path...)
+	if v := dig(container, path...); v != nil {
+		return v
+	}
+	return dig(pod, path...)
+}
+
+// The image's user is a number (under runAsNonRoot the kubelet refuses a user name: it
+// cannot check that a name is not root), not root, owns what the image lets it write, and
+// is the user every container of every pod runs as.
+func TestDockerfileUser(t *testing.T) {
+	data, err := os.ReadFile("Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var user string
+	var chowns []string
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		switch f[0] {
+		case "FROM": // each stage starts over: the last one is the image
+			user, chowns = "", nil
+		case "USER":
+			user = f[1]
+		case "COPY":
+			for _, a := range f[1:] {
+				if v, ok := strings.CutPrefix(a, "--chown="); ok {
+					chowns = append(chowns, v)
+				}
+			}
+		}
+	}
+	u, g, _ := strings.Cut(user, ":")
+	uid, errU := strconv.Atoi(u)
+	gid, errG := strconv.Atoi(g)
+	if errU != nil || errG != nil || uid == 0 || gid == 0 {
+		t.Fatalf("the image's USER is %q, want a numeric non-root UID:GID", user)
+	}
+	for _, c := range chowns {
+		if c != user {
+			t.Errorf("COPY --chown=%s, want the USER %s", c, user)
+		}
+	}
+	for kind, pod := range podSpecs(kubeObjects(t)) {
+		for _, c := range containers(pod) {
+			if got := securityValue(pod, c, "runAsUser"); got != uid {
+				t.Errorf("%s container %v: runAsUser %v, want the image's %d", kind, dig(c, "name"), got, uid)
+			}
+			if got := securityValue(pod, c, "runAsGroup"); got != gid {
+				t.Errorf("%s container %v: runAsGroup %v, want the image's %d", kind, dig(c, "name"), got, gid)
+			}
+		}
+	}
+}
+
+func TestKubernetesManifests(t *testing.T) {
+	byKind := kubeObjects(t)
 	dep, cm := byKind["Deployment"], byKind["ConfigMap"]
 	if dep == nil || cm == nil || byKind["Service"] == nil || byKind["PersistentVolumeClaim"] == nil {
 		t.Fatalf("want a Deployment, Service, ConfigMap and PersistentVolumeClaim, got %v", byKind)
@@ -114,12 +208,7 @@ func TestKubernetesManifests(t *testing.T) {
 // for MySQL, twice: -if-absent makes the second run a success that changes nothing.
 func TestKubernetesCredentialJob(t *testing.T) {
 	t.Parallel()
-	byKind := map[string]map[string]any{}
-	for _, f := range []string{"deployment.yaml", "service.yaml", "configmap.yaml", "auth-job.yaml"} {
-		for _, doc := range yamlDocs(t, filepath.Join("deploy", "kubernetes", f)) {
-			byKind[doc["kind"].(string)] = doc
-		}
-	}
+	byKind := kubeObjects(t)
 	dep, job := byKind["Deployment"], byKind["Job"]
 	if job == nil {
 		t.Fatal("no Job in deploy/kubernetes/auth-job.yaml")
