@@ -7,9 +7,11 @@ import (
 	"bufio"
 	"errors"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -109,31 +111,54 @@ func securityValue(pod, container any, path ...any) any {
 	return dig(pod, path...)
 }
 
-// The image's user is a number (under runAsNonRoot the kubelet refuses a user name: it
-// cannot check that a name is not root), not root, owns what the image lets it write, and
-// is the user every container of every pod runs as.
-func TestDockerfileUser(t *testing.T) {
+// instruction is a Dockerfile instruction word, as this Dockerfile writes them.
+var instruction = regexp.MustCompile(`^[A-Z]+$`)
+
+// imageStage returns the instructions of the Dockerfile's last stage, the image, each split
+// into words: {"USER", "65532:65532"}.
+func imageStage(t *testing.T) [][]string {
+	t.Helper()
 	data, err := os.ReadFile("Dockerfile")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var user string
-	var chowns []string
+	var stage [][]string
 	for _, line := range strings.Split(string(data), "\n") {
 		f := strings.Fields(line)
-		if len(f) < 2 {
-			continue
+		switch {
+		case len(f) < 2 || !instruction.MatchString(f[0]):
+			// blank, a comment, or a continued line (&& ...)
+		case f[0] == "FROM":
+			stage = nil // each stage starts over
+		default:
+			stage = append(stage, f)
 		}
-		switch f[0] {
-		case "FROM": // each stage starts over: the last one is the image
-			user, chowns = "", nil
-		case "USER":
-			user = f[1]
-		case "COPY":
-			for _, a := range f[1:] {
-				if v, ok := strings.CutPrefix(a, "--chown="); ok {
-					chowns = append(chowns, v)
-				}
+	}
+	return stage
+}
+
+// lastArg is the argument of the image's last instr instruction (USER, WORKDIR...).
+func lastArg(stage [][]string, instr string) string {
+	arg := ""
+	for _, f := range stage {
+		if f[0] == instr {
+			arg = f[1]
+		}
+	}
+	return arg
+}
+
+// The image's user is a number (under runAsNonRoot the kubelet refuses a user name: it
+// cannot check that a name is not root), not root, owns what the image lets it write, and
+// is the user every container of every pod runs as.
+func TestDockerfileUser(t *testing.T) {
+	stage := imageStage(t)
+	user := lastArg(stage, "USER")
+	var chowns []string
+	for _, f := range stage {
+		for _, a := range f[1:] {
+			if v, ok := strings.CutPrefix(a, "--chown="); ok && f[0] == "COPY" {
+				chowns = append(chowns, v)
 			}
 		}
 	}
@@ -160,16 +185,16 @@ func TestDockerfileUser(t *testing.T) {
 	}
 }
 
-func TestKubernetesManifests(t *testing.T) {
-	byKind := kubeObjects(t)
-	dep, cm := byKind["Deployment"], byKind["ConfigMap"]
-	if dep == nil || cm == nil || byKind["Service"] == nil || byKind["PersistentVolumeClaim"] == nil {
-		t.Fatalf("want a Deployment, Service, ConfigMap and PersistentVolumeClaim, got %v", byKind)
+// kubeConfig loads the ConfigMap's config.yaml as the Deployment's pods do, with a JWT
+// secret standing in for the Secret's.
+func kubeConfig(t *testing.T, objs map[string]map[string]any) setting.Config {
+	t.Helper()
+	text, _ := dig(objs["ConfigMap"], "data", "config.yaml").(string)
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
 	}
-	// The ConfigMap's file must load, and with the Deployment's environment.
-	cfgPath := filepath.Join(t.TempDir(), "config.yaml")
-	os.WriteFile(cfgPath, []byte(dig(cm, "data", "config.yaml").(string)), 0o600)
-	cfg, err := setting.Load(cfgPath, false, func(k string) string {
+	cfg, err := setting.Load(path, false, func(k string) string {
 		if k == "BLOG_JWT_SECRET" {
 			return "deploy-test-only-secret-9b1e4c7a20f3d856"
 		}
@@ -178,8 +203,41 @@ func TestKubernetesManifests(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the ConfigMap's config.yaml does not load: %v", err)
 	}
-	container := dig(dep, "spec", "template", "spec", "containers", 0)
-	grace := dig(dep, "spec", "template", "spec", "terminationGracePeriodSeconds").(int)
+	return cfg
+}
+
+// mount is a container's volume mount: the pod's volume and whether it is read-only.
+type mount struct {
+	volume   any
+	readOnly bool
+}
+
+// podMounts maps each of a container's mount paths to its mount.
+func podMounts(pod, c any) map[string]mount {
+	volumes := map[string]any{}
+	vols, _ := dig(pod, "volumes").([]any)
+	for _, v := range vols {
+		volumes[dig(v, "name").(string)] = v
+	}
+	m := map[string]mount{}
+	vms, _ := dig(c, "volumeMounts").([]any)
+	for _, vm := range vms {
+		m[dig(vm, "mountPath").(string)] = mount{volumes[dig(vm, "name").(string)], dig(vm, "readOnly") == true}
+	}
+	return m
+}
+
+func TestKubernetesManifests(t *testing.T) {
+	byKind := kubeObjects(t)
+	dep, cm := byKind["Deployment"], byKind["ConfigMap"]
+	if dep == nil || cm == nil || byKind["Service"] == nil || byKind["PersistentVolumeClaim"] == nil {
+		t.Fatalf("want a Deployment, Service, ConfigMap and PersistentVolumeClaim, got %v", byKind)
+	}
+	cfg := kubeConfig(t, byKind) // the ConfigMap's file must load, and with the Deployment's environment
+	pod := dig(dep, "spec", "template", "spec")
+	container := dig(pod, "containers", 0)
+	mounts := podMounts(pod, container)
+	grace := dig(pod, "terminationGracePeriodSeconds").(int)
 	tests := []struct {
 		name      string
 		got, want any
@@ -192,12 +250,120 @@ func TestKubernetesManifests(t *testing.T) {
 		{"a drain delay for endpoint removal", cfg.Server.DrainDelay > 0, true},
 		{"grace period covers DrainDelay + ShutdownTimeout",
 			time.Duration(grace)*time.Second > cfg.Server.DrainDelay+cfg.Server.ShutdownTimeout, true},
-		{"config mounted where the image reads it", dig(container, "volumeMounts", 0, "mountPath"), "/app/configs"},
-		{"uploads on the shared volume", dig(container, "volumeMounts", 1, "mountPath"), cfg.App.UploadSavePath},
+		{"config mounted where the image reads it", dig(mounts["/app/configs"].volume, "configMap", "name"), dig(cm, "metadata", "name")},
+		{"uploads on the shared volume", dig(mounts[cfg.App.UploadSavePath].volume, "persistentVolumeClaim", "claimName"),
+			dig(byKind["PersistentVolumeClaim"], "metadata", "name")},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {
 			t.Errorf("%s: got %v, want %v", tt.name, tt.got, tt.want)
+		}
+	}
+}
+
+// Every container of every pod passes the restricted Pod Security Standard
+// (kubernetes.io/docs/concepts/security/pod-security-standards), so a namespace labelled
+// pod-security.kubernetes.io/enforce=restricted admits it, and its root filesystem is
+// read-only besides.
+func TestKubernetesRestrictedPodSecurity(t *testing.T) {
+	allowedVolumes := []string{"configMap", "csi", "downwardAPI", "emptyDir", "ephemeral",
+		"persistentVolumeClaim", "projected", "secret"}
+	pods := podSpecs(kubeObjects(t))
+	if pods["Deployment"] == nil || pods["Job"] == nil {
+		t.Fatalf("want the Deployment's and the credential Job's pods, got %v", slices.Collect(maps.Keys(pods)))
+	}
+	for kind, pod := range pods {
+		for _, host := range []string{"hostNetwork", "hostPID", "hostIPC"} {
+			if dig(pod, host) == true {
+				t.Errorf("%s pod: %s, want none", kind, host)
+			}
+		}
+		vols, _ := dig(pod, "volumes").([]any)
+		for _, v := range vols {
+			for typ := range v.(map[string]any) {
+				if typ != "name" && !slices.Contains(allowedVolumes, typ) {
+					t.Errorf("%s volume %v: type %s, want one of %v", kind, dig(v, "name"), typ, allowedVolumes)
+				}
+			}
+		}
+		for _, c := range containers(pod) {
+			drop, _ := dig(c, "securityContext", "capabilities", "drop").([]any)
+			ports, _ := dig(c, "ports").([]any)
+			hostPorts := 0
+			for _, p := range ports {
+				if dig(p, "hostPort") != nil {
+					hostPorts++
+				}
+			}
+			tests := []struct {
+				name      string
+				got, want any
+			}{
+				{"runAsNonRoot", securityValue(pod, c, "runAsNonRoot"), true},
+				{"allowPrivilegeEscalation", dig(c, "securityContext", "allowPrivilegeEscalation"), false},
+				{"capabilities drop ALL", slices.Contains(drop, any("ALL")), true},
+				{"capabilities add", dig(c, "securityContext", "capabilities", "add"), nil},
+				{"privileged", dig(c, "securityContext", "privileged") == true, false},
+				{"seccompProfile", securityValue(pod, c, "seccompProfile", "type"), "RuntimeDefault"},
+				{"host ports", hostPorts, 0},
+				{"readOnlyRootFilesystem", dig(c, "securityContext", "readOnlyRootFilesystem"), true},
+			}
+			for _, tt := range tests {
+				if tt.got != tt.want {
+					t.Errorf("%s container %v: %s %v, want %v", kind, dig(c, "name"), tt.name, tt.got, tt.want)
+				}
+			}
+		}
+	}
+}
+
+// writtenDirs lists the directories the service writes under cfg, relative paths resolved
+// against dir (its working directory): uploads (with their .part files), the SQLite
+// database's directory (its -wal and -shm files too), the PID file's (written through a
+// temporary file beside it), and /tmp, where Go spills a multipart body larger than gin's
+// memory budget.
+func writtenDirs(cfg setting.Config, dir string) []string {
+	dirs := []string{cfg.App.UploadSavePath, "/tmp"}
+	if cfg.Database.DBType == "sqlite" {
+		dirs = append(dirs, filepath.Dir(cfg.Database.Path))
+	}
+	if cfg.Server.PIDFile != "" {
+		dirs = append(dirs, filepath.Dir(cfg.Server.PIDFile))
+	}
+	for i, d := range dirs {
+		if !filepath.IsAbs(d) {
+			dirs[i] = filepath.Join(dir, d)
+		}
+	}
+	return dirs
+}
+
+// under reports whether path is dir or inside it.
+func under(path, dir string) bool {
+	return path == dir || strings.HasPrefix(path, strings.TrimSuffix(dir, "/")+"/")
+}
+
+// The root filesystem is read-only, so every directory the service writes with the
+// ConfigMap's config is on a writable volume: an emptyDir, a claim or an ephemeral volume,
+// mounted without readOnly.
+func TestKubernetesWritablePaths(t *testing.T) {
+	objs := kubeObjects(t)
+	cfg := kubeConfig(t, objs)
+	pod := dig(objs["Deployment"], "spec", "template", "spec")
+	mounts := podMounts(pod, dig(pod, "containers", 0))
+	workdir := lastArg(imageStage(t), "WORKDIR")
+	for _, dir := range writtenDirs(cfg, workdir) {
+		at := "" // the innermost mount holding dir
+		for path := range mounts {
+			if under(dir, path) && len(path) > len(at) {
+				at = path
+			}
+		}
+		m := mounts[at]
+		writable := !m.readOnly && (dig(m.volume, "emptyDir") != nil ||
+			dig(m.volume, "persistentVolumeClaim") != nil || dig(m.volume, "ephemeral") != nil)
+		if at == "" || !writable {
+			t.Errorf("the service writes %s, but it is on the read-only root filesystem or a read-only volume (mount %q)", dir, at)
 		}
 	}
 }
@@ -227,20 +393,8 @@ func TestKubernetesCredentialJob(t *testing.T) {
 			t.Errorf("Job env %s = %v, want the Deployment's %v", name, jobEnv[name], dig(e, "valueFrom"))
 		}
 	}
-	// mounts maps each mount path to its volume.
-	mounts := func(pod, c any) map[string]any {
-		volumes := map[string]any{}
-		for _, v := range dig(pod, "volumes").([]any) {
-			volumes[dig(v, "name").(string)] = v
-		}
-		m := map[string]any{}
-		for _, vm := range dig(c, "volumeMounts").([]any) {
-			m[dig(vm, "mountPath").(string)] = volumes[dig(vm, "name").(string)]
-		}
-		return m
-	}
-	depMounts, jobMounts := mounts(depPod, depC), mounts(jobPod, jobC)
-	if got, want := dig(jobMounts["/app/configs"], "configMap", "name"), dig(depMounts["/app/configs"], "configMap", "name"); got == nil || got != want {
+	depMounts, jobMounts := podMounts(depPod, depC), podMounts(jobPod, jobC)
+	if got, want := dig(jobMounts["/app/configs"].volume, "configMap", "name"), dig(depMounts["/app/configs"].volume, "configMap", "name"); got == nil || got != want {
 		t.Errorf("Job config at /app/configs from ConfigMap %v, want the Deployment's %v", got, want)
 	}
 	args := []string{}
@@ -252,7 +406,7 @@ func TestKubernetesCredentialJob(t *testing.T) {
 		t.Fatalf("Job args %q, want auth add ... -secret-file PATH ... APP_KEY", args)
 	}
 	secretDir := filepath.Dir(args[i+1])
-	if dig(jobMounts[secretDir], "secret", "secretName") == nil {
+	if dig(jobMounts[secretDir].volume, "secret", "secretName") == nil {
 		t.Errorf("the secret file %s is not on a Secret volume", args[i+1])
 	}
 	podLabels, _ := dig(job, "spec", "template", "metadata", "labels").(map[string]any)
