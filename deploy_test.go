@@ -243,6 +243,8 @@ func TestKubernetesManifests(t *testing.T) {
 		got, want any
 	}{
 		{"readiness probe", dig(container, "readinessProbe", "httpGet", "path"), "/readyz"},
+		// /readyz bounds its database ping at 1s (internal/routers/api/health.go).
+		{"readiness timeout above the ping's", probeValue(dig(container, "readinessProbe"), "timeoutSeconds") > 1, true},
 		{"liveness probe", dig(container, "livenessProbe", "httpGet", "path"), "/healthz"},
 		{"container port", dig(container, "ports", 0, "containerPort"), cfg.Server.HttpPort},
 		{"maxUnavailable", dig(dep, "spec", "strategy", "rollingUpdate", "maxUnavailable"), 0},
@@ -257,6 +259,43 @@ func TestKubernetesManifests(t *testing.T) {
 	for _, tt := range tests {
 		if tt.got != tt.want {
 			t.Errorf("%s: got %v, want %v", tt.name, tt.got, tt.want)
+		}
+	}
+}
+
+// probeValue is a probe's setting, or the kubelet's default when unset.
+func probeValue(probe any, key string) int {
+	if n, ok := dig(probe, key).(int); ok {
+		return n
+	}
+	return map[string]int{"periodSeconds": 10, "timeoutSeconds": 1, "failureThreshold": 3}[key]
+}
+
+// A starting pod is not killed while it waits for its database: the startupProbe, which
+// holds liveness back, allows more than Database.ConnectTimeout, and more than
+// Server.UpgradeTimeout, the master's own limit for a worker to serve (after which it
+// exits and the pod restarts anyway).
+func TestKubernetesStartupProbe(t *testing.T) {
+	objs := kubeObjects(t)
+	cfg := kubeConfig(t, objs)
+	probe := dig(objs["Deployment"], "spec", "template", "spec", "containers", 0, "startupProbe")
+	if probe == nil {
+		t.Fatal("no startupProbe: liveness can kill a pod still waiting for its database or migrating")
+	}
+	budget := time.Duration(probeValue(probe, "failureThreshold")*probeValue(probe, "periodSeconds")) * time.Second
+	tests := []struct {
+		name      string
+		got, want any
+	}{
+		{"startup probe", dig(probe, "httpGet", "path"), "/healthz"},
+		{"startup budget covers Database.ConnectTimeout", budget >= cfg.Database.ConnectTimeout, true},
+		{"startup budget covers Server.UpgradeTimeout", budget > cfg.Server.UpgradeTimeout, true},
+		{"a worker may wait all of ConnectTimeout and still migrate", cfg.Server.UpgradeTimeout > cfg.Database.ConnectTimeout, true},
+	}
+	for _, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("%s: got %v, want %v (startupProbe allows %v; ConnectTimeout %v, UpgradeTimeout %v)",
+				tt.name, tt.got, tt.want, budget, cfg.Database.ConnectTimeout, cfg.Server.UpgradeTimeout)
 		}
 	}
 }
