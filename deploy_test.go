@@ -300,6 +300,53 @@ func TestKubernetesStartupProbe(t *testing.T) {
 	}
 }
 
+// The PodDisruptionBudget selects exactly the Deployment's pods and lets a node drain evict
+// one of them while another serves.
+func TestKubernetesDisruptionBudget(t *testing.T) {
+	objs := kubeObjects(t)
+	pdb, dep := objs["PodDisruptionBudget"], objs["Deployment"]
+	if pdb == nil {
+		t.Fatal("no PodDisruptionBudget in deploy/kubernetes")
+	}
+	// selects reports whether a matchLabels selector picks a pod with these labels.
+	selects := func(selector, labels any) bool {
+		sel, _ := dig(selector, "matchLabels").(map[string]any)
+		l, _ := labels.(map[string]any)
+		for k, v := range sel {
+			if l[k] != v {
+				return false
+			}
+		}
+		return len(sel) > 0 && dig(selector, "matchExpressions") == nil
+	}
+	replicas, _ := dig(dep, "spec", "replicas").(int)
+	// Either form of budget must allow one eviction and keep one pod.
+	maxUnavailable, hasMax := dig(pdb, "spec", "maxUnavailable").(int)
+	minAvailable, hasMin := dig(pdb, "spec", "minAvailable").(int)
+	allowed := -1
+	switch {
+	case hasMax && !hasMin:
+		allowed = maxUnavailable
+	case hasMin && !hasMax:
+		allowed = replicas - minAvailable
+	}
+	tests := []struct {
+		name      string
+		got, want any
+	}{
+		{"the Deployment's selector", dig(pdb, "spec", "selector"), dig(dep, "spec", "selector")},
+		{"selects the Deployment's pods", selects(dig(pdb, "spec", "selector"), dig(dep, "spec", "template", "metadata", "labels")), true},
+		{"selects the Job's pods", selects(dig(pdb, "spec", "selector"), dig(objs["Job"], "spec", "template", "metadata", "labels")), false},
+		{"replicas at least 2", replicas >= 2, true},
+		{"evictions allowed at once (maxUnavailable, or replicas - minAvailable)", allowed >= 1 && allowed < replicas, true},
+	}
+	for _, tt := range tests {
+		if !reflect.DeepEqual(tt.got, tt.want) {
+			t.Errorf("%s: got %v, want %v (replicas %d, evictions allowed %d)", tt.name, tt.got, tt.want, replicas, allowed)
+		}
+	}
+}
+
 // Every container of every pod passes the restricted Pod Security Standard
 // (kubernetes.io/docs/concepts/security/pod-security-standards), so a namespace labelled
 // pod-security.kubernetes.io/enforce=restricted admits it, and its root filesystem is
