@@ -63,6 +63,13 @@ func dig(v any, path ...any) any {
 	return v
 }
 
+// masterStopTimeout is how long the master lets its workers stop before killing them, as
+// main.go sets it: the drain's own bound plus a margin. A process manager's grace period
+// must be longer, or its SIGKILL cuts a drain that is on time.
+func masterStopTimeout(s setting.Server) time.Duration {
+	return s.DrainDelay + s.ShutdownTimeout + 10*time.Second
+}
+
 // kubeObjects reads every manifest in deploy/kubernetes, by kind: one object of each.
 func kubeObjects(t *testing.T) map[string]map[string]any {
 	t.Helper()
@@ -252,6 +259,8 @@ func TestKubernetesManifests(t *testing.T) {
 		{"a drain delay for endpoint removal", cfg.Server.DrainDelay > 0, true},
 		{"grace period covers DrainDelay + ShutdownTimeout",
 			time.Duration(grace)*time.Second > cfg.Server.DrainDelay+cfg.Server.ShutdownTimeout, true},
+		{"grace period outlasts the master's stop timeout", time.Duration(grace)*time.Second > masterStopTimeout(cfg.Server), true},
+		{"no preStop hook: DrainDelay keeps serving, within the grace period", dig(container, "lifecycle", "preStop"), nil},
 		{"config mounted where the image reads it", dig(mounts["/app/configs"].volume, "configMap", "name"), dig(cm, "metadata", "name")},
 		{"uploads on the shared volume", dig(mounts[cfg.App.UploadSavePath].volume, "persistentVolumeClaim", "claimName"),
 			dig(byKind["PersistentVolumeClaim"], "metadata", "name")},
@@ -549,8 +558,6 @@ func TestSystemdUnit(t *testing.T) {
 		t.Fatal(err)
 	}
 	stopSec, _ := strconv.Atoi(unit["TimeoutStopSec"])
-	// The master kills workers StopTimeout after a stop; systemd must wait longer.
-	masterStop := defaults.Server.DrainDelay + defaults.Server.ShutdownTimeout + 10*time.Second
 	tests := []struct {
 		name      string
 		got, want any
@@ -558,7 +565,7 @@ func TestSystemdUnit(t *testing.T) {
 		{"Type", unit["Type"], "notify"},
 		{"reload sends SIGHUP to the master", strings.Contains(unit["ExecReload"], "-HUP $MAINPID"), true},
 		{"stop signals the master only", unit["KillMode"], "mixed"},
-		{"stop timeout covers the drain", time.Duration(stopSec)*time.Second >= masterStop, true},
+		{"stop timeout covers the drain", time.Duration(stopSec)*time.Second >= masterStopTimeout(defaults.Server), true},
 		{"a PID file to signal", strings.Contains(unit["ExecStart"], "-pidfile"), true},
 	}
 	for _, tt := range tests {
