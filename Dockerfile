@@ -1,11 +1,11 @@
 # Multi-stage build: a static binary (no cgo: the SQLite driver is pure Go) in a minimal
 # image that runs as a non-root user. Build: make docker, or
-#   docker build --build-arg VERSION=v1.0.0 --build-arg COMMIT=$(git rev-parse --short HEAD) -t blog-service .
+#   docker build --build-arg VERSION=v1.0.0 --build-arg COMMIT=$(git rev-parse --short HEAD) -t blog-service:local .
 # Run (release mode needs a JWT secret of 32 random bytes or more; keep it, tokens depend on it):
 #   echo "BLOG_JWT_SECRET=$(openssl rand -hex 32)" > blog.env
-#   docker run -p 8000:8000 --env-file blog.env -v blog-data:/app/storage blog-service
+#   docker run -p 8000:8000 --env-file blog.env -v blog-data:/app/storage blog-service:local
 # Its first API credential (the secret on standard input, one line of 12-72 bytes):
-#   docker run --rm -i --env-file blog.env -v blog-data:/app/storage blog-service auth add myapp < myapp.secret
+#   docker run --rm -i --env-file blog.env -v blog-data:/app/storage blog-service:local auth add myapp < myapp.secret
 FROM golang:1.26-bookworm AS build
 WORKDIR /src
 COPY go.mod go.sum ./

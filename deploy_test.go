@@ -6,6 +6,7 @@ package main
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"io"
 	"maps"
 	"os"
@@ -17,6 +18,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"go.yaml.in/yaml/v3"
 
@@ -232,6 +234,81 @@ func podMounts(pod, c any) map[string]mount {
 		m[dig(vm, "mountPath").(string)] = mount{volumes[dig(vm, "name").(string)], dig(vm, "readOnly") == true}
 	}
 	return m
+}
+
+// imageRef is a reference to this service's image, with or without a registry and a tag;
+// the tag may be a make variable ($(VERSION)), which is a tag of its own.
+var imageRef = regexp.MustCompile(`^(?:[\w.-]+(?::\d+)?/)*blog-service(?::([\w.$(){}-]+))?$`)
+
+// makeVar is a Makefile variable's definition: IMAGE ?= blog-service:local.
+var makeVar = regexp.MustCompile(`^([A-Z_]+)\s*[?:]?=\s*(.*?)\s*$`)
+
+// imageCommand reports whether a line runs or names the image: an untagged blog-service
+// there means :latest. Elsewhere it is a name (a user, a unit, a label) unless tagged.
+func imageCommand(line string) bool {
+	line = strings.TrimSpace(line)
+	return strings.Contains(line, "docker ") || strings.HasPrefix(line, "image:") ||
+		strings.HasPrefix(line, "- image:") || strings.Contains(line, "kind load") || strings.Contains(line, "minikube image")
+}
+
+// One image tag everywhere: what `make docker` builds is what the README's commands and
+// the manifests run. Three tags (:$(VERSION), :dev, :latest) meant that following the
+// README ran an image nobody had built, and :latest makes the kubelet pull, never using a
+// locally built image.
+func TestDockerImageTag(t *testing.T) {
+	files := []string{"README.md", "Makefile", "Dockerfile"}
+	err := filepath.WalkDir("deploy", func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			files = append(files, path)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	makeVars := map[string]string{}
+	split := func(r rune) bool { return unicode.IsSpace(r) || strings.ContainsRune("\"'`,{}[]", r) }
+	tags := map[string][]string{} // tag -> where it is used, file:line
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for n, line := range strings.Split(string(data), "\n") {
+			if m := makeVar.FindStringSubmatch(line); m != nil && file == "Makefile" {
+				makeVars[m[1]] = m[2]
+			}
+			for _, tok := range strings.FieldsFunc(line, split) {
+				if name, ok := strings.CutPrefix(tok, "$("); ok && file == "Makefile" {
+					if v, ok := makeVars[strings.TrimSuffix(name, ")")]; ok {
+						tok = v
+					}
+				}
+				m := imageRef.FindStringSubmatch(tok)
+				switch {
+				case m == nil, m[1] == "" && !imageCommand(line):
+					continue
+				case m[1] == "":
+					m[1] = "latest"
+				}
+				tags[m[1]] = append(tags[m[1]], fmt.Sprintf("%s:%d", file, n+1))
+			}
+		}
+	}
+	if len(tags) != 1 {
+		t.Fatalf("image tags used: %v; want one, the same everywhere", tags)
+	}
+	for tag, where := range tags {
+		t.Logf("image tag %s, used at %v", tag, where)
+		if tag == "latest" {
+			t.Errorf("the image tag is :latest (%v): the kubelet would pull it, never using the image make docker built", where)
+		}
+		for _, want := range []string{"README.md:", "Makefile:", "deploy/kubernetes/"} {
+			if !slices.ContainsFunc(where, func(w string) bool { return strings.HasPrefix(w, want) }) {
+				t.Errorf("no image reference in %s, want the one tag %s there too (found %v)", strings.TrimSuffix(want, ":"), tag, where)
+			}
+		}
+	}
 }
 
 func TestKubernetesManifests(t *testing.T) {
