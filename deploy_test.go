@@ -617,37 +617,83 @@ func TestKubernetesCredentialJob(t *testing.T) {
 	}
 }
 
+// The systemd unit: the master is the main process and the one a stop signals, a stop
+// outlasts its drain, reload waits for the upgrade's outcome, and under the unit's
+// hardening every directory the service writes with configs/config.yaml (what the unit's
+// -config file is installed from) is writable.
 func TestSystemdUnit(t *testing.T) {
 	f, err := os.Open(filepath.Join("deploy", "systemd", "blog-service.service"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	unit := map[string]string{}
+	unit := map[string]string{} // a key given twice keeps both values, space-separated
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		if k, v, ok := strings.Cut(sc.Text(), "="); ok && !strings.HasPrefix(k, "#") {
+			if prev, ok := unit[k]; ok {
+				v = prev + " " + v
+			}
 			unit[k] = v
 		}
 	}
-	defaults, err := setting.Load("", true, func(string) string { return "" }, nil)
+	on := func(key string) bool { return slices.Contains([]string{"yes", "true", "on", "1"}, unit[key]) }
+	seconds := func(key string) time.Duration {
+		n, _ := strconv.Atoi(unit[key])
+		return time.Duration(n) * time.Second
+	}
+	start := strings.Fields(unit["ExecStart"])
+	pidfile := ""
+	if i := slices.Index(start, "-pidfile"); i > 0 && i+1 < len(start) {
+		pidfile = start[i+1]
+	}
+	// The unit's Environment=; BLOG_JWT_SECRET comes from its EnvironmentFile.
+	env := map[string]string{"BLOG_JWT_SECRET": "deploy-test-only-secret-9b1e4c7a20f3d856"}
+	for _, kv := range strings.Fields(unit["Environment"]) {
+		k, v, _ := strings.Cut(kv, "=")
+		env[k] = v
+	}
+	cfg, err := setting.Load(filepath.Join("configs", "config.yaml"), false, func(k string) string { return env[k] },
+		map[string]any{"Server.PIDFile": pidfile})
 	if err != nil {
 		t.Fatal(err)
 	}
-	stopSec, _ := strconv.Atoi(unit["TimeoutStopSec"])
 	tests := []struct {
 		name      string
 		got, want any
 	}{
 		{"Type", unit["Type"], "notify"},
-		{"reload sends SIGHUP to the master", strings.Contains(unit["ExecReload"], "-HUP $MAINPID"), true},
+		{"a PID file to signal", pidfile != "", true},
+		// The synchronous reload: exit 0 once a new worker serves, non-zero with the reason.
+		{"reload waits for the upgrade's outcome", unit["ExecReload"], start[0] + " -pidfile " + pidfile + " reload"},
 		{"stop signals the master only", unit["KillMode"], "mixed"},
-		{"stop timeout covers the drain", time.Duration(stopSec)*time.Second >= masterStopTimeout(defaults.Server), true},
-		{"a PID file to signal", strings.Contains(unit["ExecStart"], "-pidfile"), true},
+		{"stop timeout covers the drain", seconds("TimeoutStopSec") >= masterStopTimeout(cfg.Server), true},
+		{"start timeout covers the wait for the database", seconds("TimeoutStartSec") > cfg.Database.ConnectTimeout, true},
+		// systemd bounds ExecReload by TimeoutStartSec too.
+		{"start timeout covers an upgrade", seconds("TimeoutStartSec") > cfg.Server.UpgradeTimeout, true},
+		{"NoNewPrivileges", on("NoNewPrivileges"), true},
+		{"ProtectSystem", unit["ProtectSystem"], "strict"},
+		{"PrivateTmp", on("PrivateTmp"), true},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {
 			t.Errorf("%s: got %v, want %v", tt.name, tt.got, tt.want)
+		}
+	}
+	// Under ProtectSystem=strict only these are writable.
+	writable := strings.Fields(unit["ReadWritePaths"])
+	for _, d := range strings.Fields(unit["StateDirectory"]) {
+		writable = append(writable, "/var/lib/"+d)
+	}
+	for _, d := range strings.Fields(unit["RuntimeDirectory"]) {
+		writable = append(writable, "/run/"+d)
+	}
+	if on("PrivateTmp") {
+		writable = append(writable, "/tmp")
+	}
+	for _, dir := range writtenDirs(cfg, unit["WorkingDirectory"]) {
+		if !slices.ContainsFunc(writable, func(w string) bool { return under(dir, w) }) {
+			t.Errorf("the service writes %s, read-only under ProtectSystem=strict (writable: %v)", dir, writable)
 		}
 	}
 }
