@@ -28,6 +28,7 @@ test: ## run every test (set BLOG_TEST_MYSQL_DSN to run the database tests on My
 FUZZTIME ?= 1m
 fuzz: ## search for inputs that break the API or the upload store (FUZZTIME each)
 	go test -run '^$$' -fuzz '^FuzzAPI$$' -fuzztime $(FUZZTIME) ./internal/routers
+	go test -run '^$$' -fuzz '^FuzzUpload$$' -fuzztime $(FUZZTIME) ./internal/routers
 	go test -run '^$$' -fuzz '^FuzzSaveImage$$' -fuzztime $(FUZZTIME) ./pkg/upload
 
 lint: ## gofmt and go vet must be clean

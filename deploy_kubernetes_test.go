@@ -73,12 +73,7 @@ func kubeConfig(t *testing.T, objs map[string]map[string]any) setting.Config {
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := setting.Load(path, false, func(k string) string {
-		if k == "BLOG_JWT_SECRET" {
-			return "deploy-test-only-secret-9b1e4c7a20f3d856"
-		}
-		return ""
-	}, nil)
+	cfg, err := setting.Load(path, false, []string{"BLOG_JWT_SECRET=deploy-test-only-secret-9b1e4c7a20f3d856"}, nil)
 	if err != nil {
 		t.Fatalf("the ConfigMap's config.yaml does not load: %v", err)
 	}

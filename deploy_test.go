@@ -283,14 +283,9 @@ func TestSystemdUnit(t *testing.T) {
 	if i := slices.Index(start, "-pidfile"); i > 0 && i+1 < len(start) {
 		pidfile = start[i+1]
 	}
-	// The unit's Environment=; BLOG_JWT_SECRET comes from its EnvironmentFile.
-	env := map[string]string{"BLOG_JWT_SECRET": "deploy-test-only-secret-9b1e4c7a20f3d856"}
-	for _, kv := range strings.Fields(unit["Environment"]) {
-		k, v, _ := strings.Cut(kv, "=")
-		env[k] = v
-	}
-	cfg, err := setting.Load(filepath.Join("configs", "config.yaml"), false, func(k string) string { return env[k] },
-		map[string]any{"Server.PIDFile": pidfile})
+	// The unit's Environment=, and BLOG_JWT_SECRET as its EnvironmentFile would give it.
+	env := append(strings.Fields(unit["Environment"]), "BLOG_JWT_SECRET=deploy-test-only-secret-9b1e4c7a20f3d856")
+	cfg, err := setting.Load(filepath.Join("configs", "config.yaml"), false, env, map[string]any{"Server.PIDFile": pidfile})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,9 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
+	"strings"
 	"syscall"
 	"time"
 
@@ -52,14 +54,18 @@ import (
 // @securityDefinitions.apikey  ApiKeyAuth
 // @in                          header
 // @name                        token
+// The master forks its workers and re-executes itself from the main thread only (see
+// supervisor.Run): locking the main goroutine to it must happen in an init function.
+func init() { runtime.LockOSThread() }
+
 func main() {
-	if err := run(context.Background(), os.Args, os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
+	if err := run(context.Background(), os.Args, os.Environ(), os.Stdin, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintf(os.Stderr, "blog-service: %v\n", err)
 		os.Exit(1) // the only exit in the program
 	}
 }
 
-func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, environ []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
 	configPath := fs.String("config", "configs/config.yaml", "config file (YAML); without -config a missing file means built-in defaults")
 	port := fs.Int("port", 0, "listen port (overrides Server.HttpPort)")
@@ -90,9 +96,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			explicitConfig = true
 		}
 	})
-	cfg, err := setting.Load(*configPath, !explicitConfig, getenv, overrides)
+	cfg, err := setting.Load(*configPath, !explicitConfig, environ, overrides)
 	if err != nil {
 		return fmt.Errorf("config: %w", err)
+	}
+	getenv := func(key string) string { return lookupEnv(environ, key) }
+	if supervisor.Probing(getenv) {
+		// A master about to re-execute into this binary asks whether it can: it can, and
+		// its configuration loads.
+		fmt.Fprintln(stdout, supervisor.ProbeReply)
+		return nil
 	}
 	if fs.NArg() > 0 {
 		// A command (auth add|list|remove) works on the configured database and returns;
@@ -106,12 +119,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	defer log.Sync()
 	addr := fmt.Sprintf(":%d", cfg.Server.HttpPort)
 
-	ln, ready, isWorker, err := supervisor.Inherited(getenv)
-	switch {
-	case err != nil:
+	ln, rep, isWorker, err := supervisor.Inherited(getenv)
+	if err != nil {
 		return err
+	}
+	logStart(log, cfg, isWorker)
+	switch {
 	case isWorker:
-		return serve(ctx, cfg, log, ln, ready, "SIGHUP goes to the master process (the PID file's), not to a worker")
+		err := serve(ctx, cfg, log, ln, rep.Ready, "SIGHUP goes to the master process (the PID file's), not to a worker")
+		if err != nil {
+			rep.Fail(err) // a no-op once it served: the master hears why an upgrade failed
+		}
+		return err
 	case !supervisor.Supported:
 		// Bind before anything slow, so a taken port fails start-up at once.
 		ln, err := net.Listen("tcp", addr)
@@ -136,6 +155,38 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		Notify:      func(state string) { _, _ = daemon.SdNotify(false, state) }, // a no-op without NOTIFY_SOCKET
 		Log:         log,
 	})
+}
+
+// logStart says what this process runs with: the config file (or none), the database
+// (never its user or password) and the mode. The master and each worker log it, since a
+// worker reads the config afresh and is the one that opens the database.
+func logStart(log *zap.Logger, cfg setting.Config, worker bool) {
+	file := cfg.File
+	if file == "" {
+		file = "built-in defaults"
+	}
+	db := []zap.Field{zap.String("database", cfg.Database.DBType)}
+	if cfg.Database.DBType == "sqlite" {
+		path, err := filepath.Abs(cfg.Database.Path)
+		if err != nil {
+			path = cfg.Database.Path
+		}
+		db = append(db, zap.String("db_path", path))
+	} else {
+		db = append(db, zap.String("db_host", cfg.Database.Host), zap.String("db_name", cfg.Database.DBName))
+	}
+	log.Info("starting", append([]zap.Field{zap.String("config", file), zap.String("mode", cfg.Server.RunMode),
+		zap.Bool("worker", worker), zap.Int("pid", os.Getpid())}, db...)...)
+}
+
+// lookupEnv returns the value of key in environ, as os.Getenv does in the process's own.
+func lookupEnv(environ []string, key string) string {
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok && k == key {
+			return v
+		}
+	}
+	return ""
 }
 
 // serve runs one serving process on ln until SIGINT or SIGTERM (drain after
@@ -170,9 +221,14 @@ func serve(ctx context.Context, cfg setting.Config, log *zap.Logger, ln net.List
 		return fmt.Errorf("tracing: %w", err)
 	}
 	defer stopTracing(context.WithoutCancel(stop)) // flushes the last spans after the drain
-	uploads, err := upload.NewStore(cfg.App.UploadSavePath, int64(cfg.App.UploadImageMaxSize)<<20, cfg.App.UploadImageAllowExts)
+	uploads, err := upload.NewStore(upload.Options{
+		Dir:     cfg.App.UploadSavePath,
+		MaxSize: int64(cfg.App.UploadImageMaxSize) << 20,
+		Exts:    cfg.App.UploadImageAllowExts,
+		MinFree: cfg.App.UploadMinFreeBytes,
+	})
 	if err != nil {
-		return err
+		return fmt.Errorf("App.UploadSavePath: %w", err)
 	}
 	limiters, closeLimiters := rateLimiters(cfg)
 	defer closeLimiters()
@@ -198,7 +254,7 @@ func serve(ctx context.Context, cfg setting.Config, log *zap.Logger, ln net.List
 		Pages:          app.PageLimits{Default: cfg.App.DefaultPageSize, Max: cfg.App.MaxPageSize},
 		Draining:       srv.Draining,
 		MaxBodyBytes:   cfg.App.MaxBodyBytes,
-		MaxUploadBytes: uploads.MaxSize() + 1<<20, // room for the multipart framing and fields
+		MaxUploadBytes: uploads.MaxSize(),
 		RequestTimeout: cfg.App.DefaultContextTimeout,
 		RateLimits:     limiters,
 		FailOpen:       cfg.Limiter.FailOpen,

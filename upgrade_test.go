@@ -9,6 +9,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -212,6 +213,68 @@ func TestUpgradeKeepsRequestInFlightAndRunsTheNewBinary(t *testing.T) {
 	}
 	if alive(cur) {
 		t.Errorf("worker %d outlived the master's stop", cur)
+	}
+}
+
+// reload runs `blog-service -pidfile PID reload` and returns its exit status and output.
+func (u *upgradable) reload(t *testing.T) (int, string) {
+	t.Helper()
+	cmd := exec.Command(binary, "-pidfile", u.pidFile, "reload")
+	cmd.Dir = u.dir
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return 0, string(out)
+	case errors.As(err, &ee):
+		return ee.ExitCode(), string(out)
+	}
+	t.Fatal(err)
+	return 0, ""
+}
+
+// SIGHUP (here through `reload`, which waits for the outcome) re-executes the master
+// itself from the replaced file, same PID, then replaces the worker; a binary that cannot
+// take over leaves the master on its old code, and reload fails with the reason.
+func TestReloadUpgradesTheMasterInPlace(t *testing.T) {
+	t.Parallel()
+	u := startUpgradable(t, "BLOG_SERVER_UPGRADETIMEOUT=5s")
+	master := u.cmd.Process.Pid
+	res := u.slow(u.token(), 2*time.Second)
+	before := u.servingPID()
+	u.replace(t, binary)
+	ino := inode(t, u.exe)
+	if status, out := u.reload(t); status != 0 || !strings.Contains(out, "serves") {
+		t.Fatalf("reload = %d %q; log:\n%s", status, out, u.log())
+	}
+	if got := inode(t, fmt.Sprintf("/proc/%d/exe", master)); got != ino {
+		t.Errorf("the master runs inode %d after reload, want the new file's %d", got, ino)
+	}
+	if now := u.servingPID(); now == before || now == 0 {
+		t.Errorf("serving pid %d after reload, want a new worker (was %d)", now, before)
+	}
+	if r := <-res; r.err != nil || r.status != 200 {
+		t.Errorf("request in flight across the master's re-exec: %+v", r)
+	}
+	if pid := u.pidFromFile(t); pid != master || !strings.Contains(u.log(), "master re-executed") {
+		t.Errorf("PID file %d (want %d), or no re-exec in the log", pid, master)
+	}
+
+	serving := u.servingPID()
+	u.replace(t, u.script(t, "exits", "echo cannot start >&2; exit 3"))
+	status, out := u.reload(t)
+	if status == 0 || !strings.Contains(out, "status 3") {
+		t.Errorf("reload with a broken binary = %d %q, want a failure naming status 3", status, out)
+	}
+	if got := inode(t, fmt.Sprintf("/proc/%d/exe", master)); got != ino || !strings.Contains(u.log(), "master not upgraded") {
+		t.Errorf("a master that cannot re-execute must keep its code and say so (inode %d, want %d)", got, ino)
+	}
+	if now := u.servingPID(); now != serving {
+		t.Errorf("serving pid %d after a failed reload, want %d", now, serving)
+	}
+	u.replace(t, binary)
+	if status, out := u.reload(t); status != 0 {
+		t.Errorf("reload after a fix = %d %q", status, out)
 	}
 }
 

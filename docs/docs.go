@@ -921,7 +921,7 @@ const docTemplate = `{
                         "ApiKeyAuth": []
                     }
                 ],
-                "description": "Stores the image under a name chosen by the server and returns its URL under /static. The content must really be an image of an allowed type (App.UploadImageAllowExts), at most App.UploadImageMaxSize MB. Unlike the book, it requires the token.",
+                "description": "Streams the image to disk under a name chosen by the server and returns its URL: App.UploadServerUrl + /\u003cname\u003e when that is set, else the path /static/\u003cname\u003e. The content must really be an image of an allowed type (App.UploadImageAllowExts), at most App.UploadImageMaxSize MB. Unlike the book, it requires the token.",
                 "consumes": [
                     "multipart/form-data"
                 ],
@@ -959,7 +959,7 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "no file, wrong type, or content that is not an allowed image",
+                        "description": "no file, wrong type, content that is not an allowed image, or a body cut short",
                         "schema": {
                             "$ref": "#/definitions/app.ErrorBody"
                         }
@@ -971,7 +971,19 @@ const docTemplate = `{
                         }
                     },
                     "413": {
-                        "description": "Request Entity Too Large",
+                        "description": "the file is over App.UploadImageMaxSize (code 20030003)",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        }
+                    },
+                    "429": {
+                        "description": "over the client's rate (Limiter.Rules)",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        }
+                    },
+                    "507": {
+                        "description": "the disk is down to App.UploadMinFreeBytes (code 20030004)",
                         "schema": {
                             "$ref": "#/definitions/app.ErrorBody"
                         }
@@ -1039,7 +1051,7 @@ const docTemplate = `{
             "properties": {
                 "file_access_url": {
                     "type": "string",
-                    "example": "http://127.0.0.1:8000/static/9f86d081884c7d659a2feaa0c55ad015.png"
+                    "example": "/static/9f86d081884c7d659a2feaa0c55ad015.png"
                 }
             }
         },

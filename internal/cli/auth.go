@@ -25,7 +25,10 @@ import (
 const Usage = `usage: blog-service [flags] auth add [-secret-file PATH] [-if-absent] APP_KEY
            the secret is one line on standard input (or in PATH), never an argument
        blog-service [flags] auth list
-       blog-service [flags] auth remove APP_KEY`
+       blog-service [flags] auth remove APP_KEY
+       blog-service [flags] reload
+           upgrade the running service (SIGHUP to the master in -pidfile or Server.PIDFile)
+           and wait: exit 0 once a new worker serves, else 1 with the reason`
 
 // maxSecretInput bounds what is read for a secret: far above the 72 bytes bcrypt reads,
 // so a longer input is reported as too long rather than read whole.
@@ -33,6 +36,9 @@ const maxSecretInput = 4 << 10
 
 // Run runs the command in args (its name first) instead of serving.
 func Run(ctx context.Context, cfg setting.Config, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if args[0] == "reload" && len(args) == 1 {
+		return reload(ctx, cfg, stdout)
+	}
 	if args[0] != "auth" {
 		return fmt.Errorf("unknown command %q (without one the service serves)\n%s", args[0], Usage)
 	}

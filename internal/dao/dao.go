@@ -7,8 +7,6 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"os"
-	"path/filepath"
 	"runtime"
 	"time"
 
@@ -58,14 +56,20 @@ func (d *Dao) write(ctx context.Context, fn func() error) error {
 	return fn()
 }
 
-// Open connects to the configured database, waiting for it up to Database.ConnectTimeout,
-// and brings the schema up to date. log receives gorm's warnings (slow queries, errors).
+// Open connects to the configured database and brings the schema up to date. MySQL is
+// waited for up to Database.ConnectTimeout while it is unreachable; SQLite, a local file,
+// and any other failure fail at once. log receives gorm's warnings (slow queries, errors).
 func Open(ctx context.Context, cfg setting.Database, log *zap.Logger) (*gorm.DB, error) {
 	var db *gorm.DB
-	err := retry(ctx, cfg.ConnectTimeout, log, func() (err error) {
-		db, err = open(ctx, cfg, log)
-		return err
-	})
+	var err error
+	if cfg.DBType == "mysql" {
+		err = retry(ctx, cfg.ConnectTimeout, log, func() (err error) {
+			db, err = open(ctx, cfg, log)
+			return err
+		})
+	} else {
+		db, err = open(ctx, cfg, log) // what fails on a local file fails again on a retry
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", cfg.DBType, err)
 	}
@@ -129,7 +133,8 @@ func open(ctx context.Context, cfg setting.Database, log *zap.Logger) (*gorm.DB,
 }
 
 // retry calls attempt until it succeeds, backing off from 100 ms to 2 s, for at most
-// limit: replicas often start before their database is up.
+// limit: replicas often start before their database is up. An error that waiting cannot
+// cure (access denied, unknown database) is returned at once.
 func retry(ctx context.Context, limit time.Duration, log *zap.Logger, attempt func() error) error {
 	deadline := time.Now().Add(limit)
 	for delay := 100 * time.Millisecond; ; delay = min(2*delay, 2*time.Second) {
@@ -139,6 +144,8 @@ func retry(ctx context.Context, limit time.Duration, log *zap.Logger, attempt fu
 			return nil
 		case ctx.Err() != nil:
 			return ctx.Err()
+		case !transient(err):
+			return err
 		case time.Now().Add(delay).After(deadline):
 			return fmt.Errorf("not reachable within %v (Database.ConnectTimeout): %w", limit, err)
 		}
@@ -178,8 +185,8 @@ func (d *Dao) Ping(ctx context.Context) error {
 func dialect(cfg setting.Database) (gorm.Dialector, error) {
 	switch cfg.DBType {
 	case "sqlite":
-		if err := os.MkdirAll(filepath.Dir(cfg.Path), 0o755); err != nil {
-			return nil, fmt.Errorf("create database directory: %w", err)
+		if err := checkSQLitePath(cfg.Path); err != nil {
+			return nil, err
 		}
 		return sqlite.Open(SQLiteDSN(cfg.Path, cfg.BusyTimeout)), nil
 	case "mysql":

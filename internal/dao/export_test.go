@@ -30,3 +30,11 @@ func OpenAt(ctx context.Context, cfg setting.Database, version int) (*gorm.DB, e
 	}
 	return db, nil
 }
+
+// Transient reports whether start-up would retry after err.
+var Transient = transient
+
+// Transaction is d.transaction, for tests of how it reports failures.
+func (d *Dao) Transaction(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return d.transaction(ctx, fn)
+}

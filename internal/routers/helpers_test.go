@@ -74,7 +74,7 @@ func newTestEnvOn(t testing.TB, db *gorm.DB, opts service.Options, tweak func(*D
 	env := &testEnv{jwt: app.NewJWT(testSecret, "blog-service", time.Hour)}
 	env.db = db
 	if opts.Uploads == nil {
-		store, err := upload.NewStore(filepath.Join(t.TempDir(), "uploads"), 1<<20, []string{".jpg", ".jpeg", ".png"})
+		store, err := upload.NewStore(upload.Options{Dir: filepath.Join(t.TempDir(), "uploads"), MaxSize: 1 << 20, Exts: []string{".jpg", ".jpeg", ".png"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -93,7 +93,7 @@ func newTestEnvOn(t testing.TB, db *gorm.DB, opts service.Options, tweak func(*D
 		Pages:          app.PageLimits{Default: 10, Max: 100},
 		Draining:       env.draining.Load,
 		MaxBodyBytes:   64 << 10,
-		MaxUploadBytes: opts.Uploads.MaxSize() + 1<<20,
+		MaxUploadBytes: opts.Uploads.MaxSize(),
 		RequestTimeout: time.Minute,
 		RateLimits: middleware.RateLimits{
 			PerClient: map[string]limiter.Limiter{"/auth": limiter.NewLocal(10, 10)},

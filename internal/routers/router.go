@@ -5,6 +5,8 @@ import (
 	"expvar"
 	"net/http"
 	"net/http/pprof"
+	"path"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -33,7 +35,9 @@ type Deps struct {
 	// Draining reports whether the server is stopping; /readyz turns 503 then.
 	Draining func() bool
 	// Limits on what a request may send and take.
-	MaxBodyBytes   int64
+	MaxBodyBytes int64
+	// MaxUploadBytes is the largest file POST /upload/file takes; its body may carry
+	// api.FormOverhead more.
 	MaxUploadBytes int64
 	RequestTimeout time.Duration
 	// RateLimits are the limiters of each route (gin path); FailOpen lets requests through
@@ -42,7 +46,7 @@ type Deps struct {
 	FailOpen   bool
 	// TrustedProxies may set X-Forwarded-For (empty: the TCP peer is the client).
 	TrustedProxies []string
-	// UploadDir is served at /static; UploadURL is its public URL ("" = this server).
+	// UploadDir is served at /static; UploadURL is its public URL ("" = the path /static).
 	UploadDir string
 	UploadURL string
 	// DebugEndpoints serves /debug/pprof and /debug/vars.
@@ -94,9 +98,13 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 	r.GET("/swagger/*any", ginSwagger.WrapHandler(swaggerUI()))
 	r.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/swagger/index.html") })
 	// Uploaded images; nosniff stops a browser from running anything that slipped past the
-	// content check as another type.
-	r.Group("/static", func(c *gin.Context) { c.Header("X-Content-Type-Options", "nosniff") }).
-		StaticFS("/", gin.Dir(d.UploadDir, false))
+	// content check as another type. Dot-names are uploads still being written.
+	r.Group("/static", func(c *gin.Context) {
+		c.Header("X-Content-Type-Options", "nosniff")
+		if strings.HasPrefix(path.Base(c.Request.URL.Path), ".") {
+			app.Error(c, errcode.NotFound)
+		}
+	}).StaticFS("/", gin.Dir(d.UploadDir, false))
 	if d.DebugEndpoints {
 		debugRoutes(r)
 	}
@@ -105,9 +113,9 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 	auth := api.NewAuth(d.Service)
 	r.POST("/auth", bodyLimit, timeout, auth.Token)
 
-	upload := api.NewUpload(d.Service, d.UploadURL)
+	upload := api.NewUpload(d.Service, d.UploadURL, d.MaxUploadBytes)
 	jwt := middleware.JWT(d.JWT, d.Service.CheckToken)
-	r.POST("/upload/file", jwt, middleware.BodyLimit(d.MaxUploadBytes), timeout, upload.File)
+	r.POST("/upload/file", jwt, middleware.BodyLimit(upload.MaxBody()), timeout, upload.File)
 
 	v1 := r.Group("/api/v1", jwt, bodyLimit, timeout)
 	tag := api.NewTag(d.Service, d.Pages)

@@ -113,7 +113,21 @@ func Bind(c *gin.Context, obj any) error {
 	if err != nil {
 		return err
 	}
-	err = c.ShouldBindWith(obj, b)
+	return bindError(c, c.ShouldBindWith(obj, b))
+}
+
+// BindValues is Bind for form values the handler has read itself (the fields of a
+// multipart body it streams): the same mapping, validation and errors.
+func BindValues(c *gin.Context, values map[string][]string, obj any) error {
+	if err := binding.MapFormWithTag(obj, values, "form"); err != nil {
+		return bindError(c, err)
+	}
+	return bindError(c, binding.Validator.ValidateStruct(obj))
+}
+
+// bindError turns a binding or validation error into errcode.InvalidParams (or
+// RequestTooLarge), with one detail per problem in the request's language.
+func bindError(c *gin.Context, err error) error {
 	if err == nil {
 		return nil
 	}
@@ -156,15 +170,16 @@ func bodyBinding(r *http.Request) (binding.Binding, error) {
 			return binding.Form, nil // no body at all: validation names the missing fields
 		}
 	}
-	return nil, UnsupportedMediaType(ct)
+	return nil, UnsupportedMediaType(ct, binding.MIMEJSON, binding.MIMEPOSTForm, binding.MIMEMultipartPOSTForm)
 }
 
-// UnsupportedMediaType is the error for a body whose Content-Type the API does not decode.
-func UnsupportedMediaType(contentType string) error {
+// UnsupportedMediaType is the error for a body whose Content-Type the route does not
+// decode; accepted lists those it does.
+func UnsupportedMediaType(contentType string, accepted ...string) error {
 	if len(contentType) > 64 {
 		contentType = contentType[:64] + "..."
 	}
-	return errcode.UnsupportedMediaType.WithDetails(fmt.Sprintf("Content-Type %q is not accepted: send application/json, application/x-www-form-urlencoded or multipart/form-data", contentType))
+	return errcode.UnsupportedMediaType.WithDetails(fmt.Sprintf("Content-Type %q is not accepted: send %s", contentType, strings.Join(accepted, " or ")))
 }
 
 // bindProblem says what was wrong with a body that could not be decoded, in the client's

@@ -43,4 +43,5 @@ var (
 var (
 	UploadTypeNotAllowed = New(20030002, http.StatusBadRequest, "file type not allowed")
 	UploadTooLarge       = New(20030003, http.StatusRequestEntityTooLarge, "file too large")
+	UploadNoSpace        = New(20030004, http.StatusInsufficientStorage, "not enough disk space for uploads: try again later")
 )

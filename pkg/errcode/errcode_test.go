@@ -14,6 +14,7 @@ var all = []*Error{
 	UnauthorizedTokenTimeout, UnauthorizedTokenGenerate, TooManyRequests, RequestCancelled,
 	RequestTimeout, UpstreamError, UpstreamTimeout, ServiceUnavailable, MethodNotAllowed,
 	RequestTooLarge, TagNameTaken, TagInUse, ArticleTagInvalid, UploadTypeNotAllowed, UploadTooLarge,
+	UploadNoSpace,
 }
 
 func TestCodesAreUniqueAndDocumented(t *testing.T) {

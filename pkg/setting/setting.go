@@ -5,15 +5,19 @@
 package setting
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"time"
 
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/spf13/viper"
+	"go.yaml.in/yaml/v3"
 )
 
 // EnvPrefix starts every environment variable that overrides a key.
@@ -24,6 +28,10 @@ const DefaultJWTSecret = "eddycjy-blog-service-dev-secret"
 
 // Config is the whole configuration. Key names are the book's (Server.HttpPort, JWT.Secret...).
 type Config struct {
+	// File is the absolute path of the config file read; empty when none was, and the
+	// built-in defaults (and the environment) make the whole configuration. It is no key.
+	File string `mapstructure:"-"`
+
 	Server   Server
 	App      App
 	JWT      JWT
@@ -83,9 +91,12 @@ type App struct {
 	// MaxBodyBytes caps request bodies other than uploads.
 	MaxBodyBytes         int64
 	UploadSavePath       string
-	UploadServerUrl      string // public URL of /static; empty: this server, as each request addressed it
+	UploadServerUrl      string // public URL of /static; empty: upload URLs are the path /static/<name>
 	UploadImageMaxSize   int    // megabytes, as in the book
 	UploadImageAllowExts []string
+	// UploadMinFreeBytes is the free space kept on UploadSavePath's file system: uploads
+	// are refused (507) when one more could leave less.
+	UploadMinFreeBytes int64
 }
 
 // Limiter holds the rate-limit rules: a token bucket per rule and client, in this process
@@ -143,7 +154,8 @@ type Database struct {
 	MaxOpenConns int
 	// ConnMaxLifetime recycles connections (MySQL closes idle ones after wait_timeout).
 	ConnMaxLifetime time.Duration
-	// ConnectTimeout bounds the wait for the database at start-up, retried with back-off.
+	// ConnectTimeout bounds the wait for an unreachable MySQL at start-up, retried with
+	// back-off; errors that waiting cannot cure (access denied, SQLite's) fail at once.
 	ConnectTimeout time.Duration
 }
 
@@ -188,9 +200,11 @@ var defaults = map[string]any{
 	"App.UploadServerUrl":       "",
 	"App.UploadImageMaxSize":    5,
 	"App.UploadImageAllowExts":  []string{".jpg", ".jpeg", ".png"},
+	"App.UploadMinFreeBytes":    256 << 20,
 	"Limiter.Rules": []map[string]any{
 		{"Path": "/auth", "Rate": 10, "Burst": 10, "Scope": ScopeClient},
 		{"Path": "/auth", "Rate": 10, "Burst": 20, "Scope": ScopeGlobal},
+		{"Path": "/upload/file", "Rate": 1, "Burst": 5, "Scope": ScopeClient},
 	},
 	"Limiter.FailOpen":         true,
 	"Redis.Addr":               "",
@@ -220,42 +234,78 @@ var defaults = map[string]any{
 }
 
 // Load builds the Config from defaults, the YAML file at path (a missing file is fine when
-// optional is true), the environment read through getenv, and flags (key path → value).
-// Any error names the key at fault.
-func Load(path string, optional bool, getenv func(string) string, flags map[string]any) (Config, error) {
+// optional is true), the environment (environ, as os.Environ gives it) and flags (key path
+// → value). Unknown keys in the file and unknown BLOG_ variables are refused. Any error
+// names the key at fault.
+func Load(path string, optional bool, environ []string, flags map[string]any) (Config, error) {
 	v := viper.New() // never viper's global instance
 	v.SetConfigType("yaml")
 	for k, val := range defaults {
 		v.SetDefault(k, val)
 	}
+	var file string
 	if path != "" {
-		v.SetConfigFile(path)
-		err := v.ReadInConfig()
-		switch {
-		case err == nil:
-		case optional && errors.Is(err, fs.ErrNotExist):
-		default:
-			return Config{}, fmt.Errorf("config file %s: %w", path, err)
+		var err error
+		if file, err = readFile(v, path); err != nil && !(optional && errors.Is(err, fs.ErrNotExist)) {
+			return Config{}, errors.Join(err, checkEnv(environ)) // every unknown key at once
 		}
 	}
-	for _, key := range v.AllKeys() {
-		if val := getenv(EnvName(key)); val != "" {
+	if err := checkEnv(environ); err != nil {
+		return Config{}, err
+	}
+	env := map[string]string{}
+	for _, kv := range environ {
+		if name, val, ok := strings.Cut(kv, "="); ok {
+			env[name] = val
+		}
+	}
+	for key := range defaults {
+		if val := env[EnvName(key)]; val != "" {
 			v.Set(key, val)
 		}
 	}
 	for key, val := range flags {
 		v.Set(key, val)
 	}
-	var cfg Config
+	cfg := Config{File: file}
 	if err := v.Unmarshal(&cfg, viper.DecodeHook(mapstructure.ComposeDecodeHookFunc(
-		durationNeedsUnit, mapstructure.StringToTimeDurationHookFunc(),
+		rulesFromText, durationNeedsUnit, mapstructure.StringToTimeDurationHookFunc(),
 		mapstructure.StringToSliceHookFunc(",")))); err != nil {
 		return Config{}, err
+	}
+	for i := range cfg.Limiter.Rules {
+		if cfg.Limiter.Rules[i].Scope == "" {
+			cfg.Limiter.Rules[i].Scope = ScopeClient
+		}
 	}
 	if err := cfg.Validate(); err != nil {
 		return Config{}, err
 	}
 	return cfg, nil
+}
+
+// readFile reads the config file at path into v after checking its keys, and returns its
+// absolute path, for the start-up log.
+func readFile(v *viper.Viper, path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("config file %s: %w", path, err)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", fmt.Errorf("config file %s: %w", path, err)
+	}
+	var doc map[string]any
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return "", fmt.Errorf("config file %s: %w", path, err)
+	}
+	if err := checkFileKeys(path, doc); err != nil {
+		return "", err // each error names the file
+	}
+	if err := v.ReadConfig(bytes.NewReader(b)); err != nil {
+		return "", fmt.Errorf("config file %s: %w", path, err)
+	}
+	return abs, nil
 }
 
 // EnvName is the environment variable that overrides a key: Server.HttpPort → BLOG_SERVER_HTTPPORT.
@@ -274,4 +324,17 @@ func durationNeedsUnit(from, to reflect.Type, data any) (any, error) {
 		return nil, fmt.Errorf("%v has no unit: write a duration like \"60s\" or \"500ms\"", data)
 	}
 	return data, nil
+}
+
+// rulesFromText reads Limiter.Rules given as text, as the environment gives every value:
+// a YAML (or JSON) list, BLOG_LIMITER_RULES='[{Path: /auth, Rate: 10, Burst: 10}]'.
+func rulesFromText(from, to reflect.Type, data any) (any, error) {
+	if from.Kind() != reflect.String || to != reflect.TypeOf([]LimitRule(nil)) {
+		return data, nil
+	}
+	var rules []map[string]any
+	if err := yaml.Unmarshal([]byte(data.(string)), &rules); err != nil {
+		return nil, fmt.Errorf("%q is not a list like [{Path: /auth, Rate: 10, Burst: 10}]", data)
+	}
+	return rules, nil
 }

@@ -12,8 +12,13 @@ import (
 	"time"
 )
 
-func env(m map[string]string) func(string) string {
-	return func(k string) string { return m[k] }
+// env turns m into an environment list, as os.Environ gives it.
+func env(m map[string]string) []string {
+	var list []string
+	for k, v := range m {
+		list = append(list, k+"="+v)
+	}
+	return list
 }
 
 func TestLoadDefaultsWithoutFile(t *testing.T) {
@@ -68,6 +73,7 @@ func TestLoadErrorsNameTheKey(t *testing.T) {
 		{"bad log level", "", map[string]string{"BLOG_LOG_LEVEL": "loud"}, "Log.Level"},
 		{"bad upstream", "", map[string]string{"BLOG_UPSTREAM_URL": "ftp://x"}, "Upstream.URL"},
 		{"write timeout under slow cap", "", map[string]string{"BLOG_SERVER_WRITETIMEOUT": "10s"}, "Server.WriteTimeout"},
+		{"negative free-space floor", "", map[string]string{"BLOG_APP_UPLOADMINFREEBYTES": "-1"}, "App.UploadMinFreeBytes"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -193,7 +199,30 @@ func TestShippedConfigMatchesDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if want, _ := filepath.Abs("../../configs/config.yaml"); fromFile.File != want || builtIn.File != "" {
+		t.Errorf("File = %q from the file and %q from none, want %q and \"\"", fromFile.File, builtIn.File, want)
+	}
+	fromFile.File = ""
 	if !reflect.DeepEqual(fromFile, builtIn) {
 		t.Errorf("configs/config.yaml differs from the defaults:\n file     %+v\n defaults %+v", fromFile, builtIn)
+	}
+}
+
+// Limiter.Rules, a list, comes from the environment as YAML or JSON text.
+func TestLimiterRulesFromEnv(t *testing.T) {
+	want := []LimitRule{{Path: "/auth", Rate: 10, Burst: 10, Scope: ScopeClient}, {Path: "/upload/file", Rate: 50, Burst: 24, Scope: ScopeClient}}
+	for _, text := range []string{
+		`[{Path: /auth, Rate: 10, Burst: 10}, {Path: /upload/file, Rate: 50, Burst: 24}]`,
+		`[{"Path":"/auth","Rate":10,"Burst":10},{"Path":"/upload/file","Rate":50,"Burst":24}]`,
+	} {
+		cfg, err := Load("", true, env(map[string]string{"BLOG_LIMITER_RULES": text}), nil)
+		if err != nil || !reflect.DeepEqual(cfg.Limiter.Rules, want) {
+			t.Errorf("BLOG_LIMITER_RULES=%s: rules %+v, %v; want %+v", text, cfg.Limiter.Rules, err, want)
+		}
+	}
+	for _, text := range []string{"/auth", "[{Path: /auth, Rate: fast}]", "[{Path: /auth, Rate: 0, Burst: 1}]"} {
+		if _, err := Load("", true, env(map[string]string{"BLOG_LIMITER_RULES": text}), nil); err == nil || !strings.Contains(err.Error(), "Limiter.Rules") {
+			t.Errorf("BLOG_LIMITER_RULES=%s: error %v, want one naming Limiter.Rules", text, err)
+		}
 	}
 }

@@ -79,6 +79,9 @@ func (c Config) Validate() error {
 	if c.App.UploadImageMaxSize < 1 {
 		bad("App.UploadImageMaxSize", "%d must be at least 1 (megabytes)", c.App.UploadImageMaxSize)
 	}
+	if c.App.UploadMinFreeBytes < 0 {
+		bad("App.UploadMinFreeBytes", "%d must not be negative", c.App.UploadMinFreeBytes)
+	}
 	if c.App.UploadSavePath == "" {
 		bad("App.UploadSavePath", "must not be empty")
 	}

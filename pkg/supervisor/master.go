@@ -5,13 +5,12 @@ package supervisor
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"os/signal"
-	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -43,46 +42,107 @@ const (
 )
 
 type worker struct {
-	cmd    *exec.Cmd
+	proc   *os.Process
 	ready  chan struct{} // closed when it reports that it serves
 	exited chan struct{} // closed once it has exited and been reaped
 	status int
+	reason string // why it could not start, as it reported (set before exited closes)
+	// timedOut: the master killed it for not serving in time (the loop's own field).
+	timedOut bool
 }
 
-func (w *worker) pid() int { return w.cmd.Process.Pid }
+func (w *worker) pid() int { return w.proc.Pid }
+
+// watch reaps the worker when it exits (no zombies) and records its status.
+func (w *worker) watch() {
+	st, err := w.proc.Wait()
+	switch {
+	case err != nil:
+		w.status = -1
+	default:
+		w.status = st.ExitCode() // -1 when killed by a signal
+	}
+	close(w.exited)
+}
 
 // signal signals the worker's process group (it leads its own), so anything a starting
 // worker runs (a wrapper script, say) goes too.
 func (w *worker) signal(sig syscall.Signal) { _ = syscall.Kill(-w.pid(), sig) }
 
 type master struct {
-	cfg Config
-	log *zap.Logger
-	ln  *net.TCPListener
+	cfg       Config
+	log       *zap.Logger
+	ln        *net.TCPListener
+	canReexec bool
+	seq       int            // the last upgrade outcome written to the status file
+	sigs      chan os.Signal // the signals Run listens to
 }
 
 // Run listens on cfg.Addr, starts the first worker and supervises workers until ctx is
-// done or SIGINT/SIGTERM arrives; a second signal forces the stop. SIGHUP upgrades. It
-// returns an error if the listener or the first worker fails, or the last worker did not
-// stop cleanly.
+// done or SIGINT/SIGTERM arrives; a second signal forces the stop. SIGHUP upgrades: the
+// master first re-executes itself from the executable's current file (same PID, socket
+// and workers carried over), then replaces the worker. It returns an error if the listener
+// or the first worker fails, or the last worker did not stop cleanly.
+//
+// Call Run from the main goroutine locked to the main thread (runtime.LockOSThread in an
+// init function of package main): workers are forked, and the master re-executed, from
+// that thread only (see onMainThread). Elsewhere the master does not re-execute itself.
 func Run(ctx context.Context, cfg Config) error {
-	ln, err := net.Listen("tcp", cfg.Addr)
+	st, isResumed, err := resumed()
+	if err != nil {
+		return err
+	}
+	var ln *net.TCPListener
+	if isResumed {
+		ln, err = st.listener()
+	} else {
+		var l net.Listener
+		l, err = net.Listen("tcp", cfg.Addr)
+		if err == nil {
+			ln = l.(*net.TCPListener)
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	m := &master{cfg: cfg, log: cfg.Log.Named("master"), ln: ln.(*net.TCPListener)}
+	m := &master{cfg: cfg, log: cfg.Log.Named("master"), ln: ln, canReexec: onMainThread()}
 	defer ln.Close()
 	if cfg.Notify == nil {
 		m.cfg.Notify = func(string) {}
 	}
+	if !m.canReexec {
+		m.log.Warn("not on the main thread: SIGHUP will upgrade workers, not the master")
+	}
 	sigs := make(chan os.Signal, 4)
+	m.sigs = sigs
 	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGINT, syscall.SIGTERM)
 	defer signal.Stop(sigs)
-	return m.loop(ctx, sigs)
+	if isResumed {
+		m.seq = st.seq
+		m.log.Info("master re-executed: upgrading the worker", zap.Int("serving", st.serving), zap.Ints("draining", st.draining))
+		return m.loop(ctx, sigs, &st)
+	}
+	return m.loop(ctx, sigs, nil)
+}
+
+// report writes an upgrade's outcome for Reload, and logs it.
+func (m *master) report(ok bool, detail string) {
+	if ok {
+		m.log.Info("upgrade done", zap.String("detail", detail))
+	} else {
+		m.log.Error("upgrade failed", zap.String("detail", detail))
+	}
+	if m.cfg.PIDFile == "" {
+		return
+	}
+	m.seq++
+	if err := writeStatus(StatusFile(m.cfg.PIDFile), status{seq: m.seq, ok: ok, detail: detail}); err != nil {
+		m.log.Error("write status file", zap.Error(err))
+	}
 }
 
 // loop is the master's state machine: cur serves, next is starting, draining ones finish.
-func (m *master) loop(ctx context.Context, sigs <-chan os.Signal) error {
+func (m *master) loop(ctx context.Context, sigs <-chan os.Signal, resume *masterState) error {
 	var (
 		cur, next   *worker
 		draining    []*worker
@@ -107,9 +167,26 @@ func (m *master) loop(ctx context.Context, sigs <-chan os.Signal) error {
 	upgrade := func() {
 		m.cfg.Notify(reloading())
 		if err := startWorker("upgrade"); err != nil {
-			m.log.Error("upgrade failed: the current worker keeps serving", zap.Error(err))
+			m.report(false, "the current worker keeps serving: "+err.Error())
 			m.cfg.Notify("READY=1")
 		}
+	}
+	// upgradeAll re-executes the master from the executable's current file, which goes on
+	// with upgrade in its new image; if it cannot, this image says why and upgrades the
+	// worker itself.
+	upgradeAll := func() (stop os.Signal) {
+		exe, err := os.Executable()
+		if err == nil && cur != nil {
+			stop, err = m.reexec(exe, cur, draining, m.seq, sigs)
+		}
+		if stop != nil {
+			return stop
+		}
+		if err != nil {
+			m.log.Error("master not upgraded: it keeps running its old code", zap.Error(err))
+		}
+		upgrade()
+		return nil
 	}
 	// retryLater schedules another start while no worker serves, or gives up.
 	retryLater := func() error {
@@ -126,12 +203,19 @@ func (m *master) loop(ctx context.Context, sigs <-chan os.Signal) error {
 		}
 		return nil
 	}
-	if err := startWorker("start"); err != nil {
+	if resume != nil {
+		cur, pidWritten = adopt(resume.serving, true), m.cfg.PIDFile != ""
+		for _, pid := range resume.draining {
+			draining = append(draining, adopt(pid, false))
+		}
+		upgrade()
+	} else if err := startWorker("start"); err != nil {
 		return err
 	}
 	defer func() {
 		if pidWritten {
 			os.Remove(m.cfg.PIDFile)
+			os.Remove(StatusFile(m.cfg.PIDFile))
 		}
 	}()
 	for {
@@ -156,7 +240,10 @@ func (m *master) loop(ctx context.Context, sigs <-chan os.Signal) error {
 				m.log.Info("SIGHUP during an upgrade: another upgrade follows it")
 				continue
 			}
-			upgrade()
+			if sig := upgradeAll(); sig != nil {
+				m.log.Info("stopping", zap.Stringer("signal", sig))
+				return m.stop(sigs, cur, next, draining)
+			}
 
 		case <-nextReady:
 			old := cur
@@ -168,11 +255,18 @@ func (m *master) loop(ctx context.Context, sigs <-chan os.Signal) error {
 				m.log.Info("old worker draining", zap.Int("pid", old.pid()))
 			}
 			if !pidWritten && m.cfg.PIDFile != "" {
-				if err := writePIDFile(m.cfg.PIDFile); err != nil {
+				// The status first: Reload reads it once the PID file is there.
+				err := writeStatus(StatusFile(m.cfg.PIDFile), status{seq: m.seq, ok: true, detail: "started"})
+				if err == nil {
+					err = writeFileAtomic(m.cfg.PIDFile, fmt.Sprintf("%d\n", os.Getpid()))
+				}
+				if err != nil {
 					m.log.Error("write PID file", zap.Error(err))
 				} else {
 					pidWritten = true
 				}
+			} else if nextOrigin == "upgrade" {
+				m.report(true, fmt.Sprintf("worker %d serves", cur.pid()))
 			}
 			m.cfg.Notify("READY=1")
 			draining = reap(draining)
@@ -188,7 +282,17 @@ func (m *master) loop(ctx context.Context, sigs <-chan os.Signal) error {
 				return fmt.Errorf("the first worker exited with status %d before serving", failed.status)
 			}
 			m.log.Error("new worker exited before serving", zap.Int("pid", failed.pid()),
-				zap.Int("status", failed.status), zap.Bool("old_worker_serving", cur != nil))
+				zap.Int("status", failed.status), zap.String("reason", failed.reason), zap.Bool("old_worker_serving", cur != nil))
+			if nextOrigin == "upgrade" {
+				reason := failed.reason
+				switch {
+				case failed.timedOut:
+					reason = fmt.Sprintf("not serving within the upgrade timeout (%v): killed", m.cfg.UpgradeTimeout)
+				case reason == "":
+					reason = "see the service log"
+				}
+				m.report(false, fmt.Sprintf("new worker %d exited with status %d before serving: %s", failed.pid(), failed.status, reason))
+			}
 			if cur == nil {
 				if err := retryLater(); err != nil {
 					return err
@@ -202,6 +306,7 @@ func (m *master) loop(ctx context.Context, sigs <-chan os.Signal) error {
 				zap.Duration("upgrade_timeout", m.cfg.UpgradeTimeout))
 			next.signal(syscall.SIGKILL)
 			deadline = nil // its exit arrives as nextExited
+			next.timedOut = true
 
 		case <-curExited:
 			m.log.Error("serving worker died: replacing it", zap.Int("pid", cur.pid()), zap.Int("status", cur.status))
@@ -305,11 +410,7 @@ func (m *master) start() (*worker, error) {
 	defer readW.Close() // the worker holds its own copy
 	cmd := exec.Command(exe, m.cfg.Args...)
 	cmd.Dir = m.cfg.Dir
-	env := m.cfg.Env
-	if env == nil {
-		env = os.Environ()
-	}
-	cmd.Env = append(append([]string{}, env...), workerEnv+"=1")
+	cmd.Env = append(m.env(), workerEnv+"=1")
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	cmd.ExtraFiles = []*os.File{lnFile, readW} // fds 3 and 4
 	cmd.SysProcAttr = sysProcAttr()
@@ -317,22 +418,25 @@ func (m *master) start() (*worker, error) {
 		readR.Close()
 		return nil, fmt.Errorf("start worker %s: %w", exe, err)
 	}
-	w := &worker{cmd: cmd, ready: make(chan struct{}), exited: make(chan struct{})}
+	w := &worker{proc: cmd.Process, ready: make(chan struct{}), exited: make(chan struct{})}
+	reported := make(chan struct{})
 	go func() {
+		defer close(reported)
 		defer readR.Close()
 		line, _ := bufio.NewReader(readR).ReadString('\n')
 		if line == readyLine {
 			close(w.ready)
+		} else if reason, ok := strings.CutPrefix(line, failPrefix); ok {
+			w.reason = strings.TrimSpace(reason)
 		}
 	}()
 	go func() {
-		err := cmd.Wait() // reaps it: no zombies
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			w.status = ee.ExitCode() // -1 when killed by a signal
-		} else if err != nil {
-			w.status = -1
+		st, err := w.proc.Wait()
+		w.status = -1 // killed by a signal, or not waitable
+		if err == nil {
+			w.status = st.ExitCode()
 		}
+		<-reported // the pipe closes at exit at the latest: the reason is in before exited
 		close(w.exited)
 	}()
 	return w, nil
@@ -377,24 +481,6 @@ func reap(ws []*worker) []*worker {
 		}
 	}
 	return live
-}
-
-// writePIDFile writes the master's PID through a temporary file and a rename, so a reader
-// never sees a partial file.
-func writePIDFile(path string) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".pid-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := fmt.Fprintf(tmp, "%d\n", os.Getpid()); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 // reloading is the sd_notify message for an upgrade that starts now.

@@ -1,6 +1,7 @@
 package supervisor
 
 import (
+	"os"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -23,3 +24,9 @@ func clockGettimeMonotonic(ts *syscall.Timespec) error {
 	*ts = syscall.Timespec{Sec: t.Sec, Nsec: t.Nsec}
 	return nil
 }
+
+// onMainThread reports whether the caller runs on the process's main thread. The master
+// forks its workers and re-executes itself from that thread only: Pdeathsig belongs to
+// the thread that forked, and execve ends every other thread, which would signal their
+// workers that the master died.
+func onMainThread() bool { return unix.Gettid() == os.Getpid() }

@@ -18,3 +18,6 @@ func clockGettimeMonotonic(ts *syscall.Timespec) error {
 	*ts = syscall.NsecToTimespec(time.Now().UnixNano())
 	return nil
 }
+
+// onMainThread is false where the master does not re-execute itself.
+func onMainThread() bool { return false }

@@ -1,8 +1,10 @@
 // Package supervisor upgrades a server in place without refusing a connection. A small
 // master process owns the listening socket and runs one serving worker at a time (the
-// model of nginx and jpillora/overseer). On SIGHUP it starts a new worker from the
-// executable's current file, hands it a copy of the socket, waits until the worker
-// reports that it serves, and only then tells the old worker to drain. The socket is never
+// model of nginx and jpillora/overseer). On SIGHUP it re-executes itself from the
+// executable's current file (execve: the same PID, the socket and the workers carried
+// over), then starts a new worker from that file, hands it a copy of the socket, waits
+// until the worker reports that it serves, and only then tells the old worker to drain.
+// Each upgrade's outcome is written next to the PID file, for Reload. The socket is never
 // closed, the master's PID never changes (so systemd, a container runtime, a PID file and
 // `go run` keep tracking it), and a worker that fails to start, or dies, is dealt with by
 // the master while the service goes on. It knows nothing about blogs.
@@ -55,4 +57,5 @@ const (
 	listenerFD = 3
 	readyFD    = 4
 	readyLine  = "ready\n"
+	failPrefix = "error: "
 )

@@ -15,7 +15,7 @@ const Supported = false
 func DrainNowSignals() []os.Signal { return nil }
 
 // Inherited always reports false where workers cannot inherit a socket.
-func Inherited(func(string) string) (net.Listener, func() error, bool, error) {
+func Inherited(func(string) string) (net.Listener, *Reporter, bool, error) {
 	return nil, nil, false, nil
 }
 

@@ -9,9 +9,9 @@ import (
 )
 
 // Inherited reports whether this process is a worker started by a master. If it is, it
-// returns the inherited listener and ready, which the worker calls once it serves; the
-// master hands over to it only then.
-func Inherited(getenv func(string) string) (ln net.Listener, ready func() error, ok bool, err error) {
+// returns the inherited listener and the Reporter through which the worker tells the master
+// that it serves (the master hands over to it only then) or why it could not start.
+func Inherited(getenv func(string) string) (ln net.Listener, rep *Reporter, ok bool, err error) {
 	if getenv(workerEnv) != "1" {
 		return nil, nil, false, nil
 	}
@@ -21,13 +21,5 @@ func Inherited(getenv func(string) string) (ln net.Listener, ready func() error,
 	if err != nil {
 		return nil, nil, true, fmt.Errorf("inherited listener: %w", err)
 	}
-	pipe := os.NewFile(readyFD, "ready")
-	ready = func() error {
-		defer pipe.Close()
-		if _, err := pipe.WriteString(readyLine); err != nil {
-			return fmt.Errorf("report readiness: %w", err)
-		}
-		return nil
-	}
-	return ln, ready, true, nil
+	return ln, &Reporter{pipe: os.NewFile(readyFD, "ready")}, true, nil
 }

@@ -1,7 +1,7 @@
 // Package upload stores uploaded images safely: the extension must be allowed and match
 // the sniffed content, the size is capped while reading, the stored name is chosen here
-// (never the client's path, so no traversal and no overwrite), and a failed upload leaves
-// no partial file behind.
+// (never the client's path, so no traversal and no overwrite), a failed upload leaves no
+// partial file behind, and nothing is written while the disk is nearly full.
 package upload
 
 import (
@@ -16,6 +16,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
+
+	"github.com/go-programming-tour-book/blog-service/pkg/writable"
 )
 
 // Errors a caller maps to client errors.
@@ -23,6 +26,11 @@ var (
 	ErrExtNotAllowed = errors.New("file extension not allowed")
 	ErrContentType   = errors.New("file content does not match an allowed image type")
 	ErrTooLarge      = errors.New("file too large")
+	// ErrNoSpace: the disk is too full to take the file.
+	ErrNoSpace = errors.New("not enough free space for uploads")
+	// ErrRead: the upload itself could not be read (the client's body was cut short or
+	// failed), as opposed to a failure to store it. The reader's error is wrapped too.
+	ErrRead = errors.New("read upload")
 )
 
 // contentTypes are the sniffed types each image extension must have.
@@ -35,21 +43,39 @@ var contentTypes = map[string]string{
 	".bmp":  "image/bmp",
 }
 
-// Store saves images into one directory.
-type Store struct {
-	dir     string
-	maxSize int64
-	exts    map[string]bool
+// Options configure a Store.
+type Options struct {
+	Dir     string   // created if missing
+	MaxSize int64    // the largest file, in bytes
+	Exts    []string // allowed extensions, like ".png" (case-insensitive)
+	// MinFree is the free space, in bytes, the file system holding Dir must keep: an
+	// upload is refused when one of MaxSize could leave less.
+	MinFree int64
+	// FreeSpace reports the bytes free for unprivileged writers on the file system
+	// holding dir; nil means the operating system's answer (statfs).
+	FreeSpace func(dir string) (uint64, error)
 }
 
-// NewStore returns a Store writing into dir (created if missing) files of at most maxSize
-// bytes whose extension is in exts (".png", case-insensitive) and whose content is an image.
-func NewStore(dir string, maxSize int64, exts []string) (*Store, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("create upload directory: %w", err)
+// Store saves images into one directory.
+type Store struct {
+	dir       string
+	maxSize   int64
+	exts      map[string]bool
+	minFree   int64
+	freeSpace func(string) (uint64, error)
+}
+
+// NewStore returns a Store configured by o.
+func NewStore(o Options) (*Store, error) {
+	// A directory it cannot write is an error now, not at the first upload.
+	if err := writable.Dir(o.Dir); err != nil {
+		return nil, err
 	}
-	s := &Store{dir: dir, maxSize: maxSize, exts: map[string]bool{}}
-	for _, e := range exts {
+	s := &Store{dir: o.Dir, maxSize: o.MaxSize, exts: map[string]bool{}, minFree: max(o.MinFree, 0), freeSpace: o.FreeSpace}
+	if s.freeSpace == nil {
+		s.freeSpace = diskFree
+	}
+	for _, e := range o.Exts {
 		s.exts[strings.ToLower(e)] = true
 	}
 	return s, nil
@@ -82,53 +108,128 @@ func (s *Store) Ext(clientName string) (string, error) {
 }
 
 // SaveImage stores the image read from r, whose client-side name was clientName, and
-// returns the name it is stored under.
+// returns the name it is stored under: Receive, then Keep.
 func (s *Store) SaveImage(r io.Reader, clientName string) (string, error) {
-	ext, err := s.Ext(clientName)
+	p, err := s.Receive(r, clientName)
 	if err != nil {
 		return "", err
 	}
+	name, err := p.Keep()
+	if err != nil {
+		p.Discard()
+		return "", err
+	}
+	return name, nil
+}
+
+// Receive streams the image read from r, whose client-side name was clientName, into a
+// temporary file in the store's directory: memory use does not grow with the file. The
+// file takes its name only on Keep, so a caller can still refuse the rest of the request;
+// on error nothing is left behind.
+func (s *Store) Receive(r io.Reader, clientName string) (*Pending, error) {
+	ext, err := s.Ext(clientName)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.checkSpace(); err != nil {
+		return nil, err
+	}
+	src := &readErr{r: r}
 	head := make([]byte, 512) // what http.DetectContentType reads
-	n, err := io.ReadFull(r, head)
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
-		return "", fmt.Errorf("read upload: %w", err)
+	n, _ := io.ReadFull(src, head)
+	if src.err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrRead, src.err)
 	}
 	head = head[:n]
 	if got := http.DetectContentType(head); got != contentTypes[ext] {
-		return "", fmt.Errorf("%w: %s content in a %s file", ErrContentType, got, ext)
+		return nil, fmt.Errorf("%w: %s content in a %s file", ErrContentType, got, ext)
 	}
-	name := randomName() + ext
-	// Write beside the final name, then rename: readers never see a partial file, and
-	// O_EXCL refuses to reuse any existing path.
-	tmp, err := os.OpenFile(filepath.Join(s.dir, "."+name+".part"), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	// A dot-name beside the final one: the same file system, so the rename is atomic.
+	tmp, err := os.CreateTemp(s.dir, ".upload-*.part")
 	if err != nil {
-		return "", fmt.Errorf("create upload: %w", err)
+		return nil, fmt.Errorf("create upload: %w", err)
 	}
+	p := &Pending{path: tmp.Name(), name: randomName() + ext, dir: s.dir}
 	ok := false
 	defer func() {
 		if !ok {
 			tmp.Close()
-			os.Remove(tmp.Name())
+			p.Discard()
 		}
 	}()
-	written, err := io.Copy(tmp, io.LimitReader(io.MultiReader(bytes.NewReader(head), r), s.maxSize+1))
-	if err != nil {
-		return "", fmt.Errorf("write upload: %w", err)
-	}
-	if written > s.maxSize {
-		return "", fmt.Errorf("%w: over %d bytes", ErrTooLarge, s.maxSize)
+	written, err := io.Copy(tmp, io.LimitReader(io.MultiReader(bytes.NewReader(head), src), s.maxSize+1))
+	switch {
+	case src.err != nil:
+		return nil, fmt.Errorf("%w: %w", ErrRead, src.err)
+	case errors.Is(err, syscall.ENOSPC):
+		return nil, fmt.Errorf("%w: %w", ErrNoSpace, err)
+	case err != nil:
+		return nil, fmt.Errorf("write upload: %w", err)
+	case written > s.maxSize:
+		return nil, fmt.Errorf("%w: over %d bytes", ErrTooLarge, s.maxSize)
 	}
 	if err := tmp.Sync(); err != nil {
-		return "", fmt.Errorf("sync upload: %w", err)
+		return nil, fmt.Errorf("sync upload: %w", err)
 	}
 	if err := tmp.Close(); err != nil {
-		return "", fmt.Errorf("close upload: %w", err)
+		return nil, fmt.Errorf("close upload: %w", err)
 	}
-	if err := os.Rename(tmp.Name(), filepath.Join(s.dir, name)); err != nil {
+	p.size = written
+	ok = true
+	return p, nil
+}
+
+// checkSpace refuses an upload that could take the free space below the floor.
+func (s *Store) checkSpace() error {
+	free, err := s.freeSpace(s.dir)
+	if err != nil {
+		return fmt.Errorf("free space in %s: %w", s.dir, err)
+	}
+	if need := uint64(s.minFree) + uint64(s.maxSize); free < need {
+		return fmt.Errorf("%w: %d bytes free, %d needed", ErrNoSpace, free, need)
+	}
+	return nil
+}
+
+// Pending is a received image in a temporary file, not yet under its name.
+type Pending struct {
+	path, name, dir string
+	size            int64
+}
+
+// Size is the file's length in bytes.
+func (p *Pending) Size() int64 { return p.size }
+
+// Keep renames the file into place and returns the name it is stored under.
+func (p *Pending) Keep() (string, error) {
+	if err := os.Rename(p.path, filepath.Join(p.dir, p.name)); err != nil {
 		return "", fmt.Errorf("store upload: %w", err)
 	}
-	ok = true
-	return name, nil
+	p.path = ""
+	return p.name, nil
+}
+
+// Discard removes the temporary file; after Keep it does nothing.
+func (p *Pending) Discard() {
+	if p.path != "" {
+		os.Remove(p.path)
+		p.path = ""
+	}
+}
+
+// readErr remembers its reader's first error other than io.EOF, so that a body cut short
+// is told apart from a disk that failed.
+type readErr struct {
+	r   io.Reader
+	err error
+}
+
+func (e *readErr) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && err != io.EOF && e.err == nil {
+		e.err = err
+	}
+	return n, err
 }
 
 // randomName is 128 random bits: unguessable, and never equal to another upload's name.

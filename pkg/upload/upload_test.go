@@ -3,11 +3,14 @@ package upload
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"image"
 	"image/png"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -21,7 +24,7 @@ func pngBytes(t testing.TB) []byte {
 }
 
 func newStore(t testing.TB) *Store {
-	s, err := NewStore(filepath.Join(t.TempDir(), "uploads"), 64<<10, []string{".jpg", ".jpeg", ".PNG"})
+	s, err := NewStore(Options{Dir: filepath.Join(t.TempDir(), "uploads"), MaxSize: 64 << 10, Exts: []string{".jpg", ".jpeg", ".PNG"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,6 +87,18 @@ func TestNamesNeverRepeat(t *testing.T) {
 	}
 }
 
+// A directory the store cannot write fails NewStore, naming it, not the first upload.
+func TestNewStoreRefusesUnwritableDir(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(file, "uploads")
+	if _, err := NewStore(Options{Dir: dir, MaxSize: 1 << 20, Exts: []string{".png"}}); err == nil || !strings.Contains(err.Error(), dir) || !strings.Contains(err.Error(), "not a directory") {
+		t.Errorf("NewStore(%s) = %v, want an error naming it and saying \"not a directory\"", dir, err)
+	}
+}
+
 // FuzzSaveImage: whatever name and content a client sends, the store either refuses it
 // or writes exactly one file, named by the server, inside its directory.
 func FuzzSaveImage(f *testing.F) {
@@ -94,7 +109,7 @@ func FuzzSaveImage(f *testing.F) {
 	f.Add("a.jpg", []byte("\xff\xd8\xff"))
 	f.Fuzz(func(t *testing.T, clientName string, content []byte) {
 		root := t.TempDir()
-		s, err := NewStore(filepath.Join(root, "uploads"), 1<<20, []string{".png", ".jpg"})
+		s, err := NewStore(Options{Dir: filepath.Join(root, "uploads"), MaxSize: 1 << 20, Exts: []string{".png", ".jpg"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -117,3 +132,130 @@ func FuzzSaveImage(f *testing.F) {
 		}
 	})
 }
+
+// failAfter yields n bytes of r, then fails as a body whose client went away does.
+type failAfter struct {
+	r   io.Reader
+	n   int
+	err error
+}
+
+func (f *failAfter) Read(p []byte) (int, error) {
+	if f.n <= 0 {
+		return 0, f.err
+	}
+	p = p[:min(len(p), f.n)]
+	n, err := f.r.Read(p)
+	f.n -= n
+	return n, err
+}
+
+func TestCutShortLeavesNothing(t *testing.T) {
+	for _, at := range []int{10, 600, 40 << 10} { // inside the sniffed head, and past it
+		t.Run(fmt.Sprint(at), func(t *testing.T) {
+			s := newStore(t)
+			body := &failAfter{r: bytes.NewReader(append(pngBytes(t), make([]byte, 60<<10)...)), n: at, err: io.ErrUnexpectedEOF}
+			name, err := s.SaveImage(body, "a.png")
+			if !errors.Is(err, ErrRead) || !errors.Is(err, io.ErrUnexpectedEOF) {
+				t.Fatalf("SaveImage of a body cut at %d = %q, %v; want ErrRead wrapping the reader's error", at, name, err)
+			}
+			if entries, _ := os.ReadDir(s.Dir()); len(entries) != 0 {
+				t.Errorf("a cut-short upload left %v", entries)
+			}
+		})
+	}
+}
+
+func TestPendingIsInvisibleUntilKept(t *testing.T) {
+	s := newStore(t)
+	img := pngBytes(t)
+	p, err := s.Receive(bytes.NewReader(img), "a.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir(s.Dir())
+	if len(entries) != 1 || !strings.HasPrefix(entries[0].Name(), ".") || p.Size() != int64(len(img)) {
+		t.Fatalf("while pending the directory holds %v (size %d), want one hidden temporary file", entries, p.Size())
+	}
+	name, err := p.Keep()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Discard() // after Keep: must not remove the kept file
+	if entries, _ := os.ReadDir(s.Dir()); len(entries) != 1 || entries[0].Name() != name {
+		t.Errorf("after Keep the directory holds %v, want just %s", entries, name)
+	}
+
+	discarded, err := s.Receive(bytes.NewReader(img), "b.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	discarded.Discard()
+	if entries, _ := os.ReadDir(s.Dir()); len(entries) != 1 {
+		t.Errorf("after Discard the directory holds %v, want only the kept file", entries)
+	}
+}
+
+func TestFreeSpaceFloor(t *testing.T) {
+	const maxSize, minFree = 64 << 10, 1 << 20
+	tests := []struct {
+		name    string
+		free    uint64
+		err     error
+		wantErr error
+	}{
+		{"plenty", 1 << 40, nil, nil},
+		{"room for one more file", minFree + maxSize, nil, nil},
+		{"one file would cross the floor", minFree + maxSize - 1, nil, ErrNoSpace},
+		{"nearly full", 4096, nil, ErrNoSpace},
+		{"statfs fails", 0, os.ErrPermission, os.ErrPermission},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "uploads")
+			var asked string
+			s, err := NewStore(Options{Dir: dir, MaxSize: maxSize, Exts: []string{".png"}, MinFree: minFree,
+				FreeSpace: func(d string) (uint64, error) { asked = d; return tt.free, tt.err }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			name, err := s.SaveImage(bytes.NewReader(pngBytes(t)), "a.png")
+			if !errors.Is(err, tt.wantErr) || asked != dir {
+				t.Fatalf("SaveImage with %d bytes free = %q, %v (asked about %q); want %v", tt.free, name, err, asked, tt.wantErr)
+			}
+			if entries, _ := os.ReadDir(dir); tt.wantErr != nil && len(entries) != 0 {
+				t.Errorf("a refused upload left %v", entries)
+			}
+		})
+	}
+}
+
+// The operating system's answer is used when no FreeSpace is given.
+func TestDiskFree(t *testing.T) {
+	free, err := diskFree(t.TempDir())
+	if err != nil || free == 0 {
+		t.Errorf("diskFree(temp dir) = %d, %v; want some free bytes", free, err)
+	}
+}
+
+// Receive streams: storing 4 MiB allocates a small, fixed amount, not the file.
+func TestReceiveStreams(t *testing.T) {
+	s, err := NewStore(Options{Dir: t.TempDir(), MaxSize: 8 << 20, Exts: []string{".png"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := io.MultiReader(bytes.NewReader(pngBytes(t)), io.LimitReader(zeros{}, 4<<20))
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	if _, err := s.SaveImage(body, "big.png"); err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	if got := after.TotalAlloc - before.TotalAlloc; got > 256<<10 {
+		t.Errorf("storing 4 MiB allocated %d bytes, want under 256 KiB", got)
+	}
+}
+
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }

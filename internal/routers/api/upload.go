@@ -1,76 +1,177 @@
 package api
 
 import (
+	"errors"
 	"fmt"
+	"io"
+	"mime"
+	"net/http"
 	"strings"
 
 	"github.com/gin-gonic/gin"
+	"github.com/gin-gonic/gin/binding"
 
 	"github.com/go-programming-tour-book/blog-service/internal/service"
 	"github.com/go-programming-tour-book/blog-service/pkg/app"
 	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
+	"github.com/go-programming-tour-book/blog-service/pkg/upload"
 )
+
+// FormOverhead is what an upload's body may carry beside the file's content: the multipart
+// framing, the parts' headers and the type field. A few hundred bytes in practice.
+const FormOverhead = 64 << 10
+
+// maxParts bounds the parts of one upload form: the file, the type, and some slack.
+const maxParts = 8
 
 // Upload handles POST /upload/file.
 type Upload struct {
 	svc       *service.Service
-	publicURL string
+	staticURL string
+	maxFile   int64
 }
 
 // NewUpload returns the upload handler. publicURL is where /static is reachable by clients
-// (App.UploadServerUrl); empty means "this server, as the request addressed it".
-func NewUpload(svc *service.Service, publicURL string) Upload {
-	return Upload{svc: svc, publicURL: strings.TrimRight(publicURL, "/")}
+// (App.UploadServerUrl); empty means the path /static on the server the client called,
+// which is never spelled out from the request's Host header (a client chooses that).
+// maxFile is the largest file accepted, in bytes.
+func NewUpload(svc *service.Service, publicURL string, maxFile int64) Upload {
+	staticURL := strings.TrimRight(publicURL, "/")
+	if staticURL == "" {
+		staticURL = "/static"
+	}
+	return Upload{svc: svc, staticURL: staticURL, maxFile: maxFile}
 }
+
+// MaxBody is the cap on the route's request body: the largest file and FormOverhead.
+func (u Upload) MaxBody() int64 { return u.maxFile + FormOverhead }
 
 // UploadBody is the answer of POST /upload/file.
 type UploadBody struct {
-	FileAccessURL string `json:"file_access_url" example:"http://127.0.0.1:8000/static/9f86d081884c7d659a2feaa0c55ad015.png"`
+	FileAccessURL string `json:"file_access_url" example:"/static/9f86d081884c7d659a2feaa0c55ad015.png"`
 }
 
 // File godoc
 // @Summary      Upload an image
-// @Description  Stores the image under a name chosen by the server and returns its URL under /static. The content must really be an image of an allowed type (App.UploadImageAllowExts), at most App.UploadImageMaxSize MB. Unlike the book, it requires the token.
+// @Description  Streams the image to disk under a name chosen by the server and returns its URL: App.UploadServerUrl + /<name> when that is set, else the path /static/<name>. The content must really be an image of an allowed type (App.UploadImageAllowExts), at most App.UploadImageMaxSize MB. Unlike the book, it requires the token.
 // @Tags         upload
 // @Accept       mpfd
 // @Produce      json
 // @Param        file  formData  file  true  "the image"
 // @Param        type  formData  int   true  "file type: 1 for images"  Enums(1)
 // @Success      200  {object}  UploadBody
-// @Failure      400  {object}  app.ErrorBody  "no file, wrong type, or content that is not an allowed image"
+// @Failure      400  {object}  app.ErrorBody  "no file, wrong type, content that is not an allowed image, or a body cut short"
 // @Failure      401  {object}  app.ErrorBody
-// @Failure      413  {object}  app.ErrorBody
+// @Failure      413  {object}  app.ErrorBody  "the file is over App.UploadImageMaxSize (code 20030003)"
+// @Failure      429  {object}  app.ErrorBody  "over the client's rate (Limiter.Rules)"
+// @Failure      507  {object}  app.ErrorBody  "the disk is down to App.UploadMinFreeBytes (code 20030004)"
 // @Security     ApiKeyAuth
 // @Router       /upload/file [post]
 func (u Upload) File(c *gin.Context) {
-	var req service.UploadRequest
-	if err := app.Bind(c, &req); err != nil {
-		app.Error(c, err)
-		return
+	name, err := u.receive(c)
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		// Whichever cap the body met (declared length, route cap, form overhead, file
+		// size), the client sent too much: one code for all.
+		err = errcode.UploadTooLarge.WithDetails(fmt.Sprintf("the file must be at most %d bytes, with at most %d bytes of form beside it", u.maxFile, FormOverhead))
 	}
-	fh, err := c.FormFile("file")
-	if err != nil {
-		app.Error(c, errcode.InvalidParams.WithDetails("file is required: send the image as the multipart field \"file\""))
-		return
-	}
-	f, err := fh.Open()
-	if err != nil {
-		app.Error(c, fmt.Errorf("open uploaded part: %w", err))
-		return
-	}
-	defer f.Close()
-	name, err := u.svc.UploadImage(c.Request.Context(), f, fh.Filename)
 	if err != nil {
 		app.Error(c, err)
 		return
 	}
-	base := u.publicURL
-	if base == "" {
-		scheme := "http"
-		if c.Request.TLS != nil {
-			scheme = "https"
+	app.OK(c, UploadBody{FileAccessURL: u.staticURL + "/" + name})
+}
+
+// receive reads the multipart form part by part (never gin's ParseMultipartForm, which
+// keeps up to 32 MB of it in memory): the file streams into a temporary file, the fields
+// are a few bytes, and the file takes its name only once the whole form is valid.
+func (u Upload) receive(c *gin.Context) (string, error) {
+	if c.Request.ContentLength > u.MaxBody() {
+		return "", &http.MaxBytesError{Limit: u.MaxBody()} // refused before reading a byte
+	}
+	if mt, _, _ := mime.ParseMediaType(c.ContentType()); mt != binding.MIMEMultipartPOSTForm {
+		return "", app.UnsupportedMediaType(c.GetHeader("Content-Type"), binding.MIMEMultipartPOSTForm)
+	}
+	body := &formBudget{ReadCloser: c.Request.Body, left: FormOverhead}
+	c.Request.Body = body
+	form, err := c.Request.MultipartReader()
+	if err != nil {
+		return "", errcode.InvalidParams.WithDetails("the body must be multipart/form-data with the image in the field \"file\"")
+	}
+	var (
+		file   *upload.Pending
+		fields = map[string][]string{}
+	)
+	defer func() {
+		if file != nil {
+			file.Discard() // nothing left behind on error; a no-op once kept
 		}
-		base = scheme + "://" + c.Request.Host + "/static"
+	}()
+	for n := 0; ; n++ {
+		part, err := form.NextPart()
+		if err == io.EOF { // the closing boundary; a body cut short is a wrapped EOF
+			break
+		}
+		if err != nil {
+			return "", fmt.Errorf("%w: %w", errcode.InvalidParams.WithDetails("the multipart body is cut short or not well-formed"), err)
+		}
+		switch {
+		case n == maxParts:
+			return "", errcode.InvalidParams.WithDetails(fmt.Sprintf("the form has more than %d parts", maxParts))
+		case part.FormName() == "file" && part.FileName() != "":
+			if file != nil {
+				return "", errcode.InvalidParams.WithDetails("send one file per request")
+			}
+			if file, err = u.svc.ReceiveImage(c.Request.Context(), refund{part, body}, part.FileName()); err != nil {
+				return "", err
+			}
+		default:
+			v, err := io.ReadAll(part) // bounded by the body's FormOverhead
+			if err != nil {
+				return "", fmt.Errorf("%w: %w", errcode.InvalidParams.WithDetails("the multipart body is cut short or not well-formed"), err)
+			}
+			fields[part.FormName()] = append(fields[part.FormName()], string(v))
+		}
 	}
-	app.OK(c, UploadBody{FileAccessURL: base + "/" + name})
+	var req service.UploadRequest
+	if err := app.BindValues(c, fields, &req); err != nil {
+		return "", err
+	}
+	if file == nil {
+		return "", errcode.InvalidParams.WithDetails("file is required: send the image as the multipart field \"file\"")
+	}
+	return file.Keep()
+}
+
+// formBudget is the request body with a cap on the bytes it yields beyond the file's own
+// content, which refund gives back as the file is read: headers, framing and fields share
+// FormOverhead and cannot spend the file's allowance (a 5 MB part header would otherwise
+// be held in memory whole).
+type formBudget struct {
+	io.ReadCloser
+	left int64
+}
+
+func (b *formBudget) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		return 0, &http.MaxBytesError{Limit: FormOverhead}
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.ReadCloser.Read(p)
+	b.left -= int64(n)
+	return n, err
+}
+
+// refund reads the file's part and returns each byte's budget to the body.
+type refund struct {
+	r io.Reader
+	b *formBudget
+}
+
+func (f refund) Read(p []byte) (int, error) {
+	n, err := f.r.Read(p)
+	f.b.left += int64(n)
+	return n, err
 }

@@ -1,0 +1,41 @@
+package dao_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/go-programming-tour-book/blog-service/internal/dao"
+	"github.com/go-programming-tour-book/blog-service/internal/dao/daotest"
+	"github.com/go-programming-tour-book/blog-service/internal/model"
+	"github.com/go-programming-tour-book/blog-service/pkg/app"
+	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
+)
+
+// A write whose client disconnects mid-transaction is rolled back and reported as a
+// cancelled request (503, code 10000008, as every cancelled request), never as a 500.
+func TestWriteCancelledMidTransactionIsCancelled(t *testing.T) {
+	db := daotest.Open(t)
+	d := dao.New(db)
+	ctx, cancel := context.WithCancel(t.Context())
+	err := d.Transaction(ctx, func(tx *gorm.DB) error {
+		if err := tx.Create(&model.Tag{Name: "left", State: 1}).Error; err != nil {
+			return err
+		}
+		cancel() // the client goes away before the commit
+		// Let database/sql roll the transaction back, as it does on its own when the context
+		// ends: the commit then fails with "already committed or rolled back".
+		time.Sleep(100 * time.Millisecond)
+		return nil
+	})
+	if !errors.Is(err, context.Canceled) || app.Code(err) != errcode.RequestCancelled {
+		t.Fatalf("transaction after the client left = %v (code %d), want it cancelled", err, app.Code(err).Code())
+	}
+	var n int64
+	if err := db.Model(&model.Tag{}).Where("name = ?", "left").Count(&n).Error; err != nil || n != 0 {
+		t.Errorf("the abandoned write left %d rows (%v)", n, err)
+	}
+}

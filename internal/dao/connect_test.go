@@ -1,0 +1,117 @@
+package dao_test
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/go-programming-tour-book/blog-service/internal/dao"
+	"github.com/go-programming-tour-book/blog-service/internal/dao/daotest"
+	"github.com/go-programming-tour-book/blog-service/pkg/setting"
+)
+
+func TestTransient(t *testing.T) {
+	refused := &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
+	tests := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"connection refused", refused, true},
+		{"wrapped", fmt.Errorf("ping: %w", refused), true},
+		{"no such host", &net.DNSError{Err: "no such host", Name: "db", IsNotFound: true}, true},
+		{"attempt timed out", context.DeadlineExceeded, true},
+		{"bad connection", driver.ErrBadConn, true},
+		{"invalid connection", mysql.ErrInvalidConn, true},
+		{"too many connections", &mysql.MySQLError{Number: 1040}, true},
+		{"server shutting down", &mysql.MySQLError{Number: 1053}, true},
+		{"access denied", &mysql.MySQLError{Number: 1045}, false},
+		{"unknown database", &mysql.MySQLError{Number: 1049}, false},
+		{"anything else", errors.New("unknown database type"), false},
+	}
+	for _, tt := range tests {
+		if got := dao.Transient(tt.err); got != tt.want {
+			t.Errorf("%s: Transient(%v) = %v, want %v", tt.name, tt.err, got, tt.want)
+		}
+	}
+}
+
+// openLogged opens cfg's database and returns the error and the log's retry lines.
+func openLogged(t *testing.T, cfg setting.Database) (error, int) {
+	t.Helper()
+	core, logs := observer.New(zap.WarnLevel)
+	db, err := dao.Open(context.Background(), cfg, zap.New(core))
+	if err == nil {
+		dao.Close(db)
+	}
+	return err, logs.FilterMessageSnippet("retrying").Len()
+}
+
+// A SQLite file that cannot be written fails at once with the cause, never SQLite's
+// "out of memory (14)" after a retry.
+func TestOpenUnwritableSQLiteFailsAtOnce(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := daotest.Config(t)
+	cfg.DBType, cfg.Path, cfg.ConnectTimeout = "sqlite", filepath.Join(file, "blog.db"), time.Minute
+	err, retries := openLogged(t, cfg)
+	if err == nil || !strings.Contains(err.Error(), "not a directory") || !strings.Contains(err.Error(), file) || retries > 0 {
+		t.Errorf("Open under a file: %v after %d retries, want \"not a directory\" naming %s and no retry", err, retries, file)
+	}
+}
+
+func TestOpenReadOnlySQLiteFileFailsAtOnce(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root writes into a read-only file")
+	}
+	cfg := daotest.Config(t)
+	cfg.DBType, cfg.Path = "sqlite", filepath.Join(t.TempDir(), "blog.db")
+	if err := os.WriteFile(cfg.Path, nil, 0o444); err != nil {
+		t.Fatal(err)
+	}
+	err, retries := openLogged(t, cfg)
+	if err == nil || !strings.Contains(err.Error(), "permission denied") || retries > 0 {
+		t.Errorf("Open of a read-only file: %v after %d retries, want permission denied and no retry", err, retries)
+	}
+}
+
+// MySQL's refusals (bad credentials, no such database) are not waited out.
+func TestOpenMySQLRefusalFailsAtOnce(t *testing.T) {
+	if os.Getenv(daotest.MySQLEnv) == "" {
+		t.Skipf("needs MySQL or MariaDB: set %s (CI does)", daotest.MySQLEnv)
+	}
+	good := daotest.Config(t)
+	good.ConnectTimeout = time.Minute
+	tests := []struct {
+		name string
+		edit func(*setting.Database)
+		want string
+	}{
+		{"access denied", func(c *setting.Database) { c.UserName, c.Password = "blog_no_such_user", "wrong-password" }, "Error 1045"},
+		{"unknown database", func(c *setting.Database) { c.DBName = "blog_no_such_database" }, "Error 1049"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := good
+			tt.edit(&cfg)
+			err, retries := openLogged(t, cfg)
+			if err == nil || !strings.Contains(err.Error(), tt.want) || retries > 0 {
+				t.Errorf("Open: %v after %d retries, want %s and no retry", err, retries, tt.want)
+			}
+		})
+	}
+}
