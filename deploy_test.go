@@ -72,15 +72,19 @@ func masterStopTimeout(s setting.Server) time.Duration {
 	return s.DrainDelay + s.ShutdownTimeout + 10*time.Second
 }
 
+// reloadWait is how long `blog-service reload` waits for the upgrade's outcome, as
+// internal/cli/reload.go sets it: the master may first check and re-execute its new binary.
+func reloadWait(s setting.Server) time.Duration { return s.UpgradeTimeout + 30*time.Second }
+
 // writtenDirs lists the directories the service writes under cfg, relative paths resolved
-// against dir (its working directory): uploads (with their .part files), the SQLite
-// database's directory (its -wal and -shm files too), the PID file's (written through a
-// temporary file beside it), and /tmp, where Go spills a multipart body larger than gin's
-// memory budget.
+// against dir (its working directory): uploads (each received into a .part file beside
+// them); with SQLite the database's directory (its -wal and -shm files too) and /tmp (its
+// temporary files: sorts and indices too large for memory, VACUUM); and the PID file's
+// (the master's upgrade status beside it, each written through a temporary file there).
 func writtenDirs(cfg setting.Config, dir string) []string {
-	dirs := []string{cfg.App.UploadSavePath, "/tmp"}
+	dirs := []string{cfg.App.UploadSavePath}
 	if cfg.Database.DBType == "sqlite" {
-		dirs = append(dirs, filepath.Dir(cfg.Database.Path))
+		dirs = append(dirs, filepath.Dir(cfg.Database.Path), "/tmp")
 	}
 	if cfg.Server.PIDFile != "" {
 		dirs = append(dirs, filepath.Dir(cfg.Server.PIDFile))
@@ -300,8 +304,8 @@ func TestSystemdUnit(t *testing.T) {
 		{"stop signals the master only", unit["KillMode"], "mixed"},
 		{"stop timeout covers the drain", seconds("TimeoutStopSec") >= masterStopTimeout(cfg.Server), true},
 		{"start timeout covers the wait for the database", seconds("TimeoutStartSec") > cfg.Database.ConnectTimeout, true},
-		// systemd bounds ExecReload by TimeoutStartSec too.
-		{"start timeout covers an upgrade", seconds("TimeoutStartSec") > cfg.Server.UpgradeTimeout, true},
+		// systemd bounds ExecReload by TimeoutStartSec too: it must not kill a reload that waits.
+		{"start timeout outlasts reload's wait", seconds("TimeoutStartSec") > reloadWait(cfg.Server), true},
 		{"NoNewPrivileges", on("NoNewPrivileges"), true},
 		{"ProtectSystem", unit["ProtectSystem"], "strict"},
 		{"PrivateTmp", on("PrivateTmp"), true},
