@@ -4,6 +4,10 @@ VERSION    ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo d
 COMMIT     ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 BUILD_TIME ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS    := -s -w -X $(MODULE)/global.Version=$(VERSION) -X $(MODULE)/global.Commit=$(COMMIT) -X $(MODULE)/global.BuildTime=$(BUILD_TIME)
+# The image `make docker` builds and the README and deploy/kubernetes run: one tag everywhere
+# (TestDockerImageTag). For a registry, give IMAGE its name (make docker IMAGE=...) and put
+# the same name in the manifests.
+IMAGE      ?= blog-service:local
 # The race detector needs cgo and a C compiler; use it wherever the machine has them.
 RACE       ?= $(shell [ "$$(go env CGO_ENABLED)" = 1 ] && command -v gcc >/dev/null && echo -race)
 
@@ -51,8 +55,8 @@ drill: ## deploy drill: N upgrades under load vs stop-then-start, table + docs/d
 rolling-drill: ## two replicas behind nginx on one MariaDB, upgraded in turn under load (scripts/rolling-drill.sh)
 	scripts/rolling-drill.sh
 
-docker: ## build the container image
-	docker build --build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) -t blog-service:$(VERSION) .
+docker: ## build the container image IMAGE (blog-service:local), version and commit stamped in
+	docker build --build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) -t $(IMAGE) .
 
 clean: ## remove build outputs and the local database
 	rm -rf bin storage
