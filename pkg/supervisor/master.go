@@ -42,7 +42,10 @@ const (
 )
 
 type worker struct {
-	proc   *os.Process
+	pid int
+	// signal sends it a signal: to its process group in production (processWorker); a
+	// test's stand-in records it instead.
+	signal func(syscall.Signal)
 	ready  chan struct{} // closed when it reports that it serves
 	exited chan struct{} // closed once it has exited and been reaped
 	status int
@@ -51,11 +54,20 @@ type worker struct {
 	timedOut bool
 }
 
-func (w *worker) pid() int { return w.proc.Pid }
+// processWorker is the worker for a child process. Signals go to its process group (it
+// leads its own), so anything a starting worker runs (a wrapper script, say) goes too.
+func processWorker(pid int) *worker {
+	return &worker{
+		pid:    pid,
+		signal: func(sig syscall.Signal) { _ = syscall.Kill(-pid, sig) },
+		ready:  make(chan struct{}),
+		exited: make(chan struct{}),
+	}
+}
 
-// watch reaps the worker when it exits (no zombies) and records its status.
-func (w *worker) watch() {
-	st, err := w.proc.Wait()
+// watch reaps the worker's process when it exits (no zombies) and records its status.
+func (w *worker) watch(proc *os.Process) {
+	st, err := proc.Wait()
 	switch {
 	case err != nil:
 		w.status = -1
@@ -65,10 +77,6 @@ func (w *worker) watch() {
 	close(w.exited)
 }
 
-// signal signals the worker's process group (it leads its own), so anything a starting
-// worker runs (a wrapper script, say) goes too.
-func (w *worker) signal(sig syscall.Signal) { _ = syscall.Kill(-w.pid(), sig) }
-
 type master struct {
 	cfg       Config
 	log       *zap.Logger
@@ -76,6 +84,13 @@ type master struct {
 	canReexec bool
 	seq       int            // the last upgrade outcome written to the status file
 	sigs      chan os.Signal // the signals Run listens to
+	// start starts a worker (spawn: this binary, forked and executed) and after sets a
+	// timer (time.After): the loop's only ways to the outside, which tests replace with
+	// stand-in workers and timers they fire themselves.
+	start func() (*worker, error)
+	after func(time.Duration) <-chan time.Time
+	// release (ReleaseStartupPages) runs once a worker serves; nil in tests.
+	release func() error
 }
 
 // Run listens on cfg.Addr, starts the first worker and supervises workers until ctx is
@@ -105,7 +120,9 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	m := &master{cfg: cfg, log: cfg.Log.Named("master"), ln: ln, canReexec: onMainThread()}
+	m := &master{cfg: cfg, log: cfg.Log.Named("master"), ln: ln, canReexec: onMainThread(), after: time.After,
+		release: ReleaseStartupPages}
+	m.start = m.spawn
 	defer ln.Close()
 	if cfg.Notify == nil {
 		m.cfg.Notify = func(string) {}
@@ -159,8 +176,8 @@ func (m *master) loop(ctx context.Context, sigs <-chan os.Signal, resume *master
 				return err
 			}
 			next, nextOrigin = w, origin
-			deadline = time.After(m.cfg.UpgradeTimeout)
-			m.log.Info("worker starting", zap.String("why", origin), zap.Int("pid", w.pid()))
+			deadline = m.after(m.cfg.UpgradeTimeout)
+			m.log.Info("worker starting", zap.String("why", origin), zap.Int("pid", w.pid))
 			return nil
 		}
 	)
@@ -249,17 +266,17 @@ func (m *master) loop(ctx context.Context, sigs <-chan os.Signal, resume *master
 		case <-nextReady:
 			old := cur
 			cur, next, deadline, failures = next, nil, nil, 0
-			m.log.Info("worker serving", zap.Int("pid", cur.pid()), zap.String("why", nextOrigin))
-			if !released {
+			m.log.Info("worker serving", zap.Int("pid", cur.pid), zap.String("why", nextOrigin))
+			if !released && m.release != nil {
 				released = true // once per image: what this image's start-up touched
-				if err := ReleaseStartupPages(); err != nil {
+				if err := m.release(); err != nil {
 					m.log.Warn("release start-up pages", zap.Error(err))
 				}
 			}
 			if old != nil {
 				old.signal(SignalHandOver)
 				draining = append(draining, old)
-				m.log.Info("old worker draining", zap.Int("pid", old.pid()))
+				m.log.Info("old worker draining", zap.Int("pid", old.pid))
 			}
 			if !pidWritten && m.cfg.PIDFile != "" {
 				// The status first: Reload reads it once the PID file is there.
@@ -273,7 +290,7 @@ func (m *master) loop(ctx context.Context, sigs <-chan os.Signal, resume *master
 					pidWritten = true
 				}
 			} else if nextOrigin == "upgrade" {
-				m.report(true, fmt.Sprintf("worker %d serves", cur.pid()))
+				m.report(true, fmt.Sprintf("worker %d serves", cur.pid))
 			}
 			m.cfg.Notify("READY=1")
 			draining = reap(draining)
@@ -288,7 +305,7 @@ func (m *master) loop(ctx context.Context, sigs <-chan os.Signal, resume *master
 			if cur == nil && nextOrigin == "start" {
 				return fmt.Errorf("the first worker exited with status %d before serving", failed.status)
 			}
-			m.log.Error("new worker exited before serving", zap.Int("pid", failed.pid()),
+			m.log.Error("new worker exited before serving", zap.Int("pid", failed.pid),
 				zap.Int("status", failed.status), zap.String("reason", failed.reason), zap.Bool("old_worker_serving", cur != nil))
 			if nextOrigin == "upgrade" {
 				reason := failed.reason
@@ -298,7 +315,7 @@ func (m *master) loop(ctx context.Context, sigs <-chan os.Signal, resume *master
 				case reason == "":
 					reason = "see the service log"
 				}
-				m.report(false, fmt.Sprintf("new worker %d exited with status %d before serving: %s", failed.pid(), failed.status, reason))
+				m.report(false, fmt.Sprintf("new worker %d exited with status %d before serving: %s", failed.pid, failed.status, reason))
 			}
 			if cur == nil {
 				if err := retryLater(); err != nil {
@@ -309,14 +326,14 @@ func (m *master) loop(ctx context.Context, sigs <-chan os.Signal, resume *master
 			}
 
 		case <-deadline:
-			m.log.Error("new worker not ready in time: killing it", zap.Int("pid", next.pid()),
+			m.log.Error("new worker not ready in time: killing it", zap.Int("pid", next.pid),
 				zap.Duration("upgrade_timeout", m.cfg.UpgradeTimeout))
 			next.signal(syscall.SIGKILL)
 			deadline = nil // its exit arrives as nextExited
 			next.timedOut = true
 
 		case <-curExited:
-			m.log.Error("serving worker died: replacing it", zap.Int("pid", cur.pid()), zap.Int("status", cur.status))
+			m.log.Error("serving worker died: replacing it", zap.Int("pid", cur.pid), zap.Int("status", cur.status))
 			cur = nil
 			if next == nil { // else the worker starting now takes over
 				if err := respawnNow(); err != nil {
@@ -341,7 +358,7 @@ func (m *master) backoff(failures int) (<-chan time.Time, int) {
 	}
 	d := min(firstBackoff<<(failures-1), maxBackoff)
 	m.log.Warn("retrying to start a worker", zap.Duration("in", d), zap.Int("attempt", failures+1))
-	return time.After(d), failures
+	return m.after(d), failures
 }
 
 // stop asks every worker to stop and waits for them, closing the socket once the drain
@@ -357,8 +374,8 @@ func (m *master) stop(sigs <-chan os.Signal, cur, next *worker, draining []*work
 		cur.signal(SignalStop)
 	}
 	all := append(append([]*worker{}, draining...), cur, next)
-	closeAfter := time.After(m.cfg.DrainDelay)
-	hardStop := time.After(m.cfg.StopTimeout)
+	closeAfter := m.after(m.cfg.DrainDelay)
+	hardStop := m.after(m.cfg.StopTimeout)
 	for _, w := range all {
 		if w == nil {
 			continue
@@ -394,13 +411,13 @@ func (m *master) stop(sigs <-chan os.Signal, cur, next *worker, draining []*work
 	}
 	m.ln.Close()
 	if cur != nil && cur.status != 0 {
-		return fmt.Errorf("worker %d exited with status %d", cur.pid(), cur.status)
+		return fmt.Errorf("worker %d exited with status %d", cur.pid, cur.status)
 	}
 	return nil
 }
 
-// start launches a worker with a copy of the socket and a readiness pipe.
-func (m *master) start() (*worker, error) {
+// spawn launches a worker with a copy of the socket and a readiness pipe.
+func (m *master) spawn() (*worker, error) {
 	exe, err := os.Executable() // afresh: the binary may have been replaced since the last start
 	if err != nil {
 		return nil, fmt.Errorf("find executable: %w", err)
@@ -425,7 +442,7 @@ func (m *master) start() (*worker, error) {
 		readR.Close()
 		return nil, fmt.Errorf("start worker %s: %w", exe, err)
 	}
-	w := &worker{proc: cmd.Process, ready: make(chan struct{}), exited: make(chan struct{})}
+	w := processWorker(cmd.Process.Pid)
 	reported := make(chan struct{})
 	go func() {
 		defer close(reported)
@@ -438,7 +455,7 @@ func (m *master) start() (*worker, error) {
 		}
 	}()
 	go func() {
-		st, err := w.proc.Wait()
+		st, err := cmd.Process.Wait()
 		w.status = -1 // killed by a signal, or not waitable
 		if err == nil {
 			w.status = st.ExitCode()

@@ -106,11 +106,11 @@ func (s masterState) listener() (*net.TCPListener, error) {
 // so it can be waited for.
 func adopt(pid int, serving bool) *worker {
 	proc, _ := os.FindProcess(pid) // never fails on unix
-	w := &worker{proc: proc, ready: make(chan struct{}), exited: make(chan struct{})}
+	w := processWorker(pid)
 	if serving {
 		close(w.ready)
 	}
-	go w.watch()
+	go w.watch(proc)
 	return w
 }
 
@@ -172,9 +172,9 @@ func (m *master) reexec(exe string, cur *worker, draining []*worker, seq int, si
 			pending = false
 		}
 	}
-	st := masterState{serving: cur.pid(), seq: seq}
+	st := masterState{serving: cur.pid, seq: seq}
 	for _, w := range draining {
-		st.draining = append(st.draining, w.pid())
+		st.draining = append(st.draining, w.pid)
 	}
 	rc, err := m.ln.SyscallConn()
 	if err != nil {
