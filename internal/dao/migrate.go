@@ -12,8 +12,16 @@ import (
 
 // migration is one versioned schema change, written for each dialect.
 type migration struct {
-	version       int
-	name          string
+	version int
+	name    string
+	// release is the release that first ships the migration (see currentRelease).
+	release int
+	// contract is set only on a step that drops or renames a table or column, or changes a
+	// column's type: it names the release whose code stopped using what the step removes,
+	// and the step must ship in a later release. Every other migration only adds (expand),
+	// so the release before it, to which a rollback returns, runs on the new schema.
+	// TestMigrationsAreExpandOnly holds the rule; the README has an example.
+	contract      int
 	mysql, sqlite []string
 	// report, if set, counts rows the migration changed that an operator should look at
 	// (one query for both dialects); a count above zero is logged with the migration.
