@@ -250,11 +250,12 @@ func (d *versionRun) logSince(offset int) string {
 	return string(b[offset:])
 }
 
-// errorLines returns up to n lines of the log that report an error, first ones first.
+// errorLines returns up to n lines of the log that report an error, first ones first: the
+// logger's, and a process's last words ("blog-service: open database: ...").
 func errorLines(log string, n int) string {
 	var out []string
 	for _, line := range strings.Split(log, "\n") {
-		if strings.Contains(line, "ERROR") || strings.Contains(line, `"level":"error"`) {
+		if strings.Contains(line, "ERROR") || strings.Contains(line, `"level":"error"`) || strings.HasPrefix(line, "blog-service: ") {
 			out = append(out, line)
 		}
 	}
