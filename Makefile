@@ -11,7 +11,7 @@ IMAGE      ?= blog-service:local
 # The race detector needs cgo and a C compiler; use it wherever the machine has them.
 RACE       ?= $(shell [ "$$(go env CGO_ENABLED)" = 1 ] && command -v gcc >/dev/null && echo -race)
 
-.PHONY: help run build test fuzz lint swag swag-check bench bench-stop drill rolling-drill docker clean
+.PHONY: help run build test fuzz lint swag swag-check bench bench-stop drill rolling-drill upgrade-drill docker clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -54,6 +54,11 @@ drill: ## deploy drill: N upgrades under load vs stop-then-start, table + docs/d
 
 rolling-drill: ## two replicas behind nginx on one MariaDB, upgraded in turn under load (scripts/rolling-drill.sh)
 	scripts/rolling-drill.sh
+
+# The previous release: the commit hash in .ci/previous-release (its other line is a comment).
+FROM ?= $(shell grep -Ex '[0-9a-f]{7,40}' .ci/previous-release 2>/dev/null)
+upgrade-drill: ## FROM=<git rev> (default .ci/previous-release): upgrade FROM -> HEAD -> FROM -> HEAD under load; DB=mysql for MariaDB (scripts/upgrade-drill.sh)
+	FROM="$(FROM)" DB="$(DB)" scripts/upgrade-drill.sh
 
 docker: ## build the container image IMAGE (blog-service:local), version and commit stamped in
 	docker build --build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) -t $(IMAGE) .

@@ -1,10 +1,18 @@
 package dao
 
+// currentRelease numbers the release being made, counted from the first with versioned
+// migrations (release 1 ended at the commit in .ci/previous-release). A migration added now
+// carries it; raise it by one when a release ships, and record that release's commit in
+// .ci/previous-release.
+const currentRelease = 2
+
 // migrations is the schema's history, oldest first. Append; never edit one that has
-// shipped. Each holds the statements for both dialects, run in order.
+// shipped. Each holds the statements for both dialects, run in order. Within a release they
+// only add; a drop or rename is a contract step (see migration.contract).
 var migrations = []migration{
 	{
 		version: 1,
+		release: 1,
 		name:    "the book's tables: blog_tag, blog_article, blog_article_tag, blog_auth",
 		mysql: []string{
 			"CREATE TABLE IF NOT EXISTS `blog_tag` (" + mysqlCommon + `,
@@ -67,6 +75,7 @@ var migrations = []migration{
 	},
 	{
 		version: 2,
+		release: 1,
 		name:    "drop the single-column is_del indexes: almost every row has is_del = 0, and SQLite's planner picked them over the id and link indexes, scanning whole tables",
 		mysql: []string{
 			"ALTER TABLE `blog_tag` DROP INDEX idx_blog_tag_is_del",
@@ -83,6 +92,7 @@ var migrations = []migration{
 	},
 	{
 		version: 3,
+		release: 2,
 		name:    "one live tag per name: a unique index that ignores deleted tags; live duplicates after the oldest are first renamed 'name (id)', modified_by 'migration 3'",
 		// MySQL has no partial indexes: live_name is the name while the tag is live and
 		// NULL once deleted, and NULLs never collide in a unique index. Names compare

@@ -63,14 +63,23 @@ func (s *Service) Start() error {
 
 // ServingPID is the pid /healthz reports, 0 if it does not answer.
 func (s *Service) ServingPID() int {
+	pid, _ := s.Serving()
+	return pid
+}
+
+// Serving is the pid and version /healthz reports, 0 and "" if it does not answer.
+func (s *Service) Serving() (pid int, version string) {
 	resp, err := OneShot.Get(s.Base() + "/healthz")
 	if err != nil {
-		return 0
+		return 0, ""
 	}
 	defer resp.Body.Close()
-	var h struct{ PID int }
+	var h struct {
+		PID     int
+		Version string
+	}
 	json.NewDecoder(resp.Body).Decode(&h)
-	return h.PID
+	return h.PID, h.Version
 }
 
 // AwaitServing waits until /healthz reports a serving pid other than notPID, and returns it.
@@ -161,30 +170,13 @@ func (s *Service) TokenFor(appKey, appSecret string) (string, error) {
 
 // CountPresent counts how many of the acknowledged names are stored, reading every page.
 func (s *Service) CountPresent(token string, names []string) (int, error) {
+	tags, err := s.Tags(token)
+	if err != nil {
+		return 0, err
+	}
 	stored := map[string]bool{}
-	for page := 1; ; page++ {
-		req, _ := http.NewRequest("GET", fmt.Sprintf("%s/api/v1/tags?page_size=100&page=%d", s.Base(), page), nil)
-		req.Header.Set("token", token)
-		resp, err := OneShot.Do(req)
-		if err != nil {
-			return 0, err
-		}
-		var list struct {
-			List []struct {
-				Name string `json:"name"`
-			} `json:"list"`
-		}
-		err = json.NewDecoder(resp.Body).Decode(&list)
-		resp.Body.Close()
-		if err != nil {
-			return 0, err
-		}
-		if len(list.List) == 0 {
-			break
-		}
-		for _, t := range list.List {
-			stored[t.Name] = true
-		}
+	for _, name := range tags {
+		stored[name] = true
 	}
 	present := 0
 	for _, n := range names {
@@ -193,6 +185,36 @@ func (s *Service) CountPresent(token string, names []string) (int, error) {
 		}
 	}
 	return present, nil
+}
+
+// Tags reads every page of tags: each stored tag's name by id.
+func (s *Service) Tags(token string) (map[int]string, error) {
+	tags := map[int]string{}
+	for page := 1; ; page++ {
+		req, _ := http.NewRequest("GET", fmt.Sprintf("%s/api/v1/tags?page_size=100&page=%d", s.Base(), page), nil)
+		req.Header.Set("token", token)
+		resp, err := OneShot.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		var list struct {
+			List []struct {
+				ID   int    `json:"id"`
+				Name string `json:"name"`
+			} `json:"list"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&list)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusOK {
+			return nil, fmt.Errorf("GET tags page %d: status %d %v", page, resp.StatusCode, err)
+		}
+		if len(list.List) == 0 {
+			return tags, nil
+		}
+		for _, t := range list.List {
+			tags[t.ID] = t.Name
+		}
+	}
 }
 
 // Install copies the binary into place through a rename, as a deploy does.
