@@ -98,8 +98,12 @@ var migrations = []migration{
 		// NULL once deleted, and NULLs never collide in a unique index. Names compare
 		// under the table's collation, as the service's name check always did there.
 		// The derived table is DISTINCT so MySQL materialises it: an UPDATE may not
-		// otherwise read the table it changes.
+		// otherwise read the table it changes. The UPDATE runs READ COMMITTED (SET
+		// TRANSACTION applies to the next transaction only): under REPEATABLE READ it took
+		// shared next-key locks on every tag it read, and the writes of the worker being
+		// replaced deadlocked with it (Error 1213) during a rolling upgrade.
 		mysql: []string{
+			"SET TRANSACTION ISOLATION LEVEL READ COMMITTED",
 			"UPDATE `blog_tag` AS t JOIN (" + `
 				SELECT DISTINCT later.id FROM blog_tag AS later
 				JOIN blog_tag AS kept ON kept.name = later.name AND kept.is_del = 0 AND kept.id < later.id
