@@ -299,8 +299,9 @@ func TestSystemdUnit(t *testing.T) {
 	}{
 		{"Type", unit["Type"], "notify"},
 		{"a PID file to signal", pidfile != "", true},
-		// The synchronous reload: exit 0 once a new worker serves, non-zero with the reason.
-		{"reload waits for the upgrade's outcome", unit["ExecReload"], start[0] + " -pidfile " + pidfile + " reload"},
+		// The synchronous reload, with the service's own flags (its config gives it the
+		// upgrade timeout to wait for): exit 0 once a new worker serves, else the reason.
+		{"reload waits for the upgrade's outcome", unit["ExecReload"], unit["ExecStart"] + " reload"},
 		{"stop signals the master only", unit["KillMode"], "mixed"},
 		{"stop timeout covers the drain", seconds("TimeoutStopSec") >= masterStopTimeout(cfg.Server), true},
 		{"start timeout covers the wait for the database", seconds("TimeoutStartSec") > cfg.Database.ConnectTimeout, true},
