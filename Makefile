@@ -31,10 +31,13 @@ fuzz: ## search for inputs that break the API or the upload store (FUZZTIME each
 	go test -run '^$$' -fuzz '^FuzzUpload$$' -fuzztime $(FUZZTIME) ./internal/routers
 	go test -run '^$$' -fuzz '^FuzzSaveImage$$' -fuzztime $(FUZZTIME) ./pkg/upload
 
-lint: ## gofmt and go vet must be clean
-	@out=$$(gofmt -l $$(git ls-files '*.go')); [ -z "$$out" ] || { echo "gofmt would change:"; echo "$$out"; exit 1; }
-	go vet ./...
-	cd scripts && go vet ./...
+GOLANGCI_LINT_VERSION := 2.15.0
+GOLANGCI_LINT := $(shell go env GOPATH)/bin/golangci-lint
+lint: ## golangci-lint v2 (.golangci.yml: errcheck, govet, staticcheck, ...) on the service and scripts/, installed if missing
+	@$(GOLANGCI_LINT) version 2>/dev/null | grep -q "version $(GOLANGCI_LINT_VERSION) " || \
+		go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v$(GOLANGCI_LINT_VERSION)
+	$(GOLANGCI_LINT) run ./...
+	cd scripts && $(GOLANGCI_LINT) run --config ../.golangci.yml ./...
 
 swag: ## regenerate the Swagger docs in docs/ from the handlers' annotations
 	go tool swag init -g main.go -o docs --quiet

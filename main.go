@@ -116,7 +116,7 @@ func run(ctx context.Context, args []string, environ []string, stdin io.Reader, 
 	if err != nil {
 		return fmt.Errorf("logger: %w", err)
 	}
-	defer log.Sync()
+	defer func() { _ = log.Sync() }() // fails on a terminal: nothing left to do then
 	addr := fmt.Sprintf(":%d", cfg.Server.HttpPort)
 
 	ln, rep, isWorker, err := supervisor.Inherited(getenv)
@@ -220,7 +220,11 @@ func serve(ctx context.Context, cfg setting.Config, log *zap.Logger, ln net.List
 	if err != nil {
 		return fmt.Errorf("tracing: %w", err)
 	}
-	defer stopTracing(context.WithoutCancel(stop)) // flushes the last spans after the drain
+	defer func() { // flushes the last spans after the drain
+		if err := stopTracing(context.WithoutCancel(stop)); err != nil {
+			log.Warn("flush traces", zap.Error(err))
+		}
+	}()
 	uploads, err := upload.NewStore(upload.Options{
 		Dir:     cfg.App.UploadSavePath,
 		MaxSize: int64(cfg.App.UploadImageMaxSize) << 20,
@@ -231,7 +235,7 @@ func serve(ctx context.Context, cfg setting.Config, log *zap.Logger, ln net.List
 		return fmt.Errorf("App.UploadSavePath: %w", err)
 	}
 	limiters, closeLimiters := rateLimiters(cfg)
-	defer closeLimiters()
+	defer func() { _ = closeLimiters() }() // the Redis client's connections: the process ends anyway
 	jwt := app.NewJWT(cfg.JWT.Secret, cfg.JWT.Issuer, cfg.JWT.Expire)
 	svc := service.New(dao.New(db), jwt, service.Options{
 		SlowMaxDelay:    cfg.App.SlowMaxDelay,
@@ -300,7 +304,7 @@ func newTracer(ctx context.Context, cfg setting.Tracing, db *gorm.DB) (trace.Tra
 		return nil, nil, err
 	}
 	if err := dao.Trace(db, tp); err != nil {
-		stop(ctx)
+		_ = stop(ctx) // nothing was traced yet: nothing to flush
 		return nil, nil, err
 	}
 	return tp, stop, nil

@@ -161,7 +161,7 @@ func withService(ctx context.Context, cfg setting.Config, stderr io.Writer, fn f
 	if err != nil {
 		return fmt.Errorf("logger: %w", err)
 	}
-	defer log.Sync()
+	defer func() { _ = log.Sync() }() // fails on a terminal: nothing left to do then
 	db, err := dao.Open(ctx, cfg.Database, log)
 	if err != nil {
 		return fmt.Errorf("database: %w", err)

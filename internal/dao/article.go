@@ -192,7 +192,7 @@ func (d *Dao) DeleteArticle(ctx context.Context, id uint32) error {
 // (SQLite's immediate transactions already serialise writers).
 func lockLiveTag(tx *gorm.DB, tagID uint32) (bool, error) {
 	q := tx.Model(&model.Tag{}).Where("id = ? AND is_del = 0", tagID)
-	if tx.Dialector.Name() == "mysql" {
+	if tx.Name() == "mysql" {
 		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
 	}
 	var ids []uint32

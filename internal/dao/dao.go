@@ -36,7 +36,7 @@ type Dao struct {
 // New returns a Dao on an open database.
 func New(db *gorm.DB) *Dao {
 	d := &Dao{db: db}
-	if db.Dialector.Name() == "sqlite" {
+	if db.Name() == "sqlite" {
 		d.writer = make(chan struct{}, 1)
 	}
 	return d

@@ -62,7 +62,7 @@ func migrate(ctx context.Context, db *gorm.DB, list []migration, log *zap.Logger
 		// NewDB: each query on conn starts a fresh statement; gorm keeps a failed
 		// statement's error on a reused one, which would hide the lock's release.
 		conn := session.Session(&gorm.Session{NewDB: true})
-		mysql := conn.Dialector.Name() == "mysql"
+		mysql := conn.Name() == "mysql"
 		applied, err := appliedVersions(conn, mysql)
 		if err != nil {
 			return fmt.Errorf("read applied migrations: %w", err)

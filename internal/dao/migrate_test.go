@@ -186,7 +186,7 @@ func holdMigrationLock(t *testing.T, db *gorm.DB) (release func()) {
 		t.Fatal(err)
 	}
 	var end func() error
-	if db.Dialector.Name() == "mysql" {
+	if db.Name() == "mysql" {
 		var got int
 		if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK(CONCAT(?, DATABASE()), 0)", dao.MigrationLock+":").Scan(&got); err != nil || got != 1 {
 			t.Fatalf("GET_LOCK = %d, %v; want 1", got, err)

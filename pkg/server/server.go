@@ -128,7 +128,9 @@ func (s *Server) Serve(stop, force context.Context, ln net.Listener, h http.Hand
 	if err := ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
 		s.log.Warn("close listener", zap.Error(err))
 	}
-	<-served
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
+		s.log.Warn("serve", zap.Error(err))
+	}
 
 	idle, cancelIdle := context.WithTimeout(deadline, s.opts.IdleDrainTimeout)
 	defer cancelIdle()

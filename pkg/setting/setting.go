@@ -246,7 +246,8 @@ func Load(path string, optional bool, environ []string, flags map[string]any) (C
 	var file string
 	if path != "" {
 		var err error
-		if file, err = readFile(v, path); err != nil && !(optional && errors.Is(err, fs.ErrNotExist)) {
+		file, err = readFile(v, path)
+		if missingOK := optional && errors.Is(err, fs.ErrNotExist); err != nil && !missingOK {
 			return Config{}, errors.Join(err, checkEnv(environ)) // every unknown key at once
 		}
 	}

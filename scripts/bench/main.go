@@ -62,14 +62,10 @@ func main() {
 
 // result is one wrk run.
 type result struct {
-	name          string
-	rps           float64
-	p50, p99      time.Duration
-	errors        int64
-	floorRPS      float64
-	floorP99      time.Duration
-	compareFloor  bool
-	costOfTagPage float64 // for article scenarios: their cost relative to the tags page
+	name     string
+	rps      float64
+	p50, p99 time.Duration
+	errors   int64
 }
 
 func run(bin, floorBin string, dur time.Duration, conns, pairs int, mysqlDSN string) (string, error) {

@@ -191,7 +191,7 @@ func keepAliveReads(ctx context.Context, addr, token string, c *counter, tl *tim
 			fail(classify(err))
 			continue
 		}
-		io.Copy(io.Discard, resp.Body)
+		_, _ = io.Copy(io.Discard, resp.Body) // drained so the connection is reused
 		resp.Body.Close()
 		if resp.StatusCode != 200 {
 			fail(fmt.Sprint("status ", resp.StatusCode))
@@ -228,7 +228,7 @@ func writes(ctx context.Context, base, token, prefix string, c *counter, tl *tim
 			ID int `json:"id"`
 		}
 		err = json.NewDecoder(resp.Body).Decode(&tag)
-		io.Copy(io.Discard, resp.Body)
+		_, _ = io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 		switch {
 		case resp.StatusCode != 200:

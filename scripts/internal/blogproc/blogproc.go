@@ -49,7 +49,7 @@ func (s *Service) Start() error {
 		return err
 	}
 	s.Exited = make(chan struct{})
-	go func() { s.Cmd.Wait(); log.Close(); close(s.Exited) }()
+	go func() { _ = s.Cmd.Wait(); log.Close(); close(s.Exited) }() // its status is not a result
 	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
 		if resp, err := OneShot.Get(s.Base() + "/readyz"); err == nil {
 			resp.Body.Close()
@@ -78,7 +78,7 @@ func (s *Service) Serving() (pid int, version string) {
 		PID     int
 		Version string
 	}
-	json.NewDecoder(resp.Body).Decode(&h)
+	_ = json.NewDecoder(resp.Body).Decode(&h) // a bad answer leaves zeros: "not serving"
 	return h.PID, h.Version
 }
 
@@ -122,7 +122,9 @@ func (s *Service) Restart() (time.Duration, error) {
 
 // Stop sends SIGTERM and waits for the master to exit.
 func (s *Service) Stop() error {
-	s.Cmd.Process.Signal(syscall.SIGTERM)
+	if err := s.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		return fmt.Errorf("signal the master: %w", err)
+	}
 	select {
 	case <-s.Exited:
 		return nil
@@ -134,7 +136,7 @@ func (s *Service) Stop() error {
 // Kill ends the master at once (cleanup after a failed run).
 func (s *Service) Kill() {
 	if s.Cmd != nil && s.Cmd.Process != nil {
-		s.Cmd.Process.Kill()
+		_ = s.Cmd.Process.Kill()
 	}
 }
 
