@@ -226,3 +226,24 @@ func TestLimiterRulesFromEnv(t *testing.T) {
 		}
 	}
 }
+
+// Validate reports every problem in the same order each time, so its message can be
+// compared and read the same way twice.
+func TestValidateErrorOrderIsStable(t *testing.T) {
+	cfg, err := Load("", true, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Server.ShutdownTimeout, cfg.Server.UpgradeTimeout, cfg.JWT.Expire = 0, 0, 0
+	cfg.Server.IdleTimeout, cfg.Server.DrainDelay, cfg.Database.BusyTimeout = -1, -1, -1
+	cfg.Upstream.URL, cfg.Tracing.Endpoint, cfg.App.UploadServerUrl = "ftp://x", "nope", "file:///x"
+	first := cfg.Validate()
+	if first == nil {
+		t.Fatal("no error")
+	}
+	for range 50 {
+		if again := cfg.Validate(); again == nil || again.Error() != first.Error() {
+			t.Fatalf("Validate's errors changed order:\n%v\n---\n%v", first, again)
+		}
+	}
+}

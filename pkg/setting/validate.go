@@ -34,33 +34,36 @@ func (c Config) Validate() error {
 	if c.Server.HttpPort < 1 || c.Server.HttpPort > 65535 {
 		bad("Server.HttpPort", "%d is out of range 1-65535", c.Server.HttpPort)
 	}
-	positive := map[string]time.Duration{
-		"Server.ReadHeaderTimeout":  c.Server.ReadHeaderTimeout,
-		"Server.ShutdownTimeout":    c.Server.ShutdownTimeout,
-		"Server.UpgradeTimeout":     c.Server.UpgradeTimeout,
-		"App.SlowMaxDelay":          c.App.SlowMaxDelay,
-		"App.DefaultContextTimeout": c.App.DefaultContextTimeout,
-		"JWT.Expire":                c.JWT.Expire,
-		"Upstream.Timeout":          c.Upstream.Timeout,
-		"Database.ConnectTimeout":   c.Database.ConnectTimeout,
+	// Lists, not maps, so the errors come in the same order every time.
+	type duration struct {
+		key string
+		d   time.Duration
 	}
-	for key, d := range positive {
-		if d <= 0 {
-			bad(key, "%v must be positive", d)
+	for _, v := range []duration{
+		{"Server.ReadHeaderTimeout", c.Server.ReadHeaderTimeout},
+		{"Server.ShutdownTimeout", c.Server.ShutdownTimeout},
+		{"Server.UpgradeTimeout", c.Server.UpgradeTimeout},
+		{"App.SlowMaxDelay", c.App.SlowMaxDelay},
+		{"App.DefaultContextTimeout", c.App.DefaultContextTimeout},
+		{"JWT.Expire", c.JWT.Expire},
+		{"Upstream.Timeout", c.Upstream.Timeout},
+		{"Database.ConnectTimeout", c.Database.ConnectTimeout},
+	} {
+		if v.d <= 0 {
+			bad(v.key, "%v must be positive", v.d)
 		}
 	}
-	nonNegative := map[string]time.Duration{
-		"Server.ReadTimeout":       c.Server.ReadTimeout,
-		"Server.WriteTimeout":      c.Server.WriteTimeout,
-		"Server.IdleTimeout":       c.Server.IdleTimeout,
-		"Server.IdleDrainTimeout":  c.Server.IdleDrainTimeout,
-		"Server.DrainDelay":        c.Server.DrainDelay,
-		"Database.BusyTimeout":     c.Database.BusyTimeout,
-		"Database.ConnMaxLifetime": c.Database.ConnMaxLifetime,
-	}
-	for key, d := range nonNegative {
-		if d < 0 {
-			bad(key, "%v must not be negative", d)
+	for _, v := range []duration{
+		{"Server.ReadTimeout", c.Server.ReadTimeout},
+		{"Server.WriteTimeout", c.Server.WriteTimeout},
+		{"Server.IdleTimeout", c.Server.IdleTimeout},
+		{"Server.IdleDrainTimeout", c.Server.IdleDrainTimeout},
+		{"Server.DrainDelay", c.Server.DrainDelay},
+		{"Database.BusyTimeout", c.Database.BusyTimeout},
+		{"Database.ConnMaxLifetime", c.Database.ConnMaxLifetime},
+	} {
+		if v.d < 0 {
+			bad(v.key, "%v must not be negative", v.d)
 		}
 	}
 	// A write timeout shorter than the slowest allowed request would cut it mid-response.
@@ -88,7 +91,8 @@ func (c Config) Validate() error {
 	if c.Tracing.SampleRatio < 0 || c.Tracing.SampleRatio > 1 {
 		bad("Tracing.SampleRatio", "%v is not between 0 and 1", c.Tracing.SampleRatio)
 	}
-	for key, v := range map[string]string{"App.UploadServerUrl": c.App.UploadServerUrl, "Upstream.URL": c.Upstream.URL, "Tracing.Endpoint": c.Tracing.Endpoint} {
+	for _, u := range [][2]string{{"App.UploadServerUrl", c.App.UploadServerUrl}, {"Upstream.URL", c.Upstream.URL}, {"Tracing.Endpoint", c.Tracing.Endpoint}} {
+		key, v := u[0], u[1]
 		if u, err := url.Parse(v); v != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
 			bad(key, "%q is not an http(s) URL", v)
 		}
