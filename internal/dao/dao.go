@@ -1,6 +1,8 @@
 // Package dao is the database access layer: it opens gorm on SQLite (the default, a pure-Go
-// driver) or MySQL, creates the schema, and holds one file of queries per table. It turns
-// "no such row" into errcode values; every other error goes up wrapped, unlogged.
+// driver) or MySQL, migrates the schema, and holds one file of queries per table. It turns
+// what the client caused ("no such row", a duplicate live tag name, a missing tag) into
+// errcode values and an unreachable database into a 503; every other error goes up
+// wrapped, unlogged.
 package dao
 
 import (

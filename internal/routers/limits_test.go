@@ -30,7 +30,8 @@ func TestRateLimit(t *testing.T) {
 	if rec.Code != 429 || errorBody(t, rec).Code != errcode.TooManyRequests.Code() || rec.Header().Get("Retry-After") == "" {
 		t.Errorf("request past the burst = %d %s, want 429 with code 10000007 and Retry-After", rec.Code, rec.Body)
 	}
-	// Another route, and another client, have their own buckets.
+	// Another route has its own bucket; a client cannot claim to be another one with a
+	// header its peer is not trusted to set.
 	if rec := e.do(t, "GET", "/api/v1/tags", noBody, e.token); rec.Code != 200 {
 		t.Errorf("unlimited route = %d", rec.Code)
 	}
