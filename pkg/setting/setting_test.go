@@ -1,6 +1,7 @@
 package setting
 
 import (
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -246,4 +247,60 @@ func TestValidateErrorOrderIsStable(t *testing.T) {
 			t.Fatalf("Validate's errors changed order:\n%v\n---\n%v", first, again)
 		}
 	}
+}
+
+// The README's configuration table has one row per key, in no other place than the
+// defaults map: same keys, same defaults. (Limiter.Rules and JWT.Secret are described, not
+// spelled out: the first is a list, the second must not be copied into a deployment.)
+func TestREADMEConfigTableMatchesDefaults(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, table, ok := strings.Cut(string(readme), "| key | default | |\n|---|---|---|\n")
+	if !ok {
+		t.Fatal("README.md has no configuration table")
+	}
+	table, _, _ = strings.Cut(table, "\n\n")
+	rows := map[string]string{}
+	for _, line := range strings.Split(table, "\n") {
+		cells := strings.Split(line, " | ")
+		if len(cells) < 3 {
+			t.Fatalf("malformed row %q", line)
+		}
+		key := strings.Trim(strings.TrimPrefix(cells[0], "| "), "`")
+		if _, dup := rows[key]; dup {
+			t.Errorf("README lists %s twice", key)
+		}
+		rows[key] = strings.Trim(cells[1], "`")
+	}
+	for key, val := range defaults {
+		got, ok := rows[key]
+		switch {
+		case !ok:
+			t.Errorf("README's configuration table lacks %s", key)
+		case key == "Limiter.Rules" || key == "JWT.Secret":
+		case got != renderDefault(val):
+			t.Errorf("README says %s defaults to %q; the code says %q", key, got, renderDefault(val))
+		}
+		delete(rows, key)
+	}
+	for key := range rows {
+		t.Errorf("README's configuration table lists %s, which is not a key", key)
+	}
+}
+
+// renderDefault writes a default as the README does: "none" for an empty string, lists in
+// brackets.
+func renderDefault(v any) string {
+	switch v := v.(type) {
+	case string:
+		if v == "" {
+			return "none"
+		}
+		return v
+	case []string:
+		return "[" + strings.Join(v, ", ") + "]"
+	}
+	return fmt.Sprint(v)
 }
