@@ -14,7 +14,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -40,9 +39,9 @@ import (
 	"github.com/go-programming-tour-book/blog-service/pkg/limiter"
 	"github.com/go-programming-tour-book/blog-service/pkg/logger"
 	"github.com/go-programming-tour-book/blog-service/pkg/metrics"
-	"github.com/go-programming-tour-book/blog-service/pkg/server"
+	"github.com/go-programming-tour-book/blog-service/pkg/lifecycle/server"
 	"github.com/go-programming-tour-book/blog-service/pkg/setting"
-	"github.com/go-programming-tour-book/blog-service/pkg/supervisor"
+	"github.com/go-programming-tour-book/blog-service/pkg/lifecycle/supervisor"
 	"github.com/go-programming-tour-book/blog-service/pkg/tracing"
 	"github.com/go-programming-tour-book/blog-service/pkg/upload"
 )
@@ -249,7 +248,7 @@ func serve(ctx context.Context, cfg setting.Config, log *zap.Logger, ln net.List
 		return err
 	}
 
-	srv := server.New(serverOptions(cfg.Server, func(h http.Handler) { reportReady(log, h, ready) }), log)
+	srv := server.New(serverOptions(cfg.Server, func() { reportReady(stop, log, svc, ready) }), log)
 	handler, err := routers.NewRouter(routers.Deps{
 		Service:        svc,
 		Log:            log,
@@ -280,7 +279,7 @@ func serve(ctx context.Context, cfg setting.Config, log *zap.Logger, ln net.List
 }
 
 // serverOptions are the HTTP server's timeouts and drain settings.
-func serverOptions(cfg setting.Server, onServe func(http.Handler)) server.Options {
+func serverOptions(cfg setting.Server, onServe func()) server.Options {
 	return server.Options{
 		ReadTimeout:       cfg.ReadTimeout,
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
@@ -358,16 +357,18 @@ func rateLimiters(cfg setting.Config) (middleware.RateLimits, func() error) {
 	return limits, closeFn
 }
 
-// reportReady tells the master this worker serves, once its own /readyz says so (database
-// reachable, not draining): the master retires the old worker only then.
-func reportReady(log *zap.Logger, h http.Handler, ready func() error) {
+// reportReady tells the master this worker serves, once the database answers (what
+// /readyz checks besides draining): the master retires the old worker only then. A worker
+// whose database does not answer reports nothing; the master kills it after
+// Server.UpgradeTimeout and the old worker serves on.
+func reportReady(ctx context.Context, log *zap.Logger, svc *service.Service, ready func() error) {
 	if ready == nil {
 		return
 	}
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
-	if rec.Code != http.StatusOK {
-		log.Error("not ready: the master will not hand over", zap.Int("status", rec.Code), zap.String("body", rec.Body.String()))
+	ping, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	if err := svc.Ping(ping); err != nil {
+		log.Error("not ready: the database does not answer; the master will not hand over", zap.Error(err))
 		return
 	}
 	if err := ready(); err != nil {

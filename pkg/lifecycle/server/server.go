@@ -34,9 +34,9 @@ type Options struct {
 	// balancers stop sending new connections before the listener closes (Kubernetes
 	// removes endpoints seconds after SIGTERM). A hand-over (ErrHandOver) skips it.
 	DrainDelay time.Duration
-	// OnServe, if set, is called with the handler once the server accepts connections,
-	// for instance to check readiness through it and tell a supervisor.
-	OnServe func(http.Handler)
+	// OnServe, if set, is called once the server accepts connections, for instance to
+	// tell a supervisor that it serves.
+	OnServe func()
 }
 
 // ErrForced is returned when a second stop signal cut the drain short.
@@ -91,7 +91,7 @@ func (s *Server) Serve(stop, force context.Context, ln net.Listener, h http.Hand
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	if s.opts.OnServe != nil {
-		s.opts.OnServe(h)
+		s.opts.OnServe()
 	}
 	select {
 	case err := <-served:
