@@ -86,7 +86,8 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 		if len(path) > 128 {
 			path = path[:128] + "..."
 		}
-		app.Error(c, errcode.NotFound.WithDetails("no route for "+metrics.MethodLabel(c.Request.Method)+" "+path))
+		method := metrics.MethodLabel(c.Request.Method)
+		app.Error(c, errcode.NotFound.WithDetail("no route for "+method+" "+path, "没有路由 "+method+" "+path))
 	})
 	r.NoMethod(func(c *gin.Context) {
 		app.Error(c, errcode.MethodNotAllowed)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/gin-gonic/gin"
 	"github.com/swaggo/swag"
@@ -308,6 +309,66 @@ func TestValidationMessagesFollowLocale(t *testing.T) {
 			}
 		})
 	}
+}
+
+// With locale zh (or Accept-Language zh) msg and details are Chinese whatever the code and
+// whichever layer wrote them: the edge picks the language, every detail has both.
+func TestErrorsFollowLocale(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, service.Options{})
+	tag := e.createTag(t, "Go")
+	tests := []struct {
+		name, method, path, contentType, body string
+		token                                 bool
+		wantCode                              int
+	}{
+		{"validation", "POST", "/api/v1/tags", "application/json", `{"name":"G","created_by":"me"}`, true, errcode.InvalidParams.Code()},
+		{"malformed json", "POST", "/api/v1/tags", "application/json", `{"name":`, true, errcode.InvalidParams.Code()},
+		{"bad id", "GET", "/api/v1/tags/abc", "", "", true, errcode.InvalidParams.Code()},
+		{"bad page", "GET", "/api/v1/tags?page=0", "", "", true, errcode.InvalidParams.Code()},
+		{"no such tag", "GET", "/api/v1/tags/999", "", "", true, errcode.NotFound.Code()},
+		{"no route", "GET", "/api/v1/nope", "", "", true, errcode.NotFound.Code()},
+		{"no token", "GET", "/api/v1/tags", "", "", false, errcode.UnauthorizedTokenError.Code()},
+		{"name taken", "POST", "/api/v1/tags", "application/json", `{"name":"Go","created_by":"me"}`, true, errcode.TagNameTaken.Code()},
+		{"wrong media type", "POST", "/api/v1/tags", "text/plain", "x", true, errcode.UnsupportedMediaType.Code()},
+		{"wrong method", "PATCH", "/api/v1/tags", "", "", true, errcode.MethodNotAllowed.Code()},
+		{"bad delay", "GET", "/api/v1/tags/slow?delay=soon", "", "", true, errcode.InvalidParams.Code()},
+		{"tag in use", "DELETE", fmt.Sprintf("/api/v1/tags/%d", tag.ID), "", "", true, errcode.TagInUse.Code()},
+	}
+	e.createArticle(t, tag.ID, "Uses Go")
+	for _, tt := range tests {
+		for _, lang := range []struct{ header, value string }{{"locale", "zh"}, {"Accept-Language", "zh-CN,zh;q=0.9,en;q=0.8"}} {
+			t.Run(tt.name+"/"+lang.header, func(t *testing.T) {
+				headers := map[string]string{"Content-Type": tt.contentType, lang.header: lang.value}
+				if tt.token {
+					headers["token"] = e.token
+				}
+				rec := e.send(t, tt.method, tt.path, tt.body, headers)
+				got := errorBody(t, rec)
+				if got.Code != tt.wantCode || !hasHan(got.Msg) {
+					t.Errorf("%s %s = %d %s, want code %d with a Chinese msg", tt.method, tt.path, rec.Code, rec.Body, tt.wantCode)
+				}
+				for _, d := range got.Details {
+					if !hasHan(d) {
+						t.Errorf("%s %s: detail %q is not Chinese", tt.method, tt.path, d)
+					}
+				}
+				en := errorBody(t, e.send(t, tt.method, tt.path, tt.body, map[string]string{"Content-Type": tt.contentType, "token": headers["token"]}))
+				if hasHan(en.Msg) || len(en.Details) != len(got.Details) {
+					t.Errorf("without a language: %+v, want the English form of %+v", en, got)
+				}
+			})
+		}
+	}
+}
+
+func hasHan(s string) bool {
+	for _, r := range s {
+		if unicode.Is(unicode.Han, r) {
+			return true
+		}
+	}
+	return false
 }
 
 func TestProbes(t *testing.T) {

@@ -107,7 +107,7 @@ func (s *Service) checkNameFree(ctx context.Context, name string, exceptID uint3
 		return err
 	}
 	if taken {
-		return fmt.Errorf("tag name %q: %w", name, errcode.TagNameTaken.WithDetails(fmt.Sprintf("name %q is taken", name)))
+		return fmt.Errorf("tag name %q: %w", name, errcode.TagNameTaken.WithDetail(fmt.Sprintf("name %q is taken", name), fmt.Sprintf("名称 %q 已被使用", name)))
 	}
 	return nil
 }

@@ -52,7 +52,9 @@ func positiveQuery(c *gin.Context, key string, def int) (int, error) {
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 1 || n > maxPage {
-		return 0, errcode.InvalidParams.WithDetails(fmt.Sprintf("%s must be an integer from 1 to %d", key, maxPage))
+		return 0, errcode.InvalidParams.WithDetail(
+			fmt.Sprintf("%s must be an integer from 1 to %d", key, maxPage),
+			fmt.Sprintf("%s 必须是 1 到 %d 之间的整数", key, maxPage))
 	}
 	return n, nil
 }
@@ -62,7 +64,9 @@ func positiveQuery(c *gin.Context, key string, def int) (int, error) {
 func ParamID(c *gin.Context, key string) (uint32, error) {
 	n, err := strconv.ParseUint(c.Param(key), 10, 32)
 	if err != nil || n == 0 {
-		return 0, errcode.InvalidParams.WithDetails(fmt.Sprintf("%s must be a positive integer", key))
+		return 0, errcode.InvalidParams.WithDetail(
+			fmt.Sprintf("%s must be a positive integer", key),
+			fmt.Sprintf("%s 必须是正整数", key))
 	}
 	return uint32(n), nil
 }

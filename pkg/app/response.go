@@ -5,6 +5,7 @@ package app
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -37,9 +38,10 @@ func List(c *gin.Context, list any, p Pager) {
 	c.PureJSON(200, ListBody{List: list, Pager: p})
 }
 
-// Error answers err as {code, msg, details} with the code's status. Server-side failures
-// (5xx) are recorded on the context, so the access log writes the whole chain once with the
-// request id; the client sees only the code's message, never internal text.
+// Error answers err as {code, msg, details} with the code's status, in the language the
+// request asks for (Lang). Server-side failures (5xx) are recorded on the context, so the
+// access log writes the whole chain once with the request id; the client sees only the
+// code's message, never internal text.
 func Error(c *gin.Context, err error) {
 	e := Code(err)
 	if e.Status() >= 500 {
@@ -49,7 +51,23 @@ func Error(c *gin.Context, err error) {
 		c.Abort() // too late for a body; the status line is already on the wire
 		return
 	}
-	c.AbortWithStatusJSON(e.Status(), ErrorBody{Code: e.Code(), Msg: e.Msg(), Details: e.Details()})
+	lang := Lang(c.GetHeader("locale"), c.GetHeader("Accept-Language"))
+	c.AbortWithStatusJSON(e.Status(), ErrorBody{Code: e.Code(), Msg: e.MsgIn(lang), Details: e.DetailsIn(lang)})
+}
+
+// Lang is the language a request asks for: the book's `locale` header first, then the
+// first language of Accept-Language; English when neither names Chinese (zh, zh-CN, ...).
+func Lang(locale, acceptLanguage string) errcode.Lang {
+	for _, l := range []string{locale, acceptLanguage} {
+		l = strings.ToLower(strings.TrimSpace(l))
+		if strings.HasPrefix(l, "zh") {
+			return errcode.Chinese
+		}
+		if l != "" && !strings.HasPrefix(l, "*") {
+			break
+		}
+	}
+	return errcode.English
 }
 
 // Code maps an error to the client error it stands for: the errcode it wraps, a context

@@ -52,13 +52,13 @@ func (h Health) Live(c *gin.Context) {
 // @Router   /readyz [get]
 func (h Health) Ready(c *gin.Context) {
 	if h.draining() {
-		app.Error(c, errcode.ServiceUnavailable.WithDetails("draining: the server is stopping"))
+		app.Error(c, errcode.ServiceUnavailable.WithDetail("draining: the server is stopping", "服务正在停止"))
 		return
 	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), time.Second)
 	defer cancel()
 	if err := h.svc.Ping(ctx); err != nil {
-		app.Error(c, fmt.Errorf("readiness: %w: %w", errcode.ServiceUnavailable.WithDetails("database does not answer"), err))
+		app.Error(c, fmt.Errorf("readiness: %w: %w", errcode.ServiceUnavailable.WithDetail("database does not answer", "数据库无响应"), err))
 		return
 	}
 	c.JSON(http.StatusOK, HealthBody{Status: "ready", Version: global.Version, PID: os.Getpid()})

@@ -220,7 +220,7 @@ func (t Tag) Delete(c *gin.Context) {
 func (t Tag) Slow(c *gin.Context) {
 	delay, err := time.ParseDuration(c.DefaultQuery("delay", "1s"))
 	if err != nil {
-		app.Error(c, errcode.InvalidParams.WithDetails("delay must be a duration such as 3s or 500ms"))
+		app.Error(c, errcode.InvalidParams.WithDetail("delay must be a duration such as 3s or 500ms", "delay 必须是时长，例如 3s 或 500ms"))
 		return
 	}
 	res, err := t.svc.Slow(c.Request.Context(), delay)

@@ -24,6 +24,9 @@ const FormOverhead = 64 << 10
 // maxParts bounds the parts of one upload form: the file, the type, and some slack.
 const maxParts = 8
 
+// badForm is a multipart body that ends early or breaks the format.
+var badForm = errcode.InvalidParams.WithDetail("the multipart body is cut short or not well-formed", "multipart 请求体不完整或格式错误")
+
 // Upload handles POST /upload/file.
 type Upload struct {
 	svc       *service.Service
@@ -73,7 +76,9 @@ func (u Upload) File(c *gin.Context) {
 	if errors.As(err, &tooLarge) {
 		// Whichever cap the body met (declared length, route cap, form overhead, file
 		// size), the client sent too much: one code for all.
-		err = errcode.UploadTooLarge.WithDetails(fmt.Sprintf("the file must be at most %d bytes, with at most %d bytes of form beside it", u.maxFile, FormOverhead))
+		err = errcode.UploadTooLarge.WithDetail(
+			fmt.Sprintf("the file must be at most %d bytes, with at most %d bytes of form beside it", u.maxFile, FormOverhead),
+			fmt.Sprintf("文件最多 %d 字节，文件之外的表单最多 %d 字节", u.maxFile, FormOverhead))
 	}
 	if err != nil {
 		app.Error(c, err)
@@ -96,7 +101,7 @@ func (u Upload) receive(c *gin.Context) (string, error) {
 	c.Request.Body = body
 	form, err := c.Request.MultipartReader()
 	if err != nil {
-		return "", errcode.InvalidParams.WithDetails("the body must be multipart/form-data with the image in the field \"file\"")
+		return "", errcode.InvalidParams.WithDetail("the body must be multipart/form-data with the image in the field \"file\"", "请求体必须是 multipart/form-data，图片放在字段 \"file\" 中")
 	}
 	var (
 		file   *upload.Pending
@@ -113,14 +118,14 @@ func (u Upload) receive(c *gin.Context) (string, error) {
 			break
 		}
 		if err != nil {
-			return "", fmt.Errorf("%w: %w", errcode.InvalidParams.WithDetails("the multipart body is cut short or not well-formed"), err)
+			return "", fmt.Errorf("%w: %w", badForm, err)
 		}
 		switch {
 		case n == maxParts:
-			return "", errcode.InvalidParams.WithDetails(fmt.Sprintf("the form has more than %d parts", maxParts))
+			return "", errcode.InvalidParams.WithDetail(fmt.Sprintf("the form has more than %d parts", maxParts), fmt.Sprintf("表单超过 %d 个部分", maxParts))
 		case part.FormName() == "file" && part.FileName() != "":
 			if file != nil {
-				return "", errcode.InvalidParams.WithDetails("send one file per request")
+				return "", errcode.InvalidParams.WithDetail("send one file per request", "每个请求只能上传一个文件")
 			}
 			if file, err = u.svc.ReceiveImage(c.Request.Context(), refund{part, body}, part.FileName()); err != nil {
 				return "", err
@@ -128,7 +133,7 @@ func (u Upload) receive(c *gin.Context) (string, error) {
 		default:
 			v, err := io.ReadAll(part) // bounded by the body's FormOverhead
 			if err != nil {
-				return "", fmt.Errorf("%w: %w", errcode.InvalidParams.WithDetails("the multipart body is cut short or not well-formed"), err)
+				return "", fmt.Errorf("%w: %w", badForm, err)
 			}
 			fields[part.FormName()] = append(fields[part.FormName()], string(v))
 		}
@@ -138,7 +143,7 @@ func (u Upload) receive(c *gin.Context) (string, error) {
 		return "", err
 	}
 	if file == nil {
-		return "", errcode.InvalidParams.WithDetails("file is required: send the image as the multipart field \"file\"")
+		return "", errcode.InvalidParams.WithDetail("file is required: send the image as the multipart field \"file\"", "file 为必填字段：请把图片放在 multipart 字段 \"file\" 中发送")
 	}
 	return file.Keep()
 }
