@@ -33,10 +33,15 @@ const (
 	maxAppSecretBytes = 72
 )
 
-// AuthRequest is the body of POST /auth (form or JSON).
+// AuthRequest is the body of POST /auth (form or JSON). app_secret's max=72 is as much as
+// bcrypt reads. The examples are the demo credential, seeded in debug mode only.
+//
+// @Description A credential: the example is the demo credential, which exists in debug mode only.
 type AuthRequest struct {
-	AppKey    string `form:"app_key" json:"app_key" binding:"required,max=20"`
-	AppSecret string `form:"app_secret" json:"app_secret" binding:"required,max=72"` // bcrypt reads 72 bytes
+	// The credential's key.
+	AppKey string `form:"app_key" json:"app_key" binding:"required,max=20" minLength:"1" example:"eddycjy"`
+	// Its secret.
+	AppSecret string `form:"app_secret" json:"app_secret" binding:"required,max=72" minLength:"1" example:"go-programming-tour-book"`
 }
 
 // dummyHash is compared against when the app_key is unknown, so a wrong key costs the same

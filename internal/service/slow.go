@@ -14,9 +14,13 @@ import (
 )
 
 // SlowResult is what the slow endpoint reports.
+//
+// @Description What the slow work did.
 type SlowResult struct {
-	Delay          string `json:"delay" example:"3s"`
-	UpstreamStatus int    `json:"upstream_status,omitempty" example:"200"`
+	// The delay waited, as a Go duration.
+	Delay string `json:"delay" validate:"required" example:"1s"`
+	// The status Upstream.URL answered; absent when none is configured.
+	UpstreamStatus int `json:"upstream_status,omitempty" format:"int32" example:"200"`
 }
 
 // Slow does the book's slow demonstration work: it waits for delay and then, when an

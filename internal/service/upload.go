@@ -14,7 +14,8 @@ import (
 // FileTypeImage is the book's upload type for images, the only one it defines.
 const FileTypeImage = 1
 
-// UploadRequest is the form of POST /upload/file, beside its file part.
+// UploadRequest is the form of POST /upload/file, beside its file part (documented by the
+// handler's @Param lines).
 type UploadRequest struct {
 	Type int `form:"type" binding:"required,oneof=1"`
 }

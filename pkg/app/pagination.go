@@ -10,10 +10,15 @@ import (
 )
 
 // Pager describes one page of a list, the book's format.
+//
+// @Description Where a page is in the whole list.
 type Pager struct {
-	Page      int   `json:"page" example:"1"`
-	PageSize  int   `json:"page_size" example:"10"`
-	TotalRows int64 `json:"total_rows" example:"42"`
+	// The page number, from 1.
+	Page int `json:"page" validate:"required" format:"int32" minimum:"1" example:"1"`
+	// The rows per page, after clamping to the server's maximum.
+	PageSize int `json:"page_size" validate:"required" format:"int32" minimum:"1" example:"10"`
+	// The rows in the whole list.
+	TotalRows int64 `json:"total_rows" validate:"required" format:"int64" minimum:"0" example:"42"`
 }
 
 // Offset is the number of rows before this page.

@@ -12,11 +12,17 @@ import (
 	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
 )
 
-// ErrorBody is the JSON every failure is answered with.
+// ErrorBody is the JSON every failure is answered with. (validate:"required" tells swag the
+// field is always sent; gin validates only binding tags.)
+//
+// @Description Every failure: a stable code (the README lists them), a message and details, in English or, when the locale header or Accept-Language asks for zh, in Chinese.
 type ErrorBody struct {
-	Code    int      `json:"code" example:"10000001"`
-	Msg     string   `json:"msg" example:"invalid parameters"`
-	Details []string `json:"details"`
+	// The stable error code; the HTTP status follows from it.
+	Code int `json:"code" validate:"required" format:"int32" example:"10000001"`
+	// What went wrong, for people.
+	Msg string `json:"msg" validate:"required" example:"invalid parameters"`
+	// Specifics, such as each field that failed validation; may be empty.
+	Details []string `json:"details" validate:"required" example:"name must be at least 2 characters in length"`
 }
 
 // ListBody is the JSON of a page of results.

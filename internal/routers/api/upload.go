@@ -50,26 +50,37 @@ func NewUpload(svc *service.Service, publicURL string, maxFile int64) Upload {
 func (u Upload) MaxBody() int64 { return u.maxFile + FormOverhead }
 
 // UploadBody is the answer of POST /upload/file.
+//
+// @Description Where the uploaded image is served.
 type UploadBody struct {
-	FileAccessURL string `json:"file_access_url" example:"/static/9f86d081884c7d659a2feaa0c55ad015.png"`
+	// App.UploadServerUrl + /<name> when that is set, else the path /static/<name>.
+	FileAccessURL string `json:"file_access_url" validate:"required" example:"/static/9f86d081884c7d659a2feaa0c55ad015.png"`
 }
 
 // File godoc
-// @Summary      Upload an image
-// @Description  Streams the image to disk under a name chosen by the server and returns its URL: App.UploadServerUrl + /<name> when that is set, else the path /static/<name>. The content must really be an image of an allowed type (App.UploadImageAllowExts), at most App.UploadImageMaxSize MB. Unlike the book, it requires the token.
-// @Tags         upload
-// @Accept       mpfd
-// @Produce      json
-// @Param        file  formData  file  true  "the image"
-// @Param        type  formData  int   true  "file type: 1 for images"  Enums(1)
-// @Success      200  {object}  UploadBody
-// @Failure      400  {object}  app.ErrorBody  "no file, wrong type, content that is not an allowed image, or a body cut short"
-// @Failure      401  {object}  app.ErrorBody
-// @Failure      413  {object}  app.ErrorBody  "the file is over App.UploadImageMaxSize (code 20030003)"
-// @Failure      429  {object}  app.ErrorBody  "over the client's rate (Limiter.Rules)"
-// @Failure      507  {object}  app.ErrorBody  "the disk is down to App.UploadMinFreeBytes (code 20030004)"
-// @Security     ApiKeyAuth
-// @Router       /upload/file [post]
+// @ID       uploadFile
+// @Summary  Upload an image
+// @Description  Streams the image to disk under a name chosen by the server and returns its URL. Unlike the book, it needs the token.
+// @Tags     upload
+// @Accept   mpfd
+// @Produce  json
+// @Param    file  formData  file  true  "the image: .jpg, .jpeg or .png (App.UploadImageAllowExts) whose content matches, at most App.UploadImageMaxSize (5 MB)"
+// @Param    type  formData  int   true  "file type: 1 for images"  Enums(1)  format(int32)
+// @Success  200  {object}  UploadBody
+// @Failure  400  {object}  app.ErrorBody  "no file, a wrong type, content that is not an allowed image (code 20030002), or a body cut short (code 10000001)"
+// @Failure  401  {object}  app.ErrorBody  "no token, or a bad, expired or revoked one (codes 10000004, 10000005)"
+// @Failure  413  {object}  app.ErrorBody  "the file is over App.UploadImageMaxSize, or the form beside it over 64 KB (code 20030003)"
+// @Failure  415  {object}  app.ErrorBody  "a body that is not multipart/form-data (code 10000015)"
+// @Failure  429  {object}  app.ErrorBody  "over the /upload/file rate of Limiter.Rules (code 10000007); retry after Retry-After"
+// @Header   429  {integer}  Retry-After  "seconds to wait"
+// @Failure  500  {object}  app.ErrorBody  "internal error (code 10000000)"
+// @Failure  503  {object}  app.ErrorBody  "database or rate limiter unavailable, or the server is stopping (codes 10000012, 10000008)"
+// @Failure  504  {object}  app.ErrorBody  "past App.DefaultContextTimeout (code 10000009)"
+// @Failure  507  {object}  app.ErrorBody  "the disk is down to App.UploadMinFreeBytes (code 20030004)"
+// @Security TokenHeader
+// @Security BearerAuth
+// @Security TokenQuery
+// @Router   /upload/file [post]
 func (u Upload) File(c *gin.Context) {
 	name, err := u.receive(c)
 	var tooLarge *http.MaxBytesError
