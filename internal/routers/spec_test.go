@@ -1,0 +1,277 @@
+package routers
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi2"
+	"github.com/getkin/kin-openapi/openapi2conv"
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+	"github.com/gin-gonic/gin"
+
+	"github.com/go-programming-tour-book/blog-service/internal/service"
+)
+
+// specFile is the spec `make swag` generates and the service serves.
+const specFile = "../../docs/swagger.json"
+
+// notInSpec are the paths that are not the API: the documentation, the uploaded files,
+// profiles and metrics, and the redirect to the UI. Their answers are not checked.
+func notInSpec(path string) bool {
+	for _, prefix := range []string{"/swagger/", "/static/", "/debug/"} {
+		if strings.HasPrefix(path, prefix) {
+			return true
+		}
+	}
+	return path == "/" || path == "/metrics" || path == "/swagger" || path == "/static"
+}
+
+// spec is docs/swagger.json converted to OpenAPI 3, loaded once for the package: every
+// response a handler test receives is checked against it (checkResponse).
+var spec = sync.OnceValues(func() (*apiSpec, error) {
+	data, err := os.ReadFile(specFile)
+	if err != nil {
+		return nil, err
+	}
+	var doc2 openapi2.T
+	if err := json.Unmarshal(data, &doc2); err != nil {
+		return nil, err
+	}
+	doc, err := openapi2conv.ToV3(&doc2)
+	if err != nil {
+		return nil, err
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		return nil, err
+	}
+	// A field the spec does not name is a difference between the service and its spec:
+	// a generated client would drop it, so the checks refuse it.
+	for _, s := range doc.Components.Schemas {
+		if s.Value.Type.Is(openapi3.TypeObject) && s.Value.AdditionalProperties.Has == nil && s.Value.AdditionalProperties.Schema == nil {
+			s.Value.AdditionalProperties.Has = new(bool)
+		}
+	}
+	router, err := gorillamux.NewRouter(doc)
+	if err != nil {
+		return nil, err
+	}
+	return &apiSpec{doc: doc, router: router}, nil
+})
+
+type apiSpec struct {
+	doc    *openapi3.T
+	router routers.Router
+}
+
+// serve sends req through the router and checks the response against the spec.
+func (e *testEnv) serve(t testing.TB, req *http.Request) *httptest.ResponseRecorder {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	e.h.ServeHTTP(rec, req)
+	checkResponse(t, req, rec)
+	return rec
+}
+
+// checkResponse fails the test when the spec does not allow rec as the answer to req: a
+// status the operation does not list, or a body that is not its schema. A request that
+// matches no operation must be answered 404 or 405 with the error envelope.
+func checkResponse(t testing.TB, req *http.Request, rec *httptest.ResponseRecorder) {
+	t.Helper()
+	if notInSpec(req.URL.Path) {
+		return
+	}
+	s, err := spec()
+	if err != nil {
+		t.Fatalf("load %s: %v", specFile, err)
+	}
+	// FindRoute looks only at the method and the path.
+	probe := &http.Request{Method: req.Method, URL: req.URL, Host: req.Host, Header: http.Header{}}
+	route, params, err := s.router.FindRoute(probe)
+	if errors.Is(err, routers.ErrPathNotFound) || errors.Is(err, routers.ErrMethodNotAllowed) {
+		if rec.Code != http.StatusNotFound && rec.Code != http.StatusMethodNotAllowed {
+			t.Errorf("%s %s is in no operation of the spec, yet answered %d %s", req.Method, req.URL.Path, rec.Code, rec.Body)
+			return
+		}
+		errBody := s.doc.Components.Schemas["app.ErrorBody"].Value
+		var v any
+		if err := json.Unmarshal(rec.Body.Bytes(), &v); err != nil {
+			t.Errorf("%s %s = %d %q, not JSON", req.Method, req.URL.Path, rec.Code, rec.Body)
+		} else if err := errBody.VisitJSON(v); err != nil {
+			t.Errorf("%s %s = %d %s, not the error envelope: %v", req.Method, req.URL.Path, rec.Code, rec.Body, err)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatalf("find %s %s in the spec: %v", req.Method, req.URL.Path, err)
+	}
+	input := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: probe, PathParams: params, Route: route},
+		Status:                 rec.Code,
+		Header:                 rec.Header(),
+		Body:                   io.NopCloser(bytes.NewReader(rec.Body.Bytes())),
+		Options:                &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
+	}
+	if err := openapi3filter.ValidateResponse(context.Background(), input); err != nil {
+		t.Errorf("%s %s = %d %.500s: the spec (operation %s) does not allow it: %v",
+			req.Method, req.URL.Path, rec.Code, rec.Body, route.Operation.OperationID, err)
+	}
+}
+
+// The spec is valid OpenAPI once converted, and /swagger/doc.json serves it as committed
+// (swag's template would write "host": "", which no validator accepts).
+func TestServedSpecIsTheCommittedOne(t *testing.T) {
+	t.Parallel()
+	if _, err := spec(); err != nil {
+		t.Fatal(err)
+	}
+	e := newTestEnv(t, service.Options{})
+	rec := e.do(t, "GET", "/swagger/doc.json", noBody, "")
+	committed, err := os.ReadFile(specFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var served, want map[string]any
+	if err := json.Unmarshal(rec.Body.Bytes(), &served); err != nil {
+		t.Fatalf("GET /swagger/doc.json = %d, not JSON: %v", rec.Code, err)
+	}
+	if err := json.Unmarshal(committed, &want); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := served["host"]; ok {
+		t.Errorf("the served spec has a host (%q): clients must call the host that served it", served["host"])
+	}
+	a, _ := json.Marshal(served)
+	b, _ := json.Marshal(want)
+	if !bytes.Equal(a, b) {
+		t.Errorf("GET /swagger/doc.json differs from %s", specFile)
+	}
+}
+
+// publicOperations need no token; every other operation takes it in any of its three places.
+var publicOperations = []string{"POST /auth", "GET /healthz", "GET /readyz"}
+
+// Every route is in the spec and the spec has no route the router lacks, so docs/ cannot
+// silently fall behind the code (make swag regenerates it). Each operation has a unique
+// operationId, a summary, its security, and the statuses its middleware can answer.
+func TestSwaggerSpecMatchesRoutes(t *testing.T) {
+	t.Parallel()
+	s, err := spec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every optional route on, so none escapes the check.
+	e := newTestEnvDeps(t, service.Options{}, func(d *Deps) { d.DebugEndpoints = true })
+	documented := map[string]*openapi3.Operation{}
+	for path, item := range s.doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			documented[method+" "+path] = op
+		}
+	}
+	served := map[string]bool{}
+	for _, r := range e.h.(*gin.Engine).Routes() {
+		if !notInSpec(strings.TrimSuffix(r.Path, "*any")) && !notInSpec(r.Path) {
+			served[r.Method+" "+ginPathToSwagger(r.Path)] = true
+		}
+	}
+	for route := range served {
+		if documented[route] == nil {
+			t.Errorf("%s is served but not in docs/ (annotate it, then make swag)", route)
+		}
+	}
+	ids := map[string]string{}
+	for route, op := range documented {
+		if !served[route] {
+			t.Errorf("%s is in docs/ but not served", route)
+		}
+		if op.OperationID == "" || op.Summary == "" {
+			t.Errorf("%s: operationId %q, summary %q: both are needed (@ID, @Summary)", route, op.OperationID, op.Summary)
+		}
+		if other, dup := ids[op.OperationID]; dup {
+			t.Errorf("%s and %s share the operationId %q", route, other, op.OperationID)
+		}
+		ids[op.OperationID] = route
+		checkOperationContract(t, route, op)
+	}
+}
+
+// checkOperationContract checks what every operation owes its clients: its security and
+// every status the middleware in front of it can answer, each with the error envelope.
+func checkOperationContract(t *testing.T, route string, op *openapi3.Operation) {
+	t.Helper()
+	method, path, _ := strings.Cut(route, " ")
+	// Recovery (500) and RateLimit (429, and 503 when the limiter fails closed) are on
+	// every route.
+	want := []int{429, 500, 503}
+	if slices.Contains(publicOperations, route) {
+		if op.Security != nil && len(*op.Security) > 0 {
+			t.Errorf("%s is public but declares security %v", route, *op.Security)
+		}
+	} else {
+		var schemes []string
+		if op.Security != nil {
+			for _, req := range *op.Security {
+				for name := range req {
+					schemes = append(schemes, name)
+				}
+			}
+		}
+		slices.Sort(schemes)
+		if !slices.Equal(schemes, []string{"BearerAuth", "TokenHeader", "TokenQuery"}) {
+			t.Errorf("%s: security %v, want any of TokenHeader, BearerAuth, TokenQuery", route, schemes)
+		}
+		want = append(want, 401) // JWT
+	}
+	if strings.HasPrefix(path, "/api/") || path == "/auth" || path == "/upload/file" {
+		want = append(want, 400, 504) // binding or ids; Timeout
+	}
+	if strings.Contains(path, "{id}") {
+		want = append(want, 404)
+	}
+	if op.RequestBody != nil {
+		want = append(want, 413, 415) // BodyLimit; Bind
+		content := op.RequestBody.Value.Content
+		wantType := "application/json"
+		if path == "/upload/file" {
+			wantType = "multipart/form-data"
+		}
+		if len(content) != 1 || content[wantType] == nil {
+			t.Errorf("%s offers the body types %v, want only %s (forms work too, but the UI would send JSON text as a form)", route, keys(content), wantType)
+		}
+	}
+	for _, status := range want {
+		r := op.Responses.Status(status)
+		if r == nil {
+			t.Errorf("%s can answer %d but the spec does not list it", route, status)
+			continue
+		}
+		if mt := r.Value.Content.Get("application/json"); mt == nil || mt.Schema.Ref != "#/components/schemas/app.ErrorBody" {
+			t.Errorf("%s %d: not the app.ErrorBody schema", route, status)
+		}
+	}
+	if r := op.Responses.Status(200); r == nil || r.Value.Content.Get("application/json") == nil {
+		t.Errorf("%s has no JSON 200", route)
+	}
+	_ = method
+}
+
+func keys[V any](m map[string]V) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
