@@ -878,7 +878,6 @@ const docTemplate = `{
                         "maxLength": 32,
                         "type": "string",
                         "default": "1s",
-                        "example": "1s",
                         "description": "a Go duration from 0s to App.SlowMaxDelay (30s)",
                         "name": "delay",
                         "in": "query"

@@ -270,7 +270,7 @@ func (t Tag) Delete(c *gin.Context) {
 // @Description  Waits for delay, then fetches Upstream.URL when one is configured. Stops when the client leaves or the shutdown deadline passes.
 // @Tags     tags
 // @Produce  json
-// @Param    delay  query  string  false  "a Go duration from 0s to App.SlowMaxDelay (30s)"  default(1s)  example(1s)  maxlength(32)
+// @Param    delay  query  string  false  "a Go duration from 0s to App.SlowMaxDelay (30s)"  default(1s)  maxlength(32)
 // @Success  200  {object}  service.SlowResult
 // @Failure  400  {object}  app.ErrorBody  "invalid parameters (code 10000001)"
 // @Failure  401  {object}  app.ErrorBody  "no token, or a bad, expired or revoked one (codes 10000004, 10000005)"
