@@ -5,11 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -274,4 +277,149 @@ func keys[V any](m map[string]V) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// requestTypes are the structs each operation binds its query, body or form into.
+var requestTypes = map[string]any{
+	"listTags":           service.ListTagsRequest{},
+	"createTag":          service.CreateTagRequest{},
+	"updateTag":          service.UpdateTagRequest{},
+	"updateTagState":     service.UpdateTagStateRequest{},
+	"listArticles":       service.ListArticlesRequest{},
+	"createArticle":      service.CreateArticleRequest{},
+	"updateArticle":      service.UpdateArticleRequest{},
+	"updateArticleState": service.UpdateArticleStateRequest{},
+	"issueToken":         service.AuthRequest{},
+	"uploadFile":         service.UploadRequest{},
+}
+
+// The spec states the constraints the binding tags enforce: a client generated from it,
+// or the Swagger UI, refuses what the server would refuse, and nothing more.
+func TestSpecConstraintsMatchBinding(t *testing.T) {
+	t.Parallel()
+	s, err := spec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, item := range s.doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			typ, ok := requestTypes[op.OperationID]
+			if !ok {
+				continue
+			}
+			fields := specFields(op)
+			rt := reflect.TypeOf(typ)
+			for i := range rt.NumField() {
+				f := rt.Field(i)
+				name, opts, _ := strings.Cut(f.Tag.Get("form"), ",")
+				got, ok := fields[name]
+				if !ok {
+					t.Errorf("%s: %s.%s (%s) is not in the spec", op.OperationID, rt.Name(), f.Name, name)
+					continue
+				}
+				delete(fields, name)
+				checkConstraints(t, op.OperationID+" "+name, f, opts, got)
+			}
+			for name, f := range fields {
+				switch name {
+				case "file": // the upload's file part, which the handler streams itself
+				case "page", "page_size": // app.ParsePage: integers from 1
+					if f.schema.Min == nil || *f.schema.Min != 1 || !f.schema.Type.Is(openapi3.TypeInteger) {
+						t.Errorf("%s: %s is documented as %v from %v, want an integer from 1", op.OperationID, name, f.schema.Type, ptrVal(f.schema.Min))
+					}
+				default:
+					t.Errorf("%s: the spec has %s, which %s does not bind", op.OperationID, name, rt.Name())
+				}
+			}
+		}
+	}
+}
+
+type specField struct {
+	schema   *openapi3.Schema
+	required bool
+}
+
+// specFields are the fields an operation documents: its query parameters, or its body's
+// properties (JSON or multipart).
+func specFields(op *openapi3.Operation) map[string]specField {
+	out := map[string]specField{}
+	for _, p := range op.Parameters {
+		if p.Value.In == openapi3.ParameterInQuery {
+			out[p.Value.Name] = specField{p.Value.Schema.Value, p.Value.Required}
+		}
+	}
+	if op.RequestBody != nil {
+		for _, mt := range op.RequestBody.Value.Content {
+			body := mt.Schema.Value
+			for name, prop := range body.Properties {
+				out[name] = specField{prop.Value, slices.Contains(body.Required, name)}
+			}
+		}
+	}
+	return out
+}
+
+func checkConstraints(t *testing.T, what string, f reflect.StructField, formOpts string, got specField) {
+	t.Helper()
+	kind := f.Type.Kind()
+	if kind == reflect.Pointer {
+		kind = f.Type.Elem().Kind()
+	}
+	isString := kind == reflect.String
+	var wantEnum []any
+	wantRequired := false
+	for _, rule := range strings.Split(f.Tag.Get("binding"), ",") {
+		key, val, _ := strings.Cut(rule, "=")
+		n, _ := strconv.ParseFloat(val, 64)
+		switch {
+		case key == "required":
+			wantRequired = true
+		case key == "max" && isString:
+			if got.schema.MaxLength == nil || float64(*got.schema.MaxLength) != n {
+				t.Errorf("%s: binding max=%s, spec maxLength %v", what, val, ptrVal(got.schema.MaxLength))
+			}
+		case key == "min" && isString:
+			if float64(got.schema.MinLength) != n {
+				t.Errorf("%s: binding min=%s, spec minLength %d", what, val, got.schema.MinLength)
+			}
+		case key == "gte":
+			if got.schema.Min == nil || *got.schema.Min != n {
+				t.Errorf("%s: binding gte=%s, spec minimum %v", what, val, ptrVal(got.schema.Min))
+			}
+		case key == "oneof":
+			for _, v := range strings.Fields(val) {
+				n, _ := strconv.ParseFloat(v, 64)
+				wantEnum = append(wantEnum, n)
+			}
+		case key == "http_url":
+			if got.schema.Format != "uri" {
+				t.Errorf("%s: binding http_url, spec format %q, want uri", what, got.schema.Format)
+			}
+		}
+	}
+	if got.required != wantRequired {
+		t.Errorf("%s: required in the spec %v, in the binding %v", what, got.required, wantRequired)
+	}
+	var enum []any
+	for _, v := range got.schema.Enum {
+		n, _ := strconv.ParseFloat(fmt.Sprint(v), 64)
+		enum = append(enum, n)
+	}
+	if !slices.Equal(enum, wantEnum) {
+		t.Errorf("%s: spec enum %v, binding oneof %v", what, got.schema.Enum, wantEnum)
+	}
+	if def, ok := strings.CutPrefix(formOpts, "default="); ok && fmt.Sprint(got.schema.Default) != def {
+		t.Errorf("%s: binding default %s, spec default %v", what, def, got.schema.Default)
+	}
+	if !isString && !got.schema.Type.Is(openapi3.TypeInteger) {
+		t.Errorf("%s: a %s field documented as %v", what, kind, got.schema.Type)
+	}
+}
+
+func ptrVal[T any](p *T) any {
+	if p == nil {
+		return nil
+	}
+	return *p
 }
