@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/gin-gonic/gin"
 	swaggerfiles "github.com/swaggo/files/v2"
@@ -58,8 +59,10 @@ func isUIFile(name string) bool {
 // servedSpec is docs/swagger.json as the service serves it. swag's template writes
 // `"host": ""` when no host is set, which no validator accepts; without a host, clients
 // call the host that served the spec, which is what we want: the service cannot know the
-// name its clients reach it by (the Host header is theirs to choose).
-func servedSpec() ([]byte, error) {
+// name its clients reach it by (the Host header is theirs to choose). It is rendered once
+// per process: the spec is fixed at build time, and swag's ReadDoc writes to the
+// registered docs.SwaggerInfo, so two routers built at once (as in tests) would race.
+var servedSpec = sync.OnceValues(func() ([]byte, error) {
 	var spec map[string]any
 	if err := json.Unmarshal([]byte(docs.SwaggerInfo.ReadDoc()), &spec); err != nil {
 		return nil, fmt.Errorf("read the generated spec: %w", err)
@@ -78,7 +81,7 @@ func servedSpec() ([]byte, error) {
 		return nil, err
 	}
 	return out.Bytes(), nil
-}
+})
 
 // redirect answers 302 to location with no body: http.Redirect would add a line of HTML.
 func redirect(c *gin.Context, location string) {
