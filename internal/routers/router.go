@@ -107,7 +107,9 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 		return nil, err
 	}
 	r.GET("/swagger/*any", swagger)
-	r.GET("/", func(c *gin.Context) { redirect(c, "/swagger/index.html") })
+	toUI := func(c *gin.Context) { redirect(c, "/swagger/index.html") }
+	r.GET("/", toUI)
+	r.GET("/swagger", toUI)
 	// Uploaded images; nosniff stops a browser from running anything that slipped past the
 	// content check as another type. Dot-names are uploads still being written.
 	r.Group("/static", func(c *gin.Context) {

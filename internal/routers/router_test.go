@@ -391,7 +391,7 @@ func TestNoHTMLFromTheAPI(t *testing.T) {
 			t.Errorf("%s %s = %d %s %s, want a JSON 404 naming %s", tt.method, tt.path, rec.Code, rec.Header().Get("Content-Type"), rec.Body, tt.want)
 		}
 	}
-	for _, path := range []string{"/", "/swagger/"} {
+	for _, path := range []string{"/", "/swagger", "/swagger/"} {
 		rec := e.do(t, "GET", path, noBody, "")
 		if rec.Code != 302 || rec.Header().Get("Location") != "/swagger/index.html" || rec.Body.Len() != 0 {
 			t.Errorf("GET %s = %d %q %q, want a 302 to the UI without a body", path, rec.Code, rec.Header().Get("Location"), rec.Body)
