@@ -11,7 +11,7 @@ IMAGE      ?= blog-service:local
 # The race detector needs cgo and a C compiler; use it wherever the machine has them.
 RACE       ?= $(shell [ "$$(go env CGO_ENABLED)" = 1 ] && command -v gcc >/dev/null && echo -race)
 
-.PHONY: help run build test fuzz lint swag swag-check bench bench-stop drill rolling-drill upgrade-drill docker clean
+.PHONY: help run build test fuzz lint swag swag-check e2e bench bench-stop drill rolling-drill upgrade-drill docker clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -45,6 +45,9 @@ swag: ## regenerate the Swagger docs in docs/ from the handlers' annotations
 
 swag-check: swag ## fail if the committed docs/ differ from what the annotations generate
 	@git diff --exit-code -- docs/ || { echo "docs/ is stale: run make swag and commit"; exit 1; }
+
+e2e: ## the Swagger UI in headless Chromium: validate the served spec, try every operation (e2e/run.sh)
+	e2e/run.sh
 
 bench: ## benchmark suite: wrk per scenario vs a net/http floor, RSS, lifecycle; writes docs/BENCHMARKS.md (scripts/bench.sh)
 	scripts/bench.sh

@@ -48,11 +48,21 @@ import (
 
 // @title        blog-service
 // @version      1.0
-// @description  The blog service of "Go 语言编程之旅": tags, articles, auth and upload, with a production-grade lifecycle. Get a token from POST /auth (demo credential eddycjy / go-programming-tour-book in debug mode) and send it in the token header.
+// @description  The blog service of "Go 语言编程之旅": tags, articles, auth and upload, with a production-grade lifecycle. Get a token from POST /auth (the demo credential eddycjy / go-programming-tour-book exists in debug mode) and send it in the token header, as Authorization: Bearer <token>, or as ?token=. Bodies are JSON here; the same fields also work as a URL-encoded or multipart form. Every failure is the ErrorBody JSON, in Chinese when the locale header or Accept-Language asks for zh.
 // @BasePath     /
-// @securityDefinitions.apikey  ApiKeyAuth
+// @securityDefinitions.apikey  TokenHeader
 // @in                          header
 // @name                        token
+// @description                 The token from POST /auth, as the book sends it.
+// @securityDefinitions.apikey  BearerAuth
+// @in                          header
+// @name                        Authorization
+// @description                 "Bearer " followed by the token from POST /auth.
+// @securityDefinitions.apikey  TokenQuery
+// @in                          query
+// @name                        token
+// @description                 The token from POST /auth as a query parameter.
+
 // The master forks its workers and re-executes itself from the main thread only (see
 // supervisor.Run): locking the main goroutine to it must happen in an init function.
 func init() { runtime.LockOSThread() }

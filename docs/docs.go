@@ -19,7 +19,13 @@ const docTemplate = `{
             "get": {
                 "security": [
                     {
-                        "ApiKeyAuth": []
+                        "TokenHeader": []
+                    },
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "TokenQuery": []
                     }
                 ],
                 "produces": [
@@ -28,12 +34,15 @@ const docTemplate = `{
                 "tags": [
                     "articles"
                 ],
-                "summary": "List articles with their tags",
+                "summary": "List articles with their tags (without their content)",
+                "operationId": "listArticles",
                 "parameters": [
                     {
+                        "maximum": 4294967295,
                         "minimum": 1,
                         "type": "integer",
-                        "description": "only articles with this tag",
+                        "format": "int64",
+                        "description": "only the articles of this tag",
                         "name": "tag_id",
                         "in": "query"
                     },
@@ -43,23 +52,28 @@ const docTemplate = `{
                             1
                         ],
                         "type": "integer",
+                        "format": "int32",
                         "default": 1,
-                        "description": "state",
+                        "description": "1: published articles (the default); 0: withdrawn ones",
                         "name": "state",
                         "in": "query"
                     },
                     {
+                        "maximum": 1048576,
                         "minimum": 1,
                         "type": "integer",
+                        "format": "int32",
                         "default": 1,
                         "description": "page number",
                         "name": "page",
                         "in": "query"
                     },
                     {
+                        "maximum": 1048576,
                         "minimum": 1,
                         "type": "integer",
-                        "description": "page size, clamped to App.MaxPageSize",
+                        "format": "int32",
+                        "description": "rows per page: App.DefaultPageSize (10) when absent, clamped to App.MaxPageSize (100)",
                         "name": "page_size",
                         "in": "query"
                     }
@@ -72,13 +86,43 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "Bad Request",
+                        "description": "invalid parameters (code 10000001)",
                         "schema": {
                             "$ref": "#/definitions/app.ErrorBody"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "no token, or a bad, expired or revoked one (codes 10000004, 10000005)",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        }
+                    },
+                    "429": {
+                        "description": "over a Limiter.Rules rate for this route (code 10000007); retry after Retry-After",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "seconds to wait"
+                            }
+                        }
+                    },
+                    "500": {
+                        "description": "internal error (code 10000000)",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        }
+                    },
+                    "503": {
+                        "description": "database or rate limiter unavailable, or the server is stopping (codes 10000012, 10000008)",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        }
+                    },
+                    "504": {
+                        "description": "past App.DefaultContextTimeout (code 10000009)",
                         "schema": {
                             "$ref": "#/definitions/app.ErrorBody"
                         }
@@ -88,13 +132,17 @@ const docTemplate = `{
             "post": {
                 "security": [
                     {
-                        "ApiKeyAuth": []
+                        "TokenHeader": []
+                    },
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "TokenQuery": []
                     }
                 ],
                 "consumes": [
-                    "application/json",
-                    "multipart/form-data",
-                    "application/x-www-form-urlencoded"
+                    "application/json"
                 ],
                 "produces": [
                     "application/json"
@@ -103,9 +151,10 @@ const docTemplate = `{
                     "articles"
                 ],
                 "summary": "Create an article with its tag",
+                "operationId": "createArticle",
                 "parameters": [
                     {
-                        "description": "the article (or the same fields as form values)",
+                        "description": "the article",
                         "name": "body",
                         "in": "body",
                         "required": true,
@@ -122,13 +171,55 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "invalid fields, or tag_id names no live tag",
+                        "description": "invalid parameters (code 10000001), or tag_id names no live tag (code 20020006)",
                         "schema": {
                             "$ref": "#/definitions/app.ErrorBody"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "no token, or a bad, expired or revoked one (codes 10000004, 10000005)",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        }
+                    },
+                    "413": {
+                        "description": "body over App.MaxBodyBytes (code 10000014)",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        }
+                    },
+                    "415": {
+                        "description": "a body that is not JSON or a form (code 10000015)",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        }
+                    },
+                    "429": {
+                        "description": "over a Limiter.Rules rate for this route (code 10000007); retry after Retry-After",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "seconds to wait"
+                            }
+                        }
+                    },
+                    "500": {
+                        "description": "internal error (code 10000000)",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        }
+                    },
+                    "503": {
+                        "description": "database or rate limiter unavailable, or the server is stopping (codes 10000012, 10000008)",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        }
+                    },
+                    "504": {
+                        "description": "past App.DefaultContextTimeout (code 10000009)",
                         "schema": {
                             "$ref": "#/definitions/app.ErrorBody"
                         }
@@ -140,7 +231,13 @@ const docTemplate = `{
             "get": {
                 "security": [
                     {
-                        "ApiKeyAuth": []
+                        "TokenHeader": []
+                    },
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "TokenQuery": []
                     }
                 ],
                 "produces": [
@@ -149,11 +246,14 @@ const docTemplate = `{
                 "tags": [
                     "articles"
                 ],
-                "summary": "Get an article with its tag",
+                "summary": "Get an article with its content and tag",
+                "operationId": "getArticle",
                 "parameters": [
                     {
+                        "maximum": 4294967295,
                         "minimum": 1,
                         "type": "integer",
+                        "format": "int64",
                         "description": "article ID",
                         "name": "id",
                         "in": "path",
@@ -168,19 +268,49 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "Bad Request",
+                        "description": "invalid parameters (code 10000001)",
                         "schema": {
                             "$ref": "#/definitions/app.ErrorBody"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "no token, or a bad, expired or revoked one (codes 10000004, 10000005)",
                         "schema": {
                             "$ref": "#/definitions/app.ErrorBody"
                         }
                     },
                     "404": {
-                        "description": "Not Found",
+                        "description": "no such live article (code 10000002)",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        }
+                    },
+                    "429": {
+                        "description": "over a Limiter.Rules rate for this route (code 10000007); retry after Retry-After",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "seconds to wait"
+                            }
+                        }
+                    },
+                    "500": {
+                        "description": "internal error (code 10000000)",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        }
+                    },
+                    "503": {
+                        "description": "database or rate limiter unavailable, or the server is stopping (codes 10000012, 10000008)",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        }
+                    },
+                    "504": {
+                        "description": "past App.DefaultContextTimeout (code 10000009)",
                         "schema": {
                             "$ref": "#/definitions/app.ErrorBody"
                         }
@@ -190,13 +320,17 @@ const docTemplate = `{
             "put": {
                 "security": [
                     {
-                        "ApiKeyAuth": []
+                        "TokenHeader": []
+                    },
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "TokenQuery": []
                     }
                 ],
                 "consumes": [
-                    "application/json",
-                    "multipart/form-data",
-                    "application/x-www-form-urlencoded"
+                    "application/json"
                 ],
                 "produces": [
                     "application/json"
@@ -205,10 +339,13 @@ const docTemplate = `{
                     "articles"
                 ],
                 "summary": "Update an article: only the fields sent change",
+                "operationId": "updateArticle",
                 "parameters": [
                     {
+                        "maximum": 4294967295,
                         "minimum": 1,
                         "type": "integer",
+                        "format": "int64",
                         "description": "article ID",
                         "name": "id",
                         "in": "path",
@@ -232,19 +369,61 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "Bad Request",
+                        "description": "invalid parameters (code 10000001), or tag_id names no live tag (code 20020006)",
                         "schema": {
                             "$ref": "#/definitions/app.ErrorBody"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "no token, or a bad, expired or revoked one (codes 10000004, 10000005)",
                         "schema": {
                             "$ref": "#/definitions/app.ErrorBody"
                         }
                     },
                     "404": {
-                        "description": "Not Found",
+                        "description": "no such live article (code 10000002)",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        }
+                    },
+                    "413": {
+                        "description": "body over App.MaxBodyBytes (code 10000014)",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        }
+                    },
+                    "415": {
+                        "description": "a body that is not JSON or a form (code 10000015)",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        }
+                    },
+                    "429": {
+                        "description": "over a Limiter.Rules rate for this route (code 10000007); retry after Retry-After",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "seconds to wait"
+                            }
+                        }
+                    },
+                    "500": {
+                        "description": "internal error (code 10000000)",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        }
+                    },
+                    "503": {
+                        "description": "database or rate limiter unavailable, or the server is stopping (codes 10000012, 10000008)",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        }
+                    },
+                    "504": {
+                        "description": "past App.DefaultContextTimeout (code 10000009)",
                         "schema": {
                             "$ref": "#/definitions/app.ErrorBody"
                         }
@@ -254,7 +433,13 @@ const docTemplate = `{
             "delete": {
                 "security": [
                     {
-                        "ApiKeyAuth": []
+                        "TokenHeader": []
+                    },
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "TokenQuery": []
                     }
                 ],
                 "produces": [
@@ -264,10 +449,13 @@ const docTemplate = `{
                     "articles"
                 ],
                 "summary": "Delete an article (soft delete)",
+                "operationId": "deleteArticle",
                 "parameters": [
                     {
+                        "maximum": 4294967295,
                         "minimum": 1,
                         "type": "integer",
+                        "format": "int64",
                         "description": "article ID",
                         "name": "id",
                         "in": "path",
@@ -276,26 +464,55 @@ const docTemplate = `{
                 ],
                 "responses": {
                     "200": {
-                        "description": "empty object",
+                        "description": "OK",
                         "schema": {
-                            "type": "object",
-                            "additionalProperties": true
+                            "$ref": "#/definitions/api.Deleted"
                         }
                     },
                     "400": {
-                        "description": "Bad Request",
+                        "description": "invalid parameters (code 10000001)",
                         "schema": {
                             "$ref": "#/definitions/app.ErrorBody"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "no token, or a bad, expired or revoked one (codes 10000004, 10000005)",
                         "schema": {
                             "$ref": "#/definitions/app.ErrorBody"
                         }
                     },
                     "404": {
-                        "description": "Not Found",
+                        "description": "no such live article (code 10000002)",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        }
+                    },
+                    "429": {
+                        "description": "over a Limiter.Rules rate for this route (code 10000007); retry after Retry-After",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "seconds to wait"
+                            }
+                        }
+                    },
+                    "500": {
+                        "description": "internal error (code 10000000)",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        }
+                    },
+                    "503": {
+                        "description": "database or rate limiter unavailable, or the server is stopping (codes 10000012, 10000008)",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        }
+                    },
+                    "504": {
+                        "description": "past App.DefaultContextTimeout (code 10000009)",
                         "schema": {
                             "$ref": "#/definitions/app.ErrorBody"
                         }
@@ -307,13 +524,17 @@ const docTemplate = `{
             "patch": {
                 "security": [
                     {
-                        "ApiKeyAuth": []
+                        "TokenHeader": []
+                    },
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "TokenQuery": []
                     }
                 ],
                 "consumes": [
-                    "application/json",
-                    "multipart/form-data",
-                    "application/x-www-form-urlencoded"
+                    "application/json"
                 ],
                 "produces": [
                     "application/json"
@@ -322,17 +543,20 @@ const docTemplate = `{
                     "articles"
                 ],
                 "summary": "Publish or withdraw an article",
+                "operationId": "updateArticleState",
                 "parameters": [
                     {
+                        "maximum": 4294967295,
                         "minimum": 1,
                         "type": "integer",
+                        "format": "int64",
                         "description": "article ID",
                         "name": "id",
                         "in": "path",
                         "required": true
                     },
                     {
-                        "description": "new state",
+                        "description": "the new state",
                         "name": "body",
                         "in": "body",
                         "required": true,
@@ -349,19 +573,61 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "Bad Request",
+                        "description": "invalid parameters (code 10000001)",
                         "schema": {
                             "$ref": "#/definitions/app.ErrorBody"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "no token, or a bad, expired or revoked one (codes 10000004, 10000005)",
                         "schema": {
                             "$ref": "#/definitions/app.ErrorBody"
                         }
                     },
                     "404": {
-                        "description": "Not Found",
+                        "description": "no such live article (code 10000002)",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        }
+                    },
+                    "413": {
+                        "description": "body over App.MaxBodyBytes (code 10000014)",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        }
+                    },
+                    "415": {
+                        "description": "a body that is not JSON or a form (code 10000015)",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        }
+                    },
+                    "429": {
+                        "description": "over a Limiter.Rules rate for this route (code 10000007); retry after Retry-After",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "seconds to wait"
+                            }
+                        }
+                    },
+                    "500": {
+                        "description": "internal error (code 10000000)",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        }
+                    },
+                    "503": {
+                        "description": "database or rate limiter unavailable, or the server is stopping (codes 10000012, 10000008)",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        }
+                    },
+                    "504": {
+                        "description": "past App.DefaultContextTimeout (code 10000009)",
                         "schema": {
                             "$ref": "#/definitions/app.ErrorBody"
                         }
@@ -373,7 +639,13 @@ const docTemplate = `{
             "get": {
                 "security": [
                     {
-                        "ApiKeyAuth": []
+                        "TokenHeader": []
+                    },
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "TokenQuery": []
                     }
                 ],
                 "produces": [
@@ -383,11 +655,12 @@ const docTemplate = `{
                     "tags"
                 ],
                 "summary": "List tags",
+                "operationId": "listTags",
                 "parameters": [
                     {
                         "maxLength": 100,
                         "type": "string",
-                        "description": "exact tag name",
+                        "description": "only the tag with this exact name",
                         "name": "name",
                         "in": "query"
                     },
@@ -397,23 +670,28 @@ const docTemplate = `{
                             1
                         ],
                         "type": "integer",
+                        "format": "int32",
                         "default": 1,
-                        "description": "state",
+                        "description": "1: enabled tags (the default); 0: disabled ones",
                         "name": "state",
                         "in": "query"
                     },
                     {
+                        "maximum": 1048576,
                         "minimum": 1,
                         "type": "integer",
+                        "format": "int32",
                         "default": 1,
                         "description": "page number",
                         "name": "page",
                         "in": "query"
                     },
                     {
+                        "maximum": 1048576,
                         "minimum": 1,
                         "type": "integer",
-                        "description": "page size, clamped to App.MaxPageSize",
+                        "format": "int32",
+                        "description": "rows per page: App.DefaultPageSize (10) when absent, clamped to App.MaxPageSize (100)",
                         "name": "page_size",
                         "in": "query"
                     }
@@ -426,19 +704,43 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "Bad Request",
+                        "description": "invalid parameters (code 10000001)",
                         "schema": {
                             "$ref": "#/definitions/app.ErrorBody"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "no token, or a bad, expired or revoked one (codes 10000004, 10000005)",
                         "schema": {
                             "$ref": "#/definitions/app.ErrorBody"
                         }
                     },
+                    "429": {
+                        "description": "over a Limiter.Rules rate for this route (code 10000007); retry after Retry-After",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "seconds to wait"
+                            }
+                        }
+                    },
                     "500": {
-                        "description": "Internal Server Error",
+                        "description": "internal error (code 10000000)",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        }
+                    },
+                    "503": {
+                        "description": "database or rate limiter unavailable, or the server is stopping (codes 10000012, 10000008)",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        }
+                    },
+                    "504": {
+                        "description": "past App.DefaultContextTimeout (code 10000009)",
                         "schema": {
                             "$ref": "#/definitions/app.ErrorBody"
                         }
@@ -448,13 +750,17 @@ const docTemplate = `{
             "post": {
                 "security": [
                     {
-                        "ApiKeyAuth": []
+                        "TokenHeader": []
+                    },
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "TokenQuery": []
                     }
                 ],
                 "consumes": [
-                    "application/json",
-                    "multipart/form-data",
-                    "application/x-www-form-urlencoded"
+                    "application/json"
                 ],
                 "produces": [
                     "application/json"
@@ -463,9 +769,10 @@ const docTemplate = `{
                     "tags"
                 ],
                 "summary": "Create a tag",
+                "operationId": "createTag",
                 "parameters": [
                     {
-                        "description": "the tag (or the same fields as form values)",
+                        "description": "the tag",
                         "name": "body",
                         "in": "body",
                         "required": true,
@@ -482,19 +789,61 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "Bad Request",
+                        "description": "invalid parameters (code 10000001)",
                         "schema": {
                             "$ref": "#/definitions/app.ErrorBody"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "no token, or a bad, expired or revoked one (codes 10000004, 10000005)",
                         "schema": {
                             "$ref": "#/definitions/app.ErrorBody"
                         }
                     },
                     "409": {
-                        "description": "name taken",
+                        "description": "a live tag has this name (code 20010006)",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        }
+                    },
+                    "413": {
+                        "description": "body over App.MaxBodyBytes (code 10000014)",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        }
+                    },
+                    "415": {
+                        "description": "a body that is not JSON or a form (code 10000015)",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        }
+                    },
+                    "429": {
+                        "description": "over a Limiter.Rules rate for this route (code 10000007); retry after Retry-After",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "seconds to wait"
+                            }
+                        }
+                    },
+                    "500": {
+                        "description": "internal error (code 10000000)",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        }
+                    },
+                    "503": {
+                        "description": "database or rate limiter unavailable, or the server is stopping (codes 10000012, 10000008)",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        }
+                    },
+                    "504": {
+                        "description": "past App.DefaultContextTimeout (code 10000009)",
                         "schema": {
                             "$ref": "#/definitions/app.ErrorBody"
                         }
@@ -506,10 +855,16 @@ const docTemplate = `{
             "get": {
                 "security": [
                     {
-                        "ApiKeyAuth": []
+                        "TokenHeader": []
+                    },
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "TokenQuery": []
                     }
                 ],
-                "description": "Waits for delay (capped by App.SlowMaxDelay), then fetches Upstream.URL when one is configured. Stops when the client leaves or the shutdown deadline passes, answering a 503 JSON error.",
+                "description": "Waits for delay, then fetches Upstream.URL when one is configured. Stops when the client leaves or the shutdown deadline passes.",
                 "produces": [
                     "application/json"
                 ],
@@ -517,11 +872,13 @@ const docTemplate = `{
                     "tags"
                 ],
                 "summary": "Slow work, for trying graceful stop",
+                "operationId": "slowWork",
                 "parameters": [
                     {
+                        "maxLength": 32,
                         "type": "string",
                         "default": "1s",
-                        "description": "a Go duration such as 3s",
+                        "description": "a Go duration from 0s to App.SlowMaxDelay (30s)",
                         "name": "delay",
                         "in": "query"
                     }
@@ -534,31 +891,49 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "Bad Request",
+                        "description": "invalid parameters (code 10000001)",
                         "schema": {
                             "$ref": "#/definitions/app.ErrorBody"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "no token, or a bad, expired or revoked one (codes 10000004, 10000005)",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        }
+                    },
+                    "429": {
+                        "description": "over a Limiter.Rules rate for this route (code 10000007); retry after Retry-After",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "seconds to wait"
+                            }
+                        }
+                    },
+                    "500": {
+                        "description": "internal error (code 10000000)",
                         "schema": {
                             "$ref": "#/definitions/app.ErrorBody"
                         }
                     },
                     "502": {
-                        "description": "upstream failed",
+                        "description": "Upstream.URL failed or answered 5xx (code 10000010)",
                         "schema": {
                             "$ref": "#/definitions/app.ErrorBody"
                         }
                     },
                     "503": {
-                        "description": "cancelled: shutting down or client gone",
+                        "description": "cancelled: the server is shutting down or the client left (code 10000008), or the rate limiter is unavailable (code 10000012)",
                         "schema": {
                             "$ref": "#/definitions/app.ErrorBody"
                         }
                     },
                     "504": {
-                        "description": "upstream timed out",
+                        "description": "past App.DefaultContextTimeout (code 10000009), or Upstream.URL timed out (code 10000011)",
                         "schema": {
                             "$ref": "#/definitions/app.ErrorBody"
                         }
@@ -570,7 +945,13 @@ const docTemplate = `{
             "get": {
                 "security": [
                     {
-                        "ApiKeyAuth": []
+                        "TokenHeader": []
+                    },
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "TokenQuery": []
                     }
                 ],
                 "produces": [
@@ -580,10 +961,13 @@ const docTemplate = `{
                     "tags"
                 ],
                 "summary": "Get a tag",
+                "operationId": "getTag",
                 "parameters": [
                     {
+                        "maximum": 4294967295,
                         "minimum": 1,
                         "type": "integer",
+                        "format": "int64",
                         "description": "tag ID",
                         "name": "id",
                         "in": "path",
@@ -598,19 +982,49 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "Bad Request",
+                        "description": "invalid parameters (code 10000001)",
                         "schema": {
                             "$ref": "#/definitions/app.ErrorBody"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "no token, or a bad, expired or revoked one (codes 10000004, 10000005)",
                         "schema": {
                             "$ref": "#/definitions/app.ErrorBody"
                         }
                     },
                     "404": {
-                        "description": "Not Found",
+                        "description": "no such live tag (code 10000002)",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        }
+                    },
+                    "429": {
+                        "description": "over a Limiter.Rules rate for this route (code 10000007); retry after Retry-After",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "seconds to wait"
+                            }
+                        }
+                    },
+                    "500": {
+                        "description": "internal error (code 10000000)",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        }
+                    },
+                    "503": {
+                        "description": "database or rate limiter unavailable, or the server is stopping (codes 10000012, 10000008)",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        }
+                    },
+                    "504": {
+                        "description": "past App.DefaultContextTimeout (code 10000009)",
                         "schema": {
                             "$ref": "#/definitions/app.ErrorBody"
                         }
@@ -620,13 +1034,17 @@ const docTemplate = `{
             "put": {
                 "security": [
                     {
-                        "ApiKeyAuth": []
+                        "TokenHeader": []
+                    },
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "TokenQuery": []
                     }
                 ],
                 "consumes": [
-                    "application/json",
-                    "multipart/form-data",
-                    "application/x-www-form-urlencoded"
+                    "application/json"
                 ],
                 "produces": [
                     "application/json"
@@ -635,10 +1053,13 @@ const docTemplate = `{
                     "tags"
                 ],
                 "summary": "Update a tag: only the fields sent change",
+                "operationId": "updateTag",
                 "parameters": [
                     {
+                        "maximum": 4294967295,
                         "minimum": 1,
                         "type": "integer",
+                        "format": "int64",
                         "description": "tag ID",
                         "name": "id",
                         "in": "path",
@@ -662,25 +1083,67 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "Bad Request",
+                        "description": "invalid parameters (code 10000001)",
                         "schema": {
                             "$ref": "#/definitions/app.ErrorBody"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "no token, or a bad, expired or revoked one (codes 10000004, 10000005)",
                         "schema": {
                             "$ref": "#/definitions/app.ErrorBody"
                         }
                     },
                     "404": {
-                        "description": "Not Found",
+                        "description": "no such live tag (code 10000002)",
                         "schema": {
                             "$ref": "#/definitions/app.ErrorBody"
                         }
                     },
                     "409": {
-                        "description": "name taken",
+                        "description": "another live tag has this name (code 20010006)",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        }
+                    },
+                    "413": {
+                        "description": "body over App.MaxBodyBytes (code 10000014)",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        }
+                    },
+                    "415": {
+                        "description": "a body that is not JSON or a form (code 10000015)",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        }
+                    },
+                    "429": {
+                        "description": "over a Limiter.Rules rate for this route (code 10000007); retry after Retry-After",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "seconds to wait"
+                            }
+                        }
+                    },
+                    "500": {
+                        "description": "internal error (code 10000000)",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        }
+                    },
+                    "503": {
+                        "description": "database or rate limiter unavailable, or the server is stopping (codes 10000012, 10000008)",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        }
+                    },
+                    "504": {
+                        "description": "past App.DefaultContextTimeout (code 10000009)",
                         "schema": {
                             "$ref": "#/definitions/app.ErrorBody"
                         }
@@ -690,7 +1153,13 @@ const docTemplate = `{
             "delete": {
                 "security": [
                     {
-                        "ApiKeyAuth": []
+                        "TokenHeader": []
+                    },
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "TokenQuery": []
                     }
                 ],
                 "produces": [
@@ -700,10 +1169,13 @@ const docTemplate = `{
                     "tags"
                 ],
                 "summary": "Delete a tag (soft delete)",
+                "operationId": "deleteTag",
                 "parameters": [
                     {
+                        "maximum": 4294967295,
                         "minimum": 1,
                         "type": "integer",
+                        "format": "int64",
                         "description": "tag ID",
                         "name": "id",
                         "in": "path",
@@ -712,26 +1184,61 @@ const docTemplate = `{
                 ],
                 "responses": {
                     "200": {
-                        "description": "empty object",
+                        "description": "OK",
                         "schema": {
-                            "type": "object",
-                            "additionalProperties": true
+                            "$ref": "#/definitions/api.Deleted"
                         }
                     },
                     "400": {
-                        "description": "Bad Request",
+                        "description": "invalid parameters (code 10000001)",
                         "schema": {
                             "$ref": "#/definitions/app.ErrorBody"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "no token, or a bad, expired or revoked one (codes 10000004, 10000005)",
                         "schema": {
                             "$ref": "#/definitions/app.ErrorBody"
                         }
                     },
                     "404": {
-                        "description": "Not Found",
+                        "description": "no such live tag (code 10000002)",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        }
+                    },
+                    "409": {
+                        "description": "live articles use the tag (code 20010007)",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        }
+                    },
+                    "429": {
+                        "description": "over a Limiter.Rules rate for this route (code 10000007); retry after Retry-After",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "seconds to wait"
+                            }
+                        }
+                    },
+                    "500": {
+                        "description": "internal error (code 10000000)",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        }
+                    },
+                    "503": {
+                        "description": "database or rate limiter unavailable, or the server is stopping (codes 10000012, 10000008)",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        }
+                    },
+                    "504": {
+                        "description": "past App.DefaultContextTimeout (code 10000009)",
                         "schema": {
                             "$ref": "#/definitions/app.ErrorBody"
                         }
@@ -743,13 +1250,17 @@ const docTemplate = `{
             "patch": {
                 "security": [
                     {
-                        "ApiKeyAuth": []
+                        "TokenHeader": []
+                    },
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "TokenQuery": []
                     }
                 ],
                 "consumes": [
-                    "application/json",
-                    "multipart/form-data",
-                    "application/x-www-form-urlencoded"
+                    "application/json"
                 ],
                 "produces": [
                     "application/json"
@@ -758,17 +1269,20 @@ const docTemplate = `{
                     "tags"
                 ],
                 "summary": "Enable or disable a tag",
+                "operationId": "updateTagState",
                 "parameters": [
                     {
+                        "maximum": 4294967295,
                         "minimum": 1,
                         "type": "integer",
+                        "format": "int64",
                         "description": "tag ID",
                         "name": "id",
                         "in": "path",
                         "required": true
                     },
                     {
-                        "description": "new state",
+                        "description": "the new state",
                         "name": "body",
                         "in": "body",
                         "required": true,
@@ -785,19 +1299,61 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "Bad Request",
+                        "description": "invalid parameters (code 10000001)",
                         "schema": {
                             "$ref": "#/definitions/app.ErrorBody"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "no token, or a bad, expired or revoked one (codes 10000004, 10000005)",
                         "schema": {
                             "$ref": "#/definitions/app.ErrorBody"
                         }
                     },
                     "404": {
-                        "description": "Not Found",
+                        "description": "no such live tag (code 10000002)",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        }
+                    },
+                    "413": {
+                        "description": "body over App.MaxBodyBytes (code 10000014)",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        }
+                    },
+                    "415": {
+                        "description": "a body that is not JSON or a form (code 10000015)",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        }
+                    },
+                    "429": {
+                        "description": "over a Limiter.Rules rate for this route (code 10000007); retry after Retry-After",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "seconds to wait"
+                            }
+                        }
+                    },
+                    "500": {
+                        "description": "internal error (code 10000000)",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        }
+                    },
+                    "503": {
+                        "description": "database or rate limiter unavailable, or the server is stopping (codes 10000012, 10000008)",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        }
+                    },
+                    "504": {
+                        "description": "past App.DefaultContextTimeout (code 10000009)",
                         "schema": {
                             "$ref": "#/definitions/app.ErrorBody"
                         }
@@ -808,9 +1364,7 @@ const docTemplate = `{
         "/auth": {
             "post": {
                 "consumes": [
-                    "application/json",
-                    "multipart/form-data",
-                    "application/x-www-form-urlencoded"
+                    "application/json"
                 ],
                 "produces": [
                     "application/json"
@@ -819,9 +1373,10 @@ const docTemplate = `{
                     "auth"
                 ],
                 "summary": "Get a token for an app_key and app_secret",
+                "operationId": "issueToken",
                 "parameters": [
                     {
-                        "description": "credential (or the same fields as form values)",
+                        "description": "the credential",
                         "name": "body",
                         "in": "body",
                         "required": true,
@@ -838,31 +1393,55 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "Bad Request",
+                        "description": "invalid parameters (code 10000001)",
                         "schema": {
                             "$ref": "#/definitions/app.ErrorBody"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "unknown app_key or wrong app_secret (code 10000003)",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        }
+                    },
+                    "413": {
+                        "description": "body over App.MaxBodyBytes (code 10000014)",
                         "schema": {
                             "$ref": "#/definitions/app.ErrorBody"
                         }
                     },
                     "415": {
-                        "description": "Unsupported Media Type",
+                        "description": "a body that is not JSON or a form (code 10000015)",
                         "schema": {
                             "$ref": "#/definitions/app.ErrorBody"
                         }
                     },
                     "429": {
-                        "description": "Too Many Requests",
+                        "description": "over the /auth rate of Limiter.Rules (code 10000007); retry after Retry-After",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "seconds to wait"
+                            }
+                        }
+                    },
+                    "500": {
+                        "description": "internal error (codes 10000000, 10000006)",
                         "schema": {
                             "$ref": "#/definitions/app.ErrorBody"
                         }
                     },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "too many password checks at once (code 10000016, with Retry-After), the database or rate limiter unavailable, or the server stopping (codes 10000012, 10000008)",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        }
+                    },
+                    "504": {
+                        "description": "past App.DefaultContextTimeout (code 10000009)",
                         "schema": {
                             "$ref": "#/definitions/app.ErrorBody"
                         }
@@ -879,11 +1458,36 @@ const docTemplate = `{
                     "health"
                 ],
                 "summary": "Liveness: the process is up",
+                "operationId": "getLiveness",
                 "responses": {
                     "200": {
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/api.HealthBody"
+                        }
+                    },
+                    "429": {
+                        "description": "over a Limiter.Rules rate for this route (code 10000007); retry after Retry-After",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "seconds to wait"
+                            }
+                        }
+                    },
+                    "500": {
+                        "description": "internal error (code 10000000)",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        }
+                    },
+                    "503": {
+                        "description": "the rate limiter is unavailable (code 10000012)",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
                         }
                     }
                 }
@@ -898,6 +1502,7 @@ const docTemplate = `{
                     "health"
                 ],
                 "summary": "Readiness: 503 while draining or when the database does not answer",
+                "operationId": "getReadiness",
                 "responses": {
                     "200": {
                         "description": "OK",
@@ -905,8 +1510,26 @@ const docTemplate = `{
                             "$ref": "#/definitions/api.HealthBody"
                         }
                     },
+                    "429": {
+                        "description": "over a Limiter.Rules rate for this route (code 10000007); retry after Retry-After",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "seconds to wait"
+                            }
+                        }
+                    },
+                    "500": {
+                        "description": "internal error (code 10000000)",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        }
+                    },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "draining, the database does not answer, or the rate limiter is unavailable (code 10000012)",
                         "schema": {
                             "$ref": "#/definitions/app.ErrorBody"
                         }
@@ -918,10 +1541,16 @@ const docTemplate = `{
             "post": {
                 "security": [
                     {
-                        "ApiKeyAuth": []
+                        "TokenHeader": []
+                    },
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "TokenQuery": []
                     }
                 ],
-                "description": "Streams the image to disk under a name chosen by the server and returns its URL: App.UploadServerUrl + /\u003cname\u003e when that is set, else the path /static/\u003cname\u003e. The content must really be an image of an allowed type (App.UploadImageAllowExts), at most App.UploadImageMaxSize MB. Unlike the book, it requires the token.",
+                "description": "Streams the image to disk under a name chosen by the server and returns its URL. Unlike the book, it needs the token.",
                 "consumes": [
                     "multipart/form-data"
                 ],
@@ -932,10 +1561,11 @@ const docTemplate = `{
                     "upload"
                 ],
                 "summary": "Upload an image",
+                "operationId": "uploadFile",
                 "parameters": [
                     {
                         "type": "file",
-                        "description": "the image",
+                        "description": "the image: .jpg, .jpeg or .png (App.UploadImageAllowExts) whose content matches, at most App.UploadImageMaxSize (5 MB)",
                         "name": "file",
                         "in": "formData",
                         "required": true
@@ -945,6 +1575,7 @@ const docTemplate = `{
                             1
                         ],
                         "type": "integer",
+                        "format": "int32",
                         "description": "file type: 1 for images",
                         "name": "type",
                         "in": "formData",
@@ -959,25 +1590,55 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "no file, wrong type, content that is not an allowed image, or a body cut short",
+                        "description": "no file, a wrong type, content that is not an allowed image (code 20030002), or a body cut short (code 10000001)",
                         "schema": {
                             "$ref": "#/definitions/app.ErrorBody"
                         }
                     },
                     "401": {
-                        "description": "Unauthorized",
+                        "description": "no token, or a bad, expired or revoked one (codes 10000004, 10000005)",
                         "schema": {
                             "$ref": "#/definitions/app.ErrorBody"
                         }
                     },
                     "413": {
-                        "description": "the file is over App.UploadImageMaxSize (code 20030003)",
+                        "description": "the file is over App.UploadImageMaxSize, or the form beside it over 64 KB (code 20030003)",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        }
+                    },
+                    "415": {
+                        "description": "a body that is not multipart/form-data (code 10000015)",
                         "schema": {
                             "$ref": "#/definitions/app.ErrorBody"
                         }
                     },
                     "429": {
-                        "description": "over the client's rate (Limiter.Rules)",
+                        "description": "over the /upload/file rate of Limiter.Rules (code 10000007); retry after Retry-After",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "seconds to wait"
+                            }
+                        }
+                    },
+                    "500": {
+                        "description": "internal error (code 10000000)",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        }
+                    },
+                    "503": {
+                        "description": "database or rate limiter unavailable, or the server is stopping (codes 10000012, 10000008)",
+                        "schema": {
+                            "$ref": "#/definitions/app.ErrorBody"
+                        }
+                    },
+                    "504": {
+                        "description": "past App.DefaultContextTimeout (code 10000009)",
                         "schema": {
                             "$ref": "#/definitions/app.ErrorBody"
                         }
@@ -994,7 +1655,12 @@ const docTemplate = `{
     },
     "definitions": {
         "api.ArticleList": {
+            "description": "A page of articles, without their content.",
             "type": "object",
+            "required": [
+                "list",
+                "pager"
+            ],
             "properties": {
                 "list": {
                     "type": "array",
@@ -1007,25 +1673,48 @@ const docTemplate = `{
                 }
             }
         },
+        "api.Deleted": {
+            "description": "An empty object: the row is deleted.",
+            "type": "object"
+        },
         "api.HealthBody": {
+            "description": "The process's state, version and id.",
             "type": "object",
+            "required": [
+                "pid",
+                "status",
+                "version"
+            ],
             "properties": {
                 "pid": {
+                    "description": "The id of the process that answered.",
                     "type": "integer",
+                    "format": "int32",
                     "example": 4242
                 },
                 "status": {
+                    "description": "ok (liveness) or ready (readiness).",
                     "type": "string",
+                    "enum": [
+                        "ok",
+                        "ready"
+                    ],
                     "example": "ok"
                 },
                 "version": {
+                    "description": "The build's version.",
                     "type": "string",
                     "example": "v1.0.0"
                 }
             }
         },
         "api.TagList": {
+            "description": "A page of tags.",
             "type": "object",
+            "required": [
+                "list",
+                "pager"
+            ],
             "properties": {
                 "list": {
                     "type": "array",
@@ -1039,138 +1728,282 @@ const docTemplate = `{
             }
         },
         "api.TokenBody": {
+            "description": "A token for the API.",
             "type": "object",
+            "required": [
+                "token"
+            ],
             "properties": {
                 "token": {
-                    "type": "string"
+                    "description": "An HS256 JWT: send it as the token header, Authorization: Bearer \u003ctoken\u003e or ?token=.",
+                    "type": "string",
+                    "example": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJhcHBfa2V5IjoiZWRkeWNqeSJ9.c2lnbmF0dXJl"
                 }
             }
         },
         "api.UploadBody": {
+            "description": "Where the uploaded image is served.",
             "type": "object",
+            "required": [
+                "file_access_url"
+            ],
             "properties": {
                 "file_access_url": {
+                    "description": "App.UploadServerUrl + /\u003cname\u003e when that is set, else the path /static/\u003cname\u003e.",
                     "type": "string",
                     "example": "/static/9f86d081884c7d659a2feaa0c55ad015.png"
                 }
             }
         },
         "app.ErrorBody": {
+            "description": "Every failure: a stable code (the README lists them), a message and details, in English or, when the locale header or Accept-Language asks for zh, in Chinese.",
             "type": "object",
+            "required": [
+                "code",
+                "details",
+                "msg"
+            ],
             "properties": {
                 "code": {
+                    "description": "The stable error code; the HTTP status follows from it.",
                     "type": "integer",
+                    "format": "int32",
                     "example": 10000001
                 },
                 "details": {
+                    "description": "Specifics, such as each field that failed validation; may be empty.",
                     "type": "array",
                     "items": {
                         "type": "string"
-                    }
+                    },
+                    "example": [
+                        "name must be at least 2 characters in length"
+                    ]
                 },
                 "msg": {
+                    "description": "What went wrong, for people.",
                     "type": "string",
                     "example": "invalid parameters"
                 }
             }
         },
         "app.Pager": {
+            "description": "Where a page is in the whole list.",
             "type": "object",
+            "required": [
+                "page",
+                "page_size",
+                "total_rows"
+            ],
             "properties": {
                 "page": {
+                    "description": "The page number, from 1.",
                     "type": "integer",
+                    "format": "int32",
+                    "minimum": 1,
                     "example": 1
                 },
                 "page_size": {
+                    "description": "The rows per page, after clamping to the server's maximum.",
                     "type": "integer",
+                    "format": "int32",
+                    "minimum": 1,
                     "example": 10
                 },
                 "total_rows": {
+                    "description": "The rows in the whole list.",
                     "type": "integer",
+                    "format": "int64",
+                    "minimum": 0,
                     "example": 42
                 }
             }
         },
         "model.ArticleWithTag": {
+            "description": "An article with its tag.",
             "type": "object",
+            "required": [
+                "cover_image_url",
+                "created_by",
+                "created_on",
+                "deleted_on",
+                "desc",
+                "id",
+                "is_del",
+                "modified_by",
+                "modified_on",
+                "state",
+                "tag",
+                "title"
+            ],
             "properties": {
                 "content": {
-                    "description": "Content is left out of lists (see dao.ListArticles). mediumtext on MySQL (16 MB); TEXT\naffinity on SQLite.",
-                    "type": "string"
+                    "description": "The text; only in GET /api/v1/articles/{id}, never in lists.",
+                    "type": "string",
+                    "example": "Stop accepting, finish what is in flight, then exit."
                 },
                 "cover_image_url": {
-                    "type": "string"
+                    "description": "An http or https URL of the cover image.",
+                    "type": "string",
+                    "example": "https://example.com/cover.png"
                 },
                 "created_by": {
-                    "type": "string"
+                    "description": "Who created it.",
+                    "type": "string",
+                    "example": "admin"
                 },
                 "created_on": {
-                    "type": "integer"
+                    "description": "When it was created, in Unix seconds.",
+                    "type": "integer",
+                    "format": "int64",
+                    "example": 1700000000
                 },
                 "deleted_on": {
-                    "type": "integer"
+                    "description": "When it was deleted, in Unix seconds: always 0, deleted rows are never returned.",
+                    "type": "integer",
+                    "format": "int64",
+                    "example": 0
                 },
                 "desc": {
-                    "type": "string"
+                    "description": "A short description.",
+                    "type": "string",
+                    "example": "How a server drains its requests"
                 },
                 "id": {
-                    "type": "integer"
+                    "description": "The row's id.",
+                    "type": "integer",
+                    "format": "int64",
+                    "maximum": 4294967295,
+                    "minimum": 1,
+                    "example": 1
                 },
                 "is_del": {
-                    "type": "integer"
+                    "description": "1 once deleted: always 0, deleted rows are never returned.",
+                    "type": "integer",
+                    "format": "int32",
+                    "enum": [
+                        0,
+                        1
+                    ],
+                    "example": 0
                 },
                 "modified_by": {
-                    "type": "string"
+                    "description": "Who changed it last; empty until it is changed.",
+                    "type": "string",
+                    "example": ""
                 },
                 "modified_on": {
-                    "type": "integer"
+                    "description": "When it was changed last, in Unix seconds.",
+                    "type": "integer",
+                    "format": "int64",
+                    "example": 1700000000
                 },
                 "state": {
-                    "description": "no gorm default: gorm would write it over an explicit 0",
-                    "type": "integer"
+                    "description": "1: published, listed by default; 0: withdrawn.",
+                    "type": "integer",
+                    "format": "int32",
+                    "enum": [
+                        0,
+                        1
+                    ],
+                    "example": 1
                 },
                 "tag": {
-                    "$ref": "#/definitions/model.Tag"
+                    "description": "The article's tag; null only if its link was removed from the database by hand.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/model.Tag"
+                        }
+                    ],
+                    "x-nullable": true
                 },
                 "title": {
-                    "type": "string"
+                    "description": "The title.",
+                    "type": "string",
+                    "example": "Graceful restarts in Go"
                 }
             }
         },
         "model.Tag": {
+            "description": "A tag that articles are filed under.",
             "type": "object",
+            "required": [
+                "created_by",
+                "created_on",
+                "deleted_on",
+                "id",
+                "is_del",
+                "modified_by",
+                "modified_on",
+                "name",
+                "state"
+            ],
             "properties": {
                 "created_by": {
-                    "type": "string"
+                    "description": "Who created it.",
+                    "type": "string",
+                    "example": "admin"
                 },
                 "created_on": {
-                    "type": "integer"
+                    "description": "When it was created, in Unix seconds.",
+                    "type": "integer",
+                    "format": "int64",
+                    "example": 1700000000
                 },
                 "deleted_on": {
-                    "type": "integer"
+                    "description": "When it was deleted, in Unix seconds: always 0, deleted rows are never returned.",
+                    "type": "integer",
+                    "format": "int64",
+                    "example": 0
                 },
                 "id": {
-                    "type": "integer"
+                    "description": "The row's id.",
+                    "type": "integer",
+                    "format": "int64",
+                    "maximum": 4294967295,
+                    "minimum": 1,
+                    "example": 1
                 },
                 "is_del": {
-                    "type": "integer"
+                    "description": "1 once deleted: always 0, deleted rows are never returned.",
+                    "type": "integer",
+                    "format": "int32",
+                    "enum": [
+                        0,
+                        1
+                    ],
+                    "example": 0
                 },
                 "modified_by": {
-                    "type": "string"
+                    "description": "Who changed it last; empty until it is changed.",
+                    "type": "string",
+                    "example": ""
                 },
                 "modified_on": {
-                    "type": "integer"
+                    "description": "When it was changed last, in Unix seconds.",
+                    "type": "integer",
+                    "format": "int64",
+                    "example": 1700000000
                 },
                 "name": {
-                    "type": "string"
+                    "description": "The tag's name, unique among live tags.",
+                    "type": "string",
+                    "example": "Go"
                 },
                 "state": {
-                    "description": "no gorm default: gorm would write it over an explicit 0",
-                    "type": "integer"
+                    "description": "1: enabled, listed by default; 0: disabled.",
+                    "type": "integer",
+                    "format": "int32",
+                    "enum": [
+                        0,
+                        1
+                    ],
+                    "example": 1
                 }
             }
         },
         "service.AuthRequest": {
+            "description": "A credential: the example is the demo credential, which exists in debug mode only.",
             "type": "object",
             "required": [
                 "app_key",
@@ -1178,17 +2011,23 @@ const docTemplate = `{
             ],
             "properties": {
                 "app_key": {
+                    "description": "The credential's key.",
                     "type": "string",
-                    "maxLength": 20
+                    "maxLength": 20,
+                    "minLength": 1,
+                    "example": "eddycjy"
                 },
                 "app_secret": {
-                    "description": "bcrypt reads 72 bytes",
+                    "description": "Its secret.",
                     "type": "string",
-                    "maxLength": 72
+                    "maxLength": 72,
+                    "minLength": 1,
+                    "example": "go-programming-tour-book"
                 }
             }
         },
         "service.CreateArticleRequest": {
+            "description": "A new article and its tag.",
             "type": "object",
             "required": [
                 "content",
@@ -1200,43 +2039,63 @@ const docTemplate = `{
             ],
             "properties": {
                 "content": {
+                    "description": "The text.",
                     "type": "string",
                     "maxLength": 65535,
-                    "minLength": 2
+                    "minLength": 2,
+                    "example": "Stop accepting, finish what is in flight, then exit."
                 },
                 "cover_image_url": {
+                    "description": "An http or https URL of the cover image.",
                     "type": "string",
-                    "maxLength": 255
+                    "format": "uri",
+                    "maxLength": 255,
+                    "example": "https://example.com/cover.png"
                 },
                 "created_by": {
+                    "description": "Who creates it.",
                     "type": "string",
                     "maxLength": 100,
-                    "minLength": 2
+                    "minLength": 2,
+                    "example": "admin"
                 },
                 "desc": {
+                    "description": "A short description.",
                     "type": "string",
                     "maxLength": 255,
-                    "minLength": 2
+                    "minLength": 2,
+                    "example": "How a server drains its requests"
                 },
                 "state": {
+                    "description": "1 (the default): published; 0: withdrawn.",
                     "type": "integer",
+                    "format": "int32",
+                    "default": 1,
                     "enum": [
                         0,
                         1
-                    ]
+                    ],
+                    "example": 1
                 },
                 "tag_id": {
+                    "description": "The id of a live tag.",
                     "type": "integer",
-                    "minimum": 1
+                    "format": "int64",
+                    "maximum": 4294967295,
+                    "minimum": 1,
+                    "example": 1
                 },
                 "title": {
+                    "description": "The title.",
                     "type": "string",
                     "maxLength": 100,
-                    "minLength": 2
+                    "minLength": 2,
+                    "example": "Graceful restarts in Go"
                 }
             }
         },
         "service.CreateTagRequest": {
+            "description": "A new tag.",
             "type": "object",
             "required": [
                 "created_by",
@@ -1244,81 +2103,116 @@ const docTemplate = `{
             ],
             "properties": {
                 "created_by": {
+                    "description": "Who creates it.",
                     "type": "string",
                     "maxLength": 100,
-                    "minLength": 2
+                    "minLength": 2,
+                    "example": "admin"
                 },
                 "name": {
+                    "description": "The name, unique among live tags.",
                     "type": "string",
                     "maxLength": 100,
-                    "minLength": 2
+                    "minLength": 2,
+                    "example": "Go"
                 },
                 "state": {
+                    "description": "1 (the default): enabled; 0: disabled.",
                     "type": "integer",
+                    "format": "int32",
+                    "default": 1,
                     "enum": [
                         0,
                         1
-                    ]
+                    ],
+                    "example": 1
                 }
             }
         },
         "service.SlowResult": {
+            "description": "What the slow work did.",
             "type": "object",
+            "required": [
+                "delay"
+            ],
             "properties": {
                 "delay": {
+                    "description": "The delay waited, as a Go duration.",
                     "type": "string",
-                    "example": "3s"
+                    "example": "1s"
                 },
                 "upstream_status": {
+                    "description": "The status Upstream.URL answered; absent when none is configured.",
                     "type": "integer",
+                    "format": "int32",
                     "example": 200
                 }
             }
         },
         "service.UpdateArticleRequest": {
+            "description": "The fields to change, and who changes them: fields left out keep their value.",
             "type": "object",
             "required": [
                 "modified_by"
             ],
             "properties": {
                 "content": {
+                    "description": "The text.",
                     "type": "string",
                     "maxLength": 65535,
-                    "minLength": 2
+                    "minLength": 2,
+                    "example": "Stop accepting, finish what is in flight, then exit."
                 },
                 "cover_image_url": {
+                    "description": "An http or https URL of the cover image.",
                     "type": "string",
-                    "maxLength": 255
+                    "format": "uri",
+                    "maxLength": 255,
+                    "example": "https://example.com/cover.png"
                 },
                 "desc": {
+                    "description": "A short description.",
                     "type": "string",
                     "maxLength": 255,
-                    "minLength": 2
+                    "minLength": 2,
+                    "example": "How a server drains its requests"
                 },
                 "modified_by": {
+                    "description": "Who changes it.",
                     "type": "string",
                     "maxLength": 100,
-                    "minLength": 2
+                    "minLength": 2,
+                    "example": "editor"
                 },
                 "state": {
+                    "description": "1: published; 0: withdrawn.",
                     "type": "integer",
+                    "format": "int32",
                     "enum": [
                         0,
                         1
-                    ]
+                    ],
+                    "example": 1
                 },
                 "tag_id": {
+                    "description": "The id of a live tag.",
                     "type": "integer",
-                    "minimum": 1
+                    "format": "int64",
+                    "maximum": 4294967295,
+                    "minimum": 1,
+                    "example": 1
                 },
                 "title": {
+                    "description": "The title.",
                     "type": "string",
                     "maxLength": 100,
-                    "minLength": 2
+                    "minLength": 2,
+                    "example": "Graceful restarts in Go, revised"
                 }
             }
         },
         "service.UpdateArticleStateRequest": {
+            "description": "An article's new state.",
             "type": "object",
             "required": [
                 "modified_by",
@@ -1326,45 +2220,59 @@ const docTemplate = `{
             ],
             "properties": {
                 "modified_by": {
+                    "description": "Who changes it.",
                     "type": "string",
                     "maxLength": 100,
-                    "minLength": 2
+                    "minLength": 2,
+                    "example": "editor"
                 },
                 "state": {
+                    "description": "1: published; 0: withdrawn.",
                     "type": "integer",
+                    "format": "int32",
                     "enum": [
                         0,
                         1
-                    ]
+                    ],
+                    "example": 1
                 }
             }
         },
         "service.UpdateTagRequest": {
+            "description": "The fields to change, and who changes them: fields left out keep their value.",
             "type": "object",
             "required": [
                 "modified_by"
             ],
             "properties": {
                 "modified_by": {
+                    "description": "Who changes it.",
                     "type": "string",
                     "maxLength": 100,
-                    "minLength": 2
+                    "minLength": 2,
+                    "example": "editor"
                 },
                 "name": {
+                    "description": "A new name, unique among live tags.",
                     "type": "string",
                     "maxLength": 100,
-                    "minLength": 2
+                    "minLength": 2,
+                    "example": "Golang"
                 },
                 "state": {
+                    "description": "1: enabled; 0: disabled.",
                     "type": "integer",
+                    "format": "int32",
                     "enum": [
                         0,
                         1
-                    ]
+                    ],
+                    "example": 1
                 }
             }
         },
         "service.UpdateTagStateRequest": {
+            "description": "A tag's new state.",
             "type": "object",
             "required": [
                 "modified_by",
@@ -1372,25 +2280,43 @@ const docTemplate = `{
             ],
             "properties": {
                 "modified_by": {
+                    "description": "Who changes it.",
                     "type": "string",
                     "maxLength": 100,
-                    "minLength": 2
+                    "minLength": 2,
+                    "example": "editor"
                 },
                 "state": {
+                    "description": "1: enabled; 0: disabled.",
                     "type": "integer",
+                    "format": "int32",
                     "enum": [
                         0,
                         1
-                    ]
+                    ],
+                    "example": 1
                 }
             }
         }
     },
     "securityDefinitions": {
-        "ApiKeyAuth": {
+        "BearerAuth": {
+            "description": "\"Bearer \" followed by the token from POST /auth.",
+            "type": "apiKey",
+            "name": "Authorization",
+            "in": "header"
+        },
+        "TokenHeader": {
+            "description": "The token from POST /auth, as the book sends it.",
             "type": "apiKey",
             "name": "token",
             "in": "header"
+        },
+        "TokenQuery": {
+            "description": "The token from POST /auth as a query parameter.",
+            "type": "apiKey",
+            "name": "token",
+            "in": "query"
         }
     }
 }`
@@ -1402,7 +2328,7 @@ var SwaggerInfo = &swag.Spec{
 	BasePath:         "/",
 	Schemes:          []string{},
 	Title:            "blog-service",
-	Description:      "The blog service of \"Go 语言编程之旅\": tags, articles, auth and upload, with a production-grade lifecycle. Get a token from POST /auth (demo credential eddycjy / go-programming-tour-book in debug mode) and send it in the token header.",
+	Description:      "The blog service of \"Go 语言编程之旅\": tags, articles, auth and upload, with a production-grade lifecycle. Get a token from POST /auth (the demo credential eddycjy / go-programming-tour-book exists in debug mode) and send it in the token header, as Authorization: Bearer <token>, or as ?token=. Bodies are JSON here; the same fields also work as a URL-encoded or multipart form. Every failure is the ErrorBody JSON, in Chinese when the locale header or Accept-Language asks for zh.",
 	InfoInstanceName: "swagger",
 	SwaggerTemplate:  docTemplate,
 	LeftDelim:        "{{",

@@ -206,11 +206,11 @@ func lockLiveTag(tx *gorm.DB, tagID uint32) (bool, error) {
 func needLiveTag(tx *gorm.DB, tagID uint32) error {
 	live, err := lockLiveTag(tx, tagID)
 	if err == nil && !live {
-		err = fmt.Errorf("tag %d: %w", tagID, errcode.ArticleTagInvalid.WithDetails(fmt.Sprintf("tag_id %d names no live tag", tagID)))
+		err = fmt.Errorf("tag %d: %w", tagID, errcode.ArticleTagInvalid.WithDetail(fmt.Sprintf("tag_id %d names no live tag", tagID), fmt.Sprintf("tag_id %d 对应的标签不存在", tagID)))
 	}
 	return err
 }
 
 func articleNotFound(id uint32) error {
-	return errcode.NotFound.WithDetails(fmt.Sprintf("article %d does not exist", id))
+	return errcode.NotFound.WithDetail(fmt.Sprintf("article %d does not exist", id), fmt.Sprintf("文章 %d 不存在", id))
 }

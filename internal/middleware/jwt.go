@@ -25,7 +25,8 @@ func JWT(j *app.JWT, check func(context.Context, *app.Claims) error) gin.Handler
 			token = c.Query("token")
 		}
 		if token == "" {
-			app.Error(c, errcode.UnauthorizedTokenError.WithDetails("no token: send Authorization: Bearer <token>, a token header or ?token="))
+			app.Error(c, errcode.UnauthorizedTokenError.WithDetail("no token: send Authorization: Bearer <token>, a token header or ?token=",
+				"缺少 Token：请发送 Authorization: Bearer <token>、token 请求头或 ?token="))
 			return
 		}
 		claims, err := j.Parse(token)

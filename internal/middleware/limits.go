@@ -48,7 +48,7 @@ func RateLimit(limits RateLimits, failOpen bool, log *zap.Logger) gin.HandlerFun
 				if failOpen {
 					continue
 				}
-				app.Error(c, errcode.ServiceUnavailable.WithDetails("rate limiter unavailable"))
+				app.Error(c, errcode.ServiceUnavailable.WithDetail("rate limiter unavailable", "限流器不可用"))
 				return
 			}
 			if !allowed {

@@ -134,7 +134,8 @@ func (e *testEnv) do(t testing.TB, method, path string, b body, token string) *h
 	return e.send(t, method, path, b.text, map[string]string{"Content-Type": b.contentType, "token": token})
 }
 
-// send sends one request with the given headers; empty names and values are skipped.
+// send sends one request with the given headers; empty names and values are skipped. The
+// response is checked against the spec (serve).
 func (e *testEnv) send(t testing.TB, method, path, text string, headers map[string]string) *httptest.ResponseRecorder {
 	t.Helper()
 	req := httptest.NewRequest(method, path, strings.NewReader(text))
@@ -147,9 +148,7 @@ func (e *testEnv) send(t testing.TB, method, path, text string, headers map[stri
 			req.Header.Set(k, v)
 		}
 	}
-	rec := httptest.NewRecorder()
-	e.h.ServeHTTP(rec, req)
-	return rec
+	return e.serve(t, req)
 }
 
 func decode[T any](t testing.TB, rec *httptest.ResponseRecorder) T {

@@ -226,9 +226,7 @@ func TestGlobalRateLimit(t *testing.T) {
 		req := httptest.NewRequest("GET", "/api/v1/tags", nil)
 		req.RemoteAddr = addr + ":1234"
 		req.Header.Set("token", e.token)
-		rec := httptest.NewRecorder()
-		e.h.ServeHTTP(rec, req)
-		return rec.Code
+		return e.serve(t, req).Code
 	}
 	got := []int{get("192.0.2.1"), get("192.0.2.1"), get("192.0.2.1"), get("192.0.2.2"), get("192.0.2.3")}
 	// The third from .1 is over its own bucket and spends nothing of the shared one, so .2

@@ -3,20 +3,17 @@ package routers
 
 import (
 	"expvar"
-	"net/http"
 	"net/http/pprof"
 	"path"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
-	ginSwagger "github.com/swaggo/gin-swagger"
 	"go.opentelemetry.io/contrib/instrumentation/github.com/gin-gonic/gin/otelgin"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 
-	_ "github.com/go-programming-tour-book/blog-service/docs" // registers the generated Swagger spec
 	"github.com/go-programming-tour-book/blog-service/internal/middleware"
 	"github.com/go-programming-tour-book/blog-service/internal/routers/api"
 	"github.com/go-programming-tour-book/blog-service/internal/service"
@@ -61,6 +58,11 @@ type Deps struct {
 func NewRouter(d Deps) (*gin.Engine, error) {
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
+	// Every answer of the API is JSON, so a path with a trailing slash is a JSON 404 naming
+	// the path without it, not gin's 301 with an HTML body: a redirect would turn a POST into a
+	// GET in most clients (301) or re-send its body (307), and each resource keeps one URL,
+	// the one in the spec, for clients, caches, metrics and rate-limit rules alike.
+	r.RedirectTrailingSlash = false
 	if err := r.SetTrustedProxies(d.TrustedProxies); err != nil {
 		return nil, err
 	}
@@ -86,7 +88,12 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 		if len(path) > 128 {
 			path = path[:128] + "..."
 		}
-		app.Error(c, errcode.NotFound.WithDetails("no route for "+metrics.MethodLabel(c.Request.Method)+" "+path))
+		method := metrics.MethodLabel(c.Request.Method)
+		err := errcode.NotFound.WithDetail("no route for "+method+" "+path, "没有路由 "+method+" "+path)
+		if trimmed := strings.TrimRight(path, "/"); trimmed != path && trimmed != "" {
+			err = err.WithDetail("paths have no trailing slash: "+trimmed, "路径不以斜杠结尾："+trimmed)
+		}
+		app.Error(c, err)
 	})
 	r.NoMethod(func(c *gin.Context) {
 		app.Error(c, errcode.MethodNotAllowed)
@@ -95,8 +102,14 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 	health := api.NewHealth(d.Service, d.Draining)
 	r.GET("/healthz", health.Live)
 	r.GET("/readyz", health.Ready)
-	r.GET("/swagger/*any", ginSwagger.WrapHandler(swaggerUI()))
-	r.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/swagger/index.html") })
+	swagger, err := swaggerHandler()
+	if err != nil {
+		return nil, err
+	}
+	r.GET("/swagger/*any", swagger)
+	toUI := func(c *gin.Context) { redirect(c, "/swagger/index.html") }
+	r.GET("/", toUI)
+	r.GET("/swagger", toUI)
 	// Uploaded images; nosniff stops a browser from running anything that slipped past the
 	// content check as another type. Dot-names are uploads still being written.
 	r.Group("/static", func(c *gin.Context) {

@@ -33,10 +33,15 @@ const (
 	maxAppSecretBytes = 72
 )
 
-// AuthRequest is the body of POST /auth (form or JSON).
+// AuthRequest is the body of POST /auth (form or JSON). app_secret's max=72 is as much as
+// bcrypt reads. The examples are the demo credential, seeded in debug mode only.
+//
+// @Description A credential: the example is the demo credential, which exists in debug mode only.
 type AuthRequest struct {
-	AppKey    string `form:"app_key" json:"app_key" binding:"required,max=20"`
-	AppSecret string `form:"app_secret" json:"app_secret" binding:"required,max=72"` // bcrypt reads 72 bytes
+	// The credential's key.
+	AppKey string `form:"app_key" json:"app_key" binding:"required,max=20" minLength:"1" example:"eddycjy"`
+	// Its secret.
+	AppSecret string `form:"app_secret" json:"app_secret" binding:"required,max=72" minLength:"1" example:"go-programming-tour-book"`
 }
 
 // dummyHash is compared against when the app_key is unknown, so a wrong key costs the same
@@ -81,7 +86,9 @@ func (s *Service) authSlot(ctx context.Context) (release func(), err error) {
 	case s.authSlots <- struct{}{}:
 		return func() { <-s.authSlots }, nil
 	case <-wait.C:
-		return nil, errcode.AuthBusy.WithDetails(fmt.Sprintf("%d password checks are running; retry in a second", cap(s.authSlots)))
+		return nil, errcode.AuthBusy.WithDetail(
+			fmt.Sprintf("%d password checks are running; retry in a second", cap(s.authSlots)),
+			fmt.Sprintf("%d 个密码校验正在进行，请一秒后重试", cap(s.authSlots)))
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
@@ -110,9 +117,9 @@ func (s *Service) CheckToken(ctx context.Context, claims *app.Claims) error {
 	}
 	switch {
 	case !e.live:
-		return fmt.Errorf("token of %q: %w", claims.AppKey, errcode.UnauthorizedTokenError.WithDetails("its credential was removed"))
+		return fmt.Errorf("token of %q: %w", claims.AppKey, errcode.UnauthorizedTokenError.WithDetail("its credential was removed", "其凭据已被删除"))
 	case issued < int64(e.createdOn): // both in whole seconds
-		return fmt.Errorf("token of %q: %w", claims.AppKey, errcode.UnauthorizedTokenError.WithDetails("issued before its credential was created"))
+		return fmt.Errorf("token of %q: %w", claims.AppKey, errcode.UnauthorizedTokenError.WithDetail("issued before its credential was created", "签发时间早于其凭据的创建时间"))
 	}
 	return nil
 }

@@ -23,12 +23,12 @@ import (
 	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
 )
 
-// translatorKey is where the Translations middleware leaves the request's translator.
-const translatorKey = "app.translator"
+// translationsKey is where the Translations middleware leaves the translators for Bind.
+const translationsKey = "app.translations"
 
 // Translations holds the validation-message translators, English and Chinese.
 type Translations struct {
-	uni *ut.UniversalTranslator
+	en, zh ut.Translator
 }
 
 // SetupGin sets gin's package-level settings, which are that library's globals, and returns
@@ -79,28 +79,12 @@ func SetupGin(mode string) (*Translations, error) {
 			return nil, fmt.Errorf("register http_url translation: %w", err)
 		}
 	}
-	return &Translations{uni: uni}, nil
+	return &Translations{en: enT, zh: zhT}, nil
 }
 
-// For picks the translator for a request: the book's `locale` header first, then
-// Accept-Language; English when neither names Chinese.
-func (t *Translations) For(locale, acceptLanguage string) ut.Translator {
-	for _, l := range []string{locale, acceptLanguage} {
-		l = strings.ToLower(strings.TrimSpace(l))
-		if strings.HasPrefix(l, "zh") {
-			tr, _ := t.uni.GetTranslator("zh")
-			return tr
-		}
-		if l != "" && !strings.HasPrefix(l, "*") {
-			break
-		}
-	}
-	tr, _ := t.uni.GetTranslator("en")
-	return tr
-}
-
-// SetTranslator stores the request's translator for Bind.
-func SetTranslator(c *gin.Context, tr ut.Translator) { c.Set(translatorKey, tr) }
+// SetTranslations stores the translators for Bind, which writes each validation detail in
+// both languages; Error sends the one the request asks for.
+func SetTranslations(c *gin.Context, tr *Translations) { c.Set(translationsKey, tr) }
 
 // Bind decodes the request into obj and validates it. A GET reads the query string; a
 // request with a body is decoded only as JSON, a URL-encoded form or a multipart form.
@@ -132,20 +116,22 @@ func bindError(c *gin.Context, err error) error {
 		return nil
 	}
 	if tooLarge := new(http.MaxBytesError); errors.As(err, &tooLarge) {
-		return errcode.RequestTooLarge.WithDetails(fmt.Sprintf("the body must be at most %d bytes", tooLarge.Limit))
+		return errcode.RequestTooLarge.WithDetail(
+			fmt.Sprintf("the body must be at most %d bytes", tooLarge.Limit),
+			fmt.Sprintf("请求体最多 %d 字节", tooLarge.Limit))
 	}
 	var verrs validator.ValidationErrors
 	if !errors.As(err, &verrs) {
 		// Malformed JSON, a number where text was expected, an unreadable body.
 		return errcode.InvalidParams.WithDetails(bindProblem(err))
 	}
-	details := make([]string, 0, len(verrs))
-	tr, _ := c.Value(translatorKey).(ut.Translator)
+	details := make([]errcode.Text, 0, len(verrs))
+	tr, _ := c.Value(translationsKey).(*Translations)
 	for _, fe := range verrs {
 		if tr != nil {
-			details = append(details, fe.Translate(tr))
+			details = append(details, errcode.Text{En: fe.Translate(tr.en), Zh: fe.Translate(tr.zh)})
 		} else {
-			details = append(details, fe.Error())
+			details = append(details, errcode.Text{En: fe.Error(), Zh: fe.Error()})
 		}
 	}
 	return errcode.InvalidParams.WithDetails(details...)
@@ -179,12 +165,14 @@ func UnsupportedMediaType(contentType string, accepted ...string) error {
 	if len(contentType) > 64 {
 		contentType = contentType[:64] + "..."
 	}
-	return errcode.UnsupportedMediaType.WithDetails(fmt.Sprintf("Content-Type %q is not accepted: send %s", contentType, strings.Join(accepted, " or ")))
+	return errcode.UnsupportedMediaType.WithDetail(
+		fmt.Sprintf("Content-Type %q is not accepted: send %s", contentType, strings.Join(accepted, " or ")),
+		fmt.Sprintf("不接受 Content-Type %q：请发送 %s", contentType, strings.Join(accepted, " 或 ")))
 }
 
 // bindProblem says what was wrong with a body that could not be decoded, in the client's
 // terms: field names as sent, no Go type names or internals.
-func bindProblem(err error) string {
+func bindProblem(err error) errcode.Text {
 	var (
 		syntaxErr *json.SyntaxError
 		typeErr   *json.UnmarshalTypeError
@@ -192,26 +180,38 @@ func bindProblem(err error) string {
 	)
 	switch {
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return "the request body is empty or cut short"
+		return errcode.Text{En: "the request body is empty or cut short", Zh: "请求体为空或不完整"}
 	case errors.As(err, &syntaxErr):
-		return fmt.Sprintf("malformed JSON at byte %d", syntaxErr.Offset)
+		return errcode.Text{
+			En: fmt.Sprintf("malformed JSON at byte %d", syntaxErr.Offset),
+			Zh: fmt.Sprintf("JSON 格式错误，位于第 %d 字节", syntaxErr.Offset)}
 	case errors.As(err, &typeErr) && typeErr.Field != "":
 		kind := jsonKind(typeErr.Type)
 		if n, isNumber := strings.CutPrefix(typeErr.Value, "number "); isNumber && kind == "number" {
-			return fmt.Sprintf("%s: %s is out of range", typeErr.Field, n)
+			return errcode.Text{
+				En: fmt.Sprintf("%s: %s is out of range", typeErr.Field, n),
+				Zh: fmt.Sprintf("%s：%s 超出范围", typeErr.Field, n)}
 		}
-		return fmt.Sprintf("%s must be a %s, not a JSON %s", typeErr.Field, kind, typeErr.Value)
+		return errcode.Text{
+			En: fmt.Sprintf("%s must be a %s, not a JSON %s", typeErr.Field, kind, typeErr.Value),
+			Zh: fmt.Sprintf("%s 必须是%s，而不是 JSON %s", typeErr.Field, jsonKindZh[kind], typeErr.Value)}
 	case errors.As(err, &typeErr):
-		return fmt.Sprintf("the body must be a JSON object, not a JSON %s", typeErr.Value)
+		return errcode.Text{
+			En: fmt.Sprintf("the body must be a JSON object, not a JSON %s", typeErr.Value),
+			Zh: fmt.Sprintf("请求体必须是 JSON 对象，而不是 JSON %s", typeErr.Value)}
 	case errors.As(err, &numErr) && errors.Is(numErr.Err, strconv.ErrRange):
-		return fmt.Sprintf("%s is out of range", numErr.Num)
+		return errcode.Text{En: fmt.Sprintf("%s is out of range", numErr.Num), Zh: fmt.Sprintf("%s 超出范围", numErr.Num)}
 	case errors.As(err, &numErr):
-		return fmt.Sprintf("%q is not a number", numErr.Num)
+		return errcode.Text{En: fmt.Sprintf("%q is not a number", numErr.Num), Zh: fmt.Sprintf("%q 不是数字", numErr.Num)}
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return "unknown field " + strings.TrimPrefix(err.Error(), "json: unknown field ")
+		field := strings.TrimPrefix(err.Error(), "json: unknown field ")
+		return errcode.Text{En: "unknown field " + field, Zh: "未知字段 " + field}
 	}
-	return "the request body could not be read"
+	return errcode.Text{En: "the request body could not be read", Zh: "无法读取请求体"}
 }
+
+// jsonKindZh names jsonKind's kinds in Chinese.
+var jsonKindZh = map[string]string{"string": "字符串", "boolean": "布尔值", "object": "对象", "array": "数组", "number": "数字"}
 
 func jsonKind(t reflect.Type) string {
 	for t.Kind() == reflect.Pointer {

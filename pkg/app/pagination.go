@@ -10,10 +10,15 @@ import (
 )
 
 // Pager describes one page of a list, the book's format.
+//
+// @Description Where a page is in the whole list.
 type Pager struct {
-	Page      int   `json:"page" example:"1"`
-	PageSize  int   `json:"page_size" example:"10"`
-	TotalRows int64 `json:"total_rows" example:"42"`
+	// The page number, from 1.
+	Page int `json:"page" validate:"required" format:"int32" minimum:"1" example:"1"`
+	// The rows per page, after clamping to the server's maximum.
+	PageSize int `json:"page_size" validate:"required" format:"int32" minimum:"1" example:"10"`
+	// The rows in the whole list.
+	TotalRows int64 `json:"total_rows" validate:"required" format:"int64" minimum:"0" example:"42"`
 }
 
 // Offset is the number of rows before this page.
@@ -52,7 +57,9 @@ func positiveQuery(c *gin.Context, key string, def int) (int, error) {
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 1 || n > maxPage {
-		return 0, errcode.InvalidParams.WithDetails(fmt.Sprintf("%s must be an integer from 1 to %d", key, maxPage))
+		return 0, errcode.InvalidParams.WithDetail(
+			fmt.Sprintf("%s must be an integer from 1 to %d", key, maxPage),
+			fmt.Sprintf("%s 必须是 1 到 %d 之间的整数", key, maxPage))
 	}
 	return n, nil
 }
@@ -62,7 +69,9 @@ func positiveQuery(c *gin.Context, key string, def int) (int, error) {
 func ParamID(c *gin.Context, key string) (uint32, error) {
 	n, err := strconv.ParseUint(c.Param(key), 10, 32)
 	if err != nil || n == 0 {
-		return 0, errcode.InvalidParams.WithDetails(fmt.Sprintf("%s must be a positive integer", key))
+		return 0, errcode.InvalidParams.WithDetail(
+			fmt.Sprintf("%s must be a positive integer", key),
+			fmt.Sprintf("%s 必须是正整数", key))
 	}
 	return uint32(n), nil
 }

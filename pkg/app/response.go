@@ -5,17 +5,24 @@ package app
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
 )
 
-// ErrorBody is the JSON every failure is answered with.
+// ErrorBody is the JSON every failure is answered with. (validate:"required" tells swag the
+// field is always sent; gin validates only binding tags.)
+//
+// @Description Every failure: a stable code (the README lists them), a message and details, in English or, when the locale header or Accept-Language asks for zh, in Chinese.
 type ErrorBody struct {
-	Code    int      `json:"code" example:"10000001"`
-	Msg     string   `json:"msg" example:"invalid parameters"`
-	Details []string `json:"details"`
+	// The stable error code; the HTTP status follows from it.
+	Code int `json:"code" validate:"required" format:"int32" example:"10000001"`
+	// What went wrong, for people.
+	Msg string `json:"msg" validate:"required" example:"invalid parameters"`
+	// Specifics, such as each field that failed validation; may be empty.
+	Details []string `json:"details" validate:"required" example:"name must be at least 2 characters in length"`
 }
 
 // ListBody is the JSON of a page of results.
@@ -37,9 +44,10 @@ func List(c *gin.Context, list any, p Pager) {
 	c.PureJSON(200, ListBody{List: list, Pager: p})
 }
 
-// Error answers err as {code, msg, details} with the code's status. Server-side failures
-// (5xx) are recorded on the context, so the access log writes the whole chain once with the
-// request id; the client sees only the code's message, never internal text.
+// Error answers err as {code, msg, details} with the code's status, in the language the
+// request asks for (Lang). Server-side failures (5xx) are recorded on the context, so the
+// access log writes the whole chain once with the request id; the client sees only the
+// code's message, never internal text.
 func Error(c *gin.Context, err error) {
 	e := Code(err)
 	if e.Status() >= 500 {
@@ -49,7 +57,23 @@ func Error(c *gin.Context, err error) {
 		c.Abort() // too late for a body; the status line is already on the wire
 		return
 	}
-	c.AbortWithStatusJSON(e.Status(), ErrorBody{Code: e.Code(), Msg: e.Msg(), Details: e.Details()})
+	lang := Lang(c.GetHeader("locale"), c.GetHeader("Accept-Language"))
+	c.AbortWithStatusJSON(e.Status(), ErrorBody{Code: e.Code(), Msg: e.MsgIn(lang), Details: e.DetailsIn(lang)})
+}
+
+// Lang is the language a request asks for: the book's `locale` header first, then the
+// first language of Accept-Language; English when neither names Chinese (zh, zh-CN, ...).
+func Lang(locale, acceptLanguage string) errcode.Lang {
+	for _, l := range []string{locale, acceptLanguage} {
+		l = strings.ToLower(strings.TrimSpace(l))
+		if strings.HasPrefix(l, "zh") {
+			return errcode.Chinese
+		}
+		if l != "" && !strings.HasPrefix(l, "*") {
+			break
+		}
+	}
+	return errcode.English
 }
 
 // Code maps an error to the client error it stands for: the errcode it wraps, a context

@@ -1,55 +1,92 @@
 // Package errcode is the client error contract: every error a client can see has a stable
 // numeric code, the HTTP status it travels with and a message. Lower layers wrap these values
-// with %w; the HTTP edge finds them with errors.As and writes {code, msg, details}.
+// with %w; the HTTP edge finds them with errors.As and writes {code, msg, details} in the
+// language the request asks for.
 package errcode
 
 import "fmt"
 
+// Lang is a language the API answers in.
+type Lang int
+
+// The API's languages: English unless the request asks for Chinese.
+const (
+	English Lang = iota
+	Chinese
+)
+
+// Text is one message in each of the API's languages. Everything the server writes for a
+// client is a Text, so the edge can answer in the request's language whatever layer wrote it.
+type Text struct {
+	En, Zh string
+}
+
+// In returns the text in l.
+func (t Text) In(l Lang) string {
+	if l == Chinese {
+		return t.Zh
+	}
+	return t.En
+}
+
 // Error is one client-visible failure. Declare each code once (codes.go) and derive
-// variants with WithDetails, so a code and its status never disagree.
+// variants with WithDetail(s), so a code and its status never disagree.
 type Error struct {
 	code    int
 	status  int
-	msg     string
-	details []string
+	msg     Text
+	details []Text
 }
 
-// New declares a code. It is meant for package-level declarations in codes.go.
-func New(code, status int, msg string) *Error {
-	return &Error{code: code, status: status, msg: msg}
+// New declares a code with its message in English and in Chinese. It is meant for
+// package-level declarations in codes.go.
+func New(code, status int, en, zh string) *Error {
+	return &Error{code: code, status: status, msg: Text{En: en, Zh: zh}}
 }
 
-// Error implements error.
+// Error implements error, in English: it is what the log shows.
 func (e *Error) Error() string {
 	if len(e.details) == 0 {
-		return fmt.Sprintf("code %d: %s", e.code, e.msg)
+		return fmt.Sprintf("code %d: %s", e.code, e.msg.En)
 	}
-	return fmt.Sprintf("code %d: %s: %v", e.code, e.msg, e.details)
+	return fmt.Sprintf("code %d: %s: %v", e.code, e.msg.En, e.DetailsIn(English))
 }
 
 // Code is the stable number clients match on.
 func (e *Error) Code() int { return e.code }
 
-// Msg is the human-readable message.
-func (e *Error) Msg() string { return e.msg }
+// Msg is the human-readable message in English.
+func (e *Error) Msg() string { return e.msg.En }
+
+// MsgIn is the human-readable message in l.
+func (e *Error) MsgIn(l Lang) string { return e.msg.In(l) }
 
 // Status is the HTTP status the code is sent with.
 func (e *Error) Status() int { return e.status }
 
-// Details are extra facts for the client, such as which field failed validation.
-func (e *Error) Details() []string {
-	if e.details == nil {
-		return []string{}
+// Details are extra facts for the client, such as which field failed validation, in English.
+func (e *Error) Details() []string { return e.DetailsIn(English) }
+
+// DetailsIn are the details in l; never nil, so the JSON is always an array.
+func (e *Error) DetailsIn(l Lang) []string {
+	out := make([]string, len(e.details))
+	for i, d := range e.details {
+		out[i] = d.In(l)
 	}
-	return e.details
+	return out
 }
 
 // WithDetails returns a copy carrying details; the declared value is never modified,
 // so concurrent requests can share it.
-func (e *Error) WithDetails(details ...string) *Error {
+func (e *Error) WithDetails(details ...Text) *Error {
 	c := *e
-	c.details = append(append([]string(nil), e.details...), details...)
+	c.details = append(append([]Text(nil), e.details...), details...)
 	return &c
+}
+
+// WithDetail is WithDetails for one detail, written in English and in Chinese.
+func (e *Error) WithDetail(en, zh string) *Error {
+	return e.WithDetails(Text{En: en, Zh: zh})
 }
 
 // Is reports whether target is an *Error with the same code, so errors.Is matches a

@@ -3,18 +3,33 @@ package errcode
 import (
 	"errors"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os"
 	"regexp"
 	"testing"
+	"unicode"
 )
 
-// all lists every declared code; the README's table must show each with its status.
-var all = []*Error{
-	ServerError, InvalidParams, NotFound, UnauthorizedAuthNotExist, UnauthorizedTokenError,
-	UnauthorizedTokenTimeout, UnauthorizedTokenGenerate, TooManyRequests, RequestCancelled,
-	RequestTimeout, UpstreamError, UpstreamTimeout, ServiceUnavailable, MethodNotAllowed,
-	RequestTooLarge, TagNameTaken, TagInUse, ArticleTagInvalid, UploadTypeNotAllowed, UploadTooLarge,
-	UploadNoSpace,
+// All must list every code codes.go declares, or the checks below would skip one.
+func TestAllListsEveryDeclaredCode(t *testing.T) {
+	f, err := parser.ParseFile(token.NewFileSet(), "codes.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	declared := 0
+	ast.Inspect(f, func(n ast.Node) bool {
+		if call, ok := n.(*ast.CallExpr); ok {
+			if id, ok := call.Fun.(*ast.Ident); ok && id.Name == "New" {
+				declared++
+			}
+		}
+		return true
+	})
+	if got := len(All()); got != declared {
+		t.Errorf("All() lists %d codes, codes.go declares %d", got, declared)
+	}
 }
 
 func TestCodesAreUniqueAndDocumented(t *testing.T) {
@@ -23,7 +38,7 @@ func TestCodesAreUniqueAndDocumented(t *testing.T) {
 		t.Fatal(err)
 	}
 	seen := map[int]bool{}
-	for _, e := range all {
+	for _, e := range All() {
 		if seen[e.Code()] {
 			t.Errorf("code %d declared twice", e.Code())
 		}
@@ -44,16 +59,39 @@ func TestCodesAreUniqueAndDocumented(t *testing.T) {
 	}
 }
 
+// Every code has a Chinese message, and it is Chinese: a client asking for zh never gets
+// an English msg.
+func TestEveryCodeHasAChineseMessage(t *testing.T) {
+	for _, e := range All() {
+		zh := e.MsgIn(Chinese)
+		if zh == "" || zh == e.MsgIn(English) || !hasHan(zh) {
+			t.Errorf("code %d: Chinese message %q (English %q)", e.Code(), zh, e.MsgIn(English))
+		}
+		if e.MsgIn(English) == "" || hasHan(e.MsgIn(English)) {
+			t.Errorf("code %d: English message %q", e.Code(), e.MsgIn(English))
+		}
+	}
+}
+
+func hasHan(s string) bool {
+	for _, r := range s {
+		if unicode.Is(unicode.Han, r) {
+			return true
+		}
+	}
+	return false
+}
+
 func TestWithDetailsKeepsIdentity(t *testing.T) {
-	err := fmt.Errorf("get tag 7: %w", NotFound.WithDetails("tag 7 does not exist"))
+	err := fmt.Errorf("get tag 7: %w", NotFound.WithDetail("tag 7 does not exist", "标签 7 不存在"))
 	if !errors.Is(err, NotFound) {
 		t.Error("errors.Is lost the code through WithDetails and wrapping")
 	}
-	if len(NotFound.Details()) != 0 {
-		t.Error("WithDetails changed the declared value")
+	if len(NotFound.Details()) != 0 || NotFound.Details() == nil {
+		t.Errorf("WithDetails changed the declared value, or Details is nil: %#v", NotFound.Details())
 	}
 	var e *Error
-	if !errors.As(err, &e) || e.Details()[0] != "tag 7 does not exist" || e.Status() != 404 {
+	if !errors.As(err, &e) || e.Details()[0] != "tag 7 does not exist" || e.DetailsIn(Chinese)[0] != "标签 7 不存在" || e.Status() != 404 {
 		t.Errorf("errors.As = %+v", e)
 	}
 }

@@ -20,23 +20,33 @@ func NewArticle(svc *service.Service, pages app.PageLimits) Article {
 }
 
 // ArticleList is the documented shape of a page of articles.
+//
+// @Description A page of articles, without their content.
 type ArticleList struct {
-	List  []model.ArticleWithTag `json:"list"`
-	Pager app.Pager              `json:"pager"`
+	List  []model.ArticleWithTag `json:"list" validate:"required"`
+	Pager app.Pager              `json:"pager" validate:"required"`
 }
 
 // List godoc
-// @Summary  List articles with their tags
+// @ID       listArticles
+// @Summary  List articles with their tags (without their content)
 // @Tags     articles
 // @Produce  json
-// @Param    tag_id     query  int  false  "only articles with this tag"  minimum(1)
-// @Param    state      query  int  false  "state"  Enums(0, 1)  default(1)
-// @Param    page       query  int  false  "page number"  minimum(1)  default(1)
-// @Param    page_size  query  int  false  "page size, clamped to App.MaxPageSize"  minimum(1)
+// @Param    tag_id     query  int  false  "only the articles of this tag"  minimum(1)  maximum(4294967295)  format(int64)
+// @Param    state      query  int  false  "1: published articles (the default); 0: withdrawn ones"  Enums(0, 1)  default(1)  format(int32)
+// @Param    page       query  int  false  "page number"  minimum(1)  maximum(1048576)  default(1)  format(int32)
+// @Param    page_size  query  int  false  "rows per page: App.DefaultPageSize (10) when absent, clamped to App.MaxPageSize (100)"  minimum(1)  maximum(1048576)  format(int32)
 // @Success  200  {object}  ArticleList
-// @Failure  400  {object}  app.ErrorBody
-// @Failure  401  {object}  app.ErrorBody
-// @Security ApiKeyAuth
+// @Failure  400  {object}  app.ErrorBody  "invalid parameters (code 10000001)"
+// @Failure  401  {object}  app.ErrorBody  "no token, or a bad, expired or revoked one (codes 10000004, 10000005)"
+// @Failure  429  {object}  app.ErrorBody  "over a Limiter.Rules rate for this route (code 10000007); retry after Retry-After"
+// @Header   429  {integer}  Retry-After  "seconds to wait"
+// @Failure  500  {object}  app.ErrorBody  "internal error (code 10000000)"
+// @Failure  503  {object}  app.ErrorBody  "database or rate limiter unavailable, or the server is stopping (codes 10000012, 10000008)"
+// @Failure  504  {object}  app.ErrorBody  "past App.DefaultContextTimeout (code 10000009)"
+// @Security TokenHeader
+// @Security BearerAuth
+// @Security TokenQuery
 // @Router   /api/v1/articles [get]
 func (a Article) List(c *gin.Context) {
 	var req service.ListArticlesRequest
@@ -58,15 +68,23 @@ func (a Article) List(c *gin.Context) {
 }
 
 // Get godoc
-// @Summary  Get an article with its tag
+// @ID       getArticle
+// @Summary  Get an article with its content and tag
 // @Tags     articles
 // @Produce  json
-// @Param    id   path  int  true  "article ID"  minimum(1)
+// @Param    id  path  int  true  "article ID"  minimum(1)  maximum(4294967295)  format(int64)
 // @Success  200  {object}  model.ArticleWithTag
-// @Failure  400  {object}  app.ErrorBody
-// @Failure  401  {object}  app.ErrorBody
-// @Failure  404  {object}  app.ErrorBody
-// @Security ApiKeyAuth
+// @Failure  400  {object}  app.ErrorBody  "invalid parameters (code 10000001)"
+// @Failure  401  {object}  app.ErrorBody  "no token, or a bad, expired or revoked one (codes 10000004, 10000005)"
+// @Failure  404  {object}  app.ErrorBody  "no such live article (code 10000002)"
+// @Failure  429  {object}  app.ErrorBody  "over a Limiter.Rules rate for this route (code 10000007); retry after Retry-After"
+// @Header   429  {integer}  Retry-After  "seconds to wait"
+// @Failure  500  {object}  app.ErrorBody  "internal error (code 10000000)"
+// @Failure  503  {object}  app.ErrorBody  "database or rate limiter unavailable, or the server is stopping (codes 10000012, 10000008)"
+// @Failure  504  {object}  app.ErrorBody  "past App.DefaultContextTimeout (code 10000009)"
+// @Security TokenHeader
+// @Security BearerAuth
+// @Security TokenQuery
 // @Router   /api/v1/articles/{id} [get]
 func (a Article) Get(c *gin.Context) {
 	id, err := app.ParamID(c, "id")
@@ -83,15 +101,25 @@ func (a Article) Get(c *gin.Context) {
 }
 
 // Create godoc
+// @ID       createArticle
 // @Summary  Create an article with its tag
 // @Tags     articles
-// @Accept   json,mpfd,x-www-form-urlencoded
+// @Accept   json
 // @Produce  json
-// @Param    body  body  service.CreateArticleRequest  true  "the article (or the same fields as form values)"
+// @Param    body  body  service.CreateArticleRequest  true  "the article"
 // @Success  200  {object}  model.ArticleWithTag
-// @Failure  400  {object}  app.ErrorBody  "invalid fields, or tag_id names no live tag"
-// @Failure  401  {object}  app.ErrorBody
-// @Security ApiKeyAuth
+// @Failure  400  {object}  app.ErrorBody  "invalid parameters (code 10000001), or tag_id names no live tag (code 20020006)"
+// @Failure  401  {object}  app.ErrorBody  "no token, or a bad, expired or revoked one (codes 10000004, 10000005)"
+// @Failure  413  {object}  app.ErrorBody  "body over App.MaxBodyBytes (code 10000014)"
+// @Failure  415  {object}  app.ErrorBody  "a body that is not JSON or a form (code 10000015)"
+// @Failure  429  {object}  app.ErrorBody  "over a Limiter.Rules rate for this route (code 10000007); retry after Retry-After"
+// @Header   429  {integer}  Retry-After  "seconds to wait"
+// @Failure  500  {object}  app.ErrorBody  "internal error (code 10000000)"
+// @Failure  503  {object}  app.ErrorBody  "database or rate limiter unavailable, or the server is stopping (codes 10000012, 10000008)"
+// @Failure  504  {object}  app.ErrorBody  "past App.DefaultContextTimeout (code 10000009)"
+// @Security TokenHeader
+// @Security BearerAuth
+// @Security TokenQuery
 // @Router   /api/v1/articles [post]
 func (a Article) Create(c *gin.Context) {
 	var req service.CreateArticleRequest
@@ -108,17 +136,27 @@ func (a Article) Create(c *gin.Context) {
 }
 
 // Update godoc
+// @ID       updateArticle
 // @Summary  Update an article: only the fields sent change
 // @Tags     articles
-// @Accept   json,mpfd,x-www-form-urlencoded
+// @Accept   json
 // @Produce  json
-// @Param    id    path  int                           true  "article ID"  minimum(1)
+// @Param    id    path  int  true  "article ID"  minimum(1)  maximum(4294967295)  format(int64)
 // @Param    body  body  service.UpdateArticleRequest  true  "fields to change, and who changes them"
 // @Success  200  {object}  model.ArticleWithTag
-// @Failure  400  {object}  app.ErrorBody
-// @Failure  401  {object}  app.ErrorBody
-// @Failure  404  {object}  app.ErrorBody
-// @Security ApiKeyAuth
+// @Failure  400  {object}  app.ErrorBody  "invalid parameters (code 10000001), or tag_id names no live tag (code 20020006)"
+// @Failure  401  {object}  app.ErrorBody  "no token, or a bad, expired or revoked one (codes 10000004, 10000005)"
+// @Failure  404  {object}  app.ErrorBody  "no such live article (code 10000002)"
+// @Failure  413  {object}  app.ErrorBody  "body over App.MaxBodyBytes (code 10000014)"
+// @Failure  415  {object}  app.ErrorBody  "a body that is not JSON or a form (code 10000015)"
+// @Failure  429  {object}  app.ErrorBody  "over a Limiter.Rules rate for this route (code 10000007); retry after Retry-After"
+// @Header   429  {integer}  Retry-After  "seconds to wait"
+// @Failure  500  {object}  app.ErrorBody  "internal error (code 10000000)"
+// @Failure  503  {object}  app.ErrorBody  "database or rate limiter unavailable, or the server is stopping (codes 10000012, 10000008)"
+// @Failure  504  {object}  app.ErrorBody  "past App.DefaultContextTimeout (code 10000009)"
+// @Security TokenHeader
+// @Security BearerAuth
+// @Security TokenQuery
 // @Router   /api/v1/articles/{id} [put]
 func (a Article) Update(c *gin.Context) {
 	id, err := app.ParamID(c, "id")
@@ -140,17 +178,27 @@ func (a Article) Update(c *gin.Context) {
 }
 
 // UpdateState godoc
+// @ID       updateArticleState
 // @Summary  Publish or withdraw an article
 // @Tags     articles
-// @Accept   json,mpfd,x-www-form-urlencoded
+// @Accept   json
 // @Produce  json
-// @Param    id    path  int                                true  "article ID"  minimum(1)
-// @Param    body  body  service.UpdateArticleStateRequest  true  "new state"
+// @Param    id    path  int  true  "article ID"  minimum(1)  maximum(4294967295)  format(int64)
+// @Param    body  body  service.UpdateArticleStateRequest  true  "the new state"
 // @Success  200  {object}  model.ArticleWithTag
-// @Failure  400  {object}  app.ErrorBody
-// @Failure  401  {object}  app.ErrorBody
-// @Failure  404  {object}  app.ErrorBody
-// @Security ApiKeyAuth
+// @Failure  400  {object}  app.ErrorBody  "invalid parameters (code 10000001)"
+// @Failure  401  {object}  app.ErrorBody  "no token, or a bad, expired or revoked one (codes 10000004, 10000005)"
+// @Failure  404  {object}  app.ErrorBody  "no such live article (code 10000002)"
+// @Failure  413  {object}  app.ErrorBody  "body over App.MaxBodyBytes (code 10000014)"
+// @Failure  415  {object}  app.ErrorBody  "a body that is not JSON or a form (code 10000015)"
+// @Failure  429  {object}  app.ErrorBody  "over a Limiter.Rules rate for this route (code 10000007); retry after Retry-After"
+// @Header   429  {integer}  Retry-After  "seconds to wait"
+// @Failure  500  {object}  app.ErrorBody  "internal error (code 10000000)"
+// @Failure  503  {object}  app.ErrorBody  "database or rate limiter unavailable, or the server is stopping (codes 10000012, 10000008)"
+// @Failure  504  {object}  app.ErrorBody  "past App.DefaultContextTimeout (code 10000009)"
+// @Security TokenHeader
+// @Security BearerAuth
+// @Security TokenQuery
 // @Router   /api/v1/articles/{id}/state [patch]
 func (a Article) UpdateState(c *gin.Context) {
 	id, err := app.ParamID(c, "id")
@@ -172,15 +220,23 @@ func (a Article) UpdateState(c *gin.Context) {
 }
 
 // Delete godoc
+// @ID       deleteArticle
 // @Summary  Delete an article (soft delete)
 // @Tags     articles
 // @Produce  json
-// @Param    id   path  int  true  "article ID"  minimum(1)
-// @Success  200  {object}  map[string]any  "empty object"
-// @Failure  400  {object}  app.ErrorBody
-// @Failure  401  {object}  app.ErrorBody
-// @Failure  404  {object}  app.ErrorBody
-// @Security ApiKeyAuth
+// @Param    id  path  int  true  "article ID"  minimum(1)  maximum(4294967295)  format(int64)
+// @Success  200  {object}  Deleted
+// @Failure  400  {object}  app.ErrorBody  "invalid parameters (code 10000001)"
+// @Failure  401  {object}  app.ErrorBody  "no token, or a bad, expired or revoked one (codes 10000004, 10000005)"
+// @Failure  404  {object}  app.ErrorBody  "no such live article (code 10000002)"
+// @Failure  429  {object}  app.ErrorBody  "over a Limiter.Rules rate for this route (code 10000007); retry after Retry-After"
+// @Header   429  {integer}  Retry-After  "seconds to wait"
+// @Failure  500  {object}  app.ErrorBody  "internal error (code 10000000)"
+// @Failure  503  {object}  app.ErrorBody  "database or rate limiter unavailable, or the server is stopping (codes 10000012, 10000008)"
+// @Failure  504  {object}  app.ErrorBody  "past App.DefaultContextTimeout (code 10000009)"
+// @Security TokenHeader
+// @Security BearerAuth
+// @Security TokenQuery
 // @Router   /api/v1/articles/{id} [delete]
 func (a Article) Delete(c *gin.Context) {
 	id, err := app.ParamID(c, "id")
@@ -192,5 +248,5 @@ func (a Article) Delete(c *gin.Context) {
 		app.Error(c, err)
 		return
 	}
-	app.OK(c, gin.H{})
+	app.OK(c, Deleted{})
 }
