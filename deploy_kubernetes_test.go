@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-programming-tour-book/blog-service/pkg/setting"
+	"github.com/go-programming-tour-book/blog-service/internal/setting"
 )
 
 // kubeObjects reads every manifest in deploy/kubernetes, by kind: one object of each.

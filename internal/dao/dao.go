@@ -22,7 +22,7 @@ import (
 	"gorm.io/plugin/opentelemetry/tracing"
 
 	"github.com/go-programming-tour-book/blog-service/internal/model"
-	"github.com/go-programming-tour-book/blog-service/pkg/setting"
+	"github.com/go-programming-tour-book/blog-service/internal/setting"
 )
 
 // Dao runs the service's queries. Every method takes the caller's context, so a request

@@ -9,7 +9,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
-	"github.com/go-programming-tour-book/blog-service/pkg/metrics"
+	"github.com/go-programming-tour-book/blog-service/internal/metrics"
 )
 
 // maxLogField bounds each logged value a client can influence (the path, error text that

@@ -13,11 +13,11 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/go-programming-tour-book/blog-service/internal/dao/daotest"
+	"github.com/go-programming-tour-book/blog-service/internal/errcode"
+	"github.com/go-programming-tour-book/blog-service/internal/metrics"
 	"github.com/go-programming-tour-book/blog-service/internal/middleware"
 	"github.com/go-programming-tour-book/blog-service/internal/service"
-	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
 	"github.com/go-programming-tour-book/blog-service/pkg/limiter"
-	"github.com/go-programming-tour-book/blog-service/pkg/metrics"
 )
 
 // yamlBomb is a billion-laughs document: ~400 bytes that a YAML decoder expands to gigabytes.

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-programming-tour-book/blog-service/internal/errcode"
 	"github.com/go-programming-tour-book/blog-service/internal/service"
-	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
 )
 
 func TestSlowUpstream(t *testing.T) {

@@ -18,8 +18,8 @@ import (
 	"golang.org/x/net/webdav"
 
 	"github.com/go-programming-tour-book/blog-service/docs"
-	"github.com/go-programming-tour-book/blog-service/pkg/app"
-	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
+	"github.com/go-programming-tour-book/blog-service/internal/app"
+	"github.com/go-programming-tour-book/blog-service/internal/errcode"
 )
 
 // swaggerHandler serves the Swagger UI and, at /swagger/doc.json, the spec in docs/.

@@ -14,11 +14,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-programming-tour-book/blog-service/internal/errcode"
 	"github.com/go-programming-tour-book/blog-service/internal/middleware"
 	"github.com/go-programming-tour-book/blog-service/internal/service"
-	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
+	"github.com/go-programming-tour-book/blog-service/internal/setting"
 	"github.com/go-programming-tour-book/blog-service/pkg/limiter"
-	"github.com/go-programming-tour-book/blog-service/pkg/setting"
 	"github.com/go-programming-tour-book/blog-service/pkg/upload"
 )
 

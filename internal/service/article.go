@@ -3,9 +3,9 @@ package service
 import (
 	"context"
 
+	"github.com/go-programming-tour-book/blog-service/internal/app"
 	"github.com/go-programming-tour-book/blog-service/internal/dao"
 	"github.com/go-programming-tour-book/blog-service/internal/model"
-	"github.com/go-programming-tour-book/blog-service/pkg/app"
 )
 
 // ListArticlesRequest filters GET /api/v1/articles. As in the book, state defaults to 1.

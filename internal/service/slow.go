@@ -10,7 +10,7 @@ import (
 
 	"golang.org/x/net/context/ctxhttp"
 
-	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
+	"github.com/go-programming-tour-book/blog-service/internal/errcode"
 )
 
 // SlowResult is what the slow endpoint reports.

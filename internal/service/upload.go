@@ -7,7 +7,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
+	"github.com/go-programming-tour-book/blog-service/internal/errcode"
 	"github.com/go-programming-tour-book/blog-service/pkg/upload"
 )
 

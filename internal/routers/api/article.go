@@ -3,9 +3,9 @@ package api
 import (
 	"github.com/gin-gonic/gin"
 
+	"github.com/go-programming-tour-book/blog-service/internal/app"
 	"github.com/go-programming-tour-book/blog-service/internal/model"
 	"github.com/go-programming-tour-book/blog-service/internal/service"
-	"github.com/go-programming-tour-book/blog-service/pkg/app"
 )
 
 // Article handles /api/v1/articles.

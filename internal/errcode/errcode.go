@@ -1,7 +1,8 @@
 // Package errcode is the client error contract: every error a client can see has a stable
-// numeric code, the HTTP status it travels with and a message. Lower layers wrap these values
-// with %w; the HTTP edge finds them with errors.As and writes {code, msg, details} in the
-// language the request asks for.
+// numeric code, a kind (what went wrong, in words the HTTP edge turns into a status) and a
+// message. Lower layers wrap these values with %w; the HTTP edge finds them with errors.As
+// and writes {code, msg, details} in the language the request asks for. Nothing here knows
+// HTTP: the dao and the service use these codes without touching the transport.
 package errcode
 
 import "fmt"
@@ -29,19 +30,40 @@ func (t Text) In(l Lang) string {
 	return t.En
 }
 
+// Kind is what went wrong, as a client must understand it; each kind travels with one
+// HTTP status (internal/app maps them).
+type Kind int
+
+// The kinds of failure.
+const (
+	KindInternal         Kind = iota // the server failed
+	KindInvalid                      // the request is malformed or does not validate
+	KindUnauthenticated              // no valid credential or token
+	KindNotFound                     // no such resource or route
+	KindMethodNotAllowed             // the route exists, not with this method
+	KindConflict                     // the request contradicts the current state
+	KindTooLarge                     // the body is over its cap
+	KindUnsupportedMedia             // the body's type is not one the route decodes
+	KindTooManyRequests              // over a rate limit
+	KindUnavailable                  // the server cannot serve now (stopping, database down, busy)
+	KindTimeout                      // the request's time ran out
+	KindUpstreamFailed               // a service this one called failed
+	KindNoSpace                      // no room to store what was sent
+)
+
 // Error is one client-visible failure. Declare each code once (codes.go) and derive
-// variants with WithDetail(s), so a code and its status never disagree.
+// variants with WithDetail(s), so a code and its kind never disagree.
 type Error struct {
 	code    int
-	status  int
+	kind    Kind
 	msg     Text
 	details []Text
 }
 
-// New declares a code with its message in English and in Chinese. It is meant for
-// package-level declarations in codes.go.
-func New(code, status int, en, zh string) *Error {
-	return &Error{code: code, status: status, msg: Text{En: en, Zh: zh}}
+// New declares a code with its kind and its message in English and in Chinese. It is meant
+// for package-level declarations in codes.go.
+func New(code int, kind Kind, en, zh string) *Error {
+	return &Error{code: code, kind: kind, msg: Text{En: en, Zh: zh}}
 }
 
 // Error implements error, in English: it is what the log shows.
@@ -61,8 +83,8 @@ func (e *Error) Msg() string { return e.msg.En }
 // MsgIn is the human-readable message in l.
 func (e *Error) MsgIn(l Lang) string { return e.msg.In(l) }
 
-// Status is the HTTP status the code is sent with.
-func (e *Error) Status() int { return e.status }
+// Kind is what went wrong.
+func (e *Error) Kind() Kind { return e.kind }
 
 // Details are extra facts for the client, such as which field failed validation, in English.
 func (e *Error) Details() []string { return e.DetailsIn(English) }

@@ -43,12 +43,9 @@ func TestCodesAreUniqueAndDocumented(t *testing.T) {
 			t.Errorf("code %d declared twice", e.Code())
 		}
 		seen[e.Code()] = true
-		if e.Status() < 400 || e.Status() > 599 {
-			t.Errorf("code %d has status %d, not an error status", e.Code(), e.Status())
-		}
-		row := regexp.MustCompile(fmt.Sprintf(`(?m)^\| %d \| %d \|`, e.Code(), e.Status()))
+		row := regexp.MustCompile(fmt.Sprintf(`(?m)^\| %d \| \d{3} \|`, e.Code()))
 		if !row.Match(readme) {
-			t.Errorf("README's error table lacks the row | %d | %d | ... (%s)", e.Code(), e.Status(), e.Msg())
+			t.Errorf("README's error table lacks the row | %d | <status> | ... (%s)", e.Code(), e.Msg())
 		}
 	}
 	// The book's common codes keep their numbers.
@@ -91,7 +88,7 @@ func TestWithDetailsKeepsIdentity(t *testing.T) {
 		t.Errorf("WithDetails changed the declared value, or Details is nil: %#v", NotFound.Details())
 	}
 	var e *Error
-	if !errors.As(err, &e) || e.Details()[0] != "tag 7 does not exist" || e.DetailsIn(Chinese)[0] != "标签 7 不存在" || e.Status() != 404 {
+	if !errors.As(err, &e) || e.Details()[0] != "tag 7 does not exist" || e.DetailsIn(Chinese)[0] != "标签 7 不存在" || e.Kind() != KindNotFound {
 		t.Errorf("errors.As = %+v", e)
 	}
 }

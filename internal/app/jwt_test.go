@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
+	"github.com/go-programming-tour-book/blog-service/internal/errcode"
 )
 
 // Verified tokens are remembered, but never past their expiry, and a tampered token is

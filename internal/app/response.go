@@ -5,11 +5,12 @@ package app
 import (
 	"context"
 	"errors"
+	"net/http"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
+	"github.com/go-programming-tour-book/blog-service/internal/errcode"
 )
 
 // ErrorBody is the JSON every failure is answered with. (validate:"required" tells swag the
@@ -50,7 +51,8 @@ func List(c *gin.Context, list any, p Pager) {
 // code's message, never internal text.
 func Error(c *gin.Context, err error) {
 	e := Code(err)
-	if e.Status() >= 500 {
+	status := Status(e)
+	if status >= 500 {
 		_ = c.Error(err)
 	}
 	if c.Writer.Written() {
@@ -58,7 +60,7 @@ func Error(c *gin.Context, err error) {
 		return
 	}
 	lang := Lang(c.GetHeader("locale"), c.GetHeader("Accept-Language"))
-	c.AbortWithStatusJSON(e.Status(), ErrorBody{Code: e.Code(), Msg: e.MsgIn(lang), Details: e.DetailsIn(lang)})
+	c.AbortWithStatusJSON(status, ErrorBody{Code: e.Code(), Msg: e.MsgIn(lang), Details: e.DetailsIn(lang)})
 }
 
 // Lang is the language a request asks for: the book's `locale` header first, then the
@@ -89,4 +91,36 @@ func Code(err error) *errcode.Error {
 		return errcode.RequestTimeout
 	}
 	return errcode.ServerError
+}
+
+// Status is the HTTP status an error code travels with: its kind, in HTTP's words. This is
+// the one place where the two meet.
+func Status(e *errcode.Error) int {
+	switch e.Kind() {
+	case errcode.KindInvalid:
+		return http.StatusBadRequest
+	case errcode.KindUnauthenticated:
+		return http.StatusUnauthorized
+	case errcode.KindNotFound:
+		return http.StatusNotFound
+	case errcode.KindMethodNotAllowed:
+		return http.StatusMethodNotAllowed
+	case errcode.KindConflict:
+		return http.StatusConflict
+	case errcode.KindTooLarge:
+		return http.StatusRequestEntityTooLarge
+	case errcode.KindUnsupportedMedia:
+		return http.StatusUnsupportedMediaType
+	case errcode.KindTooManyRequests:
+		return http.StatusTooManyRequests
+	case errcode.KindUnavailable:
+		return http.StatusServiceUnavailable
+	case errcode.KindTimeout:
+		return http.StatusGatewayTimeout
+	case errcode.KindUpstreamFailed:
+		return http.StatusBadGateway
+	case errcode.KindNoSpace:
+		return http.StatusInsufficientStorage
+	}
+	return http.StatusInternalServerError
 }
