@@ -22,6 +22,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/go-programming-tour-book/blog-service/pkg/page"
+	"github.com/go-programming-tour-book/blog-service/pkg/token"
+
 	"github.com/coreos/go-systemd/v22/daemon"
 	"github.com/gin-gonic/gin"
 	"github.com/redis/go-redis/v9"
@@ -245,7 +248,7 @@ func serve(ctx context.Context, cfg setting.Config, log *zap.Logger, ln net.List
 	}
 	limiters, closeLimiters := rateLimiters(cfg)
 	defer func() { _ = closeLimiters() }() // the Redis client's connections: the process ends anyway
-	jwt := app.NewJWT(cfg.JWT.Secret, cfg.JWT.Issuer, cfg.JWT.Expire)
+	jwt := token.NewJWT(cfg.JWT.Secret, cfg.JWT.Issuer, cfg.JWT.Expire)
 	svc := service.New(dao.New(db), jwt, service.Options{
 		SlowMaxDelay:    cfg.App.SlowMaxDelay,
 		UpstreamURL:     cfg.Upstream.URL,
@@ -264,7 +267,7 @@ func serve(ctx context.Context, cfg setting.Config, log *zap.Logger, ln net.List
 		Log:            log,
 		JWT:            jwt,
 		Translations:   tr,
-		Pages:          app.PageLimits{Default: cfg.App.DefaultPageSize, Max: cfg.App.MaxPageSize},
+		Pages:          page.Limits{Default: cfg.App.DefaultPageSize, Max: cfg.App.MaxPageSize},
 		Draining:       srv.Draining,
 		MaxBodyBytes:   cfg.App.MaxBodyBytes,
 		MaxUploadBytes: uploads.MaxSize(),

@@ -1669,7 +1669,7 @@ const docTemplate = `{
                     }
                 },
                 "pager": {
-                    "$ref": "#/definitions/app.Pager"
+                    "$ref": "#/definitions/page.Pager"
                 }
             }
         },
@@ -1723,7 +1723,7 @@ const docTemplate = `{
                     }
                 },
                 "pager": {
-                    "$ref": "#/definitions/app.Pager"
+                    "$ref": "#/definitions/page.Pager"
                 }
             }
         },
@@ -1784,38 +1784,6 @@ const docTemplate = `{
                     "description": "What went wrong, for people.",
                     "type": "string",
                     "example": "invalid parameters"
-                }
-            }
-        },
-        "app.Pager": {
-            "description": "Where a page is in the whole list.",
-            "type": "object",
-            "required": [
-                "page",
-                "page_size",
-                "total_rows"
-            ],
-            "properties": {
-                "page": {
-                    "description": "The page number, from 1.",
-                    "type": "integer",
-                    "format": "int32",
-                    "minimum": 1,
-                    "example": 1
-                },
-                "page_size": {
-                    "description": "The rows per page, after clamping to the server's maximum.",
-                    "type": "integer",
-                    "format": "int32",
-                    "minimum": 1,
-                    "example": 10
-                },
-                "total_rows": {
-                    "description": "The rows in the whole list.",
-                    "type": "integer",
-                    "format": "int64",
-                    "minimum": 0,
-                    "example": 42
                 }
             }
         },
@@ -1999,6 +1967,38 @@ const docTemplate = `{
                         1
                     ],
                     "example": 1
+                }
+            }
+        },
+        "page.Pager": {
+            "description": "Where a page is in the whole list.",
+            "type": "object",
+            "required": [
+                "page",
+                "page_size",
+                "total_rows"
+            ],
+            "properties": {
+                "page": {
+                    "description": "The page number, from 1.",
+                    "type": "integer",
+                    "format": "int32",
+                    "minimum": 1,
+                    "example": 1
+                },
+                "page_size": {
+                    "description": "The rows per page, after clamping to the server's maximum.",
+                    "type": "integer",
+                    "format": "int32",
+                    "minimum": 1,
+                    "example": 10
+                },
+                "total_rows": {
+                    "description": "The rows in the whole list.",
+                    "type": "integer",
+                    "format": "int64",
+                    "minimum": 0,
+                    "example": 42
                 }
             }
         },

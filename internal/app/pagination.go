@@ -7,44 +7,25 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/go-programming-tour-book/blog-service/internal/errcode"
+	"github.com/go-programming-tour-book/blog-service/pkg/page"
 )
-
-// Pager describes one page of a list, the book's format.
-//
-// @Description Where a page is in the whole list.
-type Pager struct {
-	// The page number, from 1.
-	Page int `json:"page" validate:"required" format:"int32" minimum:"1" example:"1"`
-	// The rows per page, after clamping to the server's maximum.
-	PageSize int `json:"page_size" validate:"required" format:"int32" minimum:"1" example:"10"`
-	// The rows in the whole list.
-	TotalRows int64 `json:"total_rows" validate:"required" format:"int64" minimum:"0" example:"42"`
-}
-
-// Offset is the number of rows before this page.
-func (p Pager) Offset() int { return (p.Page - 1) * p.PageSize }
-
-// PageLimits are the configured page sizes (App.DefaultPageSize, App.MaxPageSize).
-type PageLimits struct {
-	Default, Max int
-}
 
 // ParsePage reads page and page_size from the query. Missing values take defaults; values
 // that are not positive integers are a 400 (the book silently used defaults); a page_size
 // over the maximum is clamped to it.
-func ParsePage(c *gin.Context, limits PageLimits) (Pager, error) {
-	page, err := positiveQuery(c, "page", 1)
+func ParsePage(c *gin.Context, limits page.Limits) (page.Pager, error) {
+	n, err := positiveQuery(c, "page", 1)
 	if err != nil {
-		return Pager{}, err
+		return page.Pager{}, err
 	}
 	size, err := positiveQuery(c, "page_size", limits.Default)
 	if err != nil {
-		return Pager{}, err
+		return page.Pager{}, err
 	}
 	if size > limits.Max {
 		size = limits.Max
 	}
-	return Pager{Page: page, PageSize: size}, nil
+	return page.Pager{Page: n, PageSize: size}, nil
 }
 
 // maxPage keeps (page-1)*page_size far from overflow on every platform.

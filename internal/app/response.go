@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/go-programming-tour-book/blog-service/internal/errcode"
+	"github.com/go-programming-tour-book/blog-service/pkg/page"
 )
 
 // ErrorBody is the JSON every failure is answered with. (validate:"required" tells swag the
@@ -28,8 +29,8 @@ type ErrorBody struct {
 
 // ListBody is the JSON of a page of results.
 type ListBody struct {
-	List  any   `json:"list"`
-	Pager Pager `json:"pager"`
+	List  any        `json:"list"`
+	Pager page.Pager `json:"pager"`
 }
 
 // OK answers 200 with data as JSON. PureJSON encodes straight to the connection and leaves
@@ -41,7 +42,7 @@ func OK(c *gin.Context, data any) {
 }
 
 // List answers 200 with a page of results and its pager, the book's list format.
-func List(c *gin.Context, list any, p Pager) {
+func List(c *gin.Context, list any, p page.Pager) {
 	c.PureJSON(200, ListBody{List: list, Pager: p})
 }
 

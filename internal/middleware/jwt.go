@@ -2,7 +2,11 @@ package middleware
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
+
+	tokens "github.com/go-programming-tour-book/blog-service/pkg/token"
 
 	"github.com/gin-gonic/gin"
 
@@ -15,7 +19,7 @@ const appKeyKey = "app_key"
 // JWT requires a valid token, read from `Authorization: Bearer`, the `token` header or the
 // `token` query parameter (the book's two ways), that check accepts (its credential still
 // exists), and exposes its app_key.
-func JWT(j *app.JWT, check func(context.Context, *app.Claims) error) gin.HandlerFunc {
+func JWT(j *tokens.JWT, check func(context.Context, *tokens.Claims) error) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		token := bearer(c.GetHeader("Authorization"))
 		if token == "" {
@@ -30,7 +34,12 @@ func JWT(j *app.JWT, check func(context.Context, *app.Claims) error) gin.Handler
 			return
 		}
 		claims, err := j.Parse(token)
-		if err == nil {
+		switch {
+		case errors.Is(err, tokens.ErrExpired):
+			err = fmt.Errorf("%w: %w", errcode.UnauthorizedTokenTimeout, err)
+		case err != nil:
+			err = fmt.Errorf("%w: %w", errcode.UnauthorizedTokenError, err)
+		default:
 			err = check(c.Request.Context(), claims)
 		}
 		if err != nil {

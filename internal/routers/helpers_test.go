@@ -12,6 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-programming-tour-book/blog-service/pkg/page"
+	"github.com/go-programming-tour-book/blog-service/pkg/token"
+
 	"github.com/gin-gonic/gin"
 	"go.uber.org/zap"
 	"gorm.io/gorm"
@@ -45,7 +48,7 @@ type testEnv struct {
 	db       *gorm.DB
 	uploads  *upload.Store
 	token    string
-	jwt      *app.JWT
+	jwt      *token.JWT
 	draining atomic.Bool
 }
 
@@ -71,7 +74,7 @@ func newTestEnvOn(t testing.TB, db *gorm.DB, opts service.Options, tweak func(*D
 	if opts.UpstreamClient == nil {
 		opts.UpstreamClient = &http.Client{Timeout: 5 * time.Second}
 	}
-	env := &testEnv{jwt: app.NewJWT(testSecret, "blog-service", time.Hour)}
+	env := &testEnv{jwt: token.NewJWT(testSecret, "blog-service", time.Hour)}
 	env.db = db
 	if opts.Uploads == nil {
 		store, err := upload.NewStore(upload.Options{Dir: filepath.Join(t.TempDir(), "uploads"), MaxSize: 1 << 20, Exts: []string{".jpg", ".jpeg", ".png"}})
@@ -90,7 +93,7 @@ func newTestEnvOn(t testing.TB, db *gorm.DB, opts service.Options, tweak func(*D
 		Log:            zap.NewNop(),
 		JWT:            env.jwt,
 		Translations:   translations,
-		Pages:          app.PageLimits{Default: 10, Max: 100},
+		Pages:          page.Limits{Default: 10, Max: 100},
 		Draining:       env.draining.Load,
 		MaxBodyBytes:   64 << 10,
 		MaxUploadBytes: opts.Uploads.MaxSize(),

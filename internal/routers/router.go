@@ -8,6 +8,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-programming-tour-book/blog-service/pkg/page"
+	"github.com/go-programming-tour-book/blog-service/pkg/token"
+
 	"github.com/gin-gonic/gin"
 	"go.opentelemetry.io/contrib/instrumentation/github.com/gin-gonic/gin/otelgin"
 	"go.opentelemetry.io/otel/propagation"
@@ -26,9 +29,9 @@ import (
 type Deps struct {
 	Service      *service.Service
 	Log          *zap.Logger
-	JWT          *app.JWT
+	JWT          *token.JWT
 	Translations *app.Translations
-	Pages        app.PageLimits
+	Pages        page.Limits
 	// Draining reports whether the server is stopping; /readyz turns 503 then.
 	Draining func() bool
 	// Limits on what a request may send and take.

@@ -9,6 +9,9 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/go-programming-tour-book/blog-service/pkg/page"
+	"github.com/go-programming-tour-book/blog-service/pkg/token"
+
 	"github.com/gin-gonic/gin"
 
 	"github.com/go-programming-tour-book/blog-service/internal/app"
@@ -59,9 +62,9 @@ func TestAuth(t *testing.T) {
 func TestTokenRequired(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t, service.Options{})
-	forged, _ := app.NewJWT("not-our-secret", "blog-service", time.Hour).Generate("eddycjy", time.Now())
-	expired, _ := app.NewJWT(testSecret, "blog-service", time.Hour).Generate("eddycjy", time.Now().Add(-2*time.Hour))
-	otherIssuer, _ := app.NewJWT(testSecret, "someone-else", time.Hour).Generate("eddycjy", time.Now())
+	forged, _ := token.NewJWT("not-our-secret", "blog-service", time.Hour).Generate("eddycjy", time.Now())
+	expired, _ := token.NewJWT(testSecret, "blog-service", time.Hour).Generate("eddycjy", time.Now().Add(-2*time.Hour))
+	otherIssuer, _ := token.NewJWT(testSecret, "someone-else", time.Hour).Generate("eddycjy", time.Now())
 	tests := []struct {
 		name     string
 		token    string
@@ -224,7 +227,7 @@ func TestTagList(t *testing.T) {
 			rec := e.do(t, "GET", tt.path, noBody, e.token)
 			got := decode[struct {
 				List  []model.Tag `json:"list"`
-				Pager app.Pager   `json:"pager"`
+				Pager page.Pager  `json:"pager"`
 			}](t, rec)
 			if rec.Code != 200 || len(got.List) != tt.wantLen || got.Pager.TotalRows != tt.wantTotal || got.Pager.PageSize != tt.wantPageSize {
 				t.Fatalf("GET %s = %d, %d items, pager %+v; want %d items, total %d, page_size %d",

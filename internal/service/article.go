@@ -3,7 +3,8 @@ package service
 import (
 	"context"
 
-	"github.com/go-programming-tour-book/blog-service/internal/app"
+	"github.com/go-programming-tour-book/blog-service/pkg/page"
+
 	"github.com/go-programming-tour-book/blog-service/internal/dao"
 	"github.com/go-programming-tour-book/blog-service/internal/model"
 )
@@ -67,7 +68,7 @@ type UpdateArticleStateRequest struct {
 }
 
 // ListArticles returns one page of articles with their tags and fills in the pager's total.
-func (s *Service) ListArticles(ctx context.Context, req ListArticlesRequest, p app.Pager) ([]model.ArticleWithTag, app.Pager, error) {
+func (s *Service) ListArticles(ctx context.Context, req ListArticlesRequest, p page.Pager) ([]model.ArticleWithTag, page.Pager, error) {
 	f := dao.ArticleFilter{TagID: req.TagID, State: &req.State}
 	total, err := s.dao.CountArticles(ctx, f)
 	if err != nil {

@@ -9,9 +9,10 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/go-programming-tour-book/blog-service/pkg/token"
+
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/go-programming-tour-book/blog-service/internal/app"
 	"github.com/go-programming-tour-book/blog-service/internal/errcode"
 	"github.com/go-programming-tour-book/blog-service/internal/model"
 )
@@ -69,7 +70,11 @@ func (s *Service) Token(ctx context.Context, req AuthRequest) (string, error) {
 	if mismatch || !known {
 		return "", fmt.Errorf("auth %q: %w", req.AppKey, errcode.UnauthorizedAuthNotExist)
 	}
-	return s.jwt.Generate(a.AppKey, time.Now())
+	tok, err := s.jwt.Generate(a.AppKey, time.Now())
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", errcode.UnauthorizedTokenGenerate, err)
+	}
+	return tok, nil
 }
 
 // authSlot waits, at most Options.AuthWait, for a turn to run a password check, and
@@ -97,7 +102,7 @@ func (s *Service) authSlot(ctx context.Context) (release func(), err error) {
 // CheckToken refuses a valid token whose credential is gone, or was created again after the
 // token was issued (a secret rotated by remove then add): removing a credential revokes its
 // tokens within Options.AuthCacheTTL. Refusals wrap errcode.UnauthorizedTokenError.
-func (s *Service) CheckToken(ctx context.Context, claims *app.Claims) error {
+func (s *Service) CheckToken(ctx context.Context, claims *token.Claims) error {
 	now := time.Now()
 	e, ok := s.auths.get(claims.AppKey, now)
 	if !ok {

@@ -4,7 +4,8 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/go-programming-tour-book/blog-service/internal/app"
+	"github.com/go-programming-tour-book/blog-service/pkg/page"
+
 	"github.com/go-programming-tour-book/blog-service/internal/dao"
 	"github.com/go-programming-tour-book/blog-service/internal/errcode"
 	"github.com/go-programming-tour-book/blog-service/internal/model"
@@ -53,7 +54,7 @@ type UpdateTagStateRequest struct {
 }
 
 // ListTags returns one page of tags and fills in the pager's total.
-func (s *Service) ListTags(ctx context.Context, req ListTagsRequest, p app.Pager) ([]model.Tag, app.Pager, error) {
+func (s *Service) ListTags(ctx context.Context, req ListTagsRequest, p page.Pager) ([]model.Tag, page.Pager, error) {
 	f := dao.TagFilter{Name: req.Name, State: &req.State}
 	total, err := s.dao.CountTags(ctx, f)
 	if err != nil {

@@ -3,6 +3,8 @@ package api
 import (
 	"github.com/gin-gonic/gin"
 
+	"github.com/go-programming-tour-book/blog-service/pkg/page"
+
 	"github.com/go-programming-tour-book/blog-service/internal/app"
 	"github.com/go-programming-tour-book/blog-service/internal/model"
 	"github.com/go-programming-tour-book/blog-service/internal/service"
@@ -11,11 +13,11 @@ import (
 // Article handles /api/v1/articles.
 type Article struct {
 	svc   *service.Service
-	pages app.PageLimits
+	pages page.Limits
 }
 
 // NewArticle returns the article handlers.
-func NewArticle(svc *service.Service, pages app.PageLimits) Article {
+func NewArticle(svc *service.Service, pages page.Limits) Article {
 	return Article{svc: svc, pages: pages}
 }
 
@@ -24,7 +26,7 @@ func NewArticle(svc *service.Service, pages app.PageLimits) Article {
 // @Description A page of articles, without their content.
 type ArticleList struct {
 	List  []model.ArticleWithTag `json:"list" validate:"required"`
-	Pager app.Pager              `json:"pager" validate:"required"`
+	Pager page.Pager             `json:"pager" validate:"required"`
 }
 
 // List godoc

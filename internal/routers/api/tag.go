@@ -5,6 +5,8 @@ package api
 import (
 	"time"
 
+	"github.com/go-programming-tour-book/blog-service/pkg/page"
+
 	"github.com/gin-gonic/gin"
 
 	"github.com/go-programming-tour-book/blog-service/internal/app"
@@ -21,11 +23,11 @@ type Deleted struct{}
 // Tag handles /api/v1/tags.
 type Tag struct {
 	svc   *service.Service
-	pages app.PageLimits
+	pages page.Limits
 }
 
 // NewTag returns the tag handlers.
-func NewTag(svc *service.Service, pages app.PageLimits) Tag {
+func NewTag(svc *service.Service, pages page.Limits) Tag {
 	return Tag{svc: svc, pages: pages}
 }
 
@@ -34,7 +36,7 @@ func NewTag(svc *service.Service, pages app.PageLimits) Tag {
 // @Description A page of tags.
 type TagList struct {
 	List  []model.Tag `json:"list" validate:"required"`
-	Pager app.Pager   `json:"pager" validate:"required"`
+	Pager page.Pager  `json:"pager" validate:"required"`
 }
 
 // List godoc

@@ -1,4 +1,7 @@
-package app
+// Package token issues and verifies the API's tokens: HS256 JWTs naming the client
+// (app_key), with an issuer and an expiry. It knows nothing of HTTP or of the service's
+// error codes: callers map ErrExpired and ErrInvalid to their own.
+package token
 
 import (
 	"errors"
@@ -7,8 +10,13 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+)
 
-	"github.com/go-programming-tour-book/blog-service/internal/errcode"
+// Parse's failures: the token has expired, or is not one of ours (malformed, forged, another
+// algorithm or issuer).
+var (
+	ErrExpired = errors.New("token expired")
+	ErrInvalid = errors.New("invalid token")
 )
 
 // Claims are a token's contents: who it was issued to, and the registered claims. They
@@ -50,14 +58,14 @@ func (j *JWT) Generate(appKey string, now time.Time) (string, error) {
 	}
 	s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(j.secret)
 	if err != nil {
-		return "", fmt.Errorf("sign token: %w", errcode.UnauthorizedTokenGenerate)
+		return "", fmt.Errorf("sign token: %w", err)
 	}
 	return s, nil
 }
 
 // Parse checks a token: HS256 only (so "alg: none" and key-confusion tokens fail), our
 // issuer, a valid signature and an expiry in the future. Failures wrap
-// errcode.UnauthorizedTokenTimeout when expired and errcode.UnauthorizedTokenError otherwise.
+// ErrExpired when expired and ErrInvalid otherwise.
 func (j *JWT) Parse(token string) (*Claims, error) {
 	j.mu.Lock()
 	c, ok := j.verified[token]
@@ -88,9 +96,9 @@ func (j *JWT) parse(token string) (*Claims, error) {
 	)
 	switch {
 	case errors.Is(err, jwt.ErrTokenExpired):
-		return nil, fmt.Errorf("parse token: %w", errcode.UnauthorizedTokenTimeout)
+		return nil, fmt.Errorf("parse token: %w", ErrExpired)
 	case err != nil:
-		return nil, fmt.Errorf("parse token: %w: %w", errcode.UnauthorizedTokenError, err)
+		return nil, fmt.Errorf("parse token: %w: %w", ErrInvalid, err)
 	}
 	return &claims, nil
 }

@@ -1,12 +1,10 @@
-package app
+package token
 
 import (
 	"errors"
 	"fmt"
 	"testing"
 	"time"
-
-	"github.com/go-programming-tour-book/blog-service/internal/errcode"
 )
 
 // Verified tokens are remembered, but never past their expiry, and a tampered token is
@@ -25,7 +23,7 @@ func TestParseRemembersVerifiedTokensUntilTheyExpire(t *testing.T) {
 		t.Errorf("second parse = %p, %v; want the remembered claims %p", again, err, first)
 	}
 	tampered := token[:len(token)-2] + "xx"
-	if _, err := j.Parse(tampered); !errors.Is(err, errcode.UnauthorizedTokenError) {
+	if _, err := j.Parse(tampered); !errors.Is(err, ErrInvalid) {
 		t.Errorf("tampered token: %v", err)
 	}
 	other := NewJWT("another-secret-of-at-least-32-bytes!", "blog-service", time.Hour)
@@ -35,7 +33,7 @@ func TestParseRemembersVerifiedTokensUntilTheyExpire(t *testing.T) {
 	for time.Until(first.ExpiresAt.Time) > -100*time.Millisecond {
 		time.Sleep(50 * time.Millisecond)
 	}
-	if _, err := j.Parse(token); !errors.Is(err, errcode.UnauthorizedTokenTimeout) {
+	if _, err := j.Parse(token); !errors.Is(err, ErrExpired) {
 		t.Errorf("remembered token after its expiry: %v, want expired", err)
 	}
 }
