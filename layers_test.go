@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"os"
 	"os/exec"
 	"slices"
 	"strings"
@@ -98,4 +99,31 @@ func pathTo(t *testing.T, pkg, dep string) []string {
 		return nil
 	}
 	return walk(pkg, map[string]bool{})
+}
+
+// The README's layout lists what the tree has: every path it names exists, and every
+// package directory under internal/ and pkg/ is named (a sub-package within its parent's line).
+func TestREADMELayoutMatchesTheTree(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, layout, _ := strings.Cut(string(readme), "## Layout\n")
+	layout, _, _ = strings.Cut(layout, "\n## ")
+	for _, line := range strings.Split(layout, "\n") {
+		fields := strings.Fields(line)
+		if !strings.HasPrefix(line, "    ") || strings.HasPrefix(line, "     ") || len(fields) == 0 || !strings.ContainsAny(fields[0], "/.") {
+			continue
+		}
+		if _, err := os.Stat(strings.TrimSuffix(fields[0], "/")); err != nil {
+			t.Errorf("README's layout names %s, which does not exist", fields[0])
+		}
+	}
+	for _, p := range listPackages(t, "./internal/...", "./pkg/...") {
+		dir := strings.TrimPrefix(p.ImportPath, module+"/")
+		name := dir[strings.LastIndex(dir, "/")+1:]
+		if !strings.Contains(layout, dir+"/") && !strings.Contains(layout, " "+name+"/") {
+			t.Errorf("README's layout does not mention %s", dir)
+		}
+	}
 }
