@@ -46,6 +46,17 @@ func List(c *gin.Context, list any, p page.Pager) {
 	c.PureJSON(200, ListBody{List: list, Pager: p})
 }
 
+// Handle adapts a handler that returns its failure to gin: the handler answers success
+// itself (OK, List) and returns any error, which Handle answers with Error. Handlers then
+// read as plain Go, one error path each, and no handler can forget to stop after an error.
+func Handle(h func(*gin.Context) error) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if err := h(c); err != nil {
+			Error(c, err)
+		}
+	}
+}
+
 // Error answers err as {code, msg, details} with the code's status, in the language the
 // request asks for (Lang). Server-side failures (5xx) are recorded on the context, so the
 // access log writes the whole chain once with the request id; the client sees only the

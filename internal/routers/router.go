@@ -103,8 +103,8 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 	})
 
 	health := api.NewHealth(d.Service, d.Draining)
-	r.GET("/healthz", health.Live)
-	r.GET("/readyz", health.Ready)
+	r.GET("/healthz", app.Handle(health.Live))
+	r.GET("/readyz", app.Handle(health.Ready))
 	swagger, err := swaggerHandler()
 	if err != nil {
 		return nil, err
@@ -127,29 +127,29 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 
 	bodyLimit, timeout := middleware.BodyLimit(d.MaxBodyBytes), middleware.Timeout(d.RequestTimeout)
 	auth := api.NewAuth(d.Service)
-	r.POST("/auth", bodyLimit, timeout, auth.Token)
+	r.POST("/auth", bodyLimit, timeout, app.Handle(auth.Token))
 
 	upload := api.NewUpload(d.Service, d.UploadURL, d.MaxUploadBytes)
 	jwt := middleware.JWT(d.JWT, d.Service.CheckToken)
-	r.POST("/upload/file", jwt, middleware.BodyLimit(upload.MaxBody()), timeout, upload.File)
+	r.POST("/upload/file", jwt, middleware.BodyLimit(upload.MaxBody()), timeout, app.Handle(upload.File))
 
 	v1 := r.Group("/api/v1", jwt, bodyLimit, timeout)
 	tag := api.NewTag(d.Service, d.Pages)
-	v1.GET("/tags", tag.List)
-	v1.GET("/tags/slow", tag.Slow)
-	v1.GET("/tags/:id", tag.Get)
-	v1.POST("/tags", tag.Create)
-	v1.PUT("/tags/:id", tag.Update)
-	v1.PATCH("/tags/:id/state", tag.UpdateState)
-	v1.DELETE("/tags/:id", tag.Delete)
+	v1.GET("/tags", app.Handle(tag.List))
+	v1.GET("/tags/slow", app.Handle(tag.Slow))
+	v1.GET("/tags/:id", app.Handle(tag.Get))
+	v1.POST("/tags", app.Handle(tag.Create))
+	v1.PUT("/tags/:id", app.Handle(tag.Update))
+	v1.PATCH("/tags/:id/state", app.Handle(tag.UpdateState))
+	v1.DELETE("/tags/:id", app.Handle(tag.Delete))
 
 	article := api.NewArticle(d.Service, d.Pages)
-	v1.GET("/articles", article.List)
-	v1.GET("/articles/:id", article.Get)
-	v1.POST("/articles", article.Create)
-	v1.PUT("/articles/:id", article.Update)
-	v1.PATCH("/articles/:id/state", article.UpdateState)
-	v1.DELETE("/articles/:id", article.Delete)
+	v1.GET("/articles", app.Handle(article.List))
+	v1.GET("/articles/:id", app.Handle(article.Get))
+	v1.POST("/articles", app.Handle(article.Create))
+	v1.PUT("/articles/:id", app.Handle(article.Update))
+	v1.PATCH("/articles/:id/state", app.Handle(article.UpdateState))
+	v1.DELETE("/articles/:id", app.Handle(article.Delete))
 	return r, nil
 }
 

@@ -50,23 +50,21 @@ type ArticleList struct {
 // @Security BearerAuth
 // @Security TokenQuery
 // @Router   /api/v1/articles [get]
-func (a Article) List(c *gin.Context) {
+func (a Article) List(c *gin.Context) error {
 	var req service.ListArticlesRequest
 	if err := app.Bind(c, &req); err != nil {
-		app.Error(c, err)
-		return
+		return err
 	}
 	pager, err := app.ParsePage(c, a.pages)
 	if err != nil {
-		app.Error(c, err)
-		return
+		return err
 	}
 	list, pager, err := a.svc.ListArticles(c.Request.Context(), req, pager)
 	if err != nil {
-		app.Error(c, err)
-		return
+		return err
 	}
 	app.List(c, list, pager)
+	return nil
 }
 
 // Get godoc
@@ -88,18 +86,17 @@ func (a Article) List(c *gin.Context) {
 // @Security BearerAuth
 // @Security TokenQuery
 // @Router   /api/v1/articles/{id} [get]
-func (a Article) Get(c *gin.Context) {
+func (a Article) Get(c *gin.Context) error {
 	id, err := app.ParamID(c, "id")
 	if err != nil {
-		app.Error(c, err)
-		return
+		return err
 	}
 	art, err := a.svc.GetArticle(c.Request.Context(), id)
 	if err != nil {
-		app.Error(c, err)
-		return
+		return err
 	}
 	app.OK(c, art)
+	return nil
 }
 
 // Create godoc
@@ -123,18 +120,17 @@ func (a Article) Get(c *gin.Context) {
 // @Security BearerAuth
 // @Security TokenQuery
 // @Router   /api/v1/articles [post]
-func (a Article) Create(c *gin.Context) {
+func (a Article) Create(c *gin.Context) error {
 	var req service.CreateArticleRequest
 	if err := app.Bind(c, &req); err != nil {
-		app.Error(c, err)
-		return
+		return err
 	}
 	art, err := a.svc.CreateArticle(c.Request.Context(), req)
 	if err != nil {
-		app.Error(c, err)
-		return
+		return err
 	}
 	app.OK(c, art)
+	return nil
 }
 
 // Update godoc
@@ -160,23 +156,21 @@ func (a Article) Create(c *gin.Context) {
 // @Security BearerAuth
 // @Security TokenQuery
 // @Router   /api/v1/articles/{id} [put]
-func (a Article) Update(c *gin.Context) {
+func (a Article) Update(c *gin.Context) error {
 	id, err := app.ParamID(c, "id")
 	if err != nil {
-		app.Error(c, err)
-		return
+		return err
 	}
 	var req service.UpdateArticleRequest
 	if err := app.Bind(c, &req); err != nil {
-		app.Error(c, err)
-		return
+		return err
 	}
 	art, err := a.svc.UpdateArticle(c.Request.Context(), id, req)
 	if err != nil {
-		app.Error(c, err)
-		return
+		return err
 	}
 	app.OK(c, art)
+	return nil
 }
 
 // UpdateState godoc
@@ -202,23 +196,21 @@ func (a Article) Update(c *gin.Context) {
 // @Security BearerAuth
 // @Security TokenQuery
 // @Router   /api/v1/articles/{id}/state [patch]
-func (a Article) UpdateState(c *gin.Context) {
+func (a Article) UpdateState(c *gin.Context) error {
 	id, err := app.ParamID(c, "id")
 	if err != nil {
-		app.Error(c, err)
-		return
+		return err
 	}
 	var req service.UpdateArticleStateRequest
 	if err := app.Bind(c, &req); err != nil {
-		app.Error(c, err)
-		return
+		return err
 	}
 	art, err := a.svc.UpdateArticleState(c.Request.Context(), id, req)
 	if err != nil {
-		app.Error(c, err)
-		return
+		return err
 	}
 	app.OK(c, art)
+	return nil
 }
 
 // Delete godoc
@@ -240,15 +232,14 @@ func (a Article) UpdateState(c *gin.Context) {
 // @Security BearerAuth
 // @Security TokenQuery
 // @Router   /api/v1/articles/{id} [delete]
-func (a Article) Delete(c *gin.Context) {
+func (a Article) Delete(c *gin.Context) error {
 	id, err := app.ParamID(c, "id")
 	if err != nil {
-		app.Error(c, err)
-		return
+		return err
 	}
 	if err := a.svc.DeleteArticle(c.Request.Context(), id); err != nil {
-		app.Error(c, err)
-		return
+		return err
 	}
 	app.OK(c, Deleted{})
+	return nil
 }

@@ -44,19 +44,18 @@ type TokenBody struct {
 // @Failure  503  {object}  app.ErrorBody  "too many password checks at once (code 10000016, with Retry-After), the database or rate limiter unavailable, or the server stopping (codes 10000012, 10000008)"
 // @Failure  504  {object}  app.ErrorBody  "past App.DefaultContextTimeout (code 10000009)"
 // @Router   /auth [post]
-func (a Auth) Token(c *gin.Context) {
+func (a Auth) Token(c *gin.Context) error {
 	var req service.AuthRequest
 	if err := app.Bind(c, &req); err != nil {
-		app.Error(c, err)
-		return
+		return err
 	}
 	token, err := a.svc.Token(c.Request.Context(), req)
 	if err != nil {
 		if errors.Is(err, errcode.AuthBusy) {
 			c.Header("Retry-After", "1")
 		}
-		app.Error(c, err)
-		return
+		return err
 	}
 	app.OK(c, TokenBody{Token: token})
+	return nil
 }

@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"time"
 
@@ -49,8 +48,9 @@ type HealthBody struct {
 // @Failure  500  {object}  app.ErrorBody  "internal error (code 10000000)"
 // @Failure  503  {object}  app.ErrorBody  "the rate limiter is unavailable (code 10000012)"
 // @Router   /healthz [get]
-func (h Health) Live(c *gin.Context) {
-	c.JSON(http.StatusOK, HealthBody{Status: "ok", Version: global.Version, PID: os.Getpid()})
+func (h Health) Live(c *gin.Context) error {
+	app.OK(c, HealthBody{Status: "ok", Version: global.Version, PID: os.Getpid()})
+	return nil
 }
 
 // Ready godoc
@@ -64,16 +64,15 @@ func (h Health) Live(c *gin.Context) {
 // @Failure  500  {object}  app.ErrorBody  "internal error (code 10000000)"
 // @Failure  503  {object}  app.ErrorBody  "draining, the database does not answer, or the rate limiter is unavailable (code 10000012)"
 // @Router   /readyz [get]
-func (h Health) Ready(c *gin.Context) {
+func (h Health) Ready(c *gin.Context) error {
 	if h.draining() {
-		app.Error(c, errcode.ServiceUnavailable.WithDetail("draining: the server is stopping", "服务正在停止"))
-		return
+		return errcode.ServiceUnavailable.WithDetail("draining: the server is stopping", "服务正在停止")
 	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), time.Second)
 	defer cancel()
 	if err := h.svc.Ping(ctx); err != nil {
-		app.Error(c, fmt.Errorf("readiness: %w: %w", errcode.ServiceUnavailable.WithDetail("database does not answer", "数据库无响应"), err))
-		return
+		return fmt.Errorf("readiness: %w: %w", errcode.ServiceUnavailable.WithDetail("database does not answer", "数据库无响应"), err)
 	}
-	c.JSON(http.StatusOK, HealthBody{Status: "ready", Version: global.Version, PID: os.Getpid()})
+	app.OK(c, HealthBody{Status: "ready", Version: global.Version, PID: os.Getpid()})
+	return nil
 }

@@ -60,23 +60,21 @@ type TagList struct {
 // @Security BearerAuth
 // @Security TokenQuery
 // @Router   /api/v1/tags [get]
-func (t Tag) List(c *gin.Context) {
+func (t Tag) List(c *gin.Context) error {
 	var req service.ListTagsRequest
 	if err := app.Bind(c, &req); err != nil {
-		app.Error(c, err)
-		return
+		return err
 	}
 	pager, err := app.ParsePage(c, t.pages)
 	if err != nil {
-		app.Error(c, err)
-		return
+		return err
 	}
 	tags, pager, err := t.svc.ListTags(c.Request.Context(), req, pager)
 	if err != nil {
-		app.Error(c, err)
-		return
+		return err
 	}
 	app.List(c, tags, pager)
+	return nil
 }
 
 // Get godoc
@@ -98,18 +96,17 @@ func (t Tag) List(c *gin.Context) {
 // @Security BearerAuth
 // @Security TokenQuery
 // @Router   /api/v1/tags/{id} [get]
-func (t Tag) Get(c *gin.Context) {
+func (t Tag) Get(c *gin.Context) error {
 	id, err := app.ParamID(c, "id")
 	if err != nil {
-		app.Error(c, err)
-		return
+		return err
 	}
 	tag, err := t.svc.GetTag(c.Request.Context(), id)
 	if err != nil {
-		app.Error(c, err)
-		return
+		return err
 	}
 	app.OK(c, tag)
+	return nil
 }
 
 // Create godoc
@@ -134,18 +131,17 @@ func (t Tag) Get(c *gin.Context) {
 // @Security BearerAuth
 // @Security TokenQuery
 // @Router   /api/v1/tags [post]
-func (t Tag) Create(c *gin.Context) {
+func (t Tag) Create(c *gin.Context) error {
 	var req service.CreateTagRequest
 	if err := app.Bind(c, &req); err != nil {
-		app.Error(c, err)
-		return
+		return err
 	}
 	tag, err := t.svc.CreateTag(c.Request.Context(), req)
 	if err != nil {
-		app.Error(c, err)
-		return
+		return err
 	}
 	app.OK(c, tag)
+	return nil
 }
 
 // Update godoc
@@ -172,23 +168,21 @@ func (t Tag) Create(c *gin.Context) {
 // @Security BearerAuth
 // @Security TokenQuery
 // @Router   /api/v1/tags/{id} [put]
-func (t Tag) Update(c *gin.Context) {
+func (t Tag) Update(c *gin.Context) error {
 	id, err := app.ParamID(c, "id")
 	if err != nil {
-		app.Error(c, err)
-		return
+		return err
 	}
 	var req service.UpdateTagRequest
 	if err := app.Bind(c, &req); err != nil {
-		app.Error(c, err)
-		return
+		return err
 	}
 	tag, err := t.svc.UpdateTag(c.Request.Context(), id, req)
 	if err != nil {
-		app.Error(c, err)
-		return
+		return err
 	}
 	app.OK(c, tag)
+	return nil
 }
 
 // UpdateState godoc
@@ -214,23 +208,21 @@ func (t Tag) Update(c *gin.Context) {
 // @Security BearerAuth
 // @Security TokenQuery
 // @Router   /api/v1/tags/{id}/state [patch]
-func (t Tag) UpdateState(c *gin.Context) {
+func (t Tag) UpdateState(c *gin.Context) error {
 	id, err := app.ParamID(c, "id")
 	if err != nil {
-		app.Error(c, err)
-		return
+		return err
 	}
 	var req service.UpdateTagStateRequest
 	if err := app.Bind(c, &req); err != nil {
-		app.Error(c, err)
-		return
+		return err
 	}
 	tag, err := t.svc.UpdateTagState(c.Request.Context(), id, req)
 	if err != nil {
-		app.Error(c, err)
-		return
+		return err
 	}
 	app.OK(c, tag)
+	return nil
 }
 
 // Delete godoc
@@ -253,17 +245,16 @@ func (t Tag) UpdateState(c *gin.Context) {
 // @Security BearerAuth
 // @Security TokenQuery
 // @Router   /api/v1/tags/{id} [delete]
-func (t Tag) Delete(c *gin.Context) {
+func (t Tag) Delete(c *gin.Context) error {
 	id, err := app.ParamID(c, "id")
 	if err != nil {
-		app.Error(c, err)
-		return
+		return err
 	}
 	if err := t.svc.DeleteTag(c.Request.Context(), id); err != nil {
-		app.Error(c, err)
-		return
+		return err
 	}
 	app.OK(c, Deleted{})
+	return nil
 }
 
 // Slow godoc
@@ -286,16 +277,15 @@ func (t Tag) Delete(c *gin.Context) {
 // @Security BearerAuth
 // @Security TokenQuery
 // @Router   /api/v1/tags/slow [get]
-func (t Tag) Slow(c *gin.Context) {
+func (t Tag) Slow(c *gin.Context) error {
 	delay, err := time.ParseDuration(c.DefaultQuery("delay", "1s"))
 	if err != nil {
-		app.Error(c, errcode.InvalidParams.WithDetail("delay must be a duration such as 3s or 500ms", "delay 必须是时长，例如 3s 或 500ms"))
-		return
+		return errcode.InvalidParams.WithDetail("delay must be a duration such as 3s or 500ms", "delay 必须是时长，例如 3s 或 500ms")
 	}
 	res, err := t.svc.Slow(c.Request.Context(), delay)
 	if err != nil {
-		app.Error(c, err)
-		return
+		return err
 	}
 	app.OK(c, res)
+	return nil
 }

@@ -81,7 +81,7 @@ type UploadBody struct {
 // @Security BearerAuth
 // @Security TokenQuery
 // @Router   /upload/file [post]
-func (u Upload) File(c *gin.Context) {
+func (u Upload) File(c *gin.Context) error {
 	name, err := u.receive(c)
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
@@ -92,10 +92,10 @@ func (u Upload) File(c *gin.Context) {
 			fmt.Sprintf("文件最多 %d 字节，文件之外的表单最多 %d 字节", u.maxFile, FormOverhead))
 	}
 	if err != nil {
-		app.Error(c, err)
-		return
+		return err
 	}
 	app.OK(c, UploadBody{FileAccessURL: u.staticURL + "/" + name})
+	return nil
 }
 
 // receive reads the multipart form part by part (never gin's ParseMultipartForm, which
