@@ -39,6 +39,7 @@ func main() {
 	out := flag.String("out", "", "also write the report here (Markdown)")
 	mysqlDSN := flag.String("mysql", "", "also run the service's scenarios on this MySQL (DSN without database)")
 	pairs := flag.Int("pairs", 3, "alternated floor/service runs of GET /api/v1/tags")
+	profile := flag.Bool("profile", true, "profile the floor and the service under the tags load and attribute their CPU per request")
 	flag.Parse()
 	// Absolute: the processes start in their own working directory.
 	for _, p := range []*string{bin, floorBin} {
@@ -46,7 +47,7 @@ func main() {
 			*p = abs
 		}
 	}
-	rep, err := run(*bin, *floorBin, *dur, *conns, *pairs, *mysqlDSN)
+	rep, err := run(*bin, *floorBin, *dur, *conns, *pairs, *profile, *mysqlDSN)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -68,7 +69,7 @@ type result struct {
 	errors   int64
 }
 
-func run(bin, floorBin string, dur time.Duration, conns, pairs int, mysqlDSN string) (string, error) {
+func run(bin, floorBin string, dur time.Duration, conns, pairs int, profile bool, mysqlDSN string) (string, error) {
 	dir, err := os.MkdirTemp("", "blog-bench")
 	if err != nil {
 		return "", err
@@ -94,6 +95,10 @@ func run(bin, floorBin string, dur time.Duration, conns, pairs int, mysqlDSN str
 			alt.floor, alt.svc = append(alt.floor, f), append(alt.svc, r)
 		}
 		alt.floorRSS = peakRSS(floor.cmd.Process.Pid)
+		if profile {
+			alt.floorCPU = profileUnderLoad(floor.url, "", floor.url+"/api/v1/tags?page_size=10", dur, conns)
+			alt.svcCPU = profileUnderLoad(svc.Base(), token, svc.Base()+"/api/v1/tags?page_size=10", dur, conns)
+		}
 		return nil
 	})
 	if err != nil {
@@ -134,8 +139,9 @@ func run(bin, floorBin string, dur time.Duration, conns, pairs int, mysqlDSN str
 
 // alternation is the floor and the service measured in turns on the same scenario.
 type alternation struct {
-	floor, svc []result
-	floorRSS   float64
+	floor, svc       []result
+	floorRSS         float64
+	floorCPU, svcCPU cpuProfile
 }
 
 // write prints each pair and the spread of the ratios (service / floor).
@@ -152,6 +158,9 @@ func (a alternation) write(b io.Writer) {
 	}
 	fmt.Fprintf(b, "\nService / floor, req/s: median **%.2f** (min %.2f, max %.2f; target >= 0.90). p99: median **%.2f** (min %.2f, max %.2f; target <= 1.20).\n",
 		medianF(rps), minF(rps), maxF(rps), medianF(p99), minF(p99), maxF(p99))
+	if a.svcCPU.requests > 0 && a.floorCPU.requests > 0 {
+		writeAttribution(b, a.floorCPU, a.svcCPU)
+	}
 }
 
 func ratio(a, b float64) float64 {
@@ -238,7 +247,7 @@ func scenarios(bin, dir string, env []string, db string, dur time.Duration, conn
 	if err := seed(); err != nil {
 		return nil, mem, fmt.Errorf("seed: %w", err)
 	}
-	s, err = startSvc(bin, dir, append(env, "BLOG_SERVER_RUNMODE=release", benchJWTSecret))
+	s, err = startSvc(bin, dir, append(env, "BLOG_SERVER_RUNMODE=release", benchJWTSecret, "BLOG_SERVER_DEBUGENDPOINTS=true"))
 	if err != nil {
 		return nil, mem, err
 	}

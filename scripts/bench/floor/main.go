@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log"
 	"net/http"
+	_ "net/http/pprof" // the benchmark profiles the floor as it profiles the service
 	"strconv"
 
 	_ "github.com/glebarez/go-sqlite" // the driver the service uses, registered as "sqlite"
