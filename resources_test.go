@@ -17,14 +17,20 @@ import (
 )
 
 // peakRSS is a process's peak resident memory (VmHWM), in bytes.
-func peakRSS(t testing.TB, pid int) int64 {
+func peakRSS(t testing.TB, pid int) int64 { return procStatus(t, pid, "VmHWM:") }
+
+// rss is a process's resident memory now (VmRSS), in bytes.
+func rss(t testing.TB, pid int) int64 { return procStatus(t, pid, "VmRSS:") }
+
+// procStatus reads a kB field of /proc/PID/status, in bytes.
+func procStatus(t testing.TB, pid int, field string) int64 {
 	t.Helper()
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+		if v, ok := strings.CutPrefix(line, field); ok {
 			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
 			if err != nil {
 				t.Fatal(err)
@@ -32,7 +38,7 @@ func peakRSS(t testing.TB, pid int) int64 {
 			return kb << 10
 		}
 	}
-	t.Fatalf("no VmHWM for %d", pid)
+	t.Fatalf("no %s for %d", field, pid)
 	return 0
 }
 
@@ -205,23 +211,6 @@ func TestAuthFloodLeavesTheAPIResponsive(t *testing.T) {
 	if flooded > 3*max(idle, 2*time.Millisecond) {
 		t.Errorf("p50 under the /auth flood %v, more than 3x the idle %v", flooded, idle)
 	}
-}
-
-// rss is a process's resident memory now (VmRSS), in bytes.
-func rss(t testing.TB, pid int) int64 {
-	t.Helper()
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			return kb << 10
-		}
-	}
-	t.Fatalf("no VmRSS for %d", pid)
-	return 0
 }
 
 // The master only holds a socket and runs workers: idle, it stays under 15 MB, and an idle
