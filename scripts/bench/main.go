@@ -243,7 +243,9 @@ func scenarios(bin, dir string, env []string, db string, dur time.Duration, conn
 	if err != nil {
 		return nil, mem, err
 	}
-	s.Stop()
+	if err := s.Stop(); err != nil {
+		return nil, mem, err
+	}
 	if err := seed(); err != nil {
 		return nil, mem, fmt.Errorf("seed: %w", err)
 	}
@@ -251,7 +253,7 @@ func scenarios(bin, dir string, env []string, db string, dur time.Duration, conn
 	if err != nil {
 		return nil, mem, err
 	}
-	defer s.Stop()
+	defer func() { _ = s.Stop() }() // the figures are taken
 	// Release mode removed the demo credential at start: add one, as an operator would.
 	if err := s.AddCredential("bench", "bench-app-secret-4e1d"); err != nil {
 		return nil, mem, err
@@ -380,7 +382,9 @@ func lifecycle(bin, dir string, env []string) (lifecycleFigures, error) {
 		ready = append(ready, time.Since(t0))
 		old := s.ServingPID()
 		t0 = time.Now()
-		s.Cmd.Process.Signal(syscall.SIGHUP)
+		if err := s.Cmd.Process.Signal(syscall.SIGHUP); err != nil {
+			return lifecycleFigures{}, err
+		}
 		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
 			if pid := s.ServingPID(); pid != 0 && pid != old {
 				break
@@ -388,7 +392,9 @@ func lifecycle(bin, dir string, env []string) (lifecycleFigures, error) {
 		}
 		hand = append(hand, time.Since(t0))
 		t0 = time.Now()
-		s.Stop()
+		if err := s.Stop(); err != nil {
+			return lifecycleFigures{}, err
+		}
 		stop = append(stop, time.Since(t0))
 	}
 	return lifecycleFigures{median(ready), median(hand), median(stop)}, nil
