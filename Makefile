@@ -9,15 +9,19 @@ COMMIT     ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 BUILD_TIME ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS    := -s -w -X $(MODULE)/global.Version=$(VERSION) -X $(MODULE)/global.Commit=$(COMMIT) -X $(MODULE)/global.BuildTime=$(BUILD_TIME)
 # gin's nomsgpack tag leaves out its MessagePack codec (6 MB of the binary), which no handler
-# accepts: pkg/app binds JSON and forms only. GOFLAGS carries the tag to the go commands that
-# the tests and scripts start themselves (the lifecycle tests build the binary in TestMain).
+# accepts: internal/app binds JSON and forms only. GOFLAGS carries the tag to the go commands
+# that the tests and scripts start themselves (the lifecycle tests build the binary in TestMain).
 GOTAGS     := nomsgpack
 export GOFLAGS := $(strip $(GOFLAGS) -tags=$(GOTAGS))
+# The image `make docker` builds and the README and deploy/kubernetes run: one tag everywhere
+# (TestDockerImageTag). For a registry, give IMAGE its name (make docker IMAGE=...) and put
+# the same name in the manifests.
+IMAGE      ?= blog-service:local
 # The race detector needs cgo and a C compiler; use it wherever the machine has them.
 # ($(shell) does not see make's exports, hence GOTOOLCHAIN again.)
 RACE       ?= $(shell [ "$$(GOTOOLCHAIN=$(GOTOOLCHAIN) go env CGO_ENABLED)" = 1 ] && command -v gcc >/dev/null && echo -race)
 
-.PHONY: help run build test fuzz lint vulncheck swag swag-check bench bench-stop drill rolling-drill docker clean
+.PHONY: help run build test fuzz lint vulncheck swag swag-check e2e bench bench-stop drill rolling-drill upgrade-drill docker clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -37,10 +41,14 @@ fuzz: ## search for inputs that break the API or the upload store (FUZZTIME each
 	go test -tags $(GOTAGS) -run '^$$' -fuzz '^FuzzUpload$$' -fuzztime $(FUZZTIME) ./internal/routers
 	go test -tags $(GOTAGS) -run '^$$' -fuzz '^FuzzSaveImage$$' -fuzztime $(FUZZTIME) ./pkg/upload
 
-lint: ## gofmt and go vet must be clean
-	@out=$$(gofmt -l $$(git ls-files '*.go')); [ -z "$$out" ] || { echo "gofmt would change:"; echo "$$out"; exit 1; }
-	go vet ./...
-	cd scripts && go vet ./...
+# Built with go.mod's Go: a golangci-lint built with an older Go refuses to load the packages.
+GOLANGCI_LINT_VERSION := 2.15.0
+GOLANGCI_LINT := $(shell GOTOOLCHAIN=$(GOTOOLCHAIN) go env GOPATH)/bin/golangci-lint
+lint: ## golangci-lint v2 (.golangci.yml: errcheck, govet, staticcheck, ...) on the service and scripts/, installed if missing
+	@$(GOLANGCI_LINT) version 2>/dev/null | grep -q "version $(GOLANGCI_LINT_VERSION) built with $(GOTOOLCHAIN) " || \
+		go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v$(GOLANGCI_LINT_VERSION)
+	$(GOLANGCI_LINT) run ./...
+	cd scripts && $(GOLANGCI_LINT) run --config ../.golangci.yml ./...
 
 vulncheck: ## govulncheck, offline, against the Go vulnerability database of a pinned date (scripts/vulncheck.sh)
 	scripts/vulncheck.sh
@@ -51,6 +59,9 @@ swag: ## regenerate the Swagger spec in docs/ from the handlers' annotations, an
 
 swag-check: swag ## fail if the committed docs/ or Swagger UI files differ from what make swag writes
 	@git diff --exit-code -- docs/ pkg/swaggerui/ || { echo "docs/ or pkg/swaggerui/ is stale: run make swag and commit"; exit 1; }
+
+e2e: ## the Swagger UI in headless Chromium: validate the served spec, try every operation (e2e/run.sh)
+	e2e/run.sh
 
 bench: ## benchmark suite: wrk per scenario vs a net/http floor, RSS, lifecycle; writes docs/BENCHMARKS.md (scripts/bench.sh)
 	scripts/bench.sh
@@ -64,8 +75,13 @@ drill: ## deploy drill: N upgrades under load vs stop-then-start, table + docs/d
 rolling-drill: ## two replicas behind nginx on one MariaDB, upgraded in turn under load (scripts/rolling-drill.sh)
 	scripts/rolling-drill.sh
 
-docker: ## build the container image
-	docker build --build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) -t blog-service:$(VERSION) .
+# The previous release: the commit hash in .ci/previous-release (its other line is a comment).
+FROM ?= $(shell grep -Ex '[0-9a-f]{7,40}' .ci/previous-release 2>/dev/null)
+upgrade-drill: ## FROM=<git rev> (default .ci/previous-release): upgrade FROM -> HEAD -> FROM -> HEAD under load; DB=mysql for MariaDB (scripts/upgrade-drill.sh)
+	FROM="$(FROM)" DB="$(DB)" scripts/upgrade-drill.sh
+
+docker: ## build the container image IMAGE (blog-service:local), version and commit stamped in
+	docker build --build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) -t $(IMAGE) .
 
 clean: ## remove build outputs and the local database
 	rm -rf bin storage

@@ -1,24 +1,28 @@
 package main
 
 // The deployment files are checked against the configuration they run with, so the
-// numbers that keep a stop graceful cannot drift apart.
+// numbers that keep a stop graceful cannot drift apart. This file: what every target
+// shares, the image (Dockerfile, one tag) and the systemd unit; deploy_kubernetes_test.go:
+// the Kubernetes manifests.
 
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"reflect"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/go-programming-tour-book/blog-service/pkg/setting"
+	"github.com/go-programming-tour-book/blog-service/internal/setting"
 )
 
 // yamlDocs reads every document of a YAML file.
@@ -61,175 +65,271 @@ func dig(v any, path ...any) any {
 	return v
 }
 
-func TestKubernetesManifests(t *testing.T) {
-	byKind := map[string]map[string]any{}
-	for _, f := range []string{"deployment.yaml", "service.yaml", "configmap.yaml"} {
-		for _, doc := range yamlDocs(t, filepath.Join("deploy", "kubernetes", f)) {
-			byKind[doc["kind"].(string)] = doc
+// masterStopTimeout is how long the master lets its workers stop before killing them, as
+// main.go sets it: the drain's own bound plus a margin. A process manager's grace period
+// must be longer, or its SIGKILL cuts a drain that is on time.
+func masterStopTimeout(s setting.Server) time.Duration {
+	return s.DrainDelay + s.ShutdownTimeout + 10*time.Second
+}
+
+// reloadWait is how long `blog-service reload` waits for the upgrade's outcome, as
+// internal/cli/reload.go sets it: the master may first check and re-execute its new binary.
+func reloadWait(s setting.Server) time.Duration { return s.UpgradeTimeout + 30*time.Second }
+
+// writtenDirs lists the directories the service writes under cfg, relative paths resolved
+// against dir (its working directory): uploads (each received into a .part file beside
+// them); with SQLite the database's directory (its -wal and -shm files too) and /tmp (its
+// temporary files: sorts and indices too large for memory, VACUUM); and the PID file's
+// (the master's upgrade status beside it, each written through a temporary file there).
+func writtenDirs(cfg setting.Config, dir string) []string {
+	dirs := []string{cfg.App.UploadSavePath}
+	if cfg.Database.DBType == "sqlite" {
+		dirs = append(dirs, filepath.Dir(cfg.Database.Path), "/tmp")
+	}
+	if cfg.Server.PIDFile != "" {
+		dirs = append(dirs, filepath.Dir(cfg.Server.PIDFile))
+	}
+	for i, d := range dirs {
+		if !filepath.IsAbs(d) {
+			dirs[i] = filepath.Join(dir, d)
 		}
 	}
-	dep, cm := byKind["Deployment"], byKind["ConfigMap"]
-	if dep == nil || cm == nil || byKind["Service"] == nil || byKind["PersistentVolumeClaim"] == nil {
-		t.Fatalf("want a Deployment, Service, ConfigMap and PersistentVolumeClaim, got %v", byKind)
-	}
-	// The ConfigMap's file must load, and with the Deployment's environment.
-	cfgPath := filepath.Join(t.TempDir(), "config.yaml")
-	os.WriteFile(cfgPath, []byte(dig(cm, "data", "config.yaml").(string)), 0o600)
-	cfg, err := setting.Load(cfgPath, false, []string{"BLOG_JWT_SECRET=deploy-test-only-secret-9b1e4c7a20f3d856"}, nil)
+	return dirs
+}
+
+// under reports whether path is dir or inside it.
+func under(path, dir string) bool {
+	return path == dir || strings.HasPrefix(path, strings.TrimSuffix(dir, "/")+"/")
+}
+
+// instruction is a Dockerfile instruction word, as this Dockerfile writes them.
+var instruction = regexp.MustCompile(`^[A-Z]+$`)
+
+// imageStage returns the instructions of the Dockerfile's last stage, the image, each split
+// into words: {"USER", "65532:65532"}.
+func imageStage(t *testing.T) [][]string {
+	t.Helper()
+	data, err := os.ReadFile("Dockerfile")
 	if err != nil {
-		t.Fatalf("the ConfigMap's config.yaml does not load: %v", err)
+		t.Fatal(err)
 	}
-	container := dig(dep, "spec", "template", "spec", "containers", 0)
-	grace := dig(dep, "spec", "template", "spec", "terminationGracePeriodSeconds").(int)
-	tests := []struct {
-		name      string
-		got, want any
-	}{
-		{"readiness probe", dig(container, "readinessProbe", "httpGet", "path"), "/readyz"},
-		{"liveness probe", dig(container, "livenessProbe", "httpGet", "path"), "/healthz"},
-		{"container port", dig(container, "ports", 0, "containerPort"), cfg.Server.HttpPort},
-		{"maxUnavailable", dig(dep, "spec", "strategy", "rollingUpdate", "maxUnavailable"), 0},
-		{"release mode", cfg.Release(), true},
-		{"a drain delay for endpoint removal", cfg.Server.DrainDelay > 0, true},
-		{"grace period covers DrainDelay + ShutdownTimeout",
-			time.Duration(grace)*time.Second > cfg.Server.DrainDelay+cfg.Server.ShutdownTimeout, true},
-		{"config mounted where the image reads it", dig(container, "volumeMounts", 0, "mountPath"), "/app/configs"},
-		{"uploads on the shared volume", dig(container, "volumeMounts", 1, "mountPath"), cfg.App.UploadSavePath},
+	var stage [][]string
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		switch {
+		case len(f) < 2 || !instruction.MatchString(f[0]):
+			// blank, a comment, or a continued line (&& ...)
+		case f[0] == "FROM":
+			stage = nil // each stage starts over
+		default:
+			stage = append(stage, f)
+		}
 	}
-	for _, tt := range tests {
-		if tt.got != tt.want {
-			t.Errorf("%s: got %v, want %v", tt.name, tt.got, tt.want)
+	return stage
+}
+
+// lastArg is the argument of the image's last instr instruction (USER, WORKDIR...).
+func lastArg(stage [][]string, instr string) string {
+	arg := ""
+	for _, f := range stage {
+		if f[0] == instr {
+			arg = f[1]
+		}
+	}
+	return arg
+}
+
+// The image's user is a number (under runAsNonRoot the kubelet refuses a user name: it
+// cannot check that a name is not root), not root, owns what the image lets it write, and
+// is the user every container of every pod runs as.
+func TestDockerfileUser(t *testing.T) {
+	stage := imageStage(t)
+	user := lastArg(stage, "USER")
+	var chowns []string
+	for _, f := range stage {
+		if f[0] != "COPY" {
+			continue
+		}
+		for _, a := range f[1:] {
+			if v, ok := strings.CutPrefix(a, "--chown="); ok {
+				chowns = append(chowns, v)
+			}
+		}
+	}
+	u, g, _ := strings.Cut(user, ":")
+	uid, errU := strconv.Atoi(u)
+	gid, errG := strconv.Atoi(g)
+	if errU != nil || errG != nil || uid == 0 || gid == 0 {
+		t.Fatalf("the image's USER is %q, want a numeric non-root UID:GID", user)
+	}
+	for _, c := range chowns {
+		if c != user {
+			t.Errorf("COPY --chown=%s, want the USER %s", c, user)
+		}
+	}
+	for kind, pod := range podSpecs(kubeObjects(t)) {
+		for _, c := range containers(pod) {
+			if got := securityValue(pod, c, "runAsUser"); got != uid {
+				t.Errorf("%s container %v: runAsUser %v, want the image's %d", kind, dig(c, "name"), got, uid)
+			}
+			if got := securityValue(pod, c, "runAsGroup"); got != gid {
+				t.Errorf("%s container %v: runAsGroup %v, want the image's %d", kind, dig(c, "name"), got, gid)
+			}
 		}
 	}
 }
 
-// The credential Job runs `auth add` with the Deployment's image, config and environment, so
-// on its database; it reads the secret from a Secret volume and never gets the Service's
-// traffic. Its command line is run here as the kubelet would run it, with SQLite standing in
-// for MySQL, twice: -if-absent makes the second run a success that changes nothing.
-func TestKubernetesCredentialJob(t *testing.T) {
-	t.Parallel()
-	byKind := map[string]map[string]any{}
-	for _, f := range []string{"deployment.yaml", "service.yaml", "configmap.yaml", "auth-job.yaml"} {
-		for _, doc := range yamlDocs(t, filepath.Join("deploy", "kubernetes", f)) {
-			byKind[doc["kind"].(string)] = doc
-		}
-	}
-	dep, job := byKind["Deployment"], byKind["Job"]
-	if job == nil {
-		t.Fatal("no Job in deploy/kubernetes/auth-job.yaml")
-	}
-	depPod, jobPod := dig(dep, "spec", "template", "spec"), dig(job, "spec", "template", "spec")
-	depC, jobC := dig(depPod, "containers", 0), dig(jobPod, "containers", 0)
-	if dig(jobC, "image") != dig(depC, "image") {
-		t.Errorf("Job image %v, want the Deployment's %v", dig(jobC, "image"), dig(depC, "image"))
-	}
-	jobEnv := map[string]any{}
-	for _, e := range dig(jobC, "env").([]any) {
-		jobEnv[dig(e, "name").(string)] = dig(e, "valueFrom")
-	}
-	for _, e := range dig(depC, "env").([]any) {
-		if name := dig(e, "name").(string); !reflect.DeepEqual(jobEnv[name], dig(e, "valueFrom")) {
-			t.Errorf("Job env %s = %v, want the Deployment's %v", name, jobEnv[name], dig(e, "valueFrom"))
-		}
-	}
-	// mounts maps each mount path to its volume.
-	mounts := func(pod, c any) map[string]any {
-		volumes := map[string]any{}
-		for _, v := range dig(pod, "volumes").([]any) {
-			volumes[dig(v, "name").(string)] = v
-		}
-		m := map[string]any{}
-		for _, vm := range dig(c, "volumeMounts").([]any) {
-			m[dig(vm, "mountPath").(string)] = volumes[dig(vm, "name").(string)]
-		}
-		return m
-	}
-	depMounts, jobMounts := mounts(depPod, depC), mounts(jobPod, jobC)
-	if got, want := dig(jobMounts["/app/configs"], "configMap", "name"), dig(depMounts["/app/configs"], "configMap", "name"); got == nil || got != want {
-		t.Errorf("Job config at /app/configs from ConfigMap %v, want the Deployment's %v", got, want)
-	}
-	args := []string{}
-	for _, a := range dig(jobC, "args").([]any) {
-		args = append(args, a.(string))
-	}
-	i := slices.Index(args, "-secret-file")
-	if len(args) < 2 || args[0] != "auth" || args[1] != "add" || i < 0 || i+1 >= len(args) {
-		t.Fatalf("Job args %q, want auth add ... -secret-file PATH ... APP_KEY", args)
-	}
-	secretDir := filepath.Dir(args[i+1])
-	if dig(jobMounts[secretDir], "secret", "secretName") == nil {
-		t.Errorf("the secret file %s is not on a Secret volume", args[i+1])
-	}
-	podLabels, _ := dig(job, "spec", "template", "metadata", "labels").(map[string]any)
-	selected := true
-	for k, v := range dig(byKind["Service"], "spec", "selector").(map[string]any) {
-		selected = selected && podLabels[k] == v
-	}
-	if selected {
-		t.Errorf("the Service selects the Job's pod (labels %v): it would get traffic", podLabels)
-	}
+// imageRef is a reference to this service's image, with or without a registry and a tag;
+// the tag may be a make variable ($(VERSION)), which is a tag of its own.
+var imageRef = regexp.MustCompile(`^(?:[\w.-]+(?::\d+)?/)*blog-service(?::([\w.$(){}-]+))?$`)
 
-	dir := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(dir, "configs"), 0o755); err != nil {
+// makeVar is a Makefile variable's definition: IMAGE ?= blog-service:local.
+var makeVar = regexp.MustCompile(`^([A-Z_]+)\s*[?:]?=\s*(.*?)\s*$`)
+
+// imageCommand reports whether a line runs or names the image: an untagged blog-service
+// there means :latest. Elsewhere it is a name (a user, a unit, a label) unless tagged.
+func imageCommand(line string) bool {
+	line = strings.TrimSpace(line)
+	return strings.Contains(line, "docker ") || strings.HasPrefix(line, "image:") ||
+		strings.HasPrefix(line, "- image:") || strings.Contains(line, "kind load") || strings.Contains(line, "minikube image")
+}
+
+// One image tag everywhere: what `make docker` builds is what the README's commands and
+// the manifests run. Three tags (:$(VERSION), :dev, :latest) meant that following the
+// README ran an image nobody had built, and :latest makes the kubelet pull, never using a
+// locally built image.
+func TestDockerImageTag(t *testing.T) {
+	files := []string{"README.md", "Makefile", "Dockerfile"}
+	err := filepath.WalkDir("deploy", func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			files = append(files, path)
+		}
+		return err
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
-	// The image's working directory is /app: the ConfigMap is its configs/config.yaml.
-	if err := os.WriteFile(filepath.Join(dir, "configs", "config.yaml"), []byte(dig(byKind["ConfigMap"], "data", "config.yaml").(string)), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "app-secret"), []byte("k8s-app-secret-0123\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	args[i+1] = filepath.Join(dir, "app-secret")
-	for k, a := range args {
-		args[k] = strings.ReplaceAll(a, "$(APP_KEY)", "myapp")
-	}
-	env := []string{"BLOG_JWT_SECRET=deploy-test-only-secret-9b1e4c7a20f3d856", "BLOG_DATABASE_PASSWORD=unused",
-		"BLOG_DATABASE_DBTYPE=sqlite", "BLOG_DATABASE_PATH=" + filepath.Join(dir, "blog.db")}
-	for run := 1; run <= 2; run++ {
-		if r := runBinary(t, dir, "", env, args...); r.status != 0 {
-			t.Fatalf("run %d of the Job's command %q: status %d, stderr:\n%s", run, args, r.status, r.stderr)
+	makeVars := map[string]string{}
+	split := func(r rune) bool { return unicode.IsSpace(r) || strings.ContainsRune("\"'`,{}[]", r) }
+	tags := map[string][]string{} // tag -> where it is used, file:line
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for n, line := range strings.Split(string(data), "\n") {
+			if m := makeVar.FindStringSubmatch(line); m != nil && file == "Makefile" {
+				makeVars[m[1]] = m[2]
+			}
+			for _, tok := range strings.FieldsFunc(line, split) {
+				if name, ok := strings.CutPrefix(tok, "$("); ok && file == "Makefile" {
+					if v, ok := makeVars[strings.TrimSuffix(name, ")")]; ok {
+						tok = v
+					}
+				}
+				m := imageRef.FindStringSubmatch(tok)
+				switch {
+				case m == nil, m[1] == "" && !imageCommand(line):
+					continue
+				case m[1] == "":
+					m[1] = "latest"
+				}
+				tags[m[1]] = append(tags[m[1]], fmt.Sprintf("%s:%d", file, n+1))
+			}
 		}
 	}
-	if r := runBinary(t, dir, "", env, "auth", "list"); r.stdout != "myapp\n" {
-		t.Errorf("after the Job, auth list = %q, want myapp", r.stdout)
+	if len(tags) != 1 {
+		t.Fatalf("image tags used: %v; want one, the same everywhere", tags)
+	}
+	for tag, where := range tags {
+		t.Logf("image tag %s, used at %v", tag, where)
+		if tag == "latest" {
+			t.Errorf("the image tag is :latest (%v): the kubelet would pull it, never using the image make docker built", where)
+		}
+		for _, want := range []string{"README.md:", "Makefile:", "deploy/kubernetes/"} {
+			if !slices.ContainsFunc(where, func(w string) bool { return strings.HasPrefix(w, want) }) {
+				t.Errorf("no image reference in %s, want the one tag %s there too (found %v)", strings.TrimSuffix(want, ":"), tag, where)
+			}
+		}
 	}
 }
 
+// The systemd unit: the master is the main process and the one a stop signals, a stop
+// outlasts its drain, reload waits for the upgrade's outcome, and under the unit's
+// hardening every directory the service writes with configs/config.yaml (what the unit's
+// -config file is installed from) is writable.
 func TestSystemdUnit(t *testing.T) {
 	f, err := os.Open(filepath.Join("deploy", "systemd", "blog-service.service"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	unit := map[string]string{}
+	unit := map[string]string{} // a key given twice keeps both values, space-separated
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		if k, v, ok := strings.Cut(sc.Text(), "="); ok && !strings.HasPrefix(k, "#") {
+			if prev, ok := unit[k]; ok {
+				v = prev + " " + v
+			}
 			unit[k] = v
 		}
 	}
-	defaults, err := setting.Load("", true, nil, nil)
+	on := func(key string) bool { return slices.Contains([]string{"yes", "true", "on", "1"}, unit[key]) }
+	seconds := func(key string) time.Duration {
+		n, _ := strconv.Atoi(unit[key])
+		return time.Duration(n) * time.Second
+	}
+	start := strings.Fields(unit["ExecStart"])
+	if len(start) == 0 {
+		t.Fatal("no ExecStart")
+	}
+	pidfile := ""
+	if i := slices.Index(start, "-pidfile"); i > 0 && i+1 < len(start) {
+		pidfile = start[i+1]
+	}
+	// The unit's Environment=, and BLOG_JWT_SECRET as its EnvironmentFile would give it.
+	env := append(strings.Fields(unit["Environment"]), "BLOG_JWT_SECRET=deploy-test-only-secret-9b1e4c7a20f3d856")
+	cfg, err := setting.Load(filepath.Join("configs", "config.yaml"), false, env, map[string]any{"Server.PIDFile": pidfile})
 	if err != nil {
 		t.Fatal(err)
 	}
-	stopSec, _ := strconv.Atoi(unit["TimeoutStopSec"])
-	// The master kills workers StopTimeout after a stop; systemd must wait longer.
-	masterStop := defaults.Server.DrainDelay + defaults.Server.ShutdownTimeout + 10*time.Second
 	tests := []struct {
 		name      string
 		got, want any
 	}{
 		{"Type", unit["Type"], "notify"},
-		{"reload sends SIGHUP to the master", strings.Contains(unit["ExecReload"], "-HUP $MAINPID"), true},
+		{"a PID file to signal", pidfile != "", true},
+		// The synchronous reload, with the service's own flags (its config gives it the
+		// upgrade timeout to wait for): exit 0 once a new worker serves, else the reason.
+		{"reload waits for the upgrade's outcome", unit["ExecReload"], unit["ExecStart"] + " reload"},
 		{"stop signals the master only", unit["KillMode"], "mixed"},
-		{"stop timeout covers the drain", time.Duration(stopSec)*time.Second >= masterStop, true},
-		{"a PID file to signal", strings.Contains(unit["ExecStart"], "-pidfile"), true},
+		{"stop timeout covers the drain", seconds("TimeoutStopSec") >= masterStopTimeout(cfg.Server), true},
+		{"start timeout covers the wait for the database", seconds("TimeoutStartSec") > cfg.Database.ConnectTimeout, true},
+		// systemd bounds ExecReload by TimeoutStartSec too: it must not kill a reload that waits.
+		{"start timeout outlasts reload's wait", seconds("TimeoutStartSec") > reloadWait(cfg.Server), true},
+		{"NoNewPrivileges", on("NoNewPrivileges"), true},
+		{"ProtectSystem", unit["ProtectSystem"], "strict"},
+		{"PrivateTmp", on("PrivateTmp"), true},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {
 			t.Errorf("%s: got %v, want %v", tt.name, tt.got, tt.want)
+		}
+	}
+	// Under ProtectSystem=strict only these are writable.
+	writable := strings.Fields(unit["ReadWritePaths"])
+	for _, d := range strings.Fields(unit["StateDirectory"]) {
+		writable = append(writable, "/var/lib/"+d)
+	}
+	for _, d := range strings.Fields(unit["RuntimeDirectory"]) {
+		writable = append(writable, "/run/"+d)
+	}
+	if on("PrivateTmp") {
+		writable = append(writable, "/tmp")
+	}
+	for _, dir := range writtenDirs(cfg, unit["WorkingDirectory"]) {
+		if !slices.ContainsFunc(writable, func(w string) bool { return under(dir, w) }) {
+			t.Errorf("the service writes %s, read-only under ProtectSystem=strict (writable: %v)", dir, writable)
 		}
 	}
 }

@@ -14,7 +14,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -22,6 +21,9 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/go-programming-tour-book/blog-service/pkg/page"
+	"github.com/go-programming-tour-book/blog-service/pkg/token"
 
 	"github.com/coreos/go-systemd/v22/daemon"
 	"github.com/gin-gonic/gin"
@@ -31,29 +33,39 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/go-programming-tour-book/blog-service/global"
+	"github.com/go-programming-tour-book/blog-service/internal/app"
 	"github.com/go-programming-tour-book/blog-service/internal/cli"
 	"github.com/go-programming-tour-book/blog-service/internal/dao"
+	"github.com/go-programming-tour-book/blog-service/internal/metrics"
 	"github.com/go-programming-tour-book/blog-service/internal/middleware"
 	"github.com/go-programming-tour-book/blog-service/internal/routers"
 	"github.com/go-programming-tour-book/blog-service/internal/service"
-	"github.com/go-programming-tour-book/blog-service/pkg/app"
+	"github.com/go-programming-tour-book/blog-service/internal/setting"
+	"github.com/go-programming-tour-book/blog-service/pkg/lifecycle/server"
+	"github.com/go-programming-tour-book/blog-service/pkg/lifecycle/supervisor"
 	"github.com/go-programming-tour-book/blog-service/pkg/limiter"
 	"github.com/go-programming-tour-book/blog-service/pkg/logger"
-	"github.com/go-programming-tour-book/blog-service/pkg/metrics"
-	"github.com/go-programming-tour-book/blog-service/pkg/server"
-	"github.com/go-programming-tour-book/blog-service/pkg/setting"
-	"github.com/go-programming-tour-book/blog-service/pkg/supervisor"
 	"github.com/go-programming-tour-book/blog-service/pkg/tracing"
 	"github.com/go-programming-tour-book/blog-service/pkg/upload"
 )
 
 // @title        blog-service
 // @version      1.0
-// @description  The blog service of "Go 语言编程之旅": tags, articles, auth and upload, with a production-grade lifecycle. Get a token from POST /auth (demo credential eddycjy / go-programming-tour-book in debug mode) and send it in the token header.
+// @description  The blog service of "Go 语言编程之旅": tags, articles, auth and upload, with a production-grade lifecycle. Get a token from POST /auth (the demo credential eddycjy / go-programming-tour-book exists in debug mode) and send it in the token header, as Authorization: Bearer <token>, or as ?token=. Bodies are JSON here; the same fields also work as a URL-encoded or multipart form. Every failure is the ErrorBody JSON, in Chinese when the locale header or Accept-Language asks for zh.
 // @BasePath     /
-// @securityDefinitions.apikey  ApiKeyAuth
+// @securityDefinitions.apikey  TokenHeader
 // @in                          header
 // @name                        token
+// @description                 The token from POST /auth, as the book sends it.
+// @securityDefinitions.apikey  BearerAuth
+// @in                          header
+// @name                        Authorization
+// @description                 "Bearer " followed by the token from POST /auth.
+// @securityDefinitions.apikey  TokenQuery
+// @in                          query
+// @name                        token
+// @description                 The token from POST /auth as a query parameter.
+
 // The master forks its workers and re-executes itself from the main thread only (see
 // supervisor.Run): locking the main goroutine to it must happen in an init function.
 func init() { runtime.LockOSThread() }
@@ -116,7 +128,7 @@ func run(ctx context.Context, args []string, environ []string, stdin io.Reader, 
 	if err != nil {
 		return fmt.Errorf("logger: %w", err)
 	}
-	defer log.Sync()
+	defer func() { _ = log.Sync() }() // fails on a terminal: nothing left to do then
 	addr := fmt.Sprintf(":%d", cfg.Server.HttpPort)
 
 	ln, rep, isWorker, err := supervisor.Inherited(getenv)
@@ -220,7 +232,11 @@ func serve(ctx context.Context, cfg setting.Config, log *zap.Logger, ln net.List
 	if err != nil {
 		return fmt.Errorf("tracing: %w", err)
 	}
-	defer stopTracing(context.WithoutCancel(stop)) // flushes the last spans after the drain
+	defer func() { // flushes the last spans after the drain
+		if err := stopTracing(context.WithoutCancel(stop)); err != nil {
+			log.Warn("flush traces", zap.Error(err))
+		}
+	}()
 	uploads, err := upload.NewStore(upload.Options{
 		Dir:     cfg.App.UploadSavePath,
 		MaxSize: int64(cfg.App.UploadImageMaxSize) << 20,
@@ -231,8 +247,8 @@ func serve(ctx context.Context, cfg setting.Config, log *zap.Logger, ln net.List
 		return fmt.Errorf("App.UploadSavePath: %w", err)
 	}
 	limiters, closeLimiters := rateLimiters(cfg)
-	defer closeLimiters()
-	jwt := app.NewJWT(cfg.JWT.Secret, cfg.JWT.Issuer, cfg.JWT.Expire)
+	defer func() { _ = closeLimiters() }() // the Redis client's connections: the process ends anyway
+	jwt := token.NewJWT(cfg.JWT.Secret, cfg.JWT.Issuer, cfg.JWT.Expire)
 	svc := service.New(dao.New(db), jwt, service.Options{
 		SlowMaxDelay:    cfg.App.SlowMaxDelay,
 		UpstreamURL:     cfg.Upstream.URL,
@@ -245,13 +261,13 @@ func serve(ctx context.Context, cfg setting.Config, log *zap.Logger, ln net.List
 		return err
 	}
 
-	srv := server.New(serverOptions(cfg.Server, func(h http.Handler) { reportReady(log, h, ready) }), log)
+	srv := server.New(serverOptions(cfg.Server, func() { reportReady(stop, log, svc, ready) }), log)
 	handler, err := routers.NewRouter(routers.Deps{
 		Service:        svc,
 		Log:            log,
 		JWT:            jwt,
 		Translations:   tr,
-		Pages:          app.PageLimits{Default: cfg.App.DefaultPageSize, Max: cfg.App.MaxPageSize},
+		Pages:          page.Limits{Default: cfg.App.DefaultPageSize, Max: cfg.App.MaxPageSize},
 		Draining:       srv.Draining,
 		MaxBodyBytes:   cfg.App.MaxBodyBytes,
 		MaxUploadBytes: uploads.MaxSize(),
@@ -276,7 +292,7 @@ func serve(ctx context.Context, cfg setting.Config, log *zap.Logger, ln net.List
 }
 
 // serverOptions are the HTTP server's timeouts and drain settings.
-func serverOptions(cfg setting.Server, onServe func(http.Handler)) server.Options {
+func serverOptions(cfg setting.Server, onServe func()) server.Options {
 	return server.Options{
 		ReadTimeout:       cfg.ReadTimeout,
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
@@ -300,7 +316,7 @@ func newTracer(ctx context.Context, cfg setting.Tracing, db *gorm.DB) (trace.Tra
 		return nil, nil, err
 	}
 	if err := dao.Trace(db, tp); err != nil {
-		stop(ctx)
+		_ = stop(ctx) // nothing was traced yet: nothing to flush
 		return nil, nil, err
 	}
 	return tp, stop, nil
@@ -354,20 +370,25 @@ func rateLimiters(cfg setting.Config) (middleware.RateLimits, func() error) {
 	return limits, closeFn
 }
 
-// reportReady tells the master this worker serves, once its own /readyz says so (database
-// reachable, not draining): the master retires the old worker only then.
-func reportReady(log *zap.Logger, h http.Handler, ready func() error) {
+// reportReady tells the master this worker serves, once the database answers (what
+// /readyz checks besides draining): the master retires the old worker only then. A worker
+// whose database does not answer reports nothing; the master kills it after
+// Server.UpgradeTimeout and the old worker serves on.
+func reportReady(ctx context.Context, log *zap.Logger, svc *service.Service, ready func() error) {
 	if ready == nil {
 		return
 	}
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
-	if rec.Code != http.StatusOK {
-		log.Error("not ready: the master will not hand over", zap.Int("status", rec.Code), zap.String("body", rec.Body.String()))
+	ping, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	if err := svc.Ping(ping); err != nil {
+		log.Error("not ready: the database does not answer; the master will not hand over", zap.Error(err))
 		return
 	}
 	if err := ready(); err != nil {
 		log.Error("report readiness", zap.Error(err))
+	}
+	if err := supervisor.ReleaseStartupPages(); err != nil {
+		log.Warn("release start-up pages", zap.Error(err))
 	}
 }
 

@@ -278,6 +278,72 @@ func TestReloadUpgradesTheMasterInPlace(t *testing.T) {
 	}
 }
 
+// A SIGHUP after a config change puts the new values in effect: a worker's setting
+// (App.DefaultPageSize) in the new worker at once, and a master's (Server.UpgradeTimeout)
+// in the master, which re-executes and so reads the file afresh too.
+func TestSIGHUPAppliesAChangedConfig(t *testing.T) {
+	t.Parallel()
+	u := startUpgradable(t)
+	token := u.token()
+	for i := range 5 {
+		req, _ := http.NewRequest("POST", u.base+"/api/v1/tags", strings.NewReader(url.Values{"name": {fmt.Sprint("cfg-", i)}, "created_by": {"test"}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("token", token)
+		if r := roundTrip(oneShot, req); r.status != 200 {
+			t.Fatalf("POST /api/v1/tags: %d %v %s", r.status, r.err, r.body)
+		}
+	}
+	// page returns the default page's size and how many tags it holds.
+	page := func() (size, n int) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", u.base+"/api/v1/tags", nil)
+		req.Header.Set("token", token)
+		r := roundTrip(oneShot, req)
+		var body struct {
+			List  []json.RawMessage
+			Pager struct {
+				PageSize int `json:"page_size"`
+			}
+		}
+		if err := json.Unmarshal([]byte(r.body), &body); r.status != 200 || err != nil {
+			t.Fatalf("GET /api/v1/tags: %d %v %v %s", r.status, r.err, err, r.body)
+		}
+		return body.Pager.PageSize, len(body.List)
+	}
+	if size, n := page(); size != 10 || n != 5 {
+		t.Fatalf("before the change: page_size %d with %d tags, want the default 10 with all 5", size, n)
+	}
+
+	if err := os.MkdirAll(filepath.Join(u.dir, "configs"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	config := "App:\n  DefaultPageSize: 3\nServer:\n  UpgradeTimeout: 5s\n"
+	if err := os.WriteFile(filepath.Join(u.dir, "configs", "config.yaml"), []byte(config), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	logLen := len(u.log())
+	u.upgrade(t)
+	if size, n := page(); size != 3 || n != 3 {
+		t.Errorf("after SIGHUP: page_size %d with %d tags, want 3 with 3", size, n)
+	}
+	if !strings.Contains(u.log()[logLen:], "master re-executed") {
+		t.Fatalf("the master did not re-execute on SIGHUP; log:\n%s", u.log()[logLen:])
+	}
+
+	// The next "binary" answers the master's probe with a failure (the master stays as it
+	// is) and, as a worker, never serves: it is killed after the re-executed master's
+	// timeout, 5s, not the 30s default the master started with.
+	serving := u.servingPID()
+	u.replace(t, u.script(t, "hangs", `[ "$SUPERVISOR_PROBE" = 1 ] && exit 1; exec sleep 60`))
+	status, out := u.reload(t)
+	if status == 0 || !strings.Contains(out, "not serving within the upgrade timeout (5s)") {
+		t.Errorf("reload with a worker that hangs = %d %q, want a failure naming the 5s timeout", status, out)
+	}
+	if now := u.servingPID(); now != serving {
+		t.Errorf("serving pid %d after the failed reload, want %d", now, serving)
+	}
+}
+
 func inode(t *testing.T, path string) uint64 {
 	t.Helper()
 	var st syscall.Stat_t

@@ -14,5 +14,5 @@ make build >/dev/null
 cd scripts
 go build -o ../bin/floor ./bench/floor
 cd bench # post.lua is read from here
-go run . -bin ../../bin/blog-service -floor ../../bin/floor -d "${DURATION:-10s}" \
+go run . -bin ../../bin/blog-service -floor ../../bin/floor -d "${DURATION:-10s}" -pairs "${PAIRS:-3}" \
   -mysql "${BLOG_TEST_MYSQL_DSN:-}" -out "${BENCH_OUT:-../../docs/BENCHMARKS.md}"

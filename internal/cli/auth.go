@@ -17,8 +17,8 @@ import (
 
 	"github.com/go-programming-tour-book/blog-service/internal/dao"
 	"github.com/go-programming-tour-book/blog-service/internal/service"
+	"github.com/go-programming-tour-book/blog-service/internal/setting"
 	"github.com/go-programming-tour-book/blog-service/pkg/logger"
-	"github.com/go-programming-tour-book/blog-service/pkg/setting"
 )
 
 // Usage describes the commands.
@@ -161,7 +161,7 @@ func withService(ctx context.Context, cfg setting.Config, stderr io.Writer, fn f
 	if err != nil {
 		return fmt.Errorf("logger: %w", err)
 	}
-	defer log.Sync()
+	defer func() { _ = log.Sync() }() // fails on a terminal: nothing left to do then
 	db, err := dao.Open(ctx, cfg.Database, log)
 	if err != nil {
 		return fmt.Errorf("database: %w", err)

@@ -7,8 +7,8 @@ import (
 	"io"
 	"time"
 
-	"github.com/go-programming-tour-book/blog-service/pkg/setting"
-	"github.com/go-programming-tour-book/blog-service/pkg/supervisor"
+	"github.com/go-programming-tour-book/blog-service/internal/setting"
+	"github.com/go-programming-tour-book/blog-service/pkg/lifecycle/supervisor"
 )
 
 // reload runs `reload`: SIGHUP to the master, then its outcome. systemd's ExecReload uses

@@ -7,8 +7,8 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"github.com/go-programming-tour-book/blog-service/internal/errcode"
 	"github.com/go-programming-tour-book/blog-service/internal/model"
-	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
 )
 
 // ArticleFilter selects articles for listing; zero values mean "any".
@@ -192,7 +192,7 @@ func (d *Dao) DeleteArticle(ctx context.Context, id uint32) error {
 // (SQLite's immediate transactions already serialise writers).
 func lockLiveTag(tx *gorm.DB, tagID uint32) (bool, error) {
 	q := tx.Model(&model.Tag{}).Where("id = ? AND is_del = 0", tagID)
-	if tx.Dialector.Name() == "mysql" {
+	if tx.Name() == "mysql" {
 		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
 	}
 	var ids []uint32
@@ -206,11 +206,11 @@ func lockLiveTag(tx *gorm.DB, tagID uint32) (bool, error) {
 func needLiveTag(tx *gorm.DB, tagID uint32) error {
 	live, err := lockLiveTag(tx, tagID)
 	if err == nil && !live {
-		err = fmt.Errorf("tag %d: %w", tagID, errcode.ArticleTagInvalid.WithDetails(fmt.Sprintf("tag_id %d names no live tag", tagID)))
+		err = fmt.Errorf("tag %d: %w", tagID, errcode.ArticleTagInvalid.WithDetail(fmt.Sprintf("tag_id %d names no live tag", tagID), fmt.Sprintf("tag_id %d 对应的标签不存在", tagID)))
 	}
 	return err
 }
 
 func articleNotFound(id uint32) error {
-	return errcode.NotFound.WithDetails(fmt.Sprintf("article %d does not exist", id))
+	return errcode.NotFound.WithDetail(fmt.Sprintf("article %d does not exist", id), fmt.Sprintf("文章 %d 不存在", id))
 }

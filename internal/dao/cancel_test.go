@@ -8,11 +8,11 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/go-programming-tour-book/blog-service/internal/app"
 	"github.com/go-programming-tour-book/blog-service/internal/dao"
 	"github.com/go-programming-tour-book/blog-service/internal/dao/daotest"
+	"github.com/go-programming-tour-book/blog-service/internal/errcode"
 	"github.com/go-programming-tour-book/blog-service/internal/model"
-	"github.com/go-programming-tour-book/blog-service/pkg/app"
-	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
 )
 
 // A write whose client disconnects mid-transaction is rolled back and reported as a

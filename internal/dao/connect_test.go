@@ -19,7 +19,7 @@ import (
 
 	"github.com/go-programming-tour-book/blog-service/internal/dao"
 	"github.com/go-programming-tour-book/blog-service/internal/dao/daotest"
-	"github.com/go-programming-tour-book/blog-service/pkg/setting"
+	"github.com/go-programming-tour-book/blog-service/internal/setting"
 )
 
 func TestTransient(t *testing.T) {
@@ -48,15 +48,15 @@ func TestTransient(t *testing.T) {
 	}
 }
 
-// openLogged opens cfg's database and returns the error and the log's retry lines.
-func openLogged(t *testing.T, cfg setting.Database) (error, int) {
+// openLogged opens cfg's database and returns the log's retry lines and the error.
+func openLogged(t *testing.T, cfg setting.Database) (int, error) {
 	t.Helper()
 	core, logs := observer.New(zap.WarnLevel)
 	db, err := dao.Open(context.Background(), cfg, zap.New(core))
 	if err == nil {
 		dao.Close(db)
 	}
-	return err, logs.FilterMessageSnippet("retrying").Len()
+	return logs.FilterMessageSnippet("retrying").Len(), err
 }
 
 // A SQLite file that cannot be written fails at once with the cause, never SQLite's
@@ -68,7 +68,7 @@ func TestOpenUnwritableSQLiteFailsAtOnce(t *testing.T) {
 	}
 	cfg := daotest.Config(t)
 	cfg.DBType, cfg.Path, cfg.ConnectTimeout = "sqlite", filepath.Join(file, "blog.db"), time.Minute
-	err, retries := openLogged(t, cfg)
+	retries, err := openLogged(t, cfg)
 	if err == nil || !strings.Contains(err.Error(), "not a directory") || !strings.Contains(err.Error(), file) || retries > 0 {
 		t.Errorf("Open under a file: %v after %d retries, want \"not a directory\" naming %s and no retry", err, retries, file)
 	}
@@ -83,7 +83,7 @@ func TestOpenReadOnlySQLiteFileFailsAtOnce(t *testing.T) {
 	if err := os.WriteFile(cfg.Path, nil, 0o444); err != nil {
 		t.Fatal(err)
 	}
-	err, retries := openLogged(t, cfg)
+	retries, err := openLogged(t, cfg)
 	if err == nil || !strings.Contains(err.Error(), "permission denied") || retries > 0 {
 		t.Errorf("Open of a read-only file: %v after %d retries, want permission denied and no retry", err, retries)
 	}
@@ -108,7 +108,7 @@ func TestOpenMySQLRefusalFailsAtOnce(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := good
 			tt.edit(&cfg)
-			err, retries := openLogged(t, cfg)
+			retries, err := openLogged(t, cfg)
 			if err == nil || !strings.Contains(err.Error(), tt.want) || retries > 0 {
 				t.Errorf("Open: %v after %d retries, want %s and no retry", err, retries, tt.want)
 			}

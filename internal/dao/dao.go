@@ -1,6 +1,8 @@
 // Package dao is the database access layer: it opens gorm on SQLite (the default, a pure-Go
-// driver) or MySQL, creates the schema, and holds one file of queries per table. It turns
-// "no such row" into errcode values; every other error goes up wrapped, unlogged.
+// driver) or MySQL, migrates the schema, and holds one file of queries per table. It turns
+// what the client caused ("no such row", a duplicate live tag name, a missing tag) into
+// errcode values and an unreachable database into a 503; every other error goes up
+// wrapped, unlogged.
 package dao
 
 import (
@@ -19,8 +21,8 @@ import (
 	"gorm.io/gorm/schema"
 
 	"github.com/go-programming-tour-book/blog-service/internal/model"
+	"github.com/go-programming-tour-book/blog-service/internal/setting"
 	"github.com/go-programming-tour-book/blog-service/pkg/gormtrace"
-	"github.com/go-programming-tour-book/blog-service/pkg/setting"
 )
 
 // Dao runs the service's queries. Every method takes the caller's context, so a request
@@ -36,7 +38,7 @@ type Dao struct {
 // New returns a Dao on an open database.
 func New(db *gorm.DB) *Dao {
 	d := &Dao{db: db}
-	if db.Dialector.Name() == "sqlite" {
+	if db.Name() == "sqlite" {
 		d.writer = make(chan struct{}, 1)
 	}
 	return d

@@ -6,7 +6,7 @@ import (
 	"go.uber.org/zap"
 	"gorm.io/gorm"
 
-	"github.com/go-programming-tour-book/blog-service/pkg/setting"
+	"github.com/go-programming-tour-book/blog-service/internal/setting"
 )
 
 // MigrationLock is the name MySQL's advisory lock starts with (then ":" and the database).

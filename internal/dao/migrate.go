@@ -3,17 +3,27 @@ package dao
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
+	gosqlite "github.com/glebarez/go-sqlite"
 	"go.uber.org/zap"
 	"gorm.io/gorm"
 )
 
 // migration is one versioned schema change, written for each dialect.
 type migration struct {
-	version       int
-	name          string
+	version int
+	name    string
+	// release is the release that first ships the migration (see currentRelease).
+	release int
+	// contract is set only on a step that drops or renames a table or column, or changes a
+	// column's type: it names the release whose code stopped using what the step removes,
+	// and the step must ship in a later release. Every other migration only adds (expand),
+	// so the release before it, to which a rollback returns, runs on the new schema.
+	// TestMigrationsAreExpandOnly holds the rule; the README has an example.
+	contract      int
 	mysql, sqlite []string
 	// report, if set, counts rows the migration changed that an operator should look at
 	// (one query for both dialects); a count above zero is logged with the migration.
@@ -52,7 +62,7 @@ func migrate(ctx context.Context, db *gorm.DB, list []migration, log *zap.Logger
 		// NewDB: each query on conn starts a fresh statement; gorm keeps a failed
 		// statement's error on a reused one, which would hide the lock's release.
 		conn := session.Session(&gorm.Session{NewDB: true})
-		mysql := conn.Dialector.Name() == "mysql"
+		mysql := conn.Name() == "mysql"
 		applied, err := appliedVersions(conn, mysql)
 		if err != nil {
 			return fmt.Errorf("read applied migrations: %w", err)
@@ -70,9 +80,11 @@ func migrate(ctx context.Context, db *gorm.DB, list []migration, log *zap.Logger
 			// The DSN's _txlock=immediate makes this BEGIN IMMEDIATE: the write lock is
 			// taken before the second look, so two workers cannot both see a migration
 			// pending. SQLite's DDL is transactional: all of it commits, or none.
-			err = conn.Transaction(func(tx *gorm.DB) (err error) {
-				done, err = applyPending(tx, list, false)
-				return err
+			err = waitWhileBusy(ctx, func() error {
+				return conn.Transaction(func(tx *gorm.DB) (err error) {
+					done, err = applyPending(tx, list, false)
+					return err
+				})
 			})
 		}
 		if err != nil {
@@ -87,6 +99,34 @@ func migrate(ctx context.Context, db *gorm.DB, list []migration, log *zap.Logger
 		return nil
 	})
 }
+
+// waitWhileBusy runs fn again while SQLite answers that the database is busy, for up to
+// lockWait, as GET_LOCK waits on MySQL. The worker an upgrade replaces may write without
+// pause; SQLite's busy handler polls for the write lock rather than queueing for it, so a
+// migration's BEGIN IMMEDIATE can miss every gap for the whole busy timeout (5 s), and the
+// new worker would exit with the upgrade undone (make upgrade-drill: 1 run in 18).
+func waitWhileBusy(ctx context.Context, fn func() error) error {
+	deadline := time.Now().Add(lockWait)
+	for {
+		err := fn()
+		if !sqliteBusy(err) || time.Now().After(deadline) {
+			return err
+		}
+		select { // a pause, in case the busy timeout is zero
+		case <-ctx.Done():
+			return err
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// sqliteBusy reports whether err is SQLITE_BUSY or one of its extended codes.
+func sqliteBusy(err error) bool {
+	var lite *gosqlite.Error
+	return errors.As(err, &lite) && lite.Code()&0xff == sqliteBusyCode
+}
+
+const sqliteBusyCode = 5 // SQLITE_BUSY
 
 // appliedMigration is what applyPending did, for the log.
 type appliedMigration struct {

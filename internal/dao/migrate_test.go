@@ -16,8 +16,8 @@ import (
 
 	"github.com/go-programming-tour-book/blog-service/internal/dao"
 	"github.com/go-programming-tour-book/blog-service/internal/dao/daotest"
+	"github.com/go-programming-tour-book/blog-service/internal/errcode"
 	"github.com/go-programming-tour-book/blog-service/internal/model"
-	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
 )
 
 // Replicas starting together each run Open (and so Migrate) on one database: all must
@@ -133,6 +133,44 @@ func TestMigrateUpToDateTakesNoLock(t *testing.T) {
 	}
 }
 
+// On SQLite a pending migration waits for the write lock past Database.BusyTimeout, as
+// GET_LOCK waits on MySQL: a worker upgraded in beside one that writes without pause
+// otherwise gave up after the busy timeout, and the upgrade did not happen.
+func TestPendingMigrationOutwaitsTheBusyTimeout(t *testing.T) {
+	t.Parallel()
+	cfg := daotest.Config(t)
+	if cfg.DBType != "sqlite" {
+		t.Skip("MySQL waits in GET_LOCK; TestMigrateUpToDateTakesNoLock holds it")
+	}
+	cfg.BusyTimeout = 20 * time.Millisecond
+	ctx := context.Background()
+	first, err := dao.Open(ctx, cfg, zap.NewNop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dao.Close(first)
+	second, err := dao.Open(ctx, cfg, zap.NewNop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dao.Close(second)
+	release := holdMigrationLock(t, first)
+	done := make(chan error, 1)
+	go func() {
+		done <- dao.MigrateWith(ctx, second, 999, "pending", "CREATE TABLE blog_pending (id INTEGER)")
+	}()
+	// Hold the lock for fifty busy timeouts: a runner that gave up after one ends meanwhile.
+	select {
+	case err := <-done:
+		t.Fatalf("the pending migration ended while the lock was held: %v, want it to wait", err)
+	case <-time.After(time.Second):
+	}
+	release()
+	if err := <-done; err != nil {
+		t.Fatalf("pending migration after the lock was released: %v", err)
+	}
+}
+
 // holdMigrationLock takes, on a connection of its own, the lock a pending migration waits
 // for: on SQLite a write transaction with an uncommitted insert (a busy worker), on MySQL
 // the advisory lock. It returns the release, which the test's cleanup also calls.
@@ -148,7 +186,7 @@ func holdMigrationLock(t *testing.T, db *gorm.DB) (release func()) {
 		t.Fatal(err)
 	}
 	var end func() error
-	if db.Dialector.Name() == "mysql" {
+	if db.Name() == "mysql" {
 		var got int
 		if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK(CONCAT(?, DATABASE()), 0)", dao.MigrationLock+":").Scan(&got); err != nil || got != 1 {
 			t.Fatalf("GET_LOCK = %d, %v; want 1", got, err)

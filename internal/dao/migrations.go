@@ -1,136 +1,145 @@
 package dao
 
-// migrations is the schema's history, oldest first. Append; never edit one that has
-// shipped. Each holds the statements for both dialects, run in order.
-var migrations = []migration{
-	{
-		version: 1,
-		name:    "the book's tables: blog_tag, blog_article, blog_article_tag, blog_auth",
-		mysql: []string{
-			"CREATE TABLE IF NOT EXISTS `blog_tag` (" + mysqlCommon + `,
-				name VARCHAR(100) NOT NULL DEFAULT '',
-				state TINYINT UNSIGNED NOT NULL DEFAULT 1,
-				PRIMARY KEY (id),
-				KEY idx_blog_tag_name (name),
-				KEY idx_blog_tag_is_del (is_del)
-			) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
-			"CREATE TABLE IF NOT EXISTS `blog_article` (" + mysqlCommon + `,
-				title VARCHAR(100) NOT NULL DEFAULT '',
-				` + "`desc`" + ` VARCHAR(255) NOT NULL DEFAULT '',
-				content MEDIUMTEXT,
-				cover_image_url VARCHAR(255) NOT NULL DEFAULT '',
-				state TINYINT UNSIGNED NOT NULL DEFAULT 1,
-				PRIMARY KEY (id),
-				KEY idx_blog_article_is_del (is_del)
-			) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
-			"CREATE TABLE IF NOT EXISTS `blog_article_tag` (" + mysqlCommon + `,
-				article_id INT UNSIGNED NOT NULL,
-				tag_id INT UNSIGNED NOT NULL,
-				PRIMARY KEY (id),
-				KEY idx_blog_article_tag_article_id (article_id),
-				KEY idx_blog_article_tag_tag_id (tag_id),
-				KEY idx_blog_article_tag_is_del (is_del)
-			) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
-			"CREATE TABLE IF NOT EXISTS `blog_auth` (" + mysqlCommon + `,
-				app_key VARCHAR(20) NOT NULL DEFAULT '',
-				app_secret VARCHAR(100) NOT NULL DEFAULT '',
-				PRIMARY KEY (id),
-				UNIQUE KEY idx_blog_auth_app_key (app_key),
-				KEY idx_blog_auth_is_del (is_del)
-			) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
-		},
-		sqlite: []string{
-			`CREATE TABLE IF NOT EXISTS blog_tag (` + sqliteCommon + `,
-				name TEXT NOT NULL DEFAULT '',
-				state INTEGER NOT NULL DEFAULT 1)`,
-			`CREATE INDEX IF NOT EXISTS idx_blog_tag_name ON blog_tag (name)`,
-			`CREATE INDEX IF NOT EXISTS idx_blog_tag_is_del ON blog_tag (is_del)`,
-			`CREATE TABLE IF NOT EXISTS blog_article (` + sqliteCommon + `,
-				title TEXT NOT NULL DEFAULT '',
-				"desc" TEXT NOT NULL DEFAULT '',
-				content TEXT,
-				cover_image_url TEXT NOT NULL DEFAULT '',
-				state INTEGER NOT NULL DEFAULT 1)`,
-			`CREATE INDEX IF NOT EXISTS idx_blog_article_is_del ON blog_article (is_del)`,
-			`CREATE TABLE IF NOT EXISTS blog_article_tag (` + sqliteCommon + `,
-				article_id INTEGER NOT NULL,
-				tag_id INTEGER NOT NULL)`,
-			`CREATE INDEX IF NOT EXISTS idx_blog_article_tag_article_id ON blog_article_tag (article_id)`,
-			`CREATE INDEX IF NOT EXISTS idx_blog_article_tag_tag_id ON blog_article_tag (tag_id)`,
-			`CREATE INDEX IF NOT EXISTS idx_blog_article_tag_is_del ON blog_article_tag (is_del)`,
-			`CREATE TABLE IF NOT EXISTS blog_auth (` + sqliteCommon + `,
-				app_key TEXT NOT NULL DEFAULT '',
-				app_secret TEXT NOT NULL DEFAULT '')`,
-			`CREATE UNIQUE INDEX IF NOT EXISTS idx_blog_auth_app_key ON blog_auth (app_key)`,
-			`CREATE INDEX IF NOT EXISTS idx_blog_auth_is_del ON blog_auth (is_del)`,
-		},
-	},
-	{
-		version: 2,
-		name:    "drop the single-column is_del indexes: almost every row has is_del = 0, and SQLite's planner picked them over the id and link indexes, scanning whole tables",
-		mysql: []string{
-			"ALTER TABLE `blog_tag` DROP INDEX idx_blog_tag_is_del",
-			"ALTER TABLE `blog_article` DROP INDEX idx_blog_article_is_del",
-			"ALTER TABLE `blog_article_tag` DROP INDEX idx_blog_article_tag_is_del",
-			"ALTER TABLE `blog_auth` DROP INDEX idx_blog_auth_is_del",
-		},
-		sqlite: []string{
-			"DROP INDEX IF EXISTS idx_blog_tag_is_del",
-			"DROP INDEX IF EXISTS idx_blog_article_is_del",
-			"DROP INDEX IF EXISTS idx_blog_article_tag_is_del",
-			"DROP INDEX IF EXISTS idx_blog_auth_is_del",
-		},
-	},
-	{
-		version: 3,
-		name:    "one live tag per name: a unique index that ignores deleted tags; live duplicates after the oldest are first renamed 'name (id)', modified_by 'migration 3'",
-		// MySQL has no partial indexes: live_name is the name while the tag is live and
-		// NULL once deleted, and NULLs never collide in a unique index. Names compare
-		// under the table's collation, as the service's name check always did there.
-		// The derived table is DISTINCT so MySQL materialises it: an UPDATE may not
-		// otherwise read the table it changes.
-		mysql: []string{
-			"UPDATE `blog_tag` AS t JOIN (" + `
-				SELECT DISTINCT later.id FROM blog_tag AS later
-				JOIN blog_tag AS kept ON kept.name = later.name AND kept.is_del = 0 AND kept.id < later.id
-				WHERE later.is_del = 0) AS dup ON dup.id = t.id
-			SET t.name = CONCAT(LEFT(t.name, 100 - CHAR_LENGTH(CONCAT(' (', t.id, ')'))), ' (', t.id, ')'),
-				t.modified_by = 'migration 3',
-				t.modified_on = UNIX_TIMESTAMP()`,
-			"ALTER TABLE `blog_tag`" + `
-				ADD COLUMN live_name VARCHAR(100) AS (CASE WHEN is_del = 0 THEN name END) VIRTUAL,
-				ADD UNIQUE KEY idx_blog_tag_live_name (live_name)`,
-		},
-		sqlite: []string{
-			`UPDATE blog_tag
-			SET name = substr(name, 1, 100 - length(' (' || id || ')')) || ' (' || id || ')',
-				modified_by = 'migration 3',
-				modified_on = CAST(strftime('%s', 'now') AS INTEGER)
-			WHERE is_del = 0 AND EXISTS (
-				SELECT 1 FROM blog_tag AS kept
-				WHERE kept.is_del = 0 AND kept.name = blog_tag.name AND kept.id < blog_tag.id)`,
-			`CREATE UNIQUE INDEX idx_blog_tag_live_name ON blog_tag (name) WHERE is_del = 0`,
-		},
-		report: "SELECT COUNT(*) FROM blog_tag WHERE modified_by = 'migration 3'",
-	},
+import (
+	"embed"
+	"fmt"
+	"io/fs"
+	"path"
+	"strconv"
+	"strings"
+)
+
+// currentRelease numbers the release being made, counted from the first with versioned
+// migrations (release 1 ended at the commit in .ci/previous-release). A migration added now
+// carries it; raise it by one when a release ships, and record that release's commit in
+// .ci/previous-release.
+const currentRelease = 2
+
+// The schema's history is migrations/<dialect>/NNNN_name.sql, one file per migration and
+// dialect (mysql, sqlite), numbered from 0001. Append; never edit one that has shipped.
+// Each file starts with a header of "-- key: value" lines (name, release, and when set,
+// contract and report; see migration) and holds statements ending with ";" at the end of a
+// line; other "--" lines are comments. Both dialects have the same numbers and headers.
+//
+//go:embed migrations
+var migrationFiles embed.FS
+
+// migrations is the schema's history, oldest first, read from migrationFiles. Within a
+// release they only add; a drop or rename is a contract step (see migration.contract).
+var migrations = mustLoadMigrations(migrationFiles)
+
+func mustLoadMigrations(fsys fs.FS) []migration {
+	list, err := loadMigrations(fsys)
+	if err != nil {
+		panic(err) // the files are embedded: a bad one fails every test at once
+	}
+	return list
 }
 
-// The book's common columns (model.Model).
-const (
-	mysqlCommon = `
-		id INT UNSIGNED NOT NULL AUTO_INCREMENT,
-		created_on INT UNSIGNED NOT NULL DEFAULT 0,
-		created_by VARCHAR(100) NOT NULL DEFAULT '',
-		modified_on INT UNSIGNED NOT NULL DEFAULT 0,
-		modified_by VARCHAR(100) NOT NULL DEFAULT '',
-		deleted_on INT UNSIGNED NOT NULL DEFAULT 0,
-		is_del TINYINT UNSIGNED NOT NULL DEFAULT 0`
-	sqliteCommon = `
-		id INTEGER PRIMARY KEY AUTOINCREMENT,
-		created_on INTEGER NOT NULL DEFAULT 0,
-		created_by TEXT NOT NULL DEFAULT '',
-		modified_on INTEGER NOT NULL DEFAULT 0,
-		modified_by TEXT NOT NULL DEFAULT '',
-		deleted_on INTEGER NOT NULL DEFAULT 0,
-		is_del INTEGER NOT NULL DEFAULT 0`
-)
+// loadMigrations reads both dialects' files and pairs them by number.
+func loadMigrations(fsys fs.FS) ([]migration, error) {
+	mysql, err := loadDialect(fsys, "mysql")
+	if err != nil {
+		return nil, err
+	}
+	sqlite, err := loadDialect(fsys, "sqlite")
+	if err != nil {
+		return nil, err
+	}
+	if len(mysql) != len(sqlite) {
+		return nil, fmt.Errorf("migrations: %d for mysql, %d for sqlite", len(mysql), len(sqlite))
+	}
+	for i := range mysql {
+		m, s := mysql[i], sqlite[i]
+		if m.version != i+1 || s.version != i+1 {
+			return nil, fmt.Errorf("migrations: number %d is %d for mysql and %d for sqlite", i+1, m.version, s.version)
+		}
+		if m.name != s.name || m.release != s.release || m.contract != s.contract || m.report != s.report {
+			return nil, fmt.Errorf("migration %d: the mysql and sqlite headers differ", m.version)
+		}
+		mysql[i].sqlite = s.sqlite
+	}
+	return mysql, nil
+}
+
+// loadDialect reads migrations/<dialect>/*.sql in file-name order.
+func loadDialect(fsys fs.FS, dialect string) ([]migration, error) {
+	dir := path.Join("migrations", dialect)
+	entries, err := fs.ReadDir(fsys, dir)
+	if err != nil {
+		return nil, err
+	}
+	var list []migration
+	for _, e := range entries {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".sql") {
+			continue
+		}
+		b, err := fs.ReadFile(fsys, path.Join(dir, e.Name()))
+		if err != nil {
+			return nil, err
+		}
+		m, err := parseMigration(e.Name(), string(b))
+		if err != nil {
+			return nil, fmt.Errorf("%s/%s: %w", dir, e.Name(), err)
+		}
+		if dialect == "mysql" {
+			m.mysql, m.sqlite = m.sqlite, nil
+		}
+		list = append(list, m)
+	}
+	return list, nil
+}
+
+// parseMigration reads one file: its number from the name, its header, its statements
+// (into m.sqlite; the caller moves them for mysql).
+func parseMigration(name, text string) (migration, error) {
+	var m migration
+	num, _, _ := strings.Cut(name, "_")
+	v, err := strconv.Atoi(num)
+	if err != nil || v < 1 {
+		return m, fmt.Errorf("the name must start with its number, like 0001_")
+	}
+	m.version = v
+	var stmt strings.Builder
+	header := true
+	for _, line := range strings.Split(text, "\n") {
+		trimmed := strings.TrimSpace(line)
+		if key, val, ok := strings.Cut(strings.TrimPrefix(trimmed, "-- "), ": "); header && strings.HasPrefix(trimmed, "-- ") && ok {
+			switch key {
+			case "name":
+				m.name = val
+			case "release":
+				m.release, err = strconv.Atoi(val)
+			case "contract":
+				m.contract, err = strconv.Atoi(val)
+			case "report":
+				m.report = val
+			default:
+				err = fmt.Errorf("unknown header %q", key)
+			}
+			if err != nil {
+				return m, err
+			}
+			continue
+		}
+		header = false
+		if trimmed == "" || strings.HasPrefix(trimmed, "--") {
+			continue
+		}
+		stmt.WriteString(line)
+		stmt.WriteString("\n")
+		if strings.HasSuffix(trimmed, ";") {
+			m.sqlite = append(m.sqlite, strings.TrimSuffix(strings.TrimSpace(stmt.String()), ";"))
+			stmt.Reset()
+		}
+	}
+	switch {
+	case strings.TrimSpace(stmt.String()) != "":
+		return m, fmt.Errorf("a statement does not end with ;")
+	case m.name == "" || m.release == 0:
+		return m, fmt.Errorf("the header needs a name and a release")
+	case len(m.sqlite) == 0:
+		return m, fmt.Errorf("no statements")
+	}
+	return m, nil
+}

@@ -7,8 +7,8 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/go-programming-tour-book/blog-service/internal/errcode"
 	"github.com/go-programming-tour-book/blog-service/internal/model"
-	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
 )
 
 // TagFilter selects tags for listing; zero values mean "any".
@@ -124,7 +124,7 @@ func (d *Dao) DeleteTag(ctx context.Context, id uint32) error {
 			return fmt.Errorf("delete tag %d: count articles: %w", id, err)
 		}
 		if used > 0 {
-			return fmt.Errorf("delete tag %d: %w", id, errcode.TagInUse.WithDetails(fmt.Sprintf("%d articles use tag %d", used, id)))
+			return fmt.Errorf("delete tag %d: %w", id, errcode.TagInUse.WithDetail(fmt.Sprintf("%d articles use tag %d", used, id), fmt.Sprintf("%d 篇文章使用标签 %d", used, id)))
 		}
 		err = tx.Model(&model.Tag{}).Where("id = ?", id).Updates(map[string]any{"is_del": 1, "deleted_on": now()}).Error
 		if err != nil {
@@ -135,9 +135,9 @@ func (d *Dao) DeleteTag(ctx context.Context, id uint32) error {
 }
 
 func tagNotFound(id uint32) error {
-	return errcode.NotFound.WithDetails(fmt.Sprintf("tag %d does not exist", id))
+	return errcode.NotFound.WithDetail(fmt.Sprintf("tag %d does not exist", id), fmt.Sprintf("标签 %d 不存在", id))
 }
 
 func tagNameTaken(name string) error {
-	return errcode.TagNameTaken.WithDetails(fmt.Sprintf("name %q is taken", name))
+	return errcode.TagNameTaken.WithDetail(fmt.Sprintf("name %q is taken", name), fmt.Sprintf("名称 %q 已被使用", name))
 }

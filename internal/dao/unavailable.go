@@ -10,7 +10,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 	"gorm.io/gorm"
 
-	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
+	"github.com/go-programming-tour-book/blog-service/internal/errcode"
 )
 
 // markUnavailable makes every query that fails because the database cannot be reached
@@ -40,7 +40,7 @@ func unavailable(err error) error {
 	if err == nil || !unreachable(err) || errors.Is(err, errcode.ServiceUnavailable) {
 		return err
 	}
-	return fmt.Errorf("%w: %w", errcode.ServiceUnavailable.WithDetails("the database is unavailable"), err)
+	return fmt.Errorf("%w: %w", errcode.ServiceUnavailable.WithDetail("the database is unavailable", "数据库不可用"), err)
 }
 
 // transaction runs fn in a writing transaction; failing to begin one is marked like a query.

@@ -9,7 +9,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
-	"github.com/go-programming-tour-book/blog-service/pkg/metrics"
+	"github.com/go-programming-tour-book/blog-service/internal/metrics"
 )
 
 // maxLogField bounds each logged value a client can influence (the path, error text that
@@ -31,6 +31,9 @@ func bounded(s string) string {
 // (the book logged app_secret). Errors handlers recorded with c.Error are logged here, once,
 // and the trace id, when the request is traced, ties the line to its spans.
 func AccessLog(log *zap.Logger) gin.HandlerFunc {
+	// Every line would name this file: the caller lookup (runtime.Caller per request) buys
+	// nothing here and cost ~5% of a GET's CPU.
+	log = log.WithOptions(zap.WithCaller(false))
 	return func(c *gin.Context) {
 		start := time.Now()
 		c.Next()

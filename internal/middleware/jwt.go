@@ -2,12 +2,16 @@ package middleware
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
+
+	tokens "github.com/go-programming-tour-book/blog-service/pkg/token"
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/go-programming-tour-book/blog-service/pkg/app"
-	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
+	"github.com/go-programming-tour-book/blog-service/internal/app"
+	"github.com/go-programming-tour-book/blog-service/internal/errcode"
 )
 
 const appKeyKey = "app_key"
@@ -15,7 +19,7 @@ const appKeyKey = "app_key"
 // JWT requires a valid token, read from `Authorization: Bearer`, the `token` header or the
 // `token` query parameter (the book's two ways), that check accepts (its credential still
 // exists), and exposes its app_key.
-func JWT(j *app.JWT, check func(context.Context, *app.Claims) error) gin.HandlerFunc {
+func JWT(j *tokens.JWT, check func(context.Context, *tokens.Claims) error) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		token := bearer(c.GetHeader("Authorization"))
 		if token == "" {
@@ -25,11 +29,17 @@ func JWT(j *app.JWT, check func(context.Context, *app.Claims) error) gin.Handler
 			token = c.Query("token")
 		}
 		if token == "" {
-			app.Error(c, errcode.UnauthorizedTokenError.WithDetails("no token: send Authorization: Bearer <token>, a token header or ?token="))
+			app.Error(c, errcode.UnauthorizedTokenError.WithDetail("no token: send Authorization: Bearer <token>, a token header or ?token=",
+				"缺少 Token：请发送 Authorization: Bearer <token>、token 请求头或 ?token="))
 			return
 		}
 		claims, err := j.Parse(token)
-		if err == nil {
+		switch {
+		case errors.Is(err, tokens.ErrExpired):
+			err = fmt.Errorf("%w: %w", errcode.UnauthorizedTokenTimeout, err)
+		case err != nil:
+			err = fmt.Errorf("%w: %w", errcode.UnauthorizedTokenError, err)
+		default:
 			err = check(c.Request.Context(), claims)
 		}
 		if err != nil {

@@ -9,8 +9,8 @@ import (
 	"github.com/gin-gonic/gin"
 	"go.uber.org/zap"
 
-	"github.com/go-programming-tour-book/blog-service/pkg/app"
-	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
+	"github.com/go-programming-tour-book/blog-service/internal/app"
+	"github.com/go-programming-tour-book/blog-service/internal/errcode"
 	"github.com/go-programming-tour-book/blog-service/pkg/limiter"
 )
 
@@ -48,7 +48,7 @@ func RateLimit(limits RateLimits, failOpen bool, log *zap.Logger) gin.HandlerFun
 				if failOpen {
 					continue
 				}
-				app.Error(c, errcode.ServiceUnavailable.WithDetails("rate limiter unavailable"))
+				app.Error(c, errcode.ServiceUnavailable.WithDetail("rate limiter unavailable", "限流器不可用"))
 				return
 			}
 			if !allowed {

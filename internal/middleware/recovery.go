@@ -9,7 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"go.uber.org/zap"
 
-	"github.com/go-programming-tour-book/blog-service/pkg/app"
+	"github.com/go-programming-tour-book/blog-service/internal/app"
 )
 
 // Recovery turns a panic in a handler into the JSON 500 envelope and logs the stack with

@@ -6,12 +6,14 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/go-programming-tour-book/blog-service/pkg/page"
+
 	"gorm.io/gorm"
 
+	"github.com/go-programming-tour-book/blog-service/internal/app"
+	"github.com/go-programming-tour-book/blog-service/internal/errcode"
 	"github.com/go-programming-tour-book/blog-service/internal/model"
 	"github.com/go-programming-tour-book/blog-service/internal/service"
-	"github.com/go-programming-tour-book/blog-service/pkg/app"
-	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
 )
 
 func articleForm(tagID uint32, title string) body {
@@ -204,7 +206,7 @@ func TestArticleList(t *testing.T) {
 			rec := e.do(t, "GET", tt.path, noBody, e.token)
 			got := decode[struct {
 				List  []model.ArticleWithTag `json:"list"`
-				Pager app.Pager              `json:"pager"`
+				Pager page.Pager             `json:"pager"`
 			}](t, rec)
 			if rec.Code != 200 || len(got.List) != tt.wantLen || got.Pager.TotalRows != int64(tt.wantTotal) {
 				t.Fatalf("GET %s = %d, %d items, pager %+v; want %d items of %d", tt.path, rec.Code, len(got.List), got.Pager, tt.wantLen, tt.wantTotal)

@@ -9,10 +9,10 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/go-programming-tour-book/blog-service/internal/app"
+	"github.com/go-programming-tour-book/blog-service/internal/errcode"
 	"github.com/go-programming-tour-book/blog-service/internal/model"
 	"github.com/go-programming-tour-book/blog-service/internal/service"
-	"github.com/go-programming-tour-book/blog-service/pkg/app"
-	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
 )
 
 // The book's process crashed under two concurrent clients: it registered validation

@@ -5,8 +5,8 @@ import (
 	"time"
 
 	"github.com/go-programming-tour-book/blog-service/internal/dao"
+	"github.com/go-programming-tour-book/blog-service/internal/errcode"
 	"github.com/go-programming-tour-book/blog-service/internal/service"
-	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
 )
 
 // newCredential adds myapp through another Service on e's database, as the auth command

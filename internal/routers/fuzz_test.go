@@ -75,8 +75,7 @@ func FuzzAPI(f *testing.F) {
 			req.Header.Set("Content-Type", ct)
 		}
 		req.Header.Set("token", e.token)
-		rec := httptest.NewRecorder()
-		e.h.ServeHTTP(rec, req)
+		rec := e.serve(t, req) // and the answer is one the spec allows
 		if rec.Code >= 500 {
 			t.Fatalf("%s %s %q = %d %s", req.Method, req.URL, body, rec.Code, rec.Body)
 		}

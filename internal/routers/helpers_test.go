@@ -12,15 +12,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-programming-tour-book/blog-service/pkg/page"
+	"github.com/go-programming-tour-book/blog-service/pkg/token"
+
 	"github.com/gin-gonic/gin"
 	"go.uber.org/zap"
 	"gorm.io/gorm"
 
+	"github.com/go-programming-tour-book/blog-service/internal/app"
 	"github.com/go-programming-tour-book/blog-service/internal/dao"
 	"github.com/go-programming-tour-book/blog-service/internal/dao/daotest"
 	"github.com/go-programming-tour-book/blog-service/internal/middleware"
 	"github.com/go-programming-tour-book/blog-service/internal/service"
-	"github.com/go-programming-tour-book/blog-service/pkg/app"
 	"github.com/go-programming-tour-book/blog-service/pkg/limiter"
 	"github.com/go-programming-tour-book/blog-service/pkg/upload"
 )
@@ -45,7 +48,7 @@ type testEnv struct {
 	db       *gorm.DB
 	uploads  *upload.Store
 	token    string
-	jwt      *app.JWT
+	jwt      *token.JWT
 	draining atomic.Bool
 }
 
@@ -71,7 +74,7 @@ func newTestEnvOn(t testing.TB, db *gorm.DB, opts service.Options, tweak func(*D
 	if opts.UpstreamClient == nil {
 		opts.UpstreamClient = &http.Client{Timeout: 5 * time.Second}
 	}
-	env := &testEnv{jwt: app.NewJWT(testSecret, "blog-service", time.Hour)}
+	env := &testEnv{jwt: token.NewJWT(testSecret, "blog-service", time.Hour)}
 	env.db = db
 	if opts.Uploads == nil {
 		store, err := upload.NewStore(upload.Options{Dir: filepath.Join(t.TempDir(), "uploads"), MaxSize: 1 << 20, Exts: []string{".jpg", ".jpeg", ".png"}})
@@ -90,7 +93,7 @@ func newTestEnvOn(t testing.TB, db *gorm.DB, opts service.Options, tweak func(*D
 		Log:            zap.NewNop(),
 		JWT:            env.jwt,
 		Translations:   translations,
-		Pages:          app.PageLimits{Default: 10, Max: 100},
+		Pages:          page.Limits{Default: 10, Max: 100},
 		Draining:       env.draining.Load,
 		MaxBodyBytes:   64 << 10,
 		MaxUploadBytes: opts.Uploads.MaxSize(),
@@ -134,7 +137,8 @@ func (e *testEnv) do(t testing.TB, method, path string, b body, token string) *h
 	return e.send(t, method, path, b.text, map[string]string{"Content-Type": b.contentType, "token": token})
 }
 
-// send sends one request with the given headers; empty names and values are skipped.
+// send sends one request with the given headers; empty names and values are skipped. The
+// response is checked against the spec (serve).
 func (e *testEnv) send(t testing.TB, method, path, text string, headers map[string]string) *httptest.ResponseRecorder {
 	t.Helper()
 	req := httptest.NewRequest(method, path, strings.NewReader(text))
@@ -147,9 +151,7 @@ func (e *testEnv) send(t testing.TB, method, path, text string, headers map[stri
 			req.Header.Set(k, v)
 		}
 	}
-	rec := httptest.NewRecorder()
-	e.h.ServeHTTP(rec, req)
-	return rec
+	return e.serve(t, req)
 }
 
 func decode[T any](t testing.TB, rec *httptest.ResponseRecorder) T {

@@ -13,11 +13,11 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/go-programming-tour-book/blog-service/internal/dao/daotest"
+	"github.com/go-programming-tour-book/blog-service/internal/errcode"
+	"github.com/go-programming-tour-book/blog-service/internal/metrics"
 	"github.com/go-programming-tour-book/blog-service/internal/middleware"
 	"github.com/go-programming-tour-book/blog-service/internal/service"
-	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
 	"github.com/go-programming-tour-book/blog-service/pkg/limiter"
-	"github.com/go-programming-tour-book/blog-service/pkg/metrics"
 )
 
 // yamlBomb is a billion-laughs document: ~400 bytes that a YAML decoder expands to gigabytes.
@@ -226,9 +226,7 @@ func TestGlobalRateLimit(t *testing.T) {
 		req := httptest.NewRequest("GET", "/api/v1/tags", nil)
 		req.RemoteAddr = addr + ":1234"
 		req.Header.Set("token", e.token)
-		rec := httptest.NewRecorder()
-		e.h.ServeHTTP(rec, req)
-		return rec.Code
+		return e.serve(t, req).Code
 	}
 	got := []int{get("192.0.2.1"), get("192.0.2.1"), get("192.0.2.1"), get("192.0.2.2"), get("192.0.2.3")}
 	// The third from .1 is over its own bucket and spends nothing of the shared one, so .2

@@ -10,9 +10,9 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/go-programming-tour-book/blog-service/internal/dao/daotest"
+	"github.com/go-programming-tour-book/blog-service/internal/errcode"
 	"github.com/go-programming-tour-book/blog-service/internal/middleware"
 	"github.com/go-programming-tour-book/blog-service/internal/service"
-	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
 	"github.com/go-programming-tour-book/blog-service/pkg/limiter"
 )
 
@@ -30,7 +30,8 @@ func TestRateLimit(t *testing.T) {
 	if rec.Code != 429 || errorBody(t, rec).Code != errcode.TooManyRequests.Code() || rec.Header().Get("Retry-After") == "" {
 		t.Errorf("request past the burst = %d %s, want 429 with code 10000007 and Retry-After", rec.Code, rec.Body)
 	}
-	// Another route, and another client, have their own buckets.
+	// Another route has its own bucket; a client cannot claim to be another one with a
+	// header its peer is not trusted to set.
 	if rec := e.do(t, "GET", "/api/v1/tags", noBody, e.token); rec.Code != 200 {
 		t.Errorf("unlimited route = %d", rec.Code)
 	}

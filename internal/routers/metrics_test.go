@@ -5,8 +5,8 @@ import (
 	"testing"
 
 	"github.com/go-programming-tour-book/blog-service/internal/dao/daotest"
+	"github.com/go-programming-tour-book/blog-service/internal/metrics"
 	"github.com/go-programming-tour-book/blog-service/internal/service"
-	"github.com/go-programming-tour-book/blog-service/pkg/metrics"
 )
 
 func TestMetrics(t *testing.T) {

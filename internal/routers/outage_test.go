@@ -14,8 +14,8 @@ import (
 
 	"github.com/go-programming-tour-book/blog-service/internal/dao"
 	"github.com/go-programming-tour-book/blog-service/internal/dao/daotest"
+	"github.com/go-programming-tour-book/blog-service/internal/errcode"
 	"github.com/go-programming-tour-book/blog-service/internal/service"
-	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
 )
 
 // While the database is unreachable /readyz is 503 and requests get a JSON 503, never a

@@ -3,11 +3,13 @@ package routers
 
 import (
 	"expvar"
-	"net/http"
 	"net/http/pprof"
 	"path"
 	"strings"
 	"time"
+
+	"github.com/go-programming-tour-book/blog-service/pkg/page"
+	"github.com/go-programming-tour-book/blog-service/pkg/token"
 
 	"github.com/gin-gonic/gin"
 	"go.opentelemetry.io/contrib/instrumentation/github.com/gin-gonic/gin/otelgin"
@@ -15,23 +17,21 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 
-	"github.com/go-programming-tour-book/blog-service/docs"
+	"github.com/go-programming-tour-book/blog-service/internal/app"
+	"github.com/go-programming-tour-book/blog-service/internal/errcode"
+	"github.com/go-programming-tour-book/blog-service/internal/metrics"
 	"github.com/go-programming-tour-book/blog-service/internal/middleware"
 	"github.com/go-programming-tour-book/blog-service/internal/routers/api"
 	"github.com/go-programming-tour-book/blog-service/internal/service"
-	"github.com/go-programming-tour-book/blog-service/pkg/app"
-	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
-	"github.com/go-programming-tour-book/blog-service/pkg/metrics"
-	"github.com/go-programming-tour-book/blog-service/pkg/swaggerui"
 )
 
 // Deps is everything the router needs; NewRouter reads nothing else.
 type Deps struct {
 	Service      *service.Service
 	Log          *zap.Logger
-	JWT          *app.JWT
+	JWT          *token.JWT
 	Translations *app.Translations
-	Pages        app.PageLimits
+	Pages        page.Limits
 	// Draining reports whether the server is stopping; /readyz turns 503 then.
 	Draining func() bool
 	// Limits on what a request may send and take.
@@ -61,6 +61,11 @@ type Deps struct {
 func NewRouter(d Deps) (*gin.Engine, error) {
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
+	// Every answer of the API is JSON, so a path with a trailing slash is a JSON 404 naming
+	// the path without it, not gin's 301 with an HTML body: a redirect would turn a POST into a
+	// GET in most clients (301) or re-send its body (307), and each resource keeps one URL,
+	// the one in the spec, for clients, caches, metrics and rate-limit rules alike.
+	r.RedirectTrailingSlash = false
 	if err := r.SetTrustedProxies(d.TrustedProxies); err != nil {
 		return nil, err
 	}
@@ -86,17 +91,24 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 		if len(path) > 128 {
 			path = path[:128] + "..."
 		}
-		app.Error(c, errcode.NotFound.WithDetails("no route for "+metrics.MethodLabel(c.Request.Method)+" "+path))
+		method := metrics.MethodLabel(c.Request.Method)
+		err := errcode.NotFound.WithDetail("no route for "+method+" "+path, "没有路由 "+method+" "+path)
+		if trimmed := strings.TrimRight(path, "/"); trimmed != path && trimmed != "" {
+			err = err.WithDetail("paths have no trailing slash: "+trimmed, "路径不以斜杠结尾："+trimmed)
+		}
+		app.Error(c, err)
 	})
 	r.NoMethod(func(c *gin.Context) {
 		app.Error(c, errcode.MethodNotAllowed)
 	})
 
 	health := api.NewHealth(d.Service, d.Draining)
-	r.GET("/healthz", health.Live)
-	r.GET("/readyz", health.Ready)
-	r.GET("/swagger/*any", gin.WrapH(http.StripPrefix("/swagger", swaggerui.Handler(docs.SwaggerJSON))))
-	r.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/swagger/index.html") })
+	r.GET("/healthz", app.Handle(health.Live))
+	r.GET("/readyz", app.Handle(health.Ready))
+	r.GET("/swagger/*any", swaggerHandler())
+	toUI := func(c *gin.Context) { redirect(c, "/swagger/index.html") }
+	r.GET("/", toUI)
+	r.GET("/swagger", toUI)
 	// Uploaded images; nosniff stops a browser from running anything that slipped past the
 	// content check as another type. Dot-names are uploads still being written.
 	r.Group("/static", func(c *gin.Context) {
@@ -111,29 +123,29 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 
 	bodyLimit, timeout := middleware.BodyLimit(d.MaxBodyBytes), middleware.Timeout(d.RequestTimeout)
 	auth := api.NewAuth(d.Service)
-	r.POST("/auth", bodyLimit, timeout, auth.Token)
+	r.POST("/auth", bodyLimit, timeout, app.Handle(auth.Token))
 
 	upload := api.NewUpload(d.Service, d.UploadURL, d.MaxUploadBytes)
 	jwt := middleware.JWT(d.JWT, d.Service.CheckToken)
-	r.POST("/upload/file", jwt, middleware.BodyLimit(upload.MaxBody()), timeout, upload.File)
+	r.POST("/upload/file", jwt, middleware.BodyLimit(upload.MaxBody()), timeout, app.Handle(upload.File))
 
 	v1 := r.Group("/api/v1", jwt, bodyLimit, timeout)
 	tag := api.NewTag(d.Service, d.Pages)
-	v1.GET("/tags", tag.List)
-	v1.GET("/tags/slow", tag.Slow)
-	v1.GET("/tags/:id", tag.Get)
-	v1.POST("/tags", tag.Create)
-	v1.PUT("/tags/:id", tag.Update)
-	v1.PATCH("/tags/:id/state", tag.UpdateState)
-	v1.DELETE("/tags/:id", tag.Delete)
+	v1.GET("/tags", app.Handle(tag.List))
+	v1.GET("/tags/slow", app.Handle(tag.Slow))
+	v1.GET("/tags/:id", app.Handle(tag.Get))
+	v1.POST("/tags", app.Handle(tag.Create))
+	v1.PUT("/tags/:id", app.Handle(tag.Update))
+	v1.PATCH("/tags/:id/state", app.Handle(tag.UpdateState))
+	v1.DELETE("/tags/:id", app.Handle(tag.Delete))
 
 	article := api.NewArticle(d.Service, d.Pages)
-	v1.GET("/articles", article.List)
-	v1.GET("/articles/:id", article.Get)
-	v1.POST("/articles", article.Create)
-	v1.PUT("/articles/:id", article.Update)
-	v1.PATCH("/articles/:id/state", article.UpdateState)
-	v1.DELETE("/articles/:id", article.Delete)
+	v1.GET("/articles", app.Handle(article.List))
+	v1.GET("/articles/:id", app.Handle(article.Get))
+	v1.POST("/articles", app.Handle(article.Create))
+	v1.PUT("/articles/:id", app.Handle(article.Update))
+	v1.PATCH("/articles/:id/state", app.Handle(article.UpdateState))
+	v1.DELETE("/articles/:id", app.Handle(article.Delete))
 	return r, nil
 }
 

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-programming-tour-book/blog-service/internal/errcode"
 	"github.com/go-programming-tour-book/blog-service/internal/service"
-	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
 )
 
 func TestSlowUpstream(t *testing.T) {
@@ -80,6 +80,7 @@ func TestSlowStopsWhenCancelled(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the slow handler ignored its cancelled context")
 	}
+	checkResponse(t, req, rec)
 	if rec.Code != 503 || errorBody(t, rec).Code != errcode.RequestCancelled.Code() {
 		t.Errorf("cancelled slow request = %d %s, want 503 code %d", rec.Code, rec.Body, errcode.RequestCancelled.Code())
 	}

@@ -14,11 +14,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-programming-tour-book/blog-service/internal/errcode"
 	"github.com/go-programming-tour-book/blog-service/internal/middleware"
 	"github.com/go-programming-tour-book/blog-service/internal/service"
-	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
+	"github.com/go-programming-tour-book/blog-service/internal/setting"
 	"github.com/go-programming-tour-book/blog-service/pkg/limiter"
-	"github.com/go-programming-tour-book/blog-service/pkg/setting"
 	"github.com/go-programming-tour-book/blog-service/pkg/upload"
 )
 
@@ -250,8 +250,7 @@ func TestUploadTooLargeIsOneCode(t *testing.T) {
 			}
 			req.Header.Set("Content-Type", tt.contentType)
 			req.Header.Set("token", e.token)
-			rec := httptest.NewRecorder()
-			e.h.ServeHTTP(rec, req)
+			rec := e.serve(t, req)
 			if rec.Code != 413 || errorBody(t, rec).Code != errcode.UploadTooLarge.Code() {
 				t.Errorf("POST /upload/file = %d %s, want 413 code %d", rec.Code, rec.Body, errcode.UploadTooLarge.Code())
 			}
@@ -286,8 +285,7 @@ func TestUploadCutShortLeavesNothing(t *testing.T) {
 	req.ContentLength = int64(len(b.text))
 	req.Header.Set("Content-Type", b.contentType)
 	req.Header.Set("token", e.token)
-	rec := httptest.NewRecorder()
-	e.h.ServeHTTP(rec, req)
+	rec := e.serve(t, req)
 	if rec.Code != 400 || errorBody(t, rec).Code != errcode.InvalidParams.Code() {
 		t.Errorf("upload cut short = %d %s, want 400", rec.Code, rec.Body)
 	}

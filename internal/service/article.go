@@ -3,9 +3,10 @@ package service
 import (
 	"context"
 
+	"github.com/go-programming-tour-book/blog-service/pkg/page"
+
 	"github.com/go-programming-tour-book/blog-service/internal/dao"
 	"github.com/go-programming-tour-book/blog-service/internal/model"
-	"github.com/go-programming-tour-book/blog-service/pkg/app"
 )
 
 // ListArticlesRequest filters GET /api/v1/articles. As in the book, state defaults to 1.
@@ -14,37 +15,60 @@ type ListArticlesRequest struct {
 	State uint8  `form:"state,default=1" binding:"oneof=0 1"`
 }
 
-// CreateArticleRequest is the body of POST /api/v1/articles (form or JSON).
+// CreateArticleRequest is the body of POST /api/v1/articles (form or JSON). Field comments
+// and examples are the spec's (swag): the examples must succeed as sent.
+//
+// @Description A new article and its tag.
 type CreateArticleRequest struct {
-	TagID         uint32 `form:"tag_id" json:"tag_id" binding:"required,gte=1"`
-	Title         string `form:"title" json:"title" binding:"required,min=2,max=100"`
-	Desc          string `form:"desc" json:"desc" binding:"required,min=2,max=255"`
-	Content       string `form:"content" json:"content" binding:"required,min=2,max=65535"`
-	CoverImageURL string `form:"cover_image_url" json:"cover_image_url" binding:"required,http_url,max=255"`
-	CreatedBy     string `form:"created_by" json:"created_by" binding:"required,min=2,max=100"`
-	State         *uint8 `form:"state" json:"state" binding:"omitempty,oneof=0 1"`
+	// The id of a live tag.
+	TagID uint32 `form:"tag_id" json:"tag_id" binding:"required,gte=1" format:"int64" maximum:"4294967295" example:"1"`
+	// The title.
+	Title string `form:"title" json:"title" binding:"required,min=2,max=100" example:"Graceful restarts in Go"`
+	// A short description.
+	Desc string `form:"desc" json:"desc" binding:"required,min=2,max=255" example:"How a server drains its requests"`
+	// The text.
+	Content string `form:"content" json:"content" binding:"required,min=2,max=65535" example:"Stop accepting, finish what is in flight, then exit."`
+	// An http or https URL of the cover image.
+	CoverImageURL string `form:"cover_image_url" json:"cover_image_url" binding:"required,http_url,max=255" format:"uri" example:"https://example.com/cover.png"`
+	// Who creates it.
+	CreatedBy string `form:"created_by" json:"created_by" binding:"required,min=2,max=100" example:"admin"`
+	// 1 (the default): published; 0: withdrawn.
+	State *uint8 `form:"state" json:"state" binding:"omitempty,oneof=0 1" format:"int32" default:"1" example:"1"`
 }
 
 // UpdateArticleRequest is the body of PUT /api/v1/articles/:id: only the fields sent
 // change (the book's update demanded every field).
+//
+// @Description The fields to change, and who changes them: fields left out keep their value.
 type UpdateArticleRequest struct {
-	TagID         *uint32 `form:"tag_id" json:"tag_id" binding:"omitempty,gte=1"`
-	Title         *string `form:"title" json:"title" binding:"omitempty,min=2,max=100"`
-	Desc          *string `form:"desc" json:"desc" binding:"omitempty,min=2,max=255"`
-	Content       *string `form:"content" json:"content" binding:"omitempty,min=2,max=65535"`
-	CoverImageURL *string `form:"cover_image_url" json:"cover_image_url" binding:"omitempty,http_url,max=255"`
-	State         *uint8  `form:"state" json:"state" binding:"omitempty,oneof=0 1"`
-	ModifiedBy    string  `form:"modified_by" json:"modified_by" binding:"required,min=2,max=100"`
+	// The id of a live tag.
+	TagID *uint32 `form:"tag_id" json:"tag_id" binding:"omitempty,gte=1" format:"int64" maximum:"4294967295" example:"1"`
+	// The title.
+	Title *string `form:"title" json:"title" binding:"omitempty,min=2,max=100" example:"Graceful restarts in Go, revised"`
+	// A short description.
+	Desc *string `form:"desc" json:"desc" binding:"omitempty,min=2,max=255" example:"How a server drains its requests"`
+	// The text.
+	Content *string `form:"content" json:"content" binding:"omitempty,min=2,max=65535" example:"Stop accepting, finish what is in flight, then exit."`
+	// An http or https URL of the cover image.
+	CoverImageURL *string `form:"cover_image_url" json:"cover_image_url" binding:"omitempty,http_url,max=255" format:"uri" example:"https://example.com/cover.png"`
+	// 1: published; 0: withdrawn.
+	State *uint8 `form:"state" json:"state" binding:"omitempty,oneof=0 1" format:"int32" example:"1"`
+	// Who changes it.
+	ModifiedBy string `form:"modified_by" json:"modified_by" binding:"required,min=2,max=100" example:"editor"`
 }
 
 // UpdateArticleStateRequest is the body of PATCH /api/v1/articles/:id/state.
+//
+// @Description An article's new state.
 type UpdateArticleStateRequest struct {
-	State      *uint8 `form:"state" json:"state" binding:"required,oneof=0 1"`
-	ModifiedBy string `form:"modified_by" json:"modified_by" binding:"required,min=2,max=100"`
+	// 1: published; 0: withdrawn.
+	State *uint8 `form:"state" json:"state" binding:"required,oneof=0 1" format:"int32" example:"1"`
+	// Who changes it.
+	ModifiedBy string `form:"modified_by" json:"modified_by" binding:"required,min=2,max=100" example:"editor"`
 }
 
 // ListArticles returns one page of articles with their tags and fills in the pager's total.
-func (s *Service) ListArticles(ctx context.Context, req ListArticlesRequest, p app.Pager) ([]model.ArticleWithTag, app.Pager, error) {
+func (s *Service) ListArticles(ctx context.Context, req ListArticlesRequest, p page.Pager) ([]model.ArticleWithTag, page.Pager, error) {
 	f := dao.ArticleFilter{TagID: req.TagID, State: &req.State}
 	total, err := s.dao.CountArticles(ctx, f)
 	if err != nil {

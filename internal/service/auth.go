@@ -9,11 +9,12 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/go-programming-tour-book/blog-service/pkg/token"
+
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/go-programming-tour-book/blog-service/internal/errcode"
 	"github.com/go-programming-tour-book/blog-service/internal/model"
-	"github.com/go-programming-tour-book/blog-service/pkg/app"
-	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
 )
 
 // Demo credential of "Go 语言编程之旅", seeded in debug mode only.
@@ -33,10 +34,15 @@ const (
 	maxAppSecretBytes = 72
 )
 
-// AuthRequest is the body of POST /auth (form or JSON).
+// AuthRequest is the body of POST /auth (form or JSON). app_secret's max=72 is as much as
+// bcrypt reads. The examples are the demo credential, seeded in debug mode only.
+//
+// @Description A credential: the example is the demo credential, which exists in debug mode only.
 type AuthRequest struct {
-	AppKey    string `form:"app_key" json:"app_key" binding:"required,max=20"`
-	AppSecret string `form:"app_secret" json:"app_secret" binding:"required,max=72"` // bcrypt reads 72 bytes
+	// The credential's key.
+	AppKey string `form:"app_key" json:"app_key" binding:"required,max=20" minLength:"1" example:"eddycjy"`
+	// Its secret.
+	AppSecret string `form:"app_secret" json:"app_secret" binding:"required,max=72" minLength:"1" example:"go-programming-tour-book"`
 }
 
 // dummyHash is compared against when the app_key is unknown, so a wrong key costs the same
@@ -64,7 +70,11 @@ func (s *Service) Token(ctx context.Context, req AuthRequest) (string, error) {
 	if mismatch || !known {
 		return "", fmt.Errorf("auth %q: %w", req.AppKey, errcode.UnauthorizedAuthNotExist)
 	}
-	return s.jwt.Generate(a.AppKey, time.Now())
+	tok, err := s.jwt.Generate(a.AppKey, time.Now())
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", errcode.UnauthorizedTokenGenerate, err)
+	}
+	return tok, nil
 }
 
 // authSlot waits, at most Options.AuthWait, for a turn to run a password check, and
@@ -81,7 +91,9 @@ func (s *Service) authSlot(ctx context.Context) (release func(), err error) {
 	case s.authSlots <- struct{}{}:
 		return func() { <-s.authSlots }, nil
 	case <-wait.C:
-		return nil, errcode.AuthBusy.WithDetails(fmt.Sprintf("%d password checks are running; retry in a second", cap(s.authSlots)))
+		return nil, errcode.AuthBusy.WithDetail(
+			fmt.Sprintf("%d password checks are running; retry in a second", cap(s.authSlots)),
+			fmt.Sprintf("%d 个密码校验正在进行，请一秒后重试", cap(s.authSlots)))
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
@@ -90,7 +102,7 @@ func (s *Service) authSlot(ctx context.Context) (release func(), err error) {
 // CheckToken refuses a valid token whose credential is gone, or was created again after the
 // token was issued (a secret rotated by remove then add): removing a credential revokes its
 // tokens within Options.AuthCacheTTL. Refusals wrap errcode.UnauthorizedTokenError.
-func (s *Service) CheckToken(ctx context.Context, claims *app.Claims) error {
+func (s *Service) CheckToken(ctx context.Context, claims *token.Claims) error {
 	now := time.Now()
 	e, ok := s.auths.get(claims.AppKey, now)
 	if !ok {
@@ -110,9 +122,9 @@ func (s *Service) CheckToken(ctx context.Context, claims *app.Claims) error {
 	}
 	switch {
 	case !e.live:
-		return fmt.Errorf("token of %q: %w", claims.AppKey, errcode.UnauthorizedTokenError.WithDetails("its credential was removed"))
+		return fmt.Errorf("token of %q: %w", claims.AppKey, errcode.UnauthorizedTokenError.WithDetail("its credential was removed", "其凭据已被删除"))
 	case issued < int64(e.createdOn): // both in whole seconds
-		return fmt.Errorf("token of %q: %w", claims.AppKey, errcode.UnauthorizedTokenError.WithDetails("issued before its credential was created"))
+		return fmt.Errorf("token of %q: %w", claims.AppKey, errcode.UnauthorizedTokenError.WithDetail("issued before its credential was created", "签发时间早于其凭据的创建时间"))
 	}
 	return nil
 }

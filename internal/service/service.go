@@ -8,15 +8,16 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/go-programming-tour-book/blog-service/pkg/token"
+
 	"github.com/go-programming-tour-book/blog-service/internal/dao"
-	"github.com/go-programming-tour-book/blog-service/pkg/app"
 	"github.com/go-programming-tour-book/blog-service/pkg/upload"
 )
 
 // Service is every use case of the API.
 type Service struct {
 	dao   *dao.Dao
-	jwt   *app.JWT
+	jwt   *token.JWT
 	opts  Options
 	auths *authCache
 	// authSlots holds one token per password check running now; see Options.AuthConcurrency.
@@ -44,7 +45,7 @@ type Options struct {
 }
 
 // New returns a Service. Its dependencies are fixed for its lifetime.
-func New(d *dao.Dao, jwt *app.JWT, opts Options) *Service {
+func New(d *dao.Dao, jwt *token.JWT, opts Options) *Service {
 	if opts.AuthConcurrency <= 0 {
 		opts.AuthConcurrency = max(1, runtime.GOMAXPROCS(0)/2)
 	}

@@ -10,13 +10,17 @@ import (
 
 	"golang.org/x/net/context/ctxhttp"
 
-	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
+	"github.com/go-programming-tour-book/blog-service/internal/errcode"
 )
 
 // SlowResult is what the slow endpoint reports.
+//
+// @Description What the slow work did.
 type SlowResult struct {
-	Delay          string `json:"delay" example:"3s"`
-	UpstreamStatus int    `json:"upstream_status,omitempty" example:"200"`
+	// The delay waited, as a Go duration.
+	Delay string `json:"delay" validate:"required" example:"1s"`
+	// The status Upstream.URL answered; absent when none is configured.
+	UpstreamStatus int `json:"upstream_status,omitempty" format:"int32" example:"200"`
 }
 
 // Slow does the book's slow demonstration work: it waits for delay and then, when an
@@ -24,8 +28,9 @@ type SlowResult struct {
 // shutdown past its deadline stops the work; the caller then answers with the context's error.
 func (s *Service) Slow(ctx context.Context, delay time.Duration) (SlowResult, error) {
 	if delay < 0 || delay > s.opts.SlowMaxDelay {
-		return SlowResult{}, errcode.InvalidParams.WithDetails(
-			fmt.Sprintf("delay must be between 0s and %v", s.opts.SlowMaxDelay))
+		return SlowResult{}, errcode.InvalidParams.WithDetail(
+			fmt.Sprintf("delay must be between 0s and %v", s.opts.SlowMaxDelay),
+			fmt.Sprintf("delay 必须在 0s 到 %v 之间", s.opts.SlowMaxDelay))
 	}
 	res := SlowResult{Delay: delay.String()}
 	timer := time.NewTimer(delay)
@@ -47,7 +52,7 @@ func (s *Service) Slow(ctx context.Context, delay time.Duration) (SlowResult, er
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 	res.UpstreamStatus = resp.StatusCode
 	if resp.StatusCode >= 500 {
-		return res, errcode.UpstreamError.WithDetails(fmt.Sprintf("upstream answered %d", resp.StatusCode))
+		return res, errcode.UpstreamError.WithDetail(fmt.Sprintf("upstream answered %d", resp.StatusCode), fmt.Sprintf("上游返回 %d", resp.StatusCode))
 	}
 	return res, nil
 }

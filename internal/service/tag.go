@@ -4,10 +4,11 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/go-programming-tour-book/blog-service/pkg/page"
+
 	"github.com/go-programming-tour-book/blog-service/internal/dao"
+	"github.com/go-programming-tour-book/blog-service/internal/errcode"
 	"github.com/go-programming-tour-book/blog-service/internal/model"
-	"github.com/go-programming-tour-book/blog-service/pkg/app"
-	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
 )
 
 // ListTagsRequest filters GET /api/v1/tags. As in the book, state defaults to 1 (enabled).
@@ -17,28 +18,43 @@ type ListTagsRequest struct {
 }
 
 // CreateTagRequest is the body of POST /api/v1/tags (form or JSON); state defaults to 1.
+// Field comments and examples are the spec's (swag): the examples must succeed as sent.
+//
+// @Description A new tag.
 type CreateTagRequest struct {
-	Name      string `form:"name" json:"name" binding:"required,min=2,max=100"`
-	CreatedBy string `form:"created_by" json:"created_by" binding:"required,min=2,max=100"`
-	State     *uint8 `form:"state" json:"state" binding:"omitempty,oneof=0 1"`
+	// The name, unique among live tags.
+	Name string `form:"name" json:"name" binding:"required,min=2,max=100" example:"Go"`
+	// Who creates it.
+	CreatedBy string `form:"created_by" json:"created_by" binding:"required,min=2,max=100" example:"admin"`
+	// 1 (the default): enabled; 0: disabled.
+	State *uint8 `form:"state" json:"state" binding:"omitempty,oneof=0 1" format:"int32" default:"1" example:"1"`
 }
 
 // UpdateTagRequest is the body of PUT /api/v1/tags/:id. Only the fields sent change (the
 // book's update silently reset state to 0 when only a name was sent).
+//
+// @Description The fields to change, and who changes them: fields left out keep their value.
 type UpdateTagRequest struct {
-	Name       *string `form:"name" json:"name" binding:"omitempty,min=2,max=100"`
-	State      *uint8  `form:"state" json:"state" binding:"omitempty,oneof=0 1"`
-	ModifiedBy string  `form:"modified_by" json:"modified_by" binding:"required,min=2,max=100"`
+	// A new name, unique among live tags.
+	Name *string `form:"name" json:"name" binding:"omitempty,min=2,max=100" example:"Golang"`
+	// 1: enabled; 0: disabled.
+	State *uint8 `form:"state" json:"state" binding:"omitempty,oneof=0 1" format:"int32" example:"1"`
+	// Who changes it.
+	ModifiedBy string `form:"modified_by" json:"modified_by" binding:"required,min=2,max=100" example:"editor"`
 }
 
 // UpdateTagStateRequest is the body of PATCH /api/v1/tags/:id/state.
+//
+// @Description A tag's new state.
 type UpdateTagStateRequest struct {
-	State      *uint8 `form:"state" json:"state" binding:"required,oneof=0 1"`
-	ModifiedBy string `form:"modified_by" json:"modified_by" binding:"required,min=2,max=100"`
+	// 1: enabled; 0: disabled.
+	State *uint8 `form:"state" json:"state" binding:"required,oneof=0 1" format:"int32" example:"1"`
+	// Who changes it.
+	ModifiedBy string `form:"modified_by" json:"modified_by" binding:"required,min=2,max=100" example:"editor"`
 }
 
 // ListTags returns one page of tags and fills in the pager's total.
-func (s *Service) ListTags(ctx context.Context, req ListTagsRequest, p app.Pager) ([]model.Tag, app.Pager, error) {
+func (s *Service) ListTags(ctx context.Context, req ListTagsRequest, p page.Pager) ([]model.Tag, page.Pager, error) {
 	f := dao.TagFilter{Name: req.Name, State: &req.State}
 	total, err := s.dao.CountTags(ctx, f)
 	if err != nil {
@@ -107,7 +123,7 @@ func (s *Service) checkNameFree(ctx context.Context, name string, exceptID uint3
 		return err
 	}
 	if taken {
-		return fmt.Errorf("tag name %q: %w", name, errcode.TagNameTaken.WithDetails(fmt.Sprintf("name %q is taken", name)))
+		return fmt.Errorf("tag name %q: %w", name, errcode.TagNameTaken.WithDetail(fmt.Sprintf("name %q is taken", name), fmt.Sprintf("名称 %q 已被使用", name)))
 	}
 	return nil
 }

@@ -107,7 +107,7 @@ func (p *Plugin) after(tx *gorm.DB) {
 	query := st.SQL.String() // placeholders only: st.Vars are never read
 	op := operation(query)
 	attrs := []attribute.KeyValue{semconv.DBQueryText(query), semconv.DBOperationName(op)}
-	if sys, ok := systems[tx.Dialector.Name()]; ok {
+	if sys, ok := systems[tx.Name()]; ok { // the dialector's name: "mysql", "sqlite"
 		attrs = append(attrs, sys)
 	}
 	if st.Table != "" {
@@ -158,13 +158,16 @@ func operation(query string) string {
 			}
 			s = s[end+1:]
 		default:
-			end := strings.IndexFunc(s, func(r rune) bool {
-				return !(r == '_' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9')
-			})
+			end := strings.IndexFunc(s, func(r rune) bool { return !isWordRune(r) })
 			if end < 0 {
 				end = len(s)
 			}
 			return strings.ToLower(s[:end])
 		}
 	}
+}
+
+// isWordRune reports whether r can be part of an SQL keyword or name.
+func isWordRune(r rune) bool {
+	return r == '_' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9'
 }

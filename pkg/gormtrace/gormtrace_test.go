@@ -215,11 +215,11 @@ func noValues(t *testing.T, s tracetest.SpanStub) {
 	t.Helper()
 	texts := []string{s.Name, s.Status.Description}
 	for _, a := range s.Attributes {
-		texts = append(texts, string(a.Key)+"="+a.Value.Emit())
+		texts = append(texts, string(a.Key)+"="+a.Value.String())
 	}
 	for _, e := range s.Events {
 		for _, a := range e.Attributes {
-			texts = append(texts, string(a.Key)+"="+a.Value.Emit())
+			texts = append(texts, string(a.Key)+"="+a.Value.String())
 		}
 	}
 	for _, text := range texts {

@@ -22,31 +22,54 @@ var dist embed.FS
 var files, _ = fs.Sub(dist, "dist")
 
 // Handler serves the UI at index.html (and at the bare prefix) and spec, a JSON document,
-// at doc.json. Mount it with the prefix stripped: http.StripPrefix("/swagger", h).
+// at doc.json; any other name is a plain-text 404 (see Serves). Mount it with the prefix
+// stripped: http.StripPrefix("/swagger", h).
 func Handler(spec []byte) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name := strings.TrimPrefix(r.URL.Path, "/")
 		switch name {
 		case "doc.json":
 			w.Header().Set("Content-Type", "application/json; charset=utf-8")
-			w.Write(spec)
+			_, _ = w.Write(spec) // a client that left mid-body is nothing to act on
 			return
 		case "":
 			name = "index.html"
 		}
-		f, err := files.Open(name)
-		if err != nil {
-			http.NotFound(w, r)
-			return
-		}
-		defer f.Close()
-		content, ok := f.(io.ReadSeeker) // every embedded file is; a directory is not
+		f, ok := file(name)
 		if !ok {
 			http.NotFound(w, r)
 			return
 		}
+		defer f.Close()
 		// ServeContent, not FileServer: FileServer redirects index.html to the bare
 		// directory, and /swagger/index.html is the URL the README and links give.
-		http.ServeContent(w, r, name, time.Time{}, content)
+		http.ServeContent(w, r, name, time.Time{}, f)
 	})
+}
+
+// Serves reports whether Handler answers name (the path below its prefix, without the
+// leading slash) with the page, a file of the UI or the spec, so a service with its own
+// 404 (a JSON error, say) can answer the other names itself.
+func Serves(name string) bool {
+	if name == "" || name == "doc.json" {
+		return true
+	}
+	f, ok := file(name)
+	if ok {
+		f.Close()
+	}
+	return ok
+}
+
+// file opens one of the UI's files; ok is false for a name that is not one, or a directory.
+func file(name string) (f io.ReadSeekCloser, ok bool) {
+	opened, err := files.Open(name)
+	if err != nil {
+		return nil, false
+	}
+	f, ok = opened.(io.ReadSeekCloser) // every embedded file is; a directory is not
+	if !ok {
+		opened.Close()
+	}
+	return f, ok
 }

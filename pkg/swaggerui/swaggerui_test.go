@@ -39,13 +39,22 @@ func TestHandler(t *testing.T) {
 		if rec.Code != 200 || rec.Body.Len() == 0 || !strings.HasPrefix(rec.Header().Get("Content-Type"), want) {
 			t.Errorf("GET /swagger/%s = %d, %d bytes, %q; want 200 with %s", name, rec.Code, rec.Body.Len(), rec.Header().Get("Content-Type"), want)
 		}
+		if !Serves(name) {
+			t.Errorf("Serves(%q) = false, want true", name)
+		}
 	}
 	if doc := get("/swagger/doc.json"); doc.Code != 200 || doc.Body.String() != spec || doc.Header().Get("Content-Type") != "application/json; charset=utf-8" {
 		t.Errorf("GET /swagger/doc.json = %d %q %q, want the spec as JSON", doc.Code, doc.Header().Get("Content-Type"), doc.Body)
 	}
+	if !Serves("doc.json") {
+		t.Error(`Serves("doc.json") = false, want true`)
+	}
 	for _, path := range []string{"/swagger/swagger-ui.js.map", "/swagger/nope", "/swagger/../go.mod", "/swagger/dist/index.html"} {
 		if rec := get(path); rec.Code != 404 {
 			t.Errorf("GET %s = %d, want 404", path, rec.Code)
+		}
+		if name := strings.TrimPrefix(path, "/swagger/"); Serves(name) {
+			t.Errorf("Serves(%q) = true, want false", name)
 		}
 	}
 }

@@ -38,6 +38,8 @@ func main() {
 	conns := flag.Int("c", 32, "wrk connections")
 	out := flag.String("out", "", "also write the report here (Markdown)")
 	mysqlDSN := flag.String("mysql", "", "also run the service's scenarios on this MySQL (DSN without database)")
+	pairs := flag.Int("pairs", 3, "alternated floor/service runs of GET /api/v1/tags")
+	profile := flag.Bool("profile", true, "profile the floor and the service under the tags load and attribute their CPU per request")
 	flag.Parse()
 	// Absolute: the processes start in their own working directory.
 	for _, p := range []*string{bin, floorBin} {
@@ -45,7 +47,7 @@ func main() {
 			*p = abs
 		}
 	}
-	rep, err := run(*bin, *floorBin, *dur, *conns, *mysqlDSN)
+	rep, err := run(*bin, *floorBin, *dur, *conns, *pairs, *profile, *mysqlDSN)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -61,47 +63,46 @@ func main() {
 
 // result is one wrk run.
 type result struct {
-	name          string
-	rps           float64
-	p50, p99      time.Duration
-	errors        int64
-	floorRPS      float64
-	floorP99      time.Duration
-	compareFloor  bool
-	costOfTagPage float64 // for article scenarios: their cost relative to the tags page
+	name     string
+	rps      float64
+	p50, p99 time.Duration
+	errors   int64
 }
 
-func run(bin, floorBin string, dur time.Duration, conns int, mysqlDSN string) (string, error) {
+func run(bin, floorBin string, dur time.Duration, conns, pairs int, profile bool, mysqlDSN string) (string, error) {
 	dir, err := os.MkdirTemp("", "blog-bench")
 	if err != nil {
 		return "", err
 	}
 	defer os.RemoveAll(dir)
 	sqliteEnv := []string{"BLOG_DATABASE_PATH=" + filepath.Join(dir, "blog.db")}
-	// The floor runs on the freshly seeded data, before the service's writes add rows.
-	var floorRes result
-	var floorRSS float64
-	measureFloor := func() error {
+	// The floor and the service take turns on GET /api/v1/tags, on the freshly seeded data
+	// (before the service's writes add rows), so that both see the same machine state: a
+	// floor measured once, before the service, flattered or hurt the ratio by whatever else
+	// the machine did then.
+	var alt alternation
+	results, mem, err := scenarios(bin, dir, sqliteEnv, "sqlite", dur, conns, func() error {
+		return seedSQLite(filepath.Join(dir, "blog.db"))
+	}, func(svc *blogproc.Service, token string) error {
 		floor, err := startFloor(floorBin, filepath.Join(dir, "blog.db"))
 		if err != nil {
 			return err
 		}
 		defer floor.stop()
-		floorRes = wrk("floor: GET /api/v1/tags", floor.url+"/api/v1/tags?page_size=10", "", dur, conns, "")
-		floorRSS = peakRSS(floor.cmd.Process.Pid)
-		return nil
-	}
-	results, rss, err := scenarios(bin, dir, sqliteEnv, "sqlite", dur, conns, func() error {
-		if err := seedSQLite(filepath.Join(dir, "blog.db")); err != nil {
-			return err
+		for range pairs {
+			f := wrk("floor: GET /api/v1/tags", floor.url+"/api/v1/tags?page_size=10", "", dur, conns, "")
+			r := wrk("sqlite: GET /api/v1/tags (page of 10)", svc.Base()+"/api/v1/tags?page_size=10", token, dur, conns, "")
+			alt.floor, alt.svc = append(alt.floor, f), append(alt.svc, r)
 		}
-		return measureFloor()
+		alt.floorRSS = peakRSS(floor.cmd.Process.Pid)
+		if profile {
+			alt.floorCPU = profileUnderLoad(floor.url, "", floor.url+"/api/v1/tags?page_size=10", dur, conns)
+			alt.svcCPU = profileUnderLoad(svc.Base(), token, svc.Base()+"/api/v1/tags?page_size=10", dur, conns)
+		}
+		return nil
 	})
 	if err != nil {
 		return "", err
-	}
-	for i := range results {
-		results[i].floorRPS, results[i].floorP99 = floorRes.rps, floorRes.p99
 	}
 	life, err := lifecycle(bin, dir, sqliteEnv)
 	if err != nil {
@@ -112,17 +113,19 @@ func run(bin, floorBin string, dur time.Duration, conns int, mysqlDSN string) (s
 		time.Now().UTC().Format("2006-01-02"), runtime.NumCPU(), cpuModel(), runtime.Version(), conns, dur)
 	fmt.Fprintln(&b, "## SQLite (1,000 tags, 10,000 articles)")
 	fmt.Fprintln(&b)
-	writeTable(&b, floorRes, results)
-	fmt.Fprintf(&b, "\nPeak RSS of the serving process under the suite: **%.1f MB** (floor: %.1f MB; budget 60 MB).\n", rss, floorRSS)
+	alt.write(&b)
+	fmt.Fprintln(&b)
+	writeTable(&b, results)
+	mem.write(&b, alt.floorRSS)
 	if mysqlDSN != "" {
-		res, rssMy, err := mysqlScenarios(bin, dir, mysqlDSN, dur, conns)
+		res, memMy, err := mysqlScenarios(bin, dir, mysqlDSN, dur, conns)
 		if err != nil {
 			return "", err
 		}
 		fmt.Fprintln(&b, "\n## MySQL/MariaDB (same data)")
 		fmt.Fprintln(&b)
-		writeTable(&b, result{}, res)
-		fmt.Fprintf(&b, "\nPeak RSS of the serving process: %.1f MB.\n", rssMy)
+		writeTable(&b, res)
+		memMy.write(&b, 0)
 	}
 	fmt.Fprintln(&b, "\n## Lifecycle (median of 5)")
 	fmt.Fprintln(&b)
@@ -134,12 +137,87 @@ func run(bin, floorBin string, dur time.Duration, conns int, mysqlDSN string) (s
 	return b.String(), nil
 }
 
-func writeTable(b io.Writer, floor result, results []result) {
-	fmt.Fprintln(b, "| scenario | requests/s | p50 | p99 | errors | vs floor (req/s, p99) |")
-	fmt.Fprintln(b, "|---|---|---|---|---|---|")
-	if floor.name != "" {
-		fmt.Fprintf(b, "| %s | %.0f | %v | %v | %d | 1.00, 1.00 |\n", floor.name, floor.rps, floor.p50, floor.p99, floor.errors)
+// alternation is the floor and the service measured in turns on the same scenario.
+type alternation struct {
+	floor, svc       []result
+	floorRSS         float64
+	floorCPU, svcCPU cpuProfile
+}
+
+// write prints each pair and the spread of the ratios (service / floor).
+func (a alternation) write(b io.Writer) {
+	fmt.Fprintf(b, "GET /api/v1/tags (page of 10), the floor and the service in turns, %d pairs:\n\n", len(a.svc))
+	fmt.Fprintln(b, "| pair | floor req/s | service req/s | ratio req/s | floor p99 | service p99 | ratio p99 |")
+	fmt.Fprintln(b, "|---|---|---|---|---|---|---|")
+	var rps, p99 []float64
+	for i := range a.svc {
+		f, s := a.floor[i], a.svc[i]
+		r1, r2 := ratio(s.rps, f.rps), ratio(float64(s.p99), float64(f.p99))
+		rps, p99 = append(rps, r1), append(p99, r2)
+		fmt.Fprintf(b, "| %d | %.0f | %.0f | %.2f | %v | %v | %.2f |\n", i+1, f.rps, s.rps, r1, f.p99, s.p99, r2)
 	}
+	fmt.Fprintf(b, "\nService / floor, req/s: median **%.2f** (min %.2f, max %.2f; target >= 0.90). p99: median **%.2f** (min %.2f, max %.2f; target <= 1.20).\n",
+		medianF(rps), minF(rps), maxF(rps), medianF(p99), minF(p99), maxF(p99))
+	if a.svcCPU.requests > 0 && a.floorCPU.requests > 0 {
+		writeAttribution(b, a.floorCPU, a.svcCPU)
+	}
+}
+
+func ratio(a, b float64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return a / b
+}
+
+func medianF(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := append([]float64{}, xs...)
+	sort.Float64s(s)
+	return s[len(s)/2]
+}
+
+func minF(xs []float64) float64 {
+	s := append([]float64{}, xs...)
+	sort.Float64s(s)
+	if len(s) == 0 {
+		return 0
+	}
+	return s[0]
+}
+
+func maxF(xs []float64) float64 {
+	s := append([]float64{}, xs...)
+	sort.Float64s(s)
+	if len(s) == 0 {
+		return 0
+	}
+	return s[len(s)-1]
+}
+
+// memory is the master's and the serving worker's resident memory (MB), idle and at
+// their peak while the load ran (sampled every 100 ms).
+type memory struct {
+	masterIdle, workerIdle, masterPeak, workerPeak, sumPeak float64
+}
+
+func (m memory) write(b io.Writer, floorRSS float64) {
+	fmt.Fprintln(b)
+	fmt.Fprintln(b, "| memory (RSS, MB) | idle | peak under load (sampled every 100 ms) | budget |")
+	fmt.Fprintln(b, "|---|---|---|---|")
+	fmt.Fprintf(b, "| master | %.1f | %.1f | 15 idle |\n", m.masterIdle, m.masterPeak)
+	fmt.Fprintf(b, "| worker | %.1f | %.1f | 30 idle |\n", m.workerIdle, m.workerPeak)
+	fmt.Fprintf(b, "| master + worker | %.1f | %.1f | 60 peak |\n", m.masterIdle+m.workerIdle, m.sumPeak)
+	if floorRSS > 0 {
+		fmt.Fprintf(b, "| floor (one process) | | %.1f | |\n", floorRSS)
+	}
+}
+
+func writeTable(b io.Writer, results []result) {
+	fmt.Fprintln(b, "| scenario | requests/s | p50 | p99 | errors | cost vs the tags page |")
+	fmt.Fprintln(b, "|---|---|---|---|---|---|")
 	var tagRPS float64
 	for _, r := range results {
 		if strings.Contains(r.name, "GET /api/v1/tags") {
@@ -148,53 +226,88 @@ func writeTable(b io.Writer, floor result, results []result) {
 	}
 	for _, r := range results {
 		vs := ""
-		if r.floorRPS > 0 {
-			vs = fmt.Sprintf("%.2f, %.2f", r.rps/r.floorRPS, float64(r.p99)/float64(r.floorP99))
-		}
-		if strings.Contains(r.name, "articles") && tagRPS > 0 {
-			vs += fmt.Sprintf(" (cost vs tags page: %.2fx)", tagRPS/r.rps)
+		if strings.Contains(r.name, "articles") && tagRPS > 0 && r.rps > 0 {
+			vs = fmt.Sprintf("%.2fx", tagRPS/r.rps)
 		}
 		fmt.Fprintf(b, "| %s | %.0f | %v | %v | %d | %s |\n", r.name, r.rps, r.p50, r.p99, r.errors, vs)
 	}
 }
 
-// scenarios starts the service, seeds it, runs every scenario, and returns the results and
-// the serving process's peak RSS in MB.
-func scenarios(bin, dir string, env []string, db string, dur time.Duration, conns int, seed func() error) ([]result, float64, error) {
+// scenarios starts the service, seeds it, runs before (if set: the alternated runs) and
+// every scenario, and returns the results and the processes' memory.
+func scenarios(bin, dir string, env []string, db string, dur time.Duration, conns int, seed func() error,
+	before func(*blogproc.Service, string) error) ([]result, memory, error) {
 	// A first start in debug mode creates the schema and the demo credential.
+	var mem memory
 	s, err := startSvc(bin, dir, append(env, "BLOG_SERVER_RUNMODE=debug"))
 	if err != nil {
-		return nil, 0, err
+		return nil, mem, err
 	}
-	s.Stop()
+	if err := s.Stop(); err != nil {
+		return nil, mem, err
+	}
 	if err := seed(); err != nil {
-		return nil, 0, fmt.Errorf("seed: %w", err)
+		return nil, mem, fmt.Errorf("seed: %w", err)
 	}
-	s, err = startSvc(bin, dir, append(env, "BLOG_SERVER_RUNMODE=release", benchJWTSecret))
+	s, err = startSvc(bin, dir, append(env, "BLOG_SERVER_RUNMODE=release", benchJWTSecret, "BLOG_SERVER_DEBUGENDPOINTS=true"))
 	if err != nil {
-		return nil, 0, err
+		return nil, mem, err
 	}
-	defer s.Stop()
+	defer func() { _ = s.Stop() }() // the figures are taken
 	// Release mode removed the demo credential at start: add one, as an operator would.
 	if err := s.AddCredential("bench", "bench-app-secret-4e1d"); err != nil {
-		return nil, 0, err
+		return nil, mem, err
 	}
 	token, err := s.TokenFor("bench", "bench-app-secret-4e1d")
 	if err != nil {
-		return nil, 0, err
+		return nil, mem, err
+	}
+	time.Sleep(time.Second) // idle: what the processes hold between requests
+	master, worker := s.Cmd.Process.Pid, s.ServingPID()
+	mem.masterIdle, mem.workerIdle = currentRSS(master), currentRSS(worker)
+	// Peaks are sampled while the load runs: VmHWM would also count each process's start-up.
+	stopSampling := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stopSampling:
+				return
+			case <-tick.C:
+			}
+			m, w := currentRSS(master), currentRSS(worker)
+			mem.masterPeak, mem.workerPeak = max(mem.masterPeak, m), max(mem.workerPeak, w)
+			mem.sumPeak = max(mem.sumPeak, m+w)
+		}
+	}()
+	defer func() {
+		if stopSampling != nil { // an early return
+			close(stopSampling)
+			<-sampled
+		}
+	}()
+	if before != nil {
+		if err := before(s, token); err != nil {
+			return nil, mem, err
+		}
 	}
 	var results []result
-	for _, sc := range []struct{ name, path, script string }{
+	scenarios := []struct{ name, path, script string }{
 		{"GET /api/v1/tags (page of 10)", "/api/v1/tags?page_size=10", ""},
 		{"GET /api/v1/articles/:id", "/api/v1/articles/5000", ""},
 		{"GET /api/v1/articles?tag_id= (page of 10)", "/api/v1/articles?tag_id=7&page_size=10", ""},
 		{"POST /api/v1/tags", "/api/v1/tags", "post.lua"},
-	} {
-		r := wrk(db+": "+sc.name, s.Base()+sc.path, token, dur, conns, sc.script)
-		r.compareFloor = strings.Contains(sc.name, "tags (page")
-		results = append(results, r)
 	}
-	return results, peakRSS(s.ServingPID()), nil
+	for _, sc := range scenarios {
+		results = append(results, wrk(db+": "+sc.name, s.Base()+sc.path, token, dur, conns, sc.script))
+	}
+	close(stopSampling)
+	<-sampled
+	stopSampling = nil
+	return results, mem, nil
 }
 
 var (
@@ -269,7 +382,9 @@ func lifecycle(bin, dir string, env []string) (lifecycleFigures, error) {
 		ready = append(ready, time.Since(t0))
 		old := s.ServingPID()
 		t0 = time.Now()
-		s.Cmd.Process.Signal(syscall.SIGHUP)
+		if err := s.Cmd.Process.Signal(syscall.SIGHUP); err != nil {
+			return lifecycleFigures{}, err
+		}
 		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
 			if pid := s.ServingPID(); pid != 0 && pid != old {
 				break
@@ -277,7 +392,9 @@ func lifecycle(bin, dir string, env []string) (lifecycleFigures, error) {
 		}
 		hand = append(hand, time.Since(t0))
 		t0 = time.Now()
-		s.Stop()
+		if err := s.Stop(); err != nil {
+			return lifecycleFigures{}, err
+		}
 		stop = append(stop, time.Since(t0))
 	}
 	return lifecycleFigures{median(ready), median(hand), median(stop)}, nil
@@ -289,13 +406,18 @@ func median(ds []time.Duration) time.Duration {
 }
 
 // peakRSS is a process's high-water resident set in MB, from /proc.
-func peakRSS(pid int) float64 {
+func peakRSS(pid int) float64 { return statusMB(pid, "VmHWM:") }
+
+// currentRSS is a process's resident set now, in MB.
+func currentRSS(pid int) float64 { return statusMB(pid, "VmRSS:") }
+
+func statusMB(pid int, field string) float64 {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == field {
 			kb, _ := strconv.ParseFloat(f[1], 64)
 			return kb / 1024
 		}

@@ -21,7 +21,7 @@ func seed(db *sql.DB) error {
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback()
+	defer func() { _ = tx.Rollback() }() // a no-op after Commit
 	now := time.Now().Unix()
 	for i := 1; i <= 1000; i++ {
 		if _, err := tx.Exec("INSERT INTO blog_tag (name, state, created_by, created_on, modified_on) VALUES (?, 1, 'bench', ?, ?)",
@@ -52,21 +52,21 @@ func seedSQLite(path string) error {
 }
 
 // mysqlScenarios runs the service's scenarios on a fresh MySQL database.
-func mysqlScenarios(bin, dir, dsn string, dur time.Duration, conns int) ([]result, float64, error) {
+func mysqlScenarios(bin, dir, dsn string, dur time.Duration, conns int) ([]result, memory, error) {
 	cfg, err := mysql.ParseDSN(dsn)
 	if err != nil {
-		return nil, 0, err
+		return nil, memory{}, err
 	}
 	admin, err := sql.Open("mysql", dsn)
 	if err != nil {
-		return nil, 0, err
+		return nil, memory{}, err
 	}
 	defer admin.Close()
 	name := fmt.Sprintf("blog_bench_%d", time.Now().UnixNano()%1e9)
 	if _, err := admin.Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4"); err != nil {
-		return nil, 0, err
+		return nil, memory{}, err
 	}
-	defer admin.Exec("DROP DATABASE " + name)
+	defer func() { _, _ = admin.Exec("DROP DATABASE " + name) }() // best effort: a scratch database
 	cfg.DBName = name
 	env := []string{"BLOG_DATABASE_DBTYPE=mysql", "BLOG_DATABASE_HOST=" + cfg.Addr, "BLOG_DATABASE_USERNAME=" + cfg.User,
 		"BLOG_DATABASE_PASSWORD=" + cfg.Passwd, "BLOG_DATABASE_DBNAME=" + name}
@@ -77,7 +77,7 @@ func mysqlScenarios(bin, dir, dsn string, dur time.Duration, conns int) ([]resul
 		}
 		defer db.Close()
 		return seed(db)
-	})
+	}, nil)
 }
 
 // floorProc is the running floor program.
@@ -108,6 +108,6 @@ func startFloor(bin, dbPath string) (*floorProc, error) {
 }
 
 func (f *floorProc) stop() {
-	f.cmd.Process.Signal(syscall.SIGTERM)
-	f.cmd.Wait()
+	_ = f.cmd.Process.Signal(syscall.SIGTERM)
+	_ = f.cmd.Wait() // killed on purpose: its status says nothing
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -21,18 +22,28 @@ type counter struct {
 	mu     sync.Mutex
 	ok     int64
 	byKind map[string]int64
-	acked  []string
+	acked  []ack
+}
+
+// ack is an acknowledged write: the tag's name and the id the service answered.
+type ack struct {
+	id   int
+	name string
 }
 
 func newCounter() *counter { return &counter{byKind: map[string]int64{}} }
 
-func (c *counter) success(name string) {
+func (c *counter) success() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.ok++
-	if name != "" {
-		c.acked = append(c.acked, name)
-	}
+}
+
+func (c *counter) acknowledged(a ack) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.ok++
+	c.acked = append(c.acked, a)
 }
 
 func (c *counter) failure(kind string) {
@@ -54,7 +65,52 @@ func (c *counter) failed() int64 {
 func (c *counter) names() []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.acked
+	names := make([]string, len(c.acked))
+	for i, a := range c.acked {
+		names[i] = a.name
+	}
+	return names
+}
+
+func (c *counter) acks() []ack {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]ack(nil), c.acked...)
+}
+
+// tally is a counter's outcomes at one moment.
+type tally struct {
+	ok     int64
+	byKind map[string]int64
+}
+
+func (c *counter) snapshot() tally {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t := tally{ok: c.ok, byKind: map[string]int64{}}
+	for k, n := range c.byKind {
+		t.byKind[k] = n
+	}
+	return t
+}
+
+// since is what happened between an earlier tally and this one.
+func (t tally) since(earlier tally) tally {
+	d := tally{ok: t.ok - earlier.ok, byKind: map[string]int64{}}
+	for k, n := range t.byKind {
+		if n -= earlier.byKind[k]; n > 0 {
+			d.byKind[k] = n
+		}
+	}
+	return d
+}
+
+func (t tally) failed() int64 {
+	var n int64
+	for _, v := range t.byKind {
+		n += v
+	}
+	return n
 }
 
 // timeline counts completed and failed requests per 100 ms since it started.
@@ -135,13 +191,13 @@ func keepAliveReads(ctx context.Context, addr, token string, c *counter, tl *tim
 			fail(classify(err))
 			continue
 		}
-		io.Copy(io.Discard, resp.Body)
+		_, _ = io.Copy(io.Discard, resp.Body) // drained so the connection is reused
 		resp.Body.Close()
 		if resp.StatusCode != 200 {
 			fail(fmt.Sprint("status ", resp.StatusCode))
 			continue
 		}
-		c.success("")
+		c.success()
 		tl.record(false)
 		if resp.Close {
 			conn.Close()
@@ -150,7 +206,8 @@ func keepAliveReads(ctx context.Context, addr, token string, c *counter, tl *tim
 	}
 }
 
-// writes POSTs new tags (Go's client never retries a POST) and records acknowledged names.
+// writes POSTs new tags (Go's client never retries a POST) and records each acknowledged
+// write's name and id.
 func writes(ctx context.Context, base, token, prefix string, c *counter, tl *timeline) {
 	client := &http.Client{Transport: &http.Transport{}, Timeout: 10 * time.Second}
 	defer client.CloseIdleConnections()
@@ -167,14 +224,23 @@ func writes(ctx context.Context, base, token, prefix string, c *counter, tl *tim
 			time.Sleep(10 * time.Millisecond)
 			continue
 		}
-		io.Copy(io.Discard, resp.Body)
+		var tag struct {
+			ID int `json:"id"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&tag)
+		_, _ = io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
-		if resp.StatusCode != 200 {
+		switch {
+		case resp.StatusCode != 200:
 			c.failure(fmt.Sprint("status ", resp.StatusCode))
 			tl.record(true)
 			continue
+		case err != nil || tag.ID == 0:
+			c.failure("200 without an id")
+			tl.record(true)
+			continue
 		}
-		c.success(name)
+		c.acknowledged(ack{id: tag.ID, name: name})
 		tl.record(false)
 	}
 }

@@ -7,7 +7,9 @@
 //
 //	cd scripts && go run ./drill -bin ../bin/blog-service -upgrades 5 -chart ../docs/drill.svg
 //
-// scripts/deploy-drill.sh (make drill) builds the binary and runs it.
+// scripts/deploy-drill.sh (make drill) builds the binary and runs it. With -rolling it drills
+// a rolling deploy behind nginx (make rolling-drill); with -from, upgrades between two
+// versions and back (make upgrade-drill).
 package main
 
 import (
@@ -28,9 +30,14 @@ func main() {
 	every := flag.Duration("every", 2*time.Second, "time between deploys")
 	chart := flag.String("chart", "", "write the timeline chart here (SVG)")
 	rolling := flag.String("rolling", "", "instead: a rolling deploy of two replicas behind nginx sharing this MySQL (a DSN without database, e.g. root@tcp(127.0.0.1:3306)/)")
+	from := flag.String("from", "", "instead: an upgrade drill: start this older build as the master, then upgrade to -bin, back, and to -bin again, -every apart")
+	mysqlDSN := flag.String("mysql", "", "with -from: use a new database on this MySQL server (a DSN without database) instead of SQLite")
 	flag.Parse()
 	if *rolling != "" {
 		os.Exit(rollingDrill(*bin, *rolling, *every))
+	}
+	if *from != "" {
+		os.Exit(versionDrill(*from, *bin, *mysqlDSN, *every))
 	}
 	var runs []*run
 	for _, mode := range []string{modeUpgrade, modeRestart} {

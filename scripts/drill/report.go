@@ -40,20 +40,20 @@ func wrkCell(r wrkResult) string {
 	return fmt.Sprintf("%d, %d failed (%s)", r.requests, r.errors, r.detail)
 }
 
-func counterCell(c *counter) string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+func counterCell(c *counter) string { return tallyCell(c.snapshot()) }
+
+// tallyCell is "requests, failed (by kind)".
+func tallyCell(t tally) string {
 	var kinds []string
-	var failed int64
-	for k, n := range c.byKind {
+	for k, n := range t.byKind {
 		kinds = append(kinds, fmt.Sprintf("%s %d", k, n))
-		failed += n
 	}
 	sort.Strings(kinds)
+	failed := t.failed()
 	if failed == 0 {
-		return fmt.Sprintf("%d, **0 failed**", c.ok+failed)
+		return fmt.Sprintf("%d, **0 failed**", t.ok)
 	}
-	return fmt.Sprintf("%d, %d failed (%s)", c.ok+failed, failed, strings.Join(kinds, ", "))
+	return fmt.Sprintf("%d, %d failed (%s)", t.ok+failed, failed, strings.Join(kinds, ", "))
 }
 
 // drawChart writes an SVG that plots, per run, the drill's own requests completed and failed per 100 ms,

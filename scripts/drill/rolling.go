@@ -184,7 +184,7 @@ func createDatabase(dsn string) (database, func(), error) {
 		return database{}, nil, fmt.Errorf("create database: %w", err)
 	}
 	cfg.DBName = name
-	return database{cfg: cfg}, func() { admin.Exec("DROP DATABASE " + name); admin.Close() }, nil
+	return database{cfg: cfg}, func() { _, _ = admin.Exec("DROP DATABASE " + name); admin.Close() }, nil
 }
 
 // nginx is a load balancer on loopback in front of the replicas.
@@ -270,12 +270,12 @@ func (lb *nginx) write() error {
 }
 
 func (lb *nginx) stop() {
-	lb.cmd.Process.Signal(syscall.SIGQUIT)
+	_ = lb.cmd.Process.Signal(syscall.SIGQUIT) // graceful stop; killed below if it hangs
 	done := make(chan struct{})
-	go func() { lb.cmd.Wait(); close(done) }()
+	go func() { _ = lb.cmd.Wait(); close(done) }()
 	select {
 	case <-done:
 	case <-time.After(10 * time.Second):
-		lb.cmd.Process.Kill()
+		_ = lb.cmd.Process.Kill()
 	}
 }

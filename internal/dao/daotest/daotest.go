@@ -19,7 +19,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/go-programming-tour-book/blog-service/internal/dao"
-	"github.com/go-programming-tour-book/blog-service/pkg/setting"
+	"github.com/go-programming-tour-book/blog-service/internal/setting"
 )
 
 // MySQLEnv names the variable that switches the suite to MySQL/MariaDB.

@@ -3,16 +3,15 @@ package api
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/go-programming-tour-book/blog-service/global"
+	"github.com/go-programming-tour-book/blog-service/internal/app"
+	"github.com/go-programming-tour-book/blog-service/internal/errcode"
 	"github.com/go-programming-tour-book/blog-service/internal/service"
-	"github.com/go-programming-tour-book/blog-service/pkg/app"
-	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
 )
 
 // Health answers liveness and readiness probes.
@@ -27,39 +26,53 @@ func NewHealth(svc *service.Service, draining func() bool) Health {
 }
 
 // HealthBody is the answer of /healthz and /readyz.
+//
+// @Description The process's state, version and id.
 type HealthBody struct {
-	Status  string `json:"status" example:"ok"`
-	Version string `json:"version" example:"v1.0.0"`
-	PID     int    `json:"pid" example:"4242"`
+	// ok (liveness) or ready (readiness).
+	Status string `json:"status" validate:"required" enums:"ok,ready" example:"ok"`
+	// The build's version.
+	Version string `json:"version" validate:"required" example:"v1.0.0"`
+	// The id of the process that answered.
+	PID int `json:"pid" validate:"required" format:"int32" example:"4242"`
 }
 
 // Live godoc
+// @ID       getLiveness
 // @Summary  Liveness: the process is up
 // @Tags     health
 // @Produce  json
 // @Success  200  {object}  HealthBody
+// @Failure  429  {object}  app.ErrorBody  "over a Limiter.Rules rate for this route (code 10000007); retry after Retry-After"
+// @Header   429  {integer}  Retry-After  "seconds to wait"
+// @Failure  500  {object}  app.ErrorBody  "internal error (code 10000000)"
+// @Failure  503  {object}  app.ErrorBody  "the rate limiter is unavailable (code 10000012)"
 // @Router   /healthz [get]
-func (h Health) Live(c *gin.Context) {
-	c.JSON(http.StatusOK, HealthBody{Status: "ok", Version: global.Version, PID: os.Getpid()})
+func (h Health) Live(c *gin.Context) error {
+	app.OK(c, HealthBody{Status: "ok", Version: global.Version, PID: os.Getpid()})
+	return nil
 }
 
 // Ready godoc
+// @ID       getReadiness
 // @Summary  Readiness: 503 while draining or when the database does not answer
 // @Tags     health
 // @Produce  json
 // @Success  200  {object}  HealthBody
-// @Failure  503  {object}  app.ErrorBody
+// @Failure  429  {object}  app.ErrorBody  "over a Limiter.Rules rate for this route (code 10000007); retry after Retry-After"
+// @Header   429  {integer}  Retry-After  "seconds to wait"
+// @Failure  500  {object}  app.ErrorBody  "internal error (code 10000000)"
+// @Failure  503  {object}  app.ErrorBody  "draining, the database does not answer, or the rate limiter is unavailable (code 10000012)"
 // @Router   /readyz [get]
-func (h Health) Ready(c *gin.Context) {
+func (h Health) Ready(c *gin.Context) error {
 	if h.draining() {
-		app.Error(c, errcode.ServiceUnavailable.WithDetails("draining: the server is stopping"))
-		return
+		return errcode.ServiceUnavailable.WithDetail("draining: the server is stopping", "服务正在停止")
 	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), time.Second)
 	defer cancel()
 	if err := h.svc.Ping(ctx); err != nil {
-		app.Error(c, fmt.Errorf("readiness: %w: %w", errcode.ServiceUnavailable.WithDetails("database does not answer"), err))
-		return
+		return fmt.Errorf("readiness: %w: %w", errcode.ServiceUnavailable.WithDetail("database does not answer", "数据库无响应"), err)
 	}
-	c.JSON(http.StatusOK, HealthBody{Status: "ready", Version: global.Version, PID: os.Getpid()})
+	app.OK(c, HealthBody{Status: "ready", Version: global.Version, PID: os.Getpid()})
+	return nil
 }

@@ -11,9 +11,9 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/gin-gonic/gin/binding"
 
+	"github.com/go-programming-tour-book/blog-service/internal/app"
+	"github.com/go-programming-tour-book/blog-service/internal/errcode"
 	"github.com/go-programming-tour-book/blog-service/internal/service"
-	"github.com/go-programming-tour-book/blog-service/pkg/app"
-	"github.com/go-programming-tour-book/blog-service/pkg/errcode"
 	"github.com/go-programming-tour-book/blog-service/pkg/upload"
 )
 
@@ -23,6 +23,9 @@ const FormOverhead = 64 << 10
 
 // maxParts bounds the parts of one upload form: the file, the type, and some slack.
 const maxParts = 8
+
+// badForm is a multipart body that ends early or breaks the format.
+var badForm = errcode.InvalidParams.WithDetail("the multipart body is cut short or not well-formed", "multipart 请求体不完整或格式错误")
 
 // Upload handles POST /upload/file.
 type Upload struct {
@@ -47,39 +50,52 @@ func NewUpload(svc *service.Service, publicURL string, maxFile int64) Upload {
 func (u Upload) MaxBody() int64 { return u.maxFile + FormOverhead }
 
 // UploadBody is the answer of POST /upload/file.
+//
+// @Description Where the uploaded image is served.
 type UploadBody struct {
-	FileAccessURL string `json:"file_access_url" example:"/static/9f86d081884c7d659a2feaa0c55ad015.png"`
+	// App.UploadServerUrl + /<name> when that is set, else the path /static/<name>.
+	FileAccessURL string `json:"file_access_url" validate:"required" example:"/static/9f86d081884c7d659a2feaa0c55ad015.png"`
 }
 
 // File godoc
-// @Summary      Upload an image
-// @Description  Streams the image to disk under a name chosen by the server and returns its URL: App.UploadServerUrl + /<name> when that is set, else the path /static/<name>. The content must really be an image of an allowed type (App.UploadImageAllowExts), at most App.UploadImageMaxSize MB. Unlike the book, it requires the token.
-// @Tags         upload
-// @Accept       mpfd
-// @Produce      json
-// @Param        file  formData  file  true  "the image"
-// @Param        type  formData  int   true  "file type: 1 for images"  Enums(1)
-// @Success      200  {object}  UploadBody
-// @Failure      400  {object}  app.ErrorBody  "no file, wrong type, content that is not an allowed image, or a body cut short"
-// @Failure      401  {object}  app.ErrorBody
-// @Failure      413  {object}  app.ErrorBody  "the file is over App.UploadImageMaxSize (code 20030003)"
-// @Failure      429  {object}  app.ErrorBody  "over the client's rate (Limiter.Rules)"
-// @Failure      507  {object}  app.ErrorBody  "the disk is down to App.UploadMinFreeBytes (code 20030004)"
-// @Security     ApiKeyAuth
-// @Router       /upload/file [post]
-func (u Upload) File(c *gin.Context) {
+// @ID       uploadFile
+// @Summary  Upload an image
+// @Description  Streams the image to disk under a name chosen by the server and returns its URL. Unlike the book, it needs the token.
+// @Tags     upload
+// @Accept   mpfd
+// @Produce  json
+// @Param    file  formData  file  true  "the image: .jpg, .jpeg or .png (App.UploadImageAllowExts) whose content matches, at most App.UploadImageMaxSize (5 MB)"
+// @Param    type  formData  int   true  "file type: 1 for images"  Enums(1)  format(int32)
+// @Success  200  {object}  UploadBody
+// @Failure  400  {object}  app.ErrorBody  "no file, a wrong type, content that is not an allowed image (code 20030002), or a body cut short (code 10000001)"
+// @Failure  401  {object}  app.ErrorBody  "no token, or a bad, expired or revoked one (codes 10000004, 10000005)"
+// @Failure  413  {object}  app.ErrorBody  "the file is over App.UploadImageMaxSize, or the form beside it over 64 KB (code 20030003)"
+// @Failure  415  {object}  app.ErrorBody  "a body that is not multipart/form-data (code 10000015)"
+// @Failure  429  {object}  app.ErrorBody  "over the /upload/file rate of Limiter.Rules (code 10000007); retry after Retry-After"
+// @Header   429  {integer}  Retry-After  "seconds to wait"
+// @Failure  500  {object}  app.ErrorBody  "internal error (code 10000000)"
+// @Failure  503  {object}  app.ErrorBody  "database or rate limiter unavailable, or the server is stopping (codes 10000012, 10000008)"
+// @Failure  504  {object}  app.ErrorBody  "past App.DefaultContextTimeout (code 10000009)"
+// @Failure  507  {object}  app.ErrorBody  "the disk is down to App.UploadMinFreeBytes (code 20030004)"
+// @Security TokenHeader
+// @Security BearerAuth
+// @Security TokenQuery
+// @Router   /upload/file [post]
+func (u Upload) File(c *gin.Context) error {
 	name, err := u.receive(c)
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
 		// Whichever cap the body met (declared length, route cap, form overhead, file
 		// size), the client sent too much: one code for all.
-		err = errcode.UploadTooLarge.WithDetails(fmt.Sprintf("the file must be at most %d bytes, with at most %d bytes of form beside it", u.maxFile, FormOverhead))
+		err = errcode.UploadTooLarge.WithDetail(
+			fmt.Sprintf("the file must be at most %d bytes, with at most %d bytes of form beside it", u.maxFile, FormOverhead),
+			fmt.Sprintf("文件最多 %d 字节，文件之外的表单最多 %d 字节", u.maxFile, FormOverhead))
 	}
 	if err != nil {
-		app.Error(c, err)
-		return
+		return err
 	}
 	app.OK(c, UploadBody{FileAccessURL: u.staticURL + "/" + name})
+	return nil
 }
 
 // receive reads the multipart form part by part (never gin's ParseMultipartForm, which
@@ -96,7 +112,7 @@ func (u Upload) receive(c *gin.Context) (string, error) {
 	c.Request.Body = body
 	form, err := c.Request.MultipartReader()
 	if err != nil {
-		return "", errcode.InvalidParams.WithDetails("the body must be multipart/form-data with the image in the field \"file\"")
+		return "", errcode.InvalidParams.WithDetail("the body must be multipart/form-data with the image in the field \"file\"", "请求体必须是 multipart/form-data，图片放在字段 \"file\" 中")
 	}
 	var (
 		file   *upload.Pending
@@ -113,14 +129,14 @@ func (u Upload) receive(c *gin.Context) (string, error) {
 			break
 		}
 		if err != nil {
-			return "", fmt.Errorf("%w: %w", errcode.InvalidParams.WithDetails("the multipart body is cut short or not well-formed"), err)
+			return "", fmt.Errorf("%w: %w", badForm, err)
 		}
 		switch {
 		case n == maxParts:
-			return "", errcode.InvalidParams.WithDetails(fmt.Sprintf("the form has more than %d parts", maxParts))
+			return "", errcode.InvalidParams.WithDetail(fmt.Sprintf("the form has more than %d parts", maxParts), fmt.Sprintf("表单超过 %d 个部分", maxParts))
 		case part.FormName() == "file" && part.FileName() != "":
 			if file != nil {
-				return "", errcode.InvalidParams.WithDetails("send one file per request")
+				return "", errcode.InvalidParams.WithDetail("send one file per request", "每个请求只能上传一个文件")
 			}
 			if file, err = u.svc.ReceiveImage(c.Request.Context(), refund{part, body}, part.FileName()); err != nil {
 				return "", err
@@ -128,7 +144,7 @@ func (u Upload) receive(c *gin.Context) (string, error) {
 		default:
 			v, err := io.ReadAll(part) // bounded by the body's FormOverhead
 			if err != nil {
-				return "", fmt.Errorf("%w: %w", errcode.InvalidParams.WithDetails("the multipart body is cut short or not well-formed"), err)
+				return "", fmt.Errorf("%w: %w", badForm, err)
 			}
 			fields[part.FormName()] = append(fields[part.FormName()], string(v))
 		}
@@ -138,7 +154,7 @@ func (u Upload) receive(c *gin.Context) (string, error) {
 		return "", err
 	}
 	if file == nil {
-		return "", errcode.InvalidParams.WithDetails("file is required: send the image as the multipart field \"file\"")
+		return "", errcode.InvalidParams.WithDetail("file is required: send the image as the multipart field \"file\"", "file 为必填字段：请把图片放在 multipart 字段 \"file\" 中发送")
 	}
 	return file.Keep()
 }

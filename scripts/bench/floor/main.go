@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log"
 	"net/http"
+	_ "net/http/pprof" // the benchmark profiles the floor as it profiles the service
 	"strconv"
 
 	_ "github.com/glebarez/go-sqlite" // the driver the service uses, registered as "sqlite"
@@ -76,7 +77,7 @@ func main() {
 			list = append(list, t)
 		}
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		json.NewEncoder(w).Encode(map[string]any{"list": list, "pager": p})
+		_ = json.NewEncoder(w).Encode(map[string]any{"list": list, "pager": p}) // the client left
 	})
 	fmt.Println("floor listening on", *addr)
 	log.Fatal(http.ListenAndServe(*addr, nil))

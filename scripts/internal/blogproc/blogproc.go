@@ -49,7 +49,7 @@ func (s *Service) Start() error {
 		return err
 	}
 	s.Exited = make(chan struct{})
-	go func() { s.Cmd.Wait(); log.Close(); close(s.Exited) }()
+	go func() { _ = s.Cmd.Wait(); log.Close(); close(s.Exited) }() // its status is not a result
 	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
 		if resp, err := OneShot.Get(s.Base() + "/readyz"); err == nil {
 			resp.Body.Close()
@@ -63,14 +63,23 @@ func (s *Service) Start() error {
 
 // ServingPID is the pid /healthz reports, 0 if it does not answer.
 func (s *Service) ServingPID() int {
+	pid, _ := s.Serving()
+	return pid
+}
+
+// Serving is the pid and version /healthz reports, 0 and "" if it does not answer.
+func (s *Service) Serving() (pid int, version string) {
 	resp, err := OneShot.Get(s.Base() + "/healthz")
 	if err != nil {
-		return 0
+		return 0, ""
 	}
 	defer resp.Body.Close()
-	var h struct{ PID int }
-	json.NewDecoder(resp.Body).Decode(&h)
-	return h.PID
+	var h struct {
+		PID     int
+		Version string
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&h) // a bad answer leaves zeros: "not serving"
+	return h.PID, h.Version
 }
 
 // AwaitServing waits until /healthz reports a serving pid other than notPID, and returns it.
@@ -113,7 +122,9 @@ func (s *Service) Restart() (time.Duration, error) {
 
 // Stop sends SIGTERM and waits for the master to exit.
 func (s *Service) Stop() error {
-	s.Cmd.Process.Signal(syscall.SIGTERM)
+	if err := s.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		return fmt.Errorf("signal the master: %w", err)
+	}
 	select {
 	case <-s.Exited:
 		return nil
@@ -125,7 +136,7 @@ func (s *Service) Stop() error {
 // Kill ends the master at once (cleanup after a failed run).
 func (s *Service) Kill() {
 	if s.Cmd != nil && s.Cmd.Process != nil {
-		s.Cmd.Process.Kill()
+		_ = s.Cmd.Process.Kill()
 	}
 }
 
@@ -161,30 +172,13 @@ func (s *Service) TokenFor(appKey, appSecret string) (string, error) {
 
 // CountPresent counts how many of the acknowledged names are stored, reading every page.
 func (s *Service) CountPresent(token string, names []string) (int, error) {
+	tags, err := s.Tags(token)
+	if err != nil {
+		return 0, err
+	}
 	stored := map[string]bool{}
-	for page := 1; ; page++ {
-		req, _ := http.NewRequest("GET", fmt.Sprintf("%s/api/v1/tags?page_size=100&page=%d", s.Base(), page), nil)
-		req.Header.Set("token", token)
-		resp, err := OneShot.Do(req)
-		if err != nil {
-			return 0, err
-		}
-		var list struct {
-			List []struct {
-				Name string `json:"name"`
-			} `json:"list"`
-		}
-		err = json.NewDecoder(resp.Body).Decode(&list)
-		resp.Body.Close()
-		if err != nil {
-			return 0, err
-		}
-		if len(list.List) == 0 {
-			break
-		}
-		for _, t := range list.List {
-			stored[t.Name] = true
-		}
+	for _, name := range tags {
+		stored[name] = true
 	}
 	present := 0
 	for _, n := range names {
@@ -193,6 +187,36 @@ func (s *Service) CountPresent(token string, names []string) (int, error) {
 		}
 	}
 	return present, nil
+}
+
+// Tags reads every page of tags: each stored tag's name by id.
+func (s *Service) Tags(token string) (map[int]string, error) {
+	tags := map[int]string{}
+	for page := 1; ; page++ {
+		req, _ := http.NewRequest("GET", fmt.Sprintf("%s/api/v1/tags?page_size=100&page=%d", s.Base(), page), nil)
+		req.Header.Set("token", token)
+		resp, err := OneShot.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		var list struct {
+			List []struct {
+				ID   int    `json:"id"`
+				Name string `json:"name"`
+			} `json:"list"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&list)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusOK {
+			return nil, fmt.Errorf("GET tags page %d: status %d %v", page, resp.StatusCode, err)
+		}
+		if len(list.List) == 0 {
+			return tags, nil
+		}
+		for _, t := range list.List {
+			tags[t.ID] = t.Name
+		}
+	}
 }
 
 // Install copies the binary into place through a rename, as a deploy does.

@@ -1,0 +1,231 @@
+package app
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"reflect"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+	"github.com/gin-gonic/gin/binding"
+	"github.com/go-playground/locales/en"
+	"github.com/go-playground/locales/zh"
+	ut "github.com/go-playground/universal-translator"
+	"github.com/go-playground/validator/v10"
+	en_translations "github.com/go-playground/validator/v10/translations/en"
+	zh_translations "github.com/go-playground/validator/v10/translations/zh"
+
+	"github.com/go-programming-tour-book/blog-service/internal/errcode"
+)
+
+// translationsKey is where the Translations middleware leaves the translators for Bind.
+const translationsKey = "app.translations"
+
+// Translations holds the validation-message translators, English and Chinese.
+type Translations struct {
+	en, zh ut.Translator
+}
+
+// SetupGin sets gin's package-level settings, which are that library's globals, and returns
+// the translators for validation messages. Call it once, before serving (run and the tests
+// do): the book registered translations on every request, which races and crashed its
+// process under two concurrent clients.
+func SetupGin(mode string) (*Translations, error) {
+	gin.SetMode(mode)
+	// A JSON field the API does not know is a client mistake (a typo would otherwise be
+	// silently ignored), so it is a 400.
+	binding.EnableDecoderDisallowUnknownFields = true
+
+	v, ok := binding.Validator.Engine().(*validator.Validate)
+	if !ok {
+		return nil, errors.New("gin's validator is not go-playground/validator")
+	}
+	// Name fields as the client sent them (name, created_by), not as Go spells them.
+	v.RegisterTagNameFunc(func(f reflect.StructField) string {
+		for _, tag := range []string{"form", "json", "uri"} {
+			if name, _, _ := strings.Cut(f.Tag.Get(tag), ","); name != "" && name != "-" {
+				return name
+			}
+		}
+		return f.Name
+	})
+	enLocale, zhLocale := en.New(), zh.New()
+	uni := ut.New(enLocale, enLocale, zhLocale)
+	enT, _ := uni.GetTranslator("en")
+	zhT, _ := uni.GetTranslator("zh")
+	if err := en_translations.RegisterDefaultTranslations(v, enT); err != nil {
+		return nil, fmt.Errorf("register en translations: %w", err)
+	}
+	if err := zh_translations.RegisterDefaultTranslations(v, zhT); err != nil {
+		return nil, fmt.Errorf("register zh translations: %w", err)
+	}
+	// http_url (an http or https URL, so no javascript:, data: or file: link is stored)
+	// has no stock translation.
+	for tr, text := range map[ut.Translator]string{
+		enT: "{0} must be an http or https URL",
+		zhT: "{0}必须是一个http或https的URL",
+	} {
+		if err := v.RegisterTranslation("http_url", tr, func(tr ut.Translator) error {
+			return tr.Add("http_url", text, true)
+		}, func(tr ut.Translator, fe validator.FieldError) string {
+			s, _ := tr.T("http_url", fe.Field())
+			return s
+		}); err != nil {
+			return nil, fmt.Errorf("register http_url translation: %w", err)
+		}
+	}
+	return &Translations{en: enT, zh: zhT}, nil
+}
+
+// SetTranslations stores the translators for Bind, which writes each validation detail in
+// both languages; Error sends the one the request asks for.
+func SetTranslations(c *gin.Context, tr *Translations) { c.Set(translationsKey, tr) }
+
+// Bind decodes the request into obj and validates it. A GET reads the query string; a
+// request with a body is decoded only as JSON, a URL-encoded form or a multipart form.
+// Any other Content-Type is errcode.UnsupportedMediaType: gin's ShouldBind would pick YAML,
+// TOML, XML, msgpack or protobuf from the header, and one small YAML alias bomb could
+// exhaust the process's memory. Every validation failure is errcode.InvalidParams with one
+// detail per problem, in the request's language.
+func Bind(c *gin.Context, obj any) error {
+	b, err := bodyBinding(c.Request)
+	if err != nil {
+		return err
+	}
+	return bindError(c, c.ShouldBindWith(obj, b))
+}
+
+// BindValues is Bind for form values the handler has read itself (the fields of a
+// multipart body it streams): the same mapping, validation and errors.
+func BindValues(c *gin.Context, values map[string][]string, obj any) error {
+	if err := binding.MapFormWithTag(obj, values, "form"); err != nil {
+		return bindError(c, err)
+	}
+	return bindError(c, binding.Validator.ValidateStruct(obj))
+}
+
+// bindError turns a binding or validation error into errcode.InvalidParams (or
+// RequestTooLarge), with one detail per problem in the request's language.
+func bindError(c *gin.Context, err error) error {
+	if err == nil {
+		return nil
+	}
+	if tooLarge := new(http.MaxBytesError); errors.As(err, &tooLarge) {
+		return errcode.RequestTooLarge.WithDetail(
+			fmt.Sprintf("the body must be at most %d bytes", tooLarge.Limit),
+			fmt.Sprintf("请求体最多 %d 字节", tooLarge.Limit))
+	}
+	var verrs validator.ValidationErrors
+	if !errors.As(err, &verrs) {
+		// Malformed JSON, a number where text was expected, an unreadable body.
+		return errcode.InvalidParams.WithDetails(bindProblem(err))
+	}
+	details := make([]errcode.Text, 0, len(verrs))
+	tr, _ := c.Value(translationsKey).(*Translations)
+	for _, fe := range verrs {
+		if tr != nil {
+			details = append(details, errcode.Text{En: fe.Translate(tr.en), Zh: fe.Translate(tr.zh)})
+		} else {
+			details = append(details, errcode.Text{En: fe.Error(), Zh: fe.Error()})
+		}
+	}
+	return errcode.InvalidParams.WithDetails(details...)
+}
+
+// bodyBinding picks the decoder for r from the three the API accepts.
+func bodyBinding(r *http.Request) (binding.Binding, error) {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodDelete {
+		return binding.Query, nil
+	}
+	ct := r.Header.Get("Content-Type")
+	mediaType, _, _ := mime.ParseMediaType(ct)
+	switch mediaType {
+	case binding.MIMEJSON:
+		return binding.JSON, nil
+	case binding.MIMEPOSTForm:
+		return binding.Form, nil
+	case binding.MIMEMultipartPOSTForm:
+		return binding.FormMultipart, nil
+	case "":
+		if ct == "" && r.ContentLength == 0 {
+			return binding.Form, nil // no body at all: validation names the missing fields
+		}
+	}
+	return nil, UnsupportedMediaType(ct, binding.MIMEJSON, binding.MIMEPOSTForm, binding.MIMEMultipartPOSTForm)
+}
+
+// UnsupportedMediaType is the error for a body whose Content-Type the route does not
+// decode; accepted lists those it does.
+func UnsupportedMediaType(contentType string, accepted ...string) error {
+	if len(contentType) > 64 {
+		contentType = contentType[:64] + "..."
+	}
+	return errcode.UnsupportedMediaType.WithDetail(
+		fmt.Sprintf("Content-Type %q is not accepted: send %s", contentType, strings.Join(accepted, " or ")),
+		fmt.Sprintf("不接受 Content-Type %q：请发送 %s", contentType, strings.Join(accepted, " 或 ")))
+}
+
+// bindProblem says what was wrong with a body that could not be decoded, in the client's
+// terms: field names as sent, no Go type names or internals.
+func bindProblem(err error) errcode.Text {
+	var (
+		syntaxErr *json.SyntaxError
+		typeErr   *json.UnmarshalTypeError
+		numErr    *strconv.NumError
+	)
+	switch {
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return errcode.Text{En: "the request body is empty or cut short", Zh: "请求体为空或不完整"}
+	case errors.As(err, &syntaxErr):
+		return errcode.Text{
+			En: fmt.Sprintf("malformed JSON at byte %d", syntaxErr.Offset),
+			Zh: fmt.Sprintf("JSON 格式错误，位于第 %d 字节", syntaxErr.Offset)}
+	case errors.As(err, &typeErr) && typeErr.Field != "":
+		kind := jsonKind(typeErr.Type)
+		if n, isNumber := strings.CutPrefix(typeErr.Value, "number "); isNumber && kind == "number" {
+			return errcode.Text{
+				En: fmt.Sprintf("%s: %s is out of range", typeErr.Field, n),
+				Zh: fmt.Sprintf("%s：%s 超出范围", typeErr.Field, n)}
+		}
+		return errcode.Text{
+			En: fmt.Sprintf("%s must be a %s, not a JSON %s", typeErr.Field, kind, typeErr.Value),
+			Zh: fmt.Sprintf("%s 必须是%s，而不是 JSON %s", typeErr.Field, jsonKindZh[kind], typeErr.Value)}
+	case errors.As(err, &typeErr):
+		return errcode.Text{
+			En: fmt.Sprintf("the body must be a JSON object, not a JSON %s", typeErr.Value),
+			Zh: fmt.Sprintf("请求体必须是 JSON 对象，而不是 JSON %s", typeErr.Value)}
+	case errors.As(err, &numErr) && errors.Is(numErr.Err, strconv.ErrRange):
+		return errcode.Text{En: fmt.Sprintf("%s is out of range", numErr.Num), Zh: fmt.Sprintf("%s 超出范围", numErr.Num)}
+	case errors.As(err, &numErr):
+		return errcode.Text{En: fmt.Sprintf("%q is not a number", numErr.Num), Zh: fmt.Sprintf("%q 不是数字", numErr.Num)}
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		field := strings.TrimPrefix(err.Error(), "json: unknown field ")
+		return errcode.Text{En: "unknown field " + field, Zh: "未知字段 " + field}
+	}
+	return errcode.Text{En: "the request body could not be read", Zh: "无法读取请求体"}
+}
+
+// jsonKindZh names jsonKind's kinds in Chinese.
+var jsonKindZh = map[string]string{"string": "字符串", "boolean": "布尔值", "object": "对象", "array": "数组", "number": "数字"}
+
+func jsonKind(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "string"
+	case reflect.Bool:
+		return "boolean"
+	case reflect.Struct, reflect.Map:
+		return "object"
+	case reflect.Slice, reflect.Array:
+		return "array"
+	}
+	return "number"
+}

@@ -1,0 +1,138 @@
+// Package app is the HTTP edge shared by every handler: binding and validation, pagination,
+// JSON responses, and the one place where an error becomes a status and a JSON body.
+package app
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/go-programming-tour-book/blog-service/internal/errcode"
+	"github.com/go-programming-tour-book/blog-service/pkg/page"
+)
+
+// ErrorBody is the JSON every failure is answered with. (validate:"required" tells swag the
+// field is always sent; gin validates only binding tags.)
+//
+// @Description Every failure: a stable code (the README lists them), a message and details, in English or, when the locale header or Accept-Language asks for zh, in Chinese.
+type ErrorBody struct {
+	// The stable error code; the HTTP status follows from it.
+	Code int `json:"code" validate:"required" format:"int32" example:"10000001"`
+	// What went wrong, for people.
+	Msg string `json:"msg" validate:"required" example:"invalid parameters"`
+	// Specifics, such as each field that failed validation; may be empty.
+	Details []string `json:"details" validate:"required" example:"name must be at least 2 characters in length"`
+}
+
+// ListBody is the JSON of a page of results.
+type ListBody struct {
+	List  any        `json:"list"`
+	Pager page.Pager `json:"pager"`
+}
+
+// OK answers 200 with data as JSON. PureJSON encodes straight to the connection and leaves
+// <, > and & as they are: c.JSON would escape each as six bytes (\u003c), so text full
+// of them would cost six times its size. The body is served as application/json, never
+// as HTML, so escaping protects nothing.
+func OK(c *gin.Context, data any) {
+	c.PureJSON(200, data)
+}
+
+// List answers 200 with a page of results and its pager, the book's list format.
+func List(c *gin.Context, list any, p page.Pager) {
+	c.PureJSON(200, ListBody{List: list, Pager: p})
+}
+
+// Handle adapts a handler that returns its failure to gin: the handler answers success
+// itself (OK, List) and returns any error, which Handle answers with Error. Handlers then
+// read as plain Go, one error path each, and no handler can forget to stop after an error.
+func Handle(h func(*gin.Context) error) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if err := h(c); err != nil {
+			Error(c, err)
+		}
+	}
+}
+
+// Error answers err as {code, msg, details} with the code's status, in the language the
+// request asks for (Lang). Server-side failures (5xx) are recorded on the context, so the
+// access log writes the whole chain once with the request id; the client sees only the
+// code's message, never internal text.
+func Error(c *gin.Context, err error) {
+	e := Code(err)
+	status := Status(e)
+	if status >= 500 {
+		_ = c.Error(err)
+	}
+	if c.Writer.Written() {
+		c.Abort() // too late for a body; the status line is already on the wire
+		return
+	}
+	lang := Lang(c.GetHeader("locale"), c.GetHeader("Accept-Language"))
+	c.AbortWithStatusJSON(status, ErrorBody{Code: e.Code(), Msg: e.MsgIn(lang), Details: e.DetailsIn(lang)})
+}
+
+// Lang is the language a request asks for: the book's `locale` header first, then the
+// first language of Accept-Language; English when neither names Chinese (zh, zh-CN, ...).
+func Lang(locale, acceptLanguage string) errcode.Lang {
+	for _, l := range []string{locale, acceptLanguage} {
+		l = strings.ToLower(strings.TrimSpace(l))
+		if strings.HasPrefix(l, "zh") {
+			return errcode.Chinese
+		}
+		if l != "" && !strings.HasPrefix(l, "*") {
+			break
+		}
+	}
+	return errcode.English
+}
+
+// Code maps an error to the client error it stands for: the errcode it wraps, a context
+// error (the client left, the server is stopping, or a deadline passed), or ServerError.
+func Code(err error) *errcode.Error {
+	var e *errcode.Error
+	switch {
+	case errors.As(err, &e):
+		return e
+	case errors.Is(err, context.Canceled):
+		return errcode.RequestCancelled
+	case errors.Is(err, context.DeadlineExceeded):
+		return errcode.RequestTimeout
+	}
+	return errcode.ServerError
+}
+
+// Status is the HTTP status an error code travels with: its kind, in HTTP's words. This is
+// the one place where the two meet.
+func Status(e *errcode.Error) int {
+	switch e.Kind() {
+	case errcode.KindInvalid:
+		return http.StatusBadRequest
+	case errcode.KindUnauthenticated:
+		return http.StatusUnauthorized
+	case errcode.KindNotFound:
+		return http.StatusNotFound
+	case errcode.KindMethodNotAllowed:
+		return http.StatusMethodNotAllowed
+	case errcode.KindConflict:
+		return http.StatusConflict
+	case errcode.KindTooLarge:
+		return http.StatusRequestEntityTooLarge
+	case errcode.KindUnsupportedMedia:
+		return http.StatusUnsupportedMediaType
+	case errcode.KindTooManyRequests:
+		return http.StatusTooManyRequests
+	case errcode.KindUnavailable:
+		return http.StatusServiceUnavailable
+	case errcode.KindTimeout:
+		return http.StatusGatewayTimeout
+	case errcode.KindUpstreamFailed:
+		return http.StatusBadGateway
+	case errcode.KindNoSpace:
+		return http.StatusInsufficientStorage
+	}
+	return http.StatusInternalServerError
+}

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/go-programming-tour-book/blog-service"
+
+type listedPackage struct {
+	ImportPath string
+	Imports    []string
+	Deps       []string
+}
+
+// listPackages runs `go list -json` on patterns.
+func listPackages(t *testing.T, patterns ...string) []listedPackage {
+	t.Helper()
+	out, err := exec.Command("go", append([]string{"list", "-json"}, patterns...)...).Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	var pkgs []listedPackage
+	dec := json.NewDecoder(strings.NewReader(string(out)))
+	for dec.More() {
+		var p listedPackage
+		if err := dec.Decode(&p); err != nil {
+			t.Fatal(err)
+		}
+		pkgs = append(pkgs, p)
+	}
+	return pkgs
+}
+
+// The layers, as imports: the service knows no HTTP framework, the dao no HTTP at all, pkg/
+// nothing of the blog, and the lifecycle nothing outside itself.
+func TestLayers(t *testing.T) {
+	const gin = "github.com/gin-gonic/gin"
+	for _, p := range listPackages(t, "./...") {
+		rel := strings.TrimPrefix(strings.TrimPrefix(p.ImportPath, module), "/")
+		switch rel {
+		case "internal/service":
+			if slices.Contains(p.Deps, gin) {
+				t.Errorf("%s depends on gin (through %v)", rel, pathTo(t, p.ImportPath, gin))
+			}
+		case "internal/dao", "internal/errcode":
+			for _, imp := range p.Imports {
+				if imp == "net/http" || imp == gin || imp == module+"/internal/app" {
+					t.Errorf("%s imports %s: HTTP belongs to the edge", rel, imp)
+				}
+			}
+		}
+		if strings.HasPrefix(rel, "pkg/") {
+			for _, dep := range p.Deps {
+				if strings.HasPrefix(dep, module+"/internal/") {
+					t.Errorf("%s depends on %s: pkg/ holds parts another service can reuse", rel, dep)
+				}
+			}
+		}
+		if strings.HasPrefix(rel, "pkg/lifecycle/") {
+			for _, dep := range p.Deps {
+				if strings.HasPrefix(dep, module+"/") && !strings.HasPrefix(dep, module+"/pkg/lifecycle/") {
+					t.Errorf("%s depends on %s: the lifecycle knows nothing of the blog", rel, dep)
+				}
+			}
+		}
+	}
+}
+
+// pathTo names one import chain from pkg to dep, to say how a forbidden dependency came in.
+func pathTo(t *testing.T, pkg, dep string) []string {
+	out, err := exec.Command("go", "list", "-deps", "-f", `{{.ImportPath}}:{{join .Imports ","}}`, pkg).Output()
+	if err != nil {
+		return nil
+	}
+	imports := map[string][]string{}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		p, list, _ := strings.Cut(line, ":")
+		imports[p] = strings.Split(list, ",")
+	}
+	var walk func(p string, seen map[string]bool) []string
+	walk = func(p string, seen map[string]bool) []string {
+		if p == dep {
+			return []string{p}
+		}
+		if seen[p] {
+			return nil
+		}
+		seen[p] = true
+		for _, next := range imports[p] {
+			if path := walk(next, seen); path != nil {
+				return append([]string{p}, path...)
+			}
+		}
+		return nil
+	}
+	return walk(pkg, map[string]bool{})
+}
+
+// The README's layout lists what the tree has: every path it names exists, and every
+// package directory under internal/ and pkg/ is named (a sub-package within its parent's line).
+func TestREADMELayoutMatchesTheTree(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, layout, _ := strings.Cut(string(readme), "## Layout\n")
+	layout, _, _ = strings.Cut(layout, "\n## ")
+	for _, line := range strings.Split(layout, "\n") {
+		fields := strings.Fields(line)
+		if !strings.HasPrefix(line, "    ") || strings.HasPrefix(line, "     ") || len(fields) == 0 || !strings.ContainsAny(fields[0], "/.") {
+			continue
+		}
+		if _, err := os.Stat(strings.TrimSuffix(fields[0], "/")); err != nil {
+			t.Errorf("README's layout names %s, which does not exist", fields[0])
+		}
+	}
+	for _, p := range listPackages(t, "./internal/...", "./pkg/...") {
+		dir := strings.TrimPrefix(p.ImportPath, module+"/")
+		name := dir[strings.LastIndex(dir, "/")+1:]
+		if !strings.Contains(layout, dir+"/") && !strings.Contains(layout, " "+name+"/") {
+			t.Errorf("README's layout does not mention %s", dir)
+		}
+	}
+}

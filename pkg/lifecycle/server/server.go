@@ -1,0 +1,224 @@
+// Package server runs an http.Server on a listener it is given and stops it without
+// breaking requests: on the stop signal it refuses new connections, lets keep-alive clients
+// leave, waits for requests in flight up to a deadline, then cuts the rest with their
+// contexts cancelled so each can still answer. It knows nothing about blogs.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// Options are the server's timeouts.
+type Options struct {
+	ReadTimeout       time.Duration
+	ReadHeaderTimeout time.Duration
+	WriteTimeout      time.Duration
+	IdleTimeout       time.Duration
+	// ShutdownTimeout bounds the whole drain; requests still running then are cut.
+	ShutdownTimeout time.Duration
+	// IdleDrainTimeout is how long the drain waits for keep-alive connections to be used
+	// once more (and answered with Connection: close) or closed by their clients, before
+	// Shutdown closes the idle ones. Closing an idle connection races with a client that
+	// has just started sending on it, and that client sees a reset.
+	IdleDrainTimeout time.Duration
+	// DrainDelay keeps serving after the stop signal, with readiness failing, so that load
+	// balancers stop sending new connections before the listener closes (Kubernetes
+	// removes endpoints seconds after SIGTERM). A hand-over (ErrHandOver) skips it.
+	DrainDelay time.Duration
+	// OnServe, if set, is called once the server accepts connections, for instance to
+	// tell a supervisor that it serves.
+	OnServe func()
+}
+
+// ErrForced is returned when a second stop signal cut the drain short.
+var ErrForced = errors.New("forced stop: second signal during drain")
+
+// cutGrace is how long requests cut at the deadline get to write their error response.
+const cutGrace = 500 * time.Millisecond
+
+// acceptQueueWait bounds the wait for Serve to accept the connections already queued when
+// the drain closes the listener.
+const acceptQueueWait = 500 * time.Millisecond
+
+// Server serves HTTP and drains gracefully. Create it with New, hand Draining to whatever
+// reports readiness, then call Serve once.
+type Server struct {
+	opts     Options
+	log      *zap.Logger
+	draining atomic.Bool
+	inflight atomic.Int64
+
+	mu    sync.Mutex
+	conns map[net.Conn]http.ConnState
+}
+
+// New returns a Server with the given timeouts, logging to log.
+func New(opts Options, log *zap.Logger) *Server {
+	return &Server{opts: opts, log: log, conns: make(map[net.Conn]http.ConnState)}
+}
+
+// Draining reports whether the drain has begun, for readiness probes.
+func (s *Server) Draining() bool { return s.draining.Load() }
+
+// Serve serves h on ln until stop is done, then drains. force, when done during the drain,
+// closes everything at once. Serve returns nil after a clean drain, an error when requests
+// had to be cut at the deadline or the drain was forced, and an error at once if serving
+// itself fails. No goroutine it starts outlives it.
+func (s *Server) Serve(stop, force context.Context, ln net.Listener, h http.Handler) error {
+	// Request contexts derive from base, not from stop: the first signal must not cancel
+	// the requests it lets finish. base is cancelled only when the deadline passes.
+	base, cut := context.WithCancelCause(context.WithoutCancel(stop))
+	defer cut(nil)
+	srv := &http.Server{
+		Handler:           s.track(h),
+		ReadTimeout:       s.opts.ReadTimeout,
+		ReadHeaderTimeout: s.opts.ReadHeaderTimeout,
+		WriteTimeout:      s.opts.WriteTimeout,
+		IdleTimeout:       s.opts.IdleTimeout,
+		BaseContext:       func(net.Listener) context.Context { return base },
+		ConnState:         s.connState,
+		ErrorLog:          zap.NewStdLog(s.log.Named("http")),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	if s.opts.OnServe != nil {
+		s.opts.OnServe()
+	}
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-stop.Done():
+	}
+
+	cause := context.Cause(stop)
+	s.log.Info("shutting down: draining", zap.String("cause", cause.Error()),
+		zap.Duration("deadline", s.opts.ShutdownTimeout))
+	s.draining.Store(true)
+	if s.opts.DrainDelay > 0 && !errors.Is(cause, ErrHandOver) {
+		s.log.Info("readiness fails; serving on during the drain delay", zap.Duration("delay", s.opts.DrainDelay))
+		delay := time.NewTimer(s.opts.DrainDelay)
+		select {
+		case <-force.Done():
+			delay.Stop()
+			return s.forced(srv, cut)
+		case <-delay.C:
+		}
+	}
+	deadline, cancel := context.WithTimeout(context.WithoutCancel(stop), s.opts.ShutdownTimeout)
+	defer cancel()
+	// Connections the kernel has already completed but Serve has not yet accepted would be
+	// reset by the close (their clients may have sent a request already): let Serve take
+	// them first, briefly.
+	queued, cancelQueued := context.WithTimeout(deadline, acceptQueueWait)
+	if err := waitUntil(queued, force, func() bool { n, ok := acceptQueueLen(ln); return !ok || n == 0 }); errors.Is(err, ErrForced) {
+		cancelQueued()
+		return s.forced(srv, cut)
+	}
+	cancelQueued()
+	// Closing the listener refuses new connections at once; Serve then returns.
+	if err := ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+		s.log.Warn("close listener", zap.Error(err))
+	}
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
+		s.log.Warn("serve", zap.Error(err))
+	}
+
+	idle, cancelIdle := context.WithTimeout(deadline, s.opts.IdleDrainTimeout)
+	defer cancelIdle()
+	if err := waitUntil(idle, force, s.noConns); errors.Is(err, ErrForced) {
+		return s.forced(srv, cut)
+	}
+
+	shut := make(chan error, 1)
+	go func() { shut <- srv.Shutdown(deadline) }()
+	select {
+	case <-force.Done():
+		return s.forced(srv, cut)
+	case err := <-shut:
+		if err == nil {
+			s.log.Info("drained: every request finished")
+			return nil
+		}
+	}
+
+	// The deadline passed: cancel the stragglers' contexts so their queries and upstream
+	// calls stop, give them a moment to write their error response, then close.
+	n := s.inflight.Load()
+	s.log.Warn("drain deadline passed: cutting requests in flight",
+		zap.Int64("requests", n), zap.Duration("deadline", s.opts.ShutdownTimeout))
+	cut(fmt.Errorf("server shutdown deadline of %v passed", s.opts.ShutdownTimeout))
+	grace, cancelGrace := context.WithTimeout(context.Background(), cutGrace)
+	defer cancelGrace()
+	if err := waitUntil(grace, force, func() bool { return s.inflight.Load() == 0 }); errors.Is(err, ErrForced) {
+		return s.forced(srv, cut)
+	}
+	srv.Close()
+	return fmt.Errorf("drain: %d requests cut at the %v deadline", n, s.opts.ShutdownTimeout)
+}
+
+func (s *Server) forced(srv *http.Server, cut context.CancelCauseFunc) error {
+	s.log.Warn("second signal: stopping now", zap.Int64("requests_cut", s.inflight.Load()))
+	cut(ErrForced)
+	srv.Close()
+	return ErrForced
+}
+
+// track counts requests in flight and, once draining, asks every client to close its
+// connection after the response, so keep-alive clients move to another server.
+func (s *Server) track(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.inflight.Add(1)
+		defer s.inflight.Add(-1)
+		if s.draining.Load() {
+			w.Header().Set("Connection", "close")
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) connState(c net.Conn, state http.ConnState) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch state {
+	case http.StateClosed, http.StateHijacked:
+		delete(s.conns, c)
+	default:
+		s.conns[c] = state
+	}
+}
+
+// noConns reports whether every connection has gone. The drain waits for this (up to
+// IdleDrainTimeout) before Shutdown, rather than for "no idle connection": a connection
+// whose response was written just before the drain began turns idle a moment later, and
+// Shutdown would close it under a client already sending its next request.
+func (s *Server) noConns() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns) == 0
+}
+
+// waitUntil polls cond until it holds (nil), ctx ends (ctx's error) or force is done
+// (ErrForced). Polling mirrors http.Server.Shutdown; the states come from callbacks.
+func waitUntil(ctx, force context.Context, cond func() bool) error {
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		select {
+		case <-force.Done():
+			return ErrForced
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+	return nil
+}

@@ -1,0 +1,515 @@
+//go:build unix
+
+package supervisor
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// Supported reports whether Run can upgrade in place on this platform.
+const Supported = true
+
+// Signals a worker gets: stop (drain after DrainDelay, as for SIGTERM from outside), hand
+// over (drain now: the socket stays open and a new worker serves it) and master gone (the
+// kernel's, when the master dies: drain now, once, and exit).
+const (
+	SignalStop       = syscall.SIGTERM
+	SignalHandOver   = syscall.SIGUSR1
+	SignalMasterGone = syscall.SIGUSR2
+)
+
+// DrainNowSignals are the signals that tell a worker to drain at once, and never to cut
+// its requests: a new worker has taken over, or the master is gone.
+func DrainNowSignals() []os.Signal { return []os.Signal{SignalHandOver, SignalMasterGone} }
+
+// respawn backs off between attempts to replace a worker that died; after maxRespawns
+// failed attempts in a row the master gives up and exits, for the process manager to act.
+const (
+	firstBackoff = 500 * time.Millisecond
+	maxBackoff   = 30 * time.Second
+	maxRespawns  = 5
+)
+
+type worker struct {
+	pid int
+	// signal sends it a signal: to its process group in production (processWorker); a
+	// test's stand-in records it instead.
+	signal func(syscall.Signal)
+	ready  chan struct{} // closed when it reports that it serves
+	exited chan struct{} // closed once it has exited and been reaped
+	status int
+	reason string // why it could not start, as it reported (set before exited closes)
+	// timedOut: the master killed it for not serving in time (the loop's own field).
+	timedOut bool
+}
+
+// processWorker is the worker for a child process. Signals go to its process group (it
+// leads its own), so anything a starting worker runs (a wrapper script, say) goes too.
+func processWorker(pid int) *worker {
+	return &worker{
+		pid:    pid,
+		signal: func(sig syscall.Signal) { _ = syscall.Kill(-pid, sig) },
+		ready:  make(chan struct{}),
+		exited: make(chan struct{}),
+	}
+}
+
+// watch reaps the worker's process when it exits (no zombies) and records its status.
+func (w *worker) watch(proc *os.Process) {
+	st, err := proc.Wait()
+	switch {
+	case err != nil:
+		w.status = -1
+	default:
+		w.status = st.ExitCode() // -1 when killed by a signal
+	}
+	close(w.exited)
+}
+
+type master struct {
+	cfg       Config
+	log       *zap.Logger
+	ln        *net.TCPListener
+	canReexec bool
+	seq       int            // the last upgrade outcome written to the status file
+	sigs      chan os.Signal // the signals Run listens to
+	// start starts a worker (spawn: this binary, forked and executed) and after sets a
+	// timer (time.After): the loop's only ways to the outside, which tests replace with
+	// stand-in workers and timers they fire themselves.
+	start func() (*worker, error)
+	after func(time.Duration) <-chan time.Time
+	// release (ReleaseStartupPages) runs once a worker serves; nil in tests.
+	release func() error
+}
+
+// Run listens on cfg.Addr, starts the first worker and supervises workers until ctx is
+// done or SIGINT/SIGTERM arrives; a second signal forces the stop. SIGHUP upgrades: the
+// master first re-executes itself from the executable's current file (same PID, socket
+// and workers carried over), then replaces the worker. It returns an error if the listener
+// or the first worker fails, or the last worker did not stop cleanly.
+//
+// Call Run from the main goroutine locked to the main thread (runtime.LockOSThread in an
+// init function of package main): workers are forked, and the master re-executed, from
+// that thread only (see onMainThread). Elsewhere the master does not re-execute itself.
+func Run(ctx context.Context, cfg Config) error {
+	st, isResumed, err := resumed()
+	if err != nil {
+		return err
+	}
+	var ln *net.TCPListener
+	if isResumed {
+		ln, err = st.listener()
+	} else {
+		var l net.Listener
+		l, err = net.Listen("tcp", cfg.Addr)
+		if err == nil {
+			ln = l.(*net.TCPListener)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	m := &master{cfg: cfg, log: cfg.Log.Named("master"), ln: ln, canReexec: onMainThread(), after: time.After,
+		release: ReleaseStartupPages}
+	m.start = m.spawn
+	defer ln.Close()
+	if cfg.Notify == nil {
+		m.cfg.Notify = func(string) {}
+	}
+	if !m.canReexec {
+		m.log.Warn("not on the main thread: SIGHUP will upgrade workers, not the master")
+	}
+	sigs := make(chan os.Signal, 4)
+	m.sigs = sigs
+	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	if isResumed {
+		m.seq = st.seq
+		m.log.Info("master re-executed: upgrading the worker", zap.Int("serving", st.serving), zap.Ints("draining", st.draining))
+		return m.loop(ctx, sigs, &st)
+	}
+	return m.loop(ctx, sigs, nil)
+}
+
+// report writes an upgrade's outcome for Reload, and logs it.
+func (m *master) report(ok bool, detail string) {
+	if ok {
+		m.log.Info("upgrade done", zap.String("detail", detail))
+	} else {
+		m.log.Error("upgrade failed", zap.String("detail", detail))
+	}
+	if m.cfg.PIDFile == "" {
+		return
+	}
+	m.seq++
+	if err := writeStatus(StatusFile(m.cfg.PIDFile), status{seq: m.seq, ok: ok, detail: detail}); err != nil {
+		m.log.Error("write status file", zap.Error(err))
+	}
+}
+
+// loop is the master's state machine: cur serves, next is starting, draining ones finish.
+func (m *master) loop(ctx context.Context, sigs <-chan os.Signal, resume *masterState) error {
+	var (
+		cur, next   *worker
+		draining    []*worker
+		pending     bool // a SIGHUP arrived during an upgrade: upgrade again after it
+		failures    int  // failed starts in a row while no worker serves
+		deadline    <-chan time.Time
+		respawn     <-chan time.Time
+		pidWritten  bool
+		released    bool // ReleaseStartupPages ran in this image
+		nextOrigin  = "start"
+		startWorker = func(origin string) error {
+			w, err := m.start()
+			if err != nil {
+				return err
+			}
+			next, nextOrigin = w, origin
+			deadline = m.after(m.cfg.UpgradeTimeout)
+			m.log.Info("worker starting", zap.String("why", origin), zap.Int("pid", w.pid))
+			return nil
+		}
+	)
+	// upgrade starts a new worker; if even that fails, the current one serves on.
+	upgrade := func() {
+		m.cfg.Notify(reloading())
+		if err := startWorker("upgrade"); err != nil {
+			m.report(false, "the current worker keeps serving: "+err.Error())
+			m.cfg.Notify("READY=1")
+		}
+	}
+	// upgradeAll re-executes the master from the executable's current file, which goes on
+	// with upgrade in its new image; if it cannot, this image says why and upgrades the
+	// worker itself.
+	upgradeAll := func() (stop os.Signal) {
+		exe, err := os.Executable()
+		if err == nil && cur != nil {
+			stop, err = m.reexec(exe, cur, draining, m.seq, sigs)
+		}
+		if stop != nil {
+			return stop
+		}
+		if err != nil {
+			m.log.Error("master not upgraded: it keeps running its old code", zap.Error(err))
+		}
+		upgrade()
+		return nil
+	}
+	// retryLater schedules another start while no worker serves, or gives up.
+	retryLater := func() error {
+		if respawn, failures = m.backoff(failures); respawn == nil {
+			return fmt.Errorf("gave up after %d failed attempts to start a worker", failures)
+		}
+		return nil
+	}
+	// respawnNow starts a replacement at once, or schedules a retry.
+	respawnNow := func() error {
+		if err := startWorker("respawn"); err != nil {
+			m.log.Error("respawn", zap.Error(err))
+			return retryLater()
+		}
+		return nil
+	}
+	if resume != nil {
+		cur, pidWritten = adopt(resume.serving, true), m.cfg.PIDFile != ""
+		for _, pid := range resume.draining {
+			draining = append(draining, adopt(pid, false))
+		}
+		upgrade()
+	} else if err := startWorker("start"); err != nil {
+		return err
+	}
+	defer func() {
+		if pidWritten {
+			os.Remove(m.cfg.PIDFile)
+			os.Remove(StatusFile(m.cfg.PIDFile))
+		}
+	}()
+	for {
+		var nextReady, nextExited, curExited chan struct{}
+		if next != nil {
+			nextReady, nextExited = next.ready, next.exited
+		}
+		if cur != nil {
+			curExited = cur.exited
+		}
+		select {
+		case <-ctx.Done():
+			return m.stop(sigs, cur, next, draining)
+
+		case sig := <-sigs:
+			if sig != syscall.SIGHUP {
+				m.log.Info("stopping", zap.Stringer("signal", sig))
+				return m.stop(sigs, cur, next, draining)
+			}
+			if next != nil {
+				pending = true
+				m.log.Info("SIGHUP during an upgrade: another upgrade follows it")
+				continue
+			}
+			if sig := upgradeAll(); sig != nil {
+				m.log.Info("stopping", zap.Stringer("signal", sig))
+				return m.stop(sigs, cur, next, draining)
+			}
+
+		case <-nextReady:
+			old := cur
+			cur, next, deadline, failures = next, nil, nil, 0
+			m.log.Info("worker serving", zap.Int("pid", cur.pid), zap.String("why", nextOrigin))
+			if !released && m.release != nil {
+				released = true // once per image: what this image's start-up touched
+				if err := m.release(); err != nil {
+					m.log.Warn("release start-up pages", zap.Error(err))
+				}
+			}
+			if old != nil {
+				old.signal(SignalHandOver)
+				draining = append(draining, old)
+				m.log.Info("old worker draining", zap.Int("pid", old.pid))
+			}
+			if !pidWritten && m.cfg.PIDFile != "" {
+				// The status first: Reload reads it once the PID file is there.
+				err := writeStatus(StatusFile(m.cfg.PIDFile), status{seq: m.seq, ok: true, detail: "started"})
+				if err == nil {
+					err = writeFileAtomic(m.cfg.PIDFile, fmt.Sprintf("%d\n", os.Getpid()))
+				}
+				if err != nil {
+					m.log.Error("write PID file", zap.Error(err))
+				} else {
+					pidWritten = true
+				}
+			} else if nextOrigin == "upgrade" {
+				m.report(true, fmt.Sprintf("worker %d serves", cur.pid))
+			}
+			m.cfg.Notify("READY=1")
+			draining = reap(draining)
+			if pending {
+				pending = false
+				upgrade()
+			}
+
+		case <-nextExited:
+			failed := next
+			next, deadline = nil, nil
+			if cur == nil && nextOrigin == "start" {
+				return fmt.Errorf("the first worker exited with status %d before serving", failed.status)
+			}
+			m.log.Error("new worker exited before serving", zap.Int("pid", failed.pid),
+				zap.Int("status", failed.status), zap.String("reason", failed.reason), zap.Bool("old_worker_serving", cur != nil))
+			if nextOrigin == "upgrade" {
+				reason := failed.reason
+				switch {
+				case failed.timedOut:
+					reason = fmt.Sprintf("not serving within the upgrade timeout (%v): killed", m.cfg.UpgradeTimeout)
+				case reason == "":
+					reason = "see the service log"
+				}
+				m.report(false, fmt.Sprintf("new worker %d exited with status %d before serving: %s", failed.pid, failed.status, reason))
+			}
+			if cur == nil {
+				if err := retryLater(); err != nil {
+					return err
+				}
+			} else {
+				m.cfg.Notify("READY=1")
+			}
+
+		case <-deadline:
+			m.log.Error("new worker not ready in time: killing it", zap.Int("pid", next.pid),
+				zap.Duration("upgrade_timeout", m.cfg.UpgradeTimeout))
+			next.signal(syscall.SIGKILL)
+			deadline = nil // its exit arrives as nextExited
+			next.timedOut = true
+
+		case <-curExited:
+			m.log.Error("serving worker died: replacing it", zap.Int("pid", cur.pid), zap.Int("status", cur.status))
+			cur = nil
+			if next == nil { // else the worker starting now takes over
+				if err := respawnNow(); err != nil {
+					return err
+				}
+			}
+
+		case <-respawn:
+			respawn = nil
+			if err := respawnNow(); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// backoff schedules the next respawn, or returns nil once too many have failed.
+func (m *master) backoff(failures int) (<-chan time.Time, int) {
+	failures++
+	if failures >= maxRespawns {
+		return nil, failures
+	}
+	d := min(firstBackoff<<(failures-1), maxBackoff)
+	m.log.Warn("retrying to start a worker", zap.Duration("in", d), zap.Int("attempt", failures+1))
+	return m.after(d), failures
+}
+
+// stop asks every worker to stop and waits for them, closing the socket once the drain
+// delay has passed. A second signal forwards once more, which makes the workers stop at
+// once; past StopTimeout they are killed. The error reports a serving worker that did
+// not stop cleanly.
+func (m *master) stop(sigs <-chan os.Signal, cur, next *worker, draining []*worker) error {
+	m.cfg.Notify("STOPPING=1")
+	if next != nil {
+		next.signal(SignalStop) // not serving yet: it gives up starting
+	}
+	if cur != nil {
+		cur.signal(SignalStop)
+	}
+	all := append(append([]*worker{}, draining...), cur, next)
+	closeAfter := m.after(m.cfg.DrainDelay)
+	hardStop := m.after(m.cfg.StopTimeout)
+	for _, w := range all {
+		if w == nil {
+			continue
+		}
+	wait:
+		for {
+			select {
+			case <-w.exited:
+				break wait
+			case <-closeAfter:
+				m.ln.Close() // new connections are refused from now on
+				closeAfter = nil
+			case sig := <-sigs:
+				if sig == syscall.SIGHUP {
+					continue
+				}
+				m.log.Warn("second signal: forcing the workers to stop", zap.Stringer("signal", sig))
+				for _, o := range all {
+					if o != nil {
+						o.signal(SignalStop)
+					}
+				}
+			case <-hardStop:
+				m.log.Error("workers still running after the stop timeout: killing them", zap.Duration("timeout", m.cfg.StopTimeout))
+				for _, o := range all {
+					if o != nil {
+						o.signal(syscall.SIGKILL)
+					}
+				}
+				hardStop = nil
+			}
+		}
+	}
+	m.ln.Close()
+	if cur != nil && cur.status != 0 {
+		return fmt.Errorf("worker %d exited with status %d", cur.pid, cur.status)
+	}
+	return nil
+}
+
+// spawn launches a worker with a copy of the socket and a readiness pipe.
+func (m *master) spawn() (*worker, error) {
+	exe, err := os.Executable() // afresh: the binary may have been replaced since the last start
+	if err != nil {
+		return nil, fmt.Errorf("find executable: %w", err)
+	}
+	lnFile, err := dupListener(m.ln)
+	if err != nil {
+		return nil, err
+	}
+	defer lnFile.Close()
+	readR, readW, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("readiness pipe: %w", err)
+	}
+	defer readW.Close() // the worker holds its own copy
+	cmd := exec.Command(exe, m.cfg.Args...)
+	cmd.Dir = m.cfg.Dir
+	cmd.Env = append(m.env(), workerEnv+"=1")
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	cmd.ExtraFiles = []*os.File{lnFile, readW} // fds 3 and 4
+	cmd.SysProcAttr = sysProcAttr()
+	if err := cmd.Start(); err != nil {
+		readR.Close()
+		return nil, fmt.Errorf("start worker %s: %w", exe, err)
+	}
+	w := processWorker(cmd.Process.Pid)
+	reported := make(chan struct{})
+	go func() {
+		defer close(reported)
+		defer readR.Close()
+		line, _ := bufio.NewReader(readR).ReadString('\n')
+		if line == readyLine {
+			close(w.ready)
+		} else if reason, ok := strings.CutPrefix(line, failPrefix); ok {
+			w.reason = strings.TrimSpace(reason)
+		}
+	}()
+	go func() {
+		st, err := cmd.Process.Wait()
+		w.status = -1 // killed by a signal, or not waitable
+		if err == nil {
+			w.status = st.ExitCode()
+		}
+		<-reported // the pipe closes at exit at the latest: the reason is in before exited
+		close(w.exited)
+	}()
+	return w, nil
+}
+
+// dupListener returns a new descriptor for the socket. It duplicates through
+// SyscallConn().Control rather than (*TCPListener).File: File's descriptor switches the
+// shared socket to blocking mode once exec passes it on, and after a failed upgrade the
+// serving worker's Accept would then block for good and its stop hang. os.NewFile on a
+// non-blocking descriptor keeps it non-blocking.
+func dupListener(ln *net.TCPListener) (*os.File, error) {
+	rc, err := ln.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	var fd int
+	var dupErr error
+	err = rc.Control(func(s uintptr) {
+		syscall.ForkLock.RLock() // no fork between dup and close-on-exec
+		defer syscall.ForkLock.RUnlock()
+		if fd, dupErr = syscall.Dup(int(s)); dupErr == nil {
+			syscall.CloseOnExec(fd)
+		}
+	})
+	if err == nil {
+		err = dupErr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("duplicate listener: %w", err)
+	}
+	return os.NewFile(uintptr(fd), "listener"), nil
+}
+
+// reap drops workers that have exited (Wait already reaped them).
+func reap(ws []*worker) []*worker {
+	live := ws[:0]
+	for _, w := range ws {
+		select {
+		case <-w.exited:
+		default:
+			live = append(live, w)
+		}
+	}
+	return live
+}
+
+// reloading is the sd_notify message for an upgrade that starts now.
+func reloading() string {
+	var ts syscall.Timespec
+	_ = clockGettimeMonotonic(&ts)
+	return fmt.Sprintf("RELOADING=1\nMONOTONIC_USEC=%d", ts.Nano()/1000)
+}

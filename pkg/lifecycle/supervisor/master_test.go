@@ -1,0 +1,311 @@
+//go:build unix
+
+package supervisor
+
+// Unit tests of the master's loop, with stand-in workers and timers the test fires
+// (standin_test.go).
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func TestFirstWorkerServesThenCancelStops(t *testing.T) {
+	h := newHarness(t)
+	w := h.serving(t)
+	b, err := os.ReadFile(h.m.cfg.PIDFile)
+	if want := fmt.Sprintf("%d\n", os.Getpid()); err != nil || string(b) != want {
+		t.Errorf("PID file = %q %v, want %q", b, err, want)
+	}
+	if got, want := h.status(t), (status{seq: 0, ok: true, detail: "started"}); got != want {
+		t.Errorf("status = %+v, want %+v", got, want)
+	}
+
+	h.stop(t, w)
+	for _, f := range []string{h.m.cfg.PIDFile, StatusFile(h.m.cfg.PIDFile)} {
+		if _, err := os.Stat(f); !os.IsNotExist(err) {
+			t.Errorf("%s after the stop: %v, want it removed", f, err)
+		}
+	}
+	if _, err := h.ln.Accept(); !errors.Is(err, net.ErrClosed) {
+		t.Errorf("Accept after the stop: %v, want the socket closed", err)
+	}
+}
+
+func TestFirstWorkerExitingFailsStart(t *testing.T) {
+	h := newHarness(t)
+	h.run(t)
+	h.nextWorker(t).exit(3, "config: unknown key Sever")
+	err := h.wait(t)
+	if want := "the first worker exited with status 3 before serving"; err == nil || err.Error() != want {
+		t.Errorf("loop = %v, want %q", err, want)
+	}
+	if _, err := os.Stat(h.m.cfg.PIDFile); !os.IsNotExist(err) {
+		t.Errorf("PID file of a master that never served: %v, want none", err)
+	}
+}
+
+func TestUpgradeHandsOver(t *testing.T) {
+	h := newHarness(t)
+	old := h.serving(t)
+	w := h.upgrade(t)
+	old.expectNoSignal(t) // the old worker serves until the new one does
+	w.serve()
+	h.expectNotes(t, "READY=1")
+	old.expectSignal(t, SignalHandOver)
+	if got, want := h.status(t), (status{seq: 1, ok: true, detail: "worker 102 serves"}); got != want {
+		t.Errorf("status = %+v, want %+v", got, want)
+	}
+	old.exit(0, "") // drained
+	h.stop(t, w)
+}
+
+func TestUpgradeFailsWhenTheNewWorkerExits(t *testing.T) {
+	tests := []struct {
+		name       string
+		status     int
+		reason     string
+		wantDetail string
+	}{
+		{"with its start-up error", 1, "config: unknown key App.DefaultPageSise",
+			"new worker 102 exited with status 1 before serving: config: unknown key App.DefaultPageSise"},
+		{"crashed, nothing reported", -1, "",
+			"new worker 102 exited with status -1 before serving: see the service log"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t)
+			old := h.serving(t)
+			h.upgrade(t).exit(tt.status, tt.reason)
+			h.expectNotes(t, "READY=1") // the old worker serves on
+			old.expectNoSignal(t)
+			if got, want := h.status(t), (status{seq: 1, ok: false, detail: tt.wantDetail}); got != want {
+				t.Errorf("status = %+v, want %+v", got, want)
+			}
+			// A later SIGHUP still upgrades.
+			w := h.upgrade(t)
+			w.serve()
+			h.expectNotes(t, "READY=1")
+			old.expectSignal(t, SignalHandOver)
+			if st := h.status(t); st.seq != 2 || !st.ok {
+				t.Errorf("status after a good upgrade = %+v, want seq 2 ok", st)
+			}
+			h.stop(t, w, old)
+		})
+	}
+}
+
+func TestUpgradeTimeoutKillsTheNewWorker(t *testing.T) {
+	h := newHarness(t)
+	old := h.serving(t)
+	w := h.upgrade(t)
+	w.deadline.fire()
+	w.expectSignal(t, syscall.SIGKILL)
+	w.exit(-1, "")
+	h.expectNotes(t, "READY=1")
+	old.expectNoSignal(t)
+	want := status{seq: 1, ok: false,
+		detail: "new worker 102 exited with status -1 before serving: not serving within the upgrade timeout (30s): killed"}
+	if got := h.status(t); got != want {
+		t.Errorf("status = %+v, want %+v", got, want)
+	}
+	h.stop(t, old)
+}
+
+func TestUpgradeFailsWhenNoWorkerStarts(t *testing.T) {
+	h := newHarness(t)
+	old := h.serving(t)
+	h.startErr <- errors.New("find executable: no such file or directory")
+	h.signal(t, syscall.SIGHUP)
+	h.expectNotes(t, "RELOADING=1", "READY=1")
+	old.expectNoSignal(t)
+	want := status{seq: 1, ok: false, detail: "the current worker keeps serving: find executable: no such file or directory"}
+	if got := h.status(t); got != want {
+		t.Errorf("status = %+v, want %+v", got, want)
+	}
+	h.stop(t, old)
+}
+
+func TestDeadWorkerIsRespawned(t *testing.T) {
+	h := newHarness(t)
+	h.serving(t).exit(-1, "") // killed
+	w := h.nextWorker(t)
+	w.serve()
+	h.expectNotes(t, "READY=1")
+	// A respawn is no upgrade: the status still answers the last reload.
+	if got, want := h.status(t), (status{seq: 0, ok: true, detail: "started"}); got != want {
+		t.Errorf("status = %+v, want %+v", got, want)
+	}
+	h.stop(t, w)
+}
+
+// The serving worker dies while a new one starts: the new one takes over, and no
+// replacement is started besides. (The loop may see the death and the readiness in either
+// order; both must end this way.)
+func TestWorkerDyingDuringAnUpgradeLeavesItToTheNewOne(t *testing.T) {
+	h := newHarness(t)
+	old := h.serving(t)
+	w := h.upgrade(t)
+	old.exit(-1, "")
+	w.serve()
+	h.expectNotes(t, "READY=1")
+	if st := h.status(t); st.seq != 1 || !st.ok {
+		t.Errorf("status = %+v, want seq 1 ok", st)
+	}
+	h.stop(t, w)
+	select {
+	case s := <-h.started:
+		t.Errorf("worker %d started besides the upgrade's", s.pid)
+	default:
+	}
+}
+
+// Replacements that keep failing are retried with a doubling back-off, then the loop
+// gives up and returns an error, for the process manager to act.
+func TestMasterGivesUpWhenRespawnsKeepFailing(t *testing.T) {
+	h := newHarness(t)
+	h.serving(t).exit(-1, "")
+	for _, backoff := range []time.Duration{500 * time.Millisecond, time.Second, 2 * time.Second, 4 * time.Second} {
+		h.nextWorker(t).exit(3, "")
+		tm := h.nextTimer(t)
+		if tm.d != backoff {
+			t.Fatalf("back-off %v, want %v", tm.d, backoff)
+		}
+		tm.fire()
+	}
+	h.nextWorker(t).exit(3, "") // the fifth attempt
+	err := h.wait(t)
+	if want := "gave up after 5 failed attempts to start a worker"; err == nil || err.Error() != want {
+		t.Errorf("loop = %v, want %q", err, want)
+	}
+	if _, err := os.Stat(h.m.cfg.PIDFile); !os.IsNotExist(err) {
+		t.Errorf("PID file after giving up: %v, want it removed", err)
+	}
+}
+
+// SIGHUPs during an upgrade are folded into one more upgrade after it.
+func TestSIGHUPStormUpgradesOnceMore(t *testing.T) {
+	h := newHarness(t)
+	w1 := h.serving(t)
+	w2 := h.upgrade(t)
+	for range 4 {
+		h.signal(t, syscall.SIGHUP) // the loop has each before the next send returns
+	}
+	w2.serve()
+	h.expectNotes(t, "READY=1", "RELOADING=1") // done, and the queued upgrade begins
+	w1.expectSignal(t, SignalHandOver)
+	w3 := h.nextWorker(t)
+	w3.serve()
+	h.expectNotes(t, "READY=1")
+	w2.expectSignal(t, SignalHandOver)
+	if st := h.status(t); st.seq != 2 || !st.ok {
+		t.Errorf("status = %+v, want seq 2 ok", st)
+	}
+	h.cancel()
+	h.expectNotes(t, "STOPPING=1") // and no third upgrade before it
+	select {
+	case s := <-h.started:
+		t.Errorf("worker %d started after the storm's one extra upgrade", s.pid)
+	default:
+	}
+	w3.expectSignal(t, SignalStop)
+	for _, w := range []*standIn{w1, w2, w3} {
+		w.exit(0, "")
+	}
+	if err := h.wait(t); err != nil {
+		t.Errorf("loop = %v", err)
+	}
+}
+
+// SIGTERM or SIGINT during an upgrade stops the serving and the starting worker (a
+// draining one drains on: a second signal would cut its requests) and waits for all.
+func TestStopDuringAnUpgrade(t *testing.T) {
+	for _, sig := range []os.Signal{syscall.SIGTERM, syscall.SIGINT} {
+		t.Run(sig.String(), func(t *testing.T) {
+			h := newHarness(t)
+			draining := h.serving(t)
+			serving := h.upgrade(t)
+			serving.serve()
+			h.expectNotes(t, "READY=1")
+			draining.expectSignal(t, SignalHandOver)
+			starting := h.upgrade(t)
+
+			h.signal(t, sig)
+			h.expectNotes(t, "STOPPING=1")
+			serving.expectSignal(t, SignalStop)
+			starting.expectSignal(t, SignalStop)
+			draining.expectNoSignal(t)
+			for _, w := range []*standIn{draining, serving, starting} {
+				w.exit(0, "")
+			}
+			if err := h.wait(t); err != nil {
+				t.Errorf("loop = %v, want nil", err)
+			}
+			if _, err := h.ln.Accept(); !errors.Is(err, net.ErrClosed) {
+				t.Errorf("Accept after the stop: %v, want the socket closed", err)
+			}
+		})
+	}
+}
+
+func TestStopReportsTheServingWorkersStatus(t *testing.T) {
+	tests := []struct {
+		name    string
+		status  int
+		wantErr string
+	}{
+		{"clean drain", 0, ""},
+		{"requests cut at the drain deadline", 1, "worker 101 exited with status 1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t)
+			w := h.serving(t)
+			h.signal(t, syscall.SIGTERM)
+			w.expectSignal(t, SignalStop)
+			w.exit(tt.status, "")
+			err := h.wait(t)
+			if got := fmt.Sprint(err); (tt.wantErr == "" && err != nil) || (tt.wantErr != "" && got != tt.wantErr) {
+				t.Errorf("loop = %v, want %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+// During a stop, SIGHUP is ignored, a second stop signal is passed on to every worker
+// (they stop at once), and past StopTimeout every worker is killed.
+func TestStopEscalates(t *testing.T) {
+	h := newHarness(t)
+	draining := h.serving(t)
+	serving := h.upgrade(t)
+	serving.serve()
+	h.expectNotes(t, "READY=1")
+	draining.expectSignal(t, SignalHandOver)
+
+	h.signal(t, syscall.SIGTERM)
+	serving.expectSignal(t, SignalStop)
+	if tm := h.nextTimer(t); tm.d != drainDelay {
+		t.Fatalf("first timer of the stop: %v, want the drain delay %v", tm.d, drainDelay)
+	}
+	hardStop := h.nextTimer(t)
+	if hardStop.d != stopTimeout {
+		t.Fatalf("second timer of the stop: %v, want the stop timeout %v", hardStop.d, stopTimeout)
+	}
+	h.signal(t, syscall.SIGHUP)
+	h.signal(t, syscall.SIGTERM)
+	draining.expectSignal(t, SignalStop) // the first signal after SIGHUP: SIGHUP did nothing
+	serving.expectSignal(t, SignalStop)
+	hardStop.fire()
+	draining.expectSignal(t, syscall.SIGKILL)
+	serving.expectSignal(t, syscall.SIGKILL)
+	draining.exit(-1, "")
+	serving.exit(-1, "")
+	if err := h.wait(t); err == nil || err.Error() != "worker 102 exited with status -1" {
+		t.Errorf("loop = %v, want the killed worker's status", err)
+	}
+}

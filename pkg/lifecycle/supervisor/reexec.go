@@ -1,0 +1,211 @@
+//go:build unix
+
+package supervisor
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// The master upgrades itself by execve: the same PID, so systemd, the PID file and a
+// terminal keep tracking it, with the listening socket and its workers carried over. The
+// new image finds them described in masterStateEnv.
+const (
+	masterStateEnv = "SUPERVISOR_MASTER_STATE"
+	// probeTimeout bounds a probe (or Config.UpgradeTimeout, if shorter).
+	probeTimeout = 10 * time.Second
+)
+
+// masterState is what a master hands to its next image.
+type masterState struct {
+	fd       int   // the listening socket, not close-on-exec
+	serving  int   // the serving worker's PID
+	draining []int // workers still draining
+	seq      int   // the last reload outcome written
+}
+
+func (s masterState) String() string {
+	d := make([]string, len(s.draining))
+	for i, pid := range s.draining {
+		d[i] = strconv.Itoa(pid)
+	}
+	return fmt.Sprintf("fd=%d serving=%d draining=%s seq=%d", s.fd, s.serving, strings.Join(d, ","), s.seq)
+}
+
+func parseMasterState(v string) (masterState, error) {
+	var s masterState
+	for _, field := range strings.Fields(v) {
+		key, val, _ := strings.Cut(field, "=")
+		var err error
+		switch key {
+		case "fd":
+			s.fd, err = strconv.Atoi(val)
+		case "serving":
+			s.serving, err = strconv.Atoi(val)
+		case "seq":
+			s.seq, err = strconv.Atoi(val)
+		case "draining":
+			for _, p := range strings.Split(val, ",") {
+				if p == "" {
+					continue
+				}
+				pid, perr := strconv.Atoi(p)
+				if perr != nil {
+					err = perr
+				}
+				s.draining = append(s.draining, pid)
+			}
+		}
+		if err != nil {
+			return s, fmt.Errorf("%s %q: %w", masterStateEnv, v, err)
+		}
+	}
+	if s.fd < 3 || s.serving <= 0 {
+		return s, fmt.Errorf("%s %q: no socket or serving worker", masterStateEnv, v)
+	}
+	return s, nil
+}
+
+// resumed returns the state a previous image of this master left, if it re-executed.
+// The variable is removed so that workers do not see it.
+func resumed() (masterState, bool, error) {
+	v, ok := os.LookupEnv(masterStateEnv)
+	if !ok {
+		return masterState{}, false, nil
+	}
+	os.Unsetenv(masterStateEnv)
+	s, err := parseMasterState(v)
+	return s, err == nil, err
+}
+
+// listener rebuilds the carried-over socket.
+func (s masterState) listener() (*net.TCPListener, error) {
+	syscall.CloseOnExec(s.fd)
+	f := os.NewFile(uintptr(s.fd), "listener")
+	defer f.Close()
+	ln, err := net.FileListener(f) // it duplicates the descriptor
+	if err != nil {
+		return nil, fmt.Errorf("carried-over listener: %w", err)
+	}
+	return ln.(*net.TCPListener), nil
+}
+
+// adopt supervises a worker started by a previous image of this master: still its child,
+// so it can be waited for.
+func adopt(pid int, serving bool) *worker {
+	proc, _ := os.FindProcess(pid) // never fails on unix
+	w := processWorker(pid)
+	if serving {
+		close(w.ready)
+	}
+	go w.watch(proc)
+	return w
+}
+
+// probe asks exe, with the master's arguments, whether it can take over as master.
+func (m *master) probe(exe string) error {
+	timeout := probeTimeout
+	if t := m.cfg.UpgradeTimeout; t > 0 && t < timeout {
+		timeout = t
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, exe, m.cfg.Args...)
+	cmd.Dir = m.cfg.Dir
+	cmd.Env = append(m.env(), workerEnv+"=1", probeEnv+"=1")
+	out, err := cmd.CombinedOutput()
+	if bytes.Contains(out, []byte(ProbeReply)) && err == nil {
+		return nil
+	}
+	last := strings.TrimSpace(string(out))
+	if i := strings.LastIndexByte(last, '\n'); i >= 0 {
+		last = last[i+1:]
+	}
+	if len(last) > 500 {
+		last = last[:500]
+	}
+	if err == nil {
+		err = fmt.Errorf("it does not speak %q", ProbeReply)
+	}
+	return fmt.Errorf("%s cannot take over as master: %w: %s", exe, err, last)
+}
+
+// errStopFirst: a stop signal came while the master prepared to re-execute.
+var errStopFirst = errors.New("a stop signal came first")
+
+// reexec replaces this master's image with exe, carrying over the socket and the workers.
+// It returns only on failure, and this image then goes on; errStopFirst (with the signal)
+// means a stop was asked for meanwhile, and the master must stop instead.
+func (m *master) reexec(exe string, cur *worker, draining []*worker, seq int, sigs <-chan os.Signal) (os.Signal, error) {
+	if !m.canReexec {
+		return nil, fmt.Errorf("the master does not run on the main thread: see Run")
+	}
+	if err := m.probe(exe); err != nil {
+		return nil, err
+	}
+	// A signal caught now would be lost with this image. From here SIGINT and SIGTERM have
+	// their default effect (the master dies, and its worker drains, as after kill -9) and
+	// SIGHUP is ignored until the next image listens again; ignoring survives execve.
+	signal.Reset(syscall.SIGINT, syscall.SIGTERM)
+	signal.Ignore(syscall.SIGHUP)
+	restore := func() { signal.Notify(m.sigs, syscall.SIGHUP, syscall.SIGINT, syscall.SIGTERM) }
+	for pending := true; pending; {
+		select {
+		case sig := <-sigs:
+			if sig != syscall.SIGHUP {
+				restore()
+				return sig, errStopFirst
+			}
+		default:
+			pending = false
+		}
+	}
+	st := masterState{serving: cur.pid, seq: seq}
+	for _, w := range draining {
+		st.draining = append(st.draining, w.pid)
+	}
+	rc, err := m.ln.SyscallConn()
+	if err != nil {
+		restore()
+		return nil, err
+	}
+	var dupErr error
+	if err := rc.Control(func(fd uintptr) { st.fd, dupErr = syscall.Dup(int(fd)) }); err != nil || dupErr != nil {
+		restore()
+		return nil, fmt.Errorf("duplicate listener: %w", errors.Join(err, dupErr))
+	}
+	env := append(m.env(), masterStateEnv+"="+st.String())
+	m.log.Info("master re-executing", zap.String("executable", exe), zap.Stringer("state", st))
+	_ = m.log.Sync() // best effort before the image goes
+	err = syscall.Exec(exe, append([]string{os.Args[0]}, m.cfg.Args...), env)
+	syscall.Close(st.fd)
+	restore()
+	return nil, fmt.Errorf("execve %s: %w", exe, err)
+}
+
+// env is the environment of workers and of the next image: Config.Env or the master's.
+func (m *master) env() []string {
+	env := m.cfg.Env
+	if env == nil {
+		env = os.Environ()
+	}
+	out := make([]string, 0, len(env))
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, masterStateEnv+"=") {
+			out = append(out, kv)
+		}
+	}
+	return out
+}

@@ -1,0 +1,54 @@
+//go:build unix
+
+package supervisor
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestStatusRoundTrip(t *testing.T) {
+	tests := []status{
+		{seq: 0, ok: true, detail: "started"},
+		{seq: 1, ok: true, detail: "worker 4243 serves"},
+		{seq: 12, ok: false, detail: "new worker 4250 exited with status 1 before serving: config: unknown key Sever in configs/config.yaml; did you mean Server?"},
+		{seq: 13, ok: false, detail: ""},
+	}
+	dir := t.TempDir()
+	path := StatusFile(filepath.Join(dir, "blog.pid"))
+	for _, want := range tests {
+		if err := writeStatus(path, want); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := readStatus(path); err != nil || got != want {
+			t.Errorf("readStatus after writeStatus(%+v) = %+v, %v", want, got, err)
+		}
+	}
+	// Each write is a rename over the last: nothing else is left in the directory.
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("%d files beside the status file, want none", len(entries)-1)
+	}
+}
+
+func TestReadStatusRefusesWhatItCannotRead(t *testing.T) {
+	tests := []struct{ name, content string }{
+		{"empty", ""},
+		{"a number alone", "7\n"},
+		{"no number", "seven ok started\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "blog.pid.status")
+			if err := os.WriteFile(path, []byte(tt.content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if got, err := readStatus(path); err == nil || got.seq != -1 {
+				t.Errorf("readStatus(%q) = %+v, %v; want seq -1 and an error", tt.content, got, err)
+			}
+		})
+	}
+	if got, err := readStatus(filepath.Join(t.TempDir(), "none")); !os.IsNotExist(err) || got.seq != -1 {
+		t.Errorf("readStatus of a missing file = %+v, %v; want seq -1 and not-exist", got, err)
+	}
+}
