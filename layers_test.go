@@ -127,3 +127,20 @@ func TestREADMELayoutMatchesTheTree(t *testing.T) {
 		}
 	}
 }
+
+// The benchmark floor (scripts/, its own module) is the yardstick for the service's SQLite
+// figures only while it runs the same engine: the same modernc.org/sqlite and libc.
+func TestBenchFloorRunsTheServiceSQLite(t *testing.T) {
+	versions := func(dir string) string {
+		cmd := exec.Command("go", "list", "-m", "-f", "{{.Path}} {{.Version}}", "modernc.org/sqlite", "modernc.org/libc")
+		cmd.Dir = dir
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("go list -m in %q: %v", dir, err)
+		}
+		return string(out)
+	}
+	if svc, floor := versions("."), versions("scripts"); svc != floor {
+		t.Errorf("scripts/ resolves\n%swhile the service resolves\n%s(go get modernc.org/sqlite in both)", floor, svc)
+	}
+}

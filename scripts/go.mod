@@ -2,13 +2,14 @@ module github.com/go-programming-tour-book/blog-service/scripts
 
 go 1.27.3
 
-// The floor must run the same SQLite as the service: modernc.org/* are held at the
-// versions the service's go.mod resolves (go get them there and here together).
+// The floor must run the same SQLite as the service: modernc.org/sqlite and modernc.org/libc
+// are held at the versions the service's go.mod resolves (go get modernc.org/sqlite there and
+// here together; TestBenchFloorRunsTheServiceSQLite fails when they differ).
 
 require (
-	github.com/glebarez/go-sqlite v1.21.2
 	github.com/go-sql-driver/mysql v1.10.1
 	gonum.org/v1/plot v0.17.0
+	modernc.org/sqlite v1.62.0
 )
 
 require (
@@ -22,12 +23,12 @@ require (
 	github.com/golang/freetype v0.0.0-20170609003504-e2365dfdc4a0 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/mattn/go-isatty v0.0.24 // indirect
+	github.com/ncruces/go-strftime v1.1.0 // indirect
 	github.com/remyoudompheng/bigfft v0.0.0-20230129092748-24d4a6f8daec // indirect
 	golang.org/x/image v0.48.0 // indirect
 	golang.org/x/sys v0.50.0 // indirect
 	golang.org/x/text v0.44.0 // indirect
-	modernc.org/libc v1.22.5 // indirect
-	modernc.org/mathutil v1.5.0 // indirect
-	modernc.org/memory v1.5.0 // indirect
-	modernc.org/sqlite v1.23.1 // indirect
+	modernc.org/libc v1.80.1 // indirect
+	modernc.org/mathutil v1.7.1 // indirect
+	modernc.org/memory v1.12.1 // indirect
 )

@@ -12,7 +12,7 @@ import (
 	"runtime"
 	"time"
 
-	"github.com/glebarez/sqlite"
+	"github.com/libtnb/sqlite"
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 	"gorm.io/driver/mysql"
@@ -96,8 +96,8 @@ func open(ctx context.Context, cfg setting.Database, log *zap.Logger) (*gorm.DB,
 	db, err := gorm.Open(dialector, &gorm.Config{
 		NamingStrategy: schema.NamingStrategy{TablePrefix: model.TablePrefix, SingularTable: true},
 		// Reuse prepared statements: on MySQL each query otherwise costs a prepare and a
-		// close round trip. (The pure-Go SQLite driver parses every query regardless.) The
-		// API has a bounded set of statement shapes.
+		// close round trip, on SQLite a parse and a plan (modernc.org/sqlite keeps a
+		// prepared statement compiled). The API has a bounded set of statement shapes.
 		PrepareStmt:        true,
 		PrepareStmtMaxSize: 256,
 		Logger: gormlogger.New(zap.NewStdLog(log.Named("gorm")), gormlogger.Config{
@@ -201,6 +201,10 @@ func dialect(cfg setting.Database) (gorm.Dialector, error) {
 // upgrade: WAL lets readers run beside the writer, busy_timeout makes a writer wait for the
 // lock instead of failing with "database is locked", and _txlock=immediate takes the write
 // lock when a transaction begins, so two transactions never deadlock upgrading read locks.
+// The keys are modernc.org/sqlite's (TestSQLitePragmasTakeEffect reads each back). Loading
+// the dialector, github.com/libtnb/sqlite, also switches on for the whole process: locks
+// owned by the open file rather than the process (OFD, Linux), fdatasync at commit, and a
+// _pragma holding more than one statement refused.
 func SQLiteDSN(path string, busy time.Duration) string {
 	q := url.Values{}
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busy.Milliseconds()))

@@ -3,12 +3,13 @@ package dao
 import (
 	"errors"
 
-	gosqlite "github.com/glebarez/go-sqlite"
 	"github.com/go-sql-driver/mysql"
+	modernc "modernc.org/sqlite"
 )
 
-// Unique-index violations as each driver reports them. The SQLite driver turns on
-// extended result codes, so a unique violation is told apart from NOT NULL or CHECK.
+// Unique-index violations as each driver reports them. modernc.org/sqlite turns on
+// extended result codes on every connection, so a unique violation is told apart from
+// NOT NULL or CHECK (TestLiveTagNamesAreUnique holds the mapping).
 const (
 	sqliteConstraintUnique = 2067 // SQLITE_CONSTRAINT_UNIQUE
 	mysqlDupEntry          = 1062 // ER_DUP_ENTRY
@@ -16,7 +17,7 @@ const (
 
 // duplicateKey reports whether err is a unique-index violation, on either database.
 func duplicateKey(err error) bool {
-	var lite *gosqlite.Error
+	var lite *modernc.Error
 	if errors.As(err, &lite) {
 		return lite.Code() == sqliteConstraintUnique
 	}

@@ -7,9 +7,9 @@ import (
 	"fmt"
 	"time"
 
-	gosqlite "github.com/glebarez/go-sqlite"
 	"go.uber.org/zap"
 	"gorm.io/gorm"
+	modernc "modernc.org/sqlite"
 )
 
 // migration is one versioned schema change, written for each dialect.
@@ -122,7 +122,7 @@ func waitWhileBusy(ctx context.Context, fn func() error) error {
 
 // sqliteBusy reports whether err is SQLITE_BUSY or one of its extended codes.
 func sqliteBusy(err error) bool {
-	var lite *gosqlite.Error
+	var lite *modernc.Error
 	return errors.As(err, &lite) && lite.Code()&0xff == sqliteBusyCode
 }
 

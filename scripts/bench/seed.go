@@ -9,9 +9,10 @@ import (
 	"syscall"
 	"time"
 
-	_ "github.com/glebarez/go-sqlite"
-	"github.com/go-programming-tour-book/blog-service/scripts/internal/blogproc"
 	"github.com/go-sql-driver/mysql"
+	_ "modernc.org/sqlite"
+
+	"github.com/go-programming-tour-book/blog-service/scripts/internal/blogproc"
 )
 
 // seed inserts 1,000 tags and 10,000 articles (ten per tag, each linked) in one

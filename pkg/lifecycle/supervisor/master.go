@@ -267,12 +267,6 @@ func (m *master) loop(ctx context.Context, sigs <-chan os.Signal, resume *master
 			old := cur
 			cur, next, deadline, failures = next, nil, nil, 0
 			m.log.Info("worker serving", zap.Int("pid", cur.pid), zap.String("why", nextOrigin))
-			if !released && m.release != nil {
-				released = true // once per image: what this image's start-up touched
-				if err := m.release(); err != nil {
-					m.log.Warn("release start-up pages", zap.Error(err))
-				}
-			}
 			if old != nil {
 				old.signal(SignalHandOver)
 				draining = append(draining, old)
@@ -294,6 +288,14 @@ func (m *master) loop(ctx context.Context, sigs <-chan os.Signal, resume *master
 			}
 			m.cfg.Notify("READY=1")
 			draining = reap(draining)
+			if !released && m.release != nil {
+				// Once per image, after everything its first hand-over runs (logs, files,
+				// sd_notify): what start-up touched and the loop never runs again.
+				released = true
+				if err := m.release(); err != nil {
+					m.log.Warn("release start-up pages", zap.Error(err))
+				}
+			}
 			if pending {
 				pending = false
 				upgrade()
