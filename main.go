@@ -4,7 +4,7 @@
 // The process you start is a small master that owns the listening socket and runs one
 // serving worker (this same binary) at a time: SIGHUP starts a new worker from the current
 // binary and config and retires the old one once the new one serves; SIGINT/SIGTERM drain
-// and stop. See pkg/supervisor and the README.
+// and stop. See pkg/lifecycle and the README.
 package main
 
 import (

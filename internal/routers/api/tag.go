@@ -1,5 +1,5 @@
 // Package api holds the HTTP handlers, one file per resource. A handler binds its input,
-// calls one service method and answers with pkg/app; it never decides a status itself.
+// calls one service method and returns its error to internal/app, which decides the status.
 package api
 
 import (
