@@ -43,7 +43,7 @@ swag: ## regenerate the Swagger docs in docs/ from the handlers' annotations
 swag-check: swag ## fail if the committed docs/ differ from what the annotations generate
 	@git diff --exit-code -- docs/ || { echo "docs/ is stale: run make swag and commit"; exit 1; }
 
-bench: ## benchmark suite: wrk per scenario vs a net/http floor, RSS, lifecycle; writes docs/BENCHMARKS.md (scripts/bench.sh)
+bench: ## benchmark suite: wrk per scenario vs a net/http floor, RSS, lifecycle, list cost vs table size; writes docs/BENCHMARKS.md (scripts/bench.sh); ONLY=listcost for the curve alone
 	scripts/bench.sh
 
 bench-stop: ## print stop timings: idle stop and a short drain, signal to exit (scripts/bench-stop.sh)
