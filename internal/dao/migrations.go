@@ -127,6 +127,30 @@ var migrations = []migration{
 		},
 		report: "SELECT COUNT(*) FROM blog_tag WHERE modified_by = 'migration 3'",
 	},
+	{
+		version: 4,
+		release: 2,
+		name:    "list indexes: each list's filters, then id, so a page costs its rows and not the table's; idx_blog_article_tag_tag_id is the new link index's prefix",
+		// A list filters on is_del and state (a tag's articles: on tag_id and is_del of the
+		// link) and orders by id: with these the database reads a page, a page after any id
+		// (after_id) and a capped count straight from the index. Without them SQLite read
+		// the whole table by id, testing each row, and MySQL sorted the matches: a million
+		// tags cost 600 ms a page. An InnoDB secondary index ends with the primary key
+		// anyway, and SQLite's with the rowid; naming id says what the order relies on.
+		// MySQL adds an index online (no lock on writes); SQLite holds its write lock while
+		// it builds one (about 1.5 s for a million rows).
+		mysql: []string{
+			"ALTER TABLE `blog_tag` ADD INDEX idx_blog_tag_list (is_del, state, id)",
+			"ALTER TABLE `blog_article` ADD INDEX idx_blog_article_list (is_del, state, id)",
+			"ALTER TABLE `blog_article_tag` ADD INDEX idx_blog_article_tag_list (tag_id, is_del, article_id), DROP INDEX idx_blog_article_tag_tag_id",
+		},
+		sqlite: []string{
+			"CREATE INDEX IF NOT EXISTS idx_blog_tag_list ON blog_tag (is_del, state, id)",
+			"CREATE INDEX IF NOT EXISTS idx_blog_article_list ON blog_article (is_del, state, id)",
+			"CREATE INDEX IF NOT EXISTS idx_blog_article_tag_list ON blog_article_tag (tag_id, is_del, article_id)",
+			"DROP INDEX IF EXISTS idx_blog_article_tag_tag_id",
+		},
+	},
 }
 
 // The book's common columns (model.Model).
