@@ -22,6 +22,7 @@ const docTemplate = `{
                         "ApiKeyAuth": []
                     }
                 ],
+                "description": "Oldest first. pager.total_rows counts the matching articles through this page and the nine after it (service.CountPages): exact when the list ends there (pager.total_exact true); otherwise the count stops, total_rows is the rows up to that point and total_exact is false.",
                 "produces": [
                     "application/json"
                 ],
@@ -376,6 +377,7 @@ const docTemplate = `{
                         "ApiKeyAuth": []
                     }
                 ],
+                "description": "Oldest first. pager.total_rows counts the matching tags through this page and the nine after it (service.CountPages): exact when the list ends there (pager.total_exact true); otherwise the count stops, total_rows is the rows up to that point and total_exact is false.",
                 "produces": [
                     "application/json"
                 ],
@@ -1085,7 +1087,13 @@ const docTemplate = `{
                     "type": "integer",
                     "example": 10
                 },
+                "total_exact": {
+                    "description": "TotalExact is true when TotalRows counts every matching row; false means more match.",
+                    "type": "boolean",
+                    "example": true
+                },
                 "total_rows": {
+                    "description": "TotalRows counts the rows that match the list's filters, from the first, as far as\nthe count went.",
                     "type": "integer",
                     "example": 42
                 }

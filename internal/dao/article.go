@@ -28,10 +28,10 @@ func (d *Dao) articles(ctx context.Context, f ArticleFilter) *gorm.DB {
 	return q
 }
 
-// CountArticles counts the live articles that match f.
-func (d *Dao) CountArticles(ctx context.Context, f ArticleFilter) (int64, error) {
-	var n int64
-	if err := d.articles(ctx, f).Count(&n).Error; err != nil {
+// CountArticles counts the live articles that match f, up to limit.
+func (d *Dao) CountArticles(ctx context.Context, f ArticleFilter, limit int64) (int64, error) {
+	n, err := countUpTo(d.articles(ctx, f), limit)
+	if err != nil {
 		return 0, fmt.Errorf("count articles: %w", err)
 	}
 	return n, nil

@@ -40,8 +40,9 @@ func (r *sqlRecorder) take() []string {
 	return s
 }
 
-// Every list query reads its page and its count from an index that matches its filters and
-// order (migration 4): no full scan, no sort, and the outer loop on the index named. SQLite only: its
+// Every list query reads its page and its capped count from an index that matches its
+// filters and order (migration 4), so its cost follows the page, not the table: no full
+// scan, no sort, and the outer loop on the index named. SQLite only: its
 // planner ignores table sizes unless ANALYZE ran, so the plan on an empty table is the
 // plan on a million rows; MySQL's follows statistics (make bench measures it).
 func TestListQueriesUseTheirIndexes(t *testing.T) {
@@ -59,7 +60,7 @@ func TestListQueriesUseTheirIndexes(t *testing.T) {
 		call  func() error
 		outer string // the plan's first step
 	}{
-		{"count tags", func() error { _, err := d.CountTags(ctx, dao.TagFilter{State: &on}); return err },
+		{"count tags", func() error { _, err := d.CountTags(ctx, dao.TagFilter{State: &on}, 101); return err },
 			"SEARCH blog_tag USING COVERING INDEX idx_blog_tag_list (is_del=? AND state=?)"},
 		{"tags page 1", func() error { _, err := d.ListTags(ctx, dao.TagFilter{State: &on}, 0, 10); return err },
 			"SEARCH blog_tag USING INDEX idx_blog_tag_list (is_del=? AND state=?)"},
@@ -69,10 +70,10 @@ func TestListQueriesUseTheirIndexes(t *testing.T) {
 			_, err := d.ListTags(ctx, dao.TagFilter{Name: "Go", State: &on}, 20, 10)
 			return err
 		}, "SEARCH blog_tag USING INDEX idx_blog_tag_live_name (name=?)"},
-		{"count articles", func() error { _, err := d.CountArticles(ctx, dao.ArticleFilter{State: &on}); return err },
+		{"count articles", func() error { _, err := d.CountArticles(ctx, dao.ArticleFilter{State: &on}, 101); return err },
 			"SEARCH blog_article USING COVERING INDEX idx_blog_article_list (is_del=? AND state=?)"},
 		{"count a tag's articles", func() error {
-			_, err := d.CountArticles(ctx, dao.ArticleFilter{TagID: 7, State: &on})
+			_, err := d.CountArticles(ctx, dao.ArticleFilter{TagID: 7, State: &on}, 101)
 			return err
 		}, "SEARCH link USING COVERING INDEX idx_blog_article_tag_list (tag_id=? AND is_del=?)"},
 		{"articles page 1", func() error {
@@ -91,11 +92,11 @@ func TestListQueriesUseTheirIndexes(t *testing.T) {
 		}
 		for _, stmt := range rec.take() {
 			plan := queryPlan(t, db, stmt)
-			if plan[0] != tt.outer {
-				t.Errorf("%s: plan starts %q, want %q\n%s\n%s", tt.name, plan[0], tt.outer, stmt, strings.Join(plan, "\n"))
+			if first := strings.TrimPrefix(plan[0], "CO-ROUTINE up_to\n"); first != tt.outer {
+				t.Errorf("%s: plan starts %q, want %q\n%s\n%s", tt.name, first, tt.outer, stmt, strings.Join(plan, "\n"))
 			}
 			for _, step := range plan {
-				if strings.Contains(step, "TEMP B-TREE") || strings.HasPrefix(step, "SCAN ") {
+				if strings.Contains(step, "TEMP B-TREE") || strings.HasPrefix(step, "SCAN ") && step != "SCAN up_to" {
 					t.Errorf("%s: plan step %q reads a whole table or sorts\n%s\n%s", tt.name, step, stmt, strings.Join(plan, "\n"))
 				}
 			}
@@ -103,7 +104,8 @@ func TestListQueriesUseTheirIndexes(t *testing.T) {
 	}
 }
 
-// queryPlan is SQLite's plan for stmt, one step a line.
+// queryPlan is SQLite's plan for stmt, one step a line, a count's CO-ROUTINE line folded
+// into the step after it.
 func queryPlan(t *testing.T, db *gorm.DB, stmt string) []string {
 	t.Helper()
 	rows, err := db.Raw("EXPLAIN QUERY PLAN " + stmt).Rows()
@@ -117,6 +119,10 @@ func queryPlan(t *testing.T, db *gorm.DB, stmt string) []string {
 		var detail string
 		if err := rows.Scan(&id, &parent, &notUsed, &detail); err != nil {
 			t.Fatal(err)
+		}
+		if n := len(plan); n > 0 && plan[n-1] == "CO-ROUTINE up_to" {
+			plan[n-1] += "\n" + detail
+			continue
 		}
 		plan = append(plan, detail)
 	}

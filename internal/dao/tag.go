@@ -28,16 +28,17 @@ func (d *Dao) tags(ctx context.Context, f TagFilter) *gorm.DB {
 	return q
 }
 
-// CountTags counts the live tags that match f.
-func (d *Dao) CountTags(ctx context.Context, f TagFilter) (int64, error) {
-	var n int64
-	if err := d.tags(ctx, f).Count(&n).Error; err != nil {
+// CountTags counts the live tags that match f, up to limit.
+func (d *Dao) CountTags(ctx context.Context, f TagFilter, limit int64) (int64, error) {
+	n, err := countUpTo(d.tags(ctx, f), limit)
+	if err != nil {
 		return 0, fmt.Errorf("count tags: %w", err)
 	}
 	return n, nil
 }
 
-// ListTags returns one page of the live tags that match f, oldest first.
+// ListTags returns one page of the live tags that match f, oldest first. The index
+// idx_blog_tag_list (is_del, state, id) serves the filter and the order.
 func (d *Dao) ListTags(ctx context.Context, f TagFilter, offset, limit int) ([]model.Tag, error) {
 	tags := []model.Tag{}
 	if err := d.tags(ctx, f).Order("id").Offset(offset).Limit(limit).Find(&tags).Error; err != nil {

@@ -43,14 +43,15 @@ type UpdateArticleStateRequest struct {
 	ModifiedBy string `form:"modified_by" json:"modified_by" binding:"required,min=2,max=100"`
 }
 
-// ListArticles returns one page of articles with their tags and fills in the pager's total.
+// ListArticles returns one page of articles with their tags and fills in the pager's
+// total, counted through CountPages pages.
 func (s *Service) ListArticles(ctx context.Context, req ListArticlesRequest, p app.Pager) ([]model.ArticleWithTag, app.Pager, error) {
 	f := dao.ArticleFilter{TagID: req.TagID, State: &req.State}
-	total, err := s.dao.CountArticles(ctx, f)
+	n, err := s.dao.CountArticles(ctx, f, countLimit(p)+1)
 	if err != nil {
 		return nil, p, err
 	}
-	p.TotalRows = total
+	p = finishTotal(p, n)
 	list, err := s.dao.ListArticles(ctx, f, p.Offset(), p.PageSize)
 	return list, p, err
 }

@@ -37,14 +37,15 @@ type UpdateTagStateRequest struct {
 	ModifiedBy string `form:"modified_by" json:"modified_by" binding:"required,min=2,max=100"`
 }
 
-// ListTags returns one page of tags and fills in the pager's total.
+// ListTags returns one page of tags and fills in the pager's total, counted through
+// CountPages pages.
 func (s *Service) ListTags(ctx context.Context, req ListTagsRequest, p app.Pager) ([]model.Tag, app.Pager, error) {
 	f := dao.TagFilter{Name: req.Name, State: &req.State}
-	total, err := s.dao.CountTags(ctx, f)
+	n, err := s.dao.CountTags(ctx, f, countLimit(p)+1)
 	if err != nil {
 		return nil, p, err
 	}
-	p.TotalRows = total
+	p = finishTotal(p, n)
 	tags, err := s.dao.ListTags(ctx, f, p.Offset(), p.PageSize)
 	return tags, p, err
 }

@@ -11,9 +11,13 @@ import (
 
 // Pager describes one page of a list, the book's format.
 type Pager struct {
-	Page      int   `json:"page" example:"1"`
-	PageSize  int   `json:"page_size" example:"10"`
+	Page     int `json:"page" example:"1"`
+	PageSize int `json:"page_size" example:"10"`
+	// TotalRows counts the rows that match the list's filters, from the first, as far as
+	// the count went.
 	TotalRows int64 `json:"total_rows" example:"42"`
+	// TotalExact is true when TotalRows counts every matching row; false means more match.
+	TotalExact bool `json:"total_exact" example:"true"`
 }
 
 // Offset is the number of rows before this page.

@@ -27,6 +27,7 @@ type ArticleList struct {
 
 // List godoc
 // @Summary  List articles with their tags
+// @Description  Oldest first. pager.total_rows counts the matching articles through this page and the nine after it (service.CountPages): exact when the list ends there (pager.total_exact true); otherwise the count stops, total_rows is the rows up to that point and total_exact is false.
 // @Tags     articles
 // @Produce  json
 // @Param    tag_id     query  int  false  "only articles with this tag"  minimum(1)

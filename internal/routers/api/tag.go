@@ -32,6 +32,7 @@ type TagList struct {
 
 // List godoc
 // @Summary  List tags
+// @Description  Oldest first. pager.total_rows counts the matching tags through this page and the nine after it (service.CountPages): exact when the list ends there (pager.total_exact true); otherwise the count stops, total_rows is the rows up to that point and total_exact is false.
 // @Tags     tags
 // @Produce  json
 // @Param    name       query  string  false  "exact tag name"  maxlength(100)
