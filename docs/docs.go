@@ -22,7 +22,7 @@ const docTemplate = `{
                         "ApiKeyAuth": []
                     }
                 ],
-                "description": "Oldest first. pager.total_rows counts the matching articles through this page and the nine after it (service.CountPages): exact when the list ends there (pager.total_exact true); otherwise the count stops, total_rows is the rows up to that point and total_exact is false.",
+                "description": "Oldest first. pager.total_rows counts the matching articles through this page and the nine after it (service.CountPages): exact when the list ends there (pager.total_exact true); otherwise the count stops, total_rows is the rows up to that point and total_exact is false. A request with after_id counts as page 1 does. pager.next_after_id, absent on the last page, is the after_id of the next page.",
                 "produces": [
                     "application/json"
                 ],
@@ -53,7 +53,7 @@ const docTemplate = `{
                         "minimum": 1,
                         "type": "integer",
                         "default": 1,
-                        "description": "page number",
+                        "description": "page number: page n walks past the n-1 pages before it; use after_id to go deep",
                         "name": "page",
                         "in": "query"
                     },
@@ -62,6 +62,13 @@ const docTemplate = `{
                         "type": "integer",
                         "description": "page size, clamped to App.MaxPageSize",
                         "name": "page_size",
+                        "in": "query"
+                    },
+                    {
+                        "minimum": 0,
+                        "type": "integer",
+                        "description": "instead of page: the articles after this id, as cheap at any depth as page 1; pass the previous page's pager.next_after_id",
+                        "name": "after_id",
                         "in": "query"
                     }
                 ],
@@ -377,7 +384,7 @@ const docTemplate = `{
                         "ApiKeyAuth": []
                     }
                 ],
-                "description": "Oldest first. pager.total_rows counts the matching tags through this page and the nine after it (service.CountPages): exact when the list ends there (pager.total_exact true); otherwise the count stops, total_rows is the rows up to that point and total_exact is false.",
+                "description": "Oldest first. pager.total_rows counts the matching tags through this page and the nine after it (service.CountPages): exact when the list ends there (pager.total_exact true); otherwise the count stops, total_rows is the rows up to that point and total_exact is false. A request with after_id counts as page 1 does. pager.next_after_id, absent on the last page, is the after_id of the next page.",
                 "produces": [
                     "application/json"
                 ],
@@ -408,7 +415,7 @@ const docTemplate = `{
                         "minimum": 1,
                         "type": "integer",
                         "default": 1,
-                        "description": "page number",
+                        "description": "page number: page n walks past the n-1 pages before it; use after_id to go deep",
                         "name": "page",
                         "in": "query"
                     },
@@ -417,6 +424,13 @@ const docTemplate = `{
                         "type": "integer",
                         "description": "page size, clamped to App.MaxPageSize",
                         "name": "page_size",
+                        "in": "query"
+                    },
+                    {
+                        "minimum": 0,
+                        "type": "integer",
+                        "description": "instead of page: the tags after this id, as cheap at any depth as page 1; pass the previous page's pager.next_after_id",
+                        "name": "after_id",
                         "in": "query"
                     }
                 ],
@@ -1079,7 +1093,13 @@ const docTemplate = `{
         "app.Pager": {
             "type": "object",
             "properties": {
+                "next_after_id": {
+                    "description": "NextAfterID is the after_id that asks for the next page: the id of this page's last\nrow. It is left out of the last page.",
+                    "type": "integer",
+                    "example": 57
+                },
                 "page": {
+                    "description": "Page is the page number, left out when the request gave after_id (Page is then 0).",
                     "type": "integer",
                     "example": 1
                 },

@@ -40,9 +40,9 @@ func (r *sqlRecorder) take() []string {
 	return s
 }
 
-// Every list query reads its page and its capped count from an index that matches its
-// filters and order (migration 4), so its cost follows the page, not the table: no full
-// scan, no sort, and the outer loop on the index named. SQLite only: its
+// Every list query reads its page, its capped count and a page after an id from an index
+// that matches its filters and order (migration 4), so its cost follows the page, not the
+// table: no full scan, no sort, and the outer loop on the index named. SQLite only: its
 // planner ignores table sizes unless ANALYZE ran, so the plan on an empty table is the
 // plan on a million rows; MySQL's follows statistics (make bench measures it).
 func TestListQueriesUseTheirIndexes(t *testing.T) {
@@ -60,30 +60,40 @@ func TestListQueriesUseTheirIndexes(t *testing.T) {
 		call  func() error
 		outer string // the plan's first step
 	}{
-		{"count tags", func() error { _, err := d.CountTags(ctx, dao.TagFilter{State: &on}, 101); return err },
+		{"count tags", func() error { _, err := d.CountTags(ctx, dao.TagFilter{State: &on}, 1001); return err },
 			"SEARCH blog_tag USING COVERING INDEX idx_blog_tag_list (is_del=? AND state=?)"},
-		{"tags page 1", func() error { _, err := d.ListTags(ctx, dao.TagFilter{State: &on}, 0, 10); return err },
+		{"tags page 1", func() error { _, err := d.ListTags(ctx, dao.TagFilter{State: &on}, dao.Page{Limit: 11}); return err },
 			"SEARCH blog_tag USING INDEX idx_blog_tag_list (is_del=? AND state=?)"},
-		{"disabled tags", func() error { _, err := d.ListTags(ctx, dao.TagFilter{State: &off}, 0, 10); return err },
-			"SEARCH blog_tag USING INDEX idx_blog_tag_list (is_del=? AND state=?)"},
+		{"tags after an id", func() error {
+			_, err := d.ListTags(ctx, dao.TagFilter{State: &off}, dao.Page{AfterID: 500, Limit: 11})
+			return err
+		}, "SEARCH blog_tag USING INDEX idx_blog_tag_list (is_del=? AND state=? AND id>?)"},
 		{"tags by name", func() error {
-			_, err := d.ListTags(ctx, dao.TagFilter{Name: "Go", State: &on}, 20, 10)
+			_, err := d.ListTags(ctx, dao.TagFilter{Name: "Go", State: &on}, dao.Page{Offset: 20, Limit: 11})
 			return err
 		}, "SEARCH blog_tag USING INDEX idx_blog_tag_live_name (name=?)"},
-		{"count articles", func() error { _, err := d.CountArticles(ctx, dao.ArticleFilter{State: &on}, 101); return err },
+		{"count articles", func() error { _, err := d.CountArticles(ctx, dao.ArticleFilter{State: &on}, 1001); return err },
 			"SEARCH blog_article USING COVERING INDEX idx_blog_article_list (is_del=? AND state=?)"},
 		{"count a tag's articles", func() error {
-			_, err := d.CountArticles(ctx, dao.ArticleFilter{TagID: 7, State: &on}, 101)
+			_, err := d.CountArticles(ctx, dao.ArticleFilter{TagID: 7, State: &on}, 1001)
 			return err
 		}, "SEARCH link USING COVERING INDEX idx_blog_article_tag_list (tag_id=? AND is_del=?)"},
 		{"articles page 1", func() error {
-			_, err := d.ListArticles(ctx, dao.ArticleFilter{State: &on}, 0, 10)
+			_, err := d.ListArticles(ctx, dao.ArticleFilter{State: &on}, dao.Page{Limit: 11})
 			return err
 		}, "SEARCH blog_article USING INDEX idx_blog_article_list (is_del=? AND state=?)"},
+		{"articles after an id", func() error {
+			_, err := d.ListArticles(ctx, dao.ArticleFilter{State: &on}, dao.Page{AfterID: 500, Limit: 11})
+			return err
+		}, "SEARCH blog_article USING INDEX idx_blog_article_list (is_del=? AND state=? AND id>?)"},
 		{"a tag's articles, page 1", func() error {
-			_, err := d.ListArticles(ctx, dao.ArticleFilter{TagID: 7, State: &on}, 0, 10)
+			_, err := d.ListArticles(ctx, dao.ArticleFilter{TagID: 7, State: &on}, dao.Page{Limit: 11})
 			return err
 		}, "SEARCH link USING COVERING INDEX idx_blog_article_tag_list (tag_id=? AND is_del=?)"},
+		{"a tag's articles after an id", func() error {
+			_, err := d.ListArticles(ctx, dao.ArticleFilter{TagID: 7, State: &on}, dao.Page{AfterID: 500, Limit: 11})
+			return err
+		}, "SEARCH link USING COVERING INDEX idx_blog_article_tag_list (tag_id=? AND is_del=? AND article_id>?)"},
 	}
 	for _, tt := range tests {
 		rec.take()

@@ -37,11 +37,15 @@ func (d *Dao) CountTags(ctx context.Context, f TagFilter, limit int64) (int64, e
 	return n, nil
 }
 
-// ListTags returns one page of the live tags that match f, oldest first. The index
-// idx_blog_tag_list (is_del, state, id) serves the filter and the order.
-func (d *Dao) ListTags(ctx context.Context, f TagFilter, offset, limit int) ([]model.Tag, error) {
+// ListTags returns page p of the live tags that match f, oldest first. The index
+// idx_blog_tag_list (is_del, state, id) serves the filter, the order and p.AfterID.
+func (d *Dao) ListTags(ctx context.Context, f TagFilter, p Page) ([]model.Tag, error) {
+	q := d.tags(ctx, f)
+	if p.AfterID > 0 {
+		q = q.Where("id > ?", p.AfterID)
+	}
 	tags := []model.Tag{}
-	if err := d.tags(ctx, f).Order("id").Offset(offset).Limit(limit).Find(&tags).Error; err != nil {
+	if err := q.Order("id").Offset(p.Offset).Limit(p.Limit).Find(&tags).Error; err != nil {
 		return nil, fmt.Errorf("list tags: %w", err)
 	}
 	return tags, nil

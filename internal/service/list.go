@@ -1,6 +1,7 @@
 package service
 
 import (
+	"github.com/go-programming-tour-book/blog-service/internal/dao"
 	"github.com/go-programming-tour-book/blog-service/pkg/app"
 )
 
@@ -17,14 +18,25 @@ import (
 const CountPages = 10
 
 // countLimit is the number of rows p's count looks at: the rows p skips and CountPages
-// pages.
+// pages. A page after an id counts as page 1 does.
 func countLimit(p app.Pager) int64 {
 	return int64(p.Offset() + CountPages*p.PageSize)
 }
 
-// finishTotal fills in p's total from a count taken up to countLimit(p)+1 rows.
-func finishTotal(p app.Pager, count int64) app.Pager {
+// pageOf is the dao's Page for p, one row longer: that extra row, never returned, tells
+// whether another page follows.
+func pageOf(p app.Pager) dao.Page {
+	return dao.Page{AfterID: p.AfterID, Offset: p.Offset(), Limit: p.PageSize + 1}
+}
+
+// finishPage fills in p from a count taken up to countLimit(p)+1 rows and the rows read
+// with pageOf(p), and returns the page's rows; id gives a row's id.
+func finishPage[T any](p app.Pager, count int64, rows []T, id func(T) uint32) ([]T, app.Pager) {
 	limit := countLimit(p)
 	p.TotalRows, p.TotalExact = min(count, limit), count <= limit
-	return p
+	if len(rows) > p.PageSize {
+		rows = rows[:p.PageSize]
+		p.NextAfterID = id(rows[len(rows)-1])
+	}
+	return rows, p
 }

@@ -37,17 +37,20 @@ type UpdateTagStateRequest struct {
 	ModifiedBy string `form:"modified_by" json:"modified_by" binding:"required,min=2,max=100"`
 }
 
-// ListTags returns one page of tags and fills in the pager's total, counted through
-// CountPages pages.
+// ListTags returns one page of tags and fills in the pager: the total, counted through
+// CountPages pages, and the after_id of the next page.
 func (s *Service) ListTags(ctx context.Context, req ListTagsRequest, p app.Pager) ([]model.Tag, app.Pager, error) {
 	f := dao.TagFilter{Name: req.Name, State: &req.State}
 	n, err := s.dao.CountTags(ctx, f, countLimit(p)+1)
 	if err != nil {
 		return nil, p, err
 	}
-	p = finishTotal(p, n)
-	tags, err := s.dao.ListTags(ctx, f, p.Offset(), p.PageSize)
-	return tags, p, err
+	tags, err := s.dao.ListTags(ctx, f, pageOf(p))
+	if err != nil {
+		return nil, p, err
+	}
+	tags, p = finishPage(p, n, tags, func(t model.Tag) uint32 { return t.ID })
+	return tags, p, nil
 }
 
 // GetTag returns a live tag.
