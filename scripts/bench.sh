@@ -5,7 +5,8 @@
 # report to docs/BENCHMARKS.md (or BENCH_OUT). Last, the list-cost curve: p50 of each list's page 1
 # and a deep page with 1k, 100k and 1M rows. DURATION (10s) sets wrk's time per scenario; with
 # BLOG_TEST_MYSQL_DSN set it also runs the scenarios on MySQL. ONLY=listcost runs the curve
-# alone and prints it (docs/BENCHMARKS.md is left as it is).
+# alone and prints it (docs/BENCHMARKS.md is left as it is); LISTCOST_ROUNDS (5) turns of
+# LISTCOST_D (2s) per list and size make the curve (about 4 minutes per database).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v wrk >/dev/null; then
@@ -18,4 +19,5 @@ cd bench # post.lua is read from here
 out="${BENCH_OUT:-../../docs/BENCHMARKS.md}"
 [ -z "${ONLY:-}" ] || out="${BENCH_OUT:-}" # one section is not the whole report
 go run . -bin ../../bin/blog-service -floor ../../bin/floor -d "${DURATION:-10s}" \
-  -mysql "${BLOG_TEST_MYSQL_DSN:-}" -out "$out" -only "${ONLY:-}"
+  -mysql "${BLOG_TEST_MYSQL_DSN:-}" -out "$out" -only "${ONLY:-}" \
+  -listcost-rounds "${LISTCOST_ROUNDS:-5}" -listcost-d "${LISTCOST_D:-2s}"
