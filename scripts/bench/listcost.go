@@ -116,7 +116,11 @@ func listCost(bin, db string, dbs []sizedDB, dur time.Duration, rounds int) (cos
 
 // write prints the curve: p50 at each size and its ratio to the first size.
 func (c costCurve) write(b io.Writer) {
-	fmt.Fprintf(b, "p50 latency, the best of %d turns per size, wrk -c%d, page_size=10; a deep page continues after the id nine tenths into the table. Target: every row but the page-number references within 2x of its 1k figure.\n\n", c.rounds, listCostConns)
+	turns := fmt.Sprintf("the best of %d turns", c.rounds)
+	if c.rounds == 1 {
+		turns = "one turn"
+	}
+	fmt.Fprintf(b, "p50 latency, %s per size, wrk -c%d, page_size=10; a deep page continues after the id nine tenths into the table. Target: every row but the page-number references within 2x of its 1k figure.\n\n", turns, listCostConns)
 	head, rule := "| list | page |", "|---|---|"
 	for _, n := range listCostSizes {
 		head += fmt.Sprintf(" p50 %s |", short(n))
