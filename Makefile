@@ -63,7 +63,7 @@ swag-check: swag ## fail if the committed docs/ or Swagger UI files differ from 
 e2e: ## the Swagger UI in headless Chromium: validate the served spec, try every operation (e2e/run.sh)
 	e2e/run.sh
 
-bench: ## benchmark suite: wrk per scenario vs a net/http floor, RSS, lifecycle; writes docs/BENCHMARKS.md (scripts/bench.sh)
+bench: ## benchmark suite: wrk per scenario vs a net/http floor, RSS, lifecycle, list cost vs table size; writes docs/BENCHMARKS.md (scripts/bench.sh); ONLY=listcost for the curve alone
 	scripts/bench.sh
 
 bench-stop: ## print stop timings: idle stop and a short drain, signal to exit (scripts/bench-stop.sh)

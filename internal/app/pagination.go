@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
@@ -10,20 +11,32 @@ import (
 	"github.com/go-programming-tour-book/blog-service/pkg/page"
 )
 
-// ParsePage reads page and page_size from the query. Missing values take defaults; values
-// that are not positive integers are a 400 (the book silently used defaults); a page_size
-// over the maximum is clamped to it.
+// ParsePage reads page, page_size and after_id from the query. Missing values take
+// defaults; values that are not positive integers are a 400 (the book silently used
+// defaults); a page_size over the maximum is clamped to it. after_id (0 or more) replaces
+// page: the page holds the rows after that id, which the database finds in its index at
+// the cost of page 1, where page n walks past every row before it. Both at once are a 400.
 func ParsePage(c *gin.Context, limits page.Limits) (page.Pager, error) {
-	n, err := positiveQuery(c, "page", 1)
-	if err != nil {
-		return page.Pager{}, err
-	}
 	size, err := positiveQuery(c, "page_size", limits.Default)
 	if err != nil {
 		return page.Pager{}, err
 	}
-	if size > limits.Max {
-		size = limits.Max
+	size = min(size, limits.Max)
+	if s, ok := c.GetQuery("after_id"); ok && s != "" {
+		if p, ok := c.GetQuery("page"); ok && p != "" {
+			return page.Pager{}, errcode.InvalidParams.WithDetail("give page or after_id, not both: after_id continues from the previous page's pager.next_after_id",
+				"page 和 after_id 只能给一个：after_id 接着上一页的 pager.next_after_id")
+		}
+		id, err := strconv.ParseUint(s, 10, 32)
+		if err != nil {
+			return page.Pager{}, errcode.InvalidParams.WithDetail(fmt.Sprintf("after_id must be an integer from 0 to %d", uint32(math.MaxUint32)),
+				fmt.Sprintf("after_id 必须是 0 到 %d 之间的整数", uint32(math.MaxUint32)))
+		}
+		return page.Pager{PageSize: size, AfterID: uint32(id)}, nil
+	}
+	n, err := positiveQuery(c, "page", 1)
+	if err != nil {
+		return page.Pager{}, err
 	}
 	return page.Pager{Page: n, PageSize: size}, nil
 }

@@ -28,19 +28,24 @@ func (d *Dao) tags(ctx context.Context, f TagFilter) *gorm.DB {
 	return q
 }
 
-// CountTags counts the live tags that match f.
-func (d *Dao) CountTags(ctx context.Context, f TagFilter) (int64, error) {
-	var n int64
-	if err := d.tags(ctx, f).Count(&n).Error; err != nil {
+// CountTags counts the live tags that match f, up to limit.
+func (d *Dao) CountTags(ctx context.Context, f TagFilter, limit int64) (int64, error) {
+	n, err := countUpTo(d.tags(ctx, f), limit)
+	if err != nil {
 		return 0, fmt.Errorf("count tags: %w", err)
 	}
 	return n, nil
 }
 
-// ListTags returns one page of the live tags that match f, oldest first.
-func (d *Dao) ListTags(ctx context.Context, f TagFilter, offset, limit int) ([]model.Tag, error) {
+// ListTags returns page p of the live tags that match f, oldest first. The index
+// idx_blog_tag_list (is_del, state, id) serves the filter, the order and p.AfterID.
+func (d *Dao) ListTags(ctx context.Context, f TagFilter, p Page) ([]model.Tag, error) {
+	q := d.tags(ctx, f)
+	if p.AfterID > 0 {
+		q = q.Where("id > ?", p.AfterID)
+	}
 	tags := []model.Tag{}
-	if err := d.tags(ctx, f).Order("id").Offset(offset).Limit(limit).Find(&tags).Error; err != nil {
+	if err := q.Order("id").Offset(p.Offset).Limit(p.Limit).Find(&tags).Error; err != nil {
 		return nil, fmt.Errorf("list tags: %w", err)
 	}
 	return tags, nil

@@ -247,7 +247,11 @@ func TestArticleListQueryCountIsBounded(t *testing.T) {
 func countQueries(t testing.TB, db *gorm.DB) *atomic.Int64 {
 	t.Helper()
 	var n atomic.Int64
-	count := func(*gorm.DB) { n.Add(1) }
+	count := func(tx *gorm.DB) {
+		if !tx.DryRun { // gorm builds a subquery's SQL (a capped count's) in a dry run: nothing is sent
+			n.Add(1)
+		}
+	}
 	if err := db.Callback().Query().After("gorm:query").Register("test:count_query", count); err != nil {
 		t.Fatal(err)
 	}

@@ -370,6 +370,10 @@ func TestSpecConstraintsMatchBinding(t *testing.T) {
 					if f.schema.Min == nil || *f.schema.Min != 1 || !f.schema.Type.Is(openapi3.TypeInteger) {
 						t.Errorf("%s: %s is documented as %v from %v, want an integer from 1", op.OperationID, name, f.schema.Type, ptrVal(f.schema.Min))
 					}
+				case "after_id": // app.ParsePage: an id, 0 or more
+					if f.schema.Min == nil || *f.schema.Min != 0 || f.schema.Max == nil || *f.schema.Max != 4294967295 || !f.schema.Type.Is(openapi3.TypeInteger) {
+						t.Errorf("%s: after_id is documented as %v from %v to %v, want an integer from 0 to 4294967295", op.OperationID, f.schema.Type, ptrVal(f.schema.Min), ptrVal(f.schema.Max))
+					}
 				default:
 					t.Errorf("%s: the spec has %s, which %s does not bind", op.OperationID, name, rt.Name())
 				}

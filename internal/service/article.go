@@ -67,16 +67,20 @@ type UpdateArticleStateRequest struct {
 	ModifiedBy string `form:"modified_by" json:"modified_by" binding:"required,min=2,max=100" example:"editor"`
 }
 
-// ListArticles returns one page of articles with their tags and fills in the pager's total.
+// ListArticles returns one page of articles with their tags and fills in the pager: the
+// total, counted through CountPages pages, and the after_id of the next page.
 func (s *Service) ListArticles(ctx context.Context, req ListArticlesRequest, p page.Pager) ([]model.ArticleWithTag, page.Pager, error) {
 	f := dao.ArticleFilter{TagID: req.TagID, State: &req.State}
-	total, err := s.dao.CountArticles(ctx, f)
+	n, err := s.dao.CountArticles(ctx, f, countLimit(p)+1)
 	if err != nil {
 		return nil, p, err
 	}
-	p.TotalRows = total
-	list, err := s.dao.ListArticles(ctx, f, p.Offset(), p.PageSize)
-	return list, p, err
+	list, err := s.dao.ListArticles(ctx, f, pageOf(p))
+	if err != nil {
+		return nil, p, err
+	}
+	list, p = finishPage(p, n, list, func(a model.ArticleWithTag) uint32 { return a.ID })
+	return list, p, nil
 }
 
 // GetArticle returns a live article with its tag.

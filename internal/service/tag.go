@@ -53,16 +53,20 @@ type UpdateTagStateRequest struct {
 	ModifiedBy string `form:"modified_by" json:"modified_by" binding:"required,min=2,max=100" example:"editor"`
 }
 
-// ListTags returns one page of tags and fills in the pager's total.
+// ListTags returns one page of tags and fills in the pager: the total, counted through
+// CountPages pages, and the after_id of the next page.
 func (s *Service) ListTags(ctx context.Context, req ListTagsRequest, p page.Pager) ([]model.Tag, page.Pager, error) {
 	f := dao.TagFilter{Name: req.Name, State: &req.State}
-	total, err := s.dao.CountTags(ctx, f)
+	n, err := s.dao.CountTags(ctx, f, countLimit(p)+1)
 	if err != nil {
 		return nil, p, err
 	}
-	p.TotalRows = total
-	tags, err := s.dao.ListTags(ctx, f, p.Offset(), p.PageSize)
-	return tags, p, err
+	tags, err := s.dao.ListTags(ctx, f, pageOf(p))
+	if err != nil {
+		return nil, p, err
+	}
+	tags, p = finishPage(p, n, tags, func(t model.Tag) uint32 { return t.ID })
+	return tags, p, nil
 }
 
 // GetTag returns a live tag.

@@ -40,6 +40,9 @@ func main() {
 	mysqlDSN := flag.String("mysql", "", "also run the service's scenarios on this MySQL (DSN without database)")
 	pairs := flag.Int("pairs", 3, "alternated floor/service runs of GET /api/v1/tags")
 	profile := flag.Bool("profile", true, "profile the floor and the service under the tags load and attribute their CPU per request")
+	only := flag.String("only", "", `run one section: "listcost" (list cost vs table size); empty runs them all`)
+	costDur := flag.Duration("listcost-d", 2*time.Second, "wrk duration of each list-cost turn")
+	costRounds := flag.Int("listcost-rounds", 5, "list-cost turns per target and size (the lowest p50 is reported)")
 	flag.Parse()
 	// Absolute: the processes start in their own working directory.
 	for _, p := range []*string{bin, floorBin} {
@@ -47,7 +50,16 @@ func main() {
 			*p = abs
 		}
 	}
-	rep, err := run(*bin, *floorBin, *dur, *conns, *pairs, *profile, *mysqlDSN)
+	var rep string
+	var err error
+	switch *only {
+	case "":
+		rep, err = run(*bin, *floorBin, *dur, *conns, *pairs, *profile, *mysqlDSN, *costDur, *costRounds)
+	case "listcost":
+		rep, err = runListCost(*bin, *mysqlDSN, *costDur, *costRounds)
+	default:
+		err = fmt.Errorf("-only %q: want listcost", *only)
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -69,7 +81,7 @@ type result struct {
 	errors   int64
 }
 
-func run(bin, floorBin string, dur time.Duration, conns, pairs int, profile bool, mysqlDSN string) (string, error) {
+func run(bin, floorBin string, dur time.Duration, conns, pairs int, profile bool, mysqlDSN string, costDur time.Duration, costRounds int) (string, error) {
 	dir, err := os.MkdirTemp("", "blog-bench")
 	if err != nil {
 		return "", err
@@ -109,8 +121,7 @@ func run(bin, floorBin string, dur time.Duration, conns, pairs int, profile bool
 		return "", err
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "# Benchmarks\n\nMade by `make bench` (scripts/bench.sh) on %s: %d cores (%s), %s, wrk -c%d -d%v on the same machine.\n\n",
-		time.Now().UTC().Format("2006-01-02"), runtime.NumCPU(), cpuModel(), runtime.Version(), conns, dur)
+	fmt.Fprintf(&b, "# Benchmarks\n\n%s\n\n", madeBy(conns, dur))
 	fmt.Fprintln(&b, "## SQLite (1,000 tags, 10,000 articles)")
 	fmt.Fprintln(&b)
 	alt.write(&b)
@@ -134,7 +145,31 @@ func run(bin, floorBin string, dur time.Duration, conns, pairs int, profile bool
 	fmt.Fprintf(&b, "| process start to /readyz 200 | %d ms | 300 ms |\n", life.ready.Milliseconds())
 	fmt.Fprintf(&b, "| SIGHUP to a new serving process | %d ms | 500 ms |\n", life.handOver.Milliseconds())
 	fmt.Fprintf(&b, "| idle SIGTERM to exit | %d ms | |\n", life.stop.Milliseconds())
+	if err := writeListCost(&b, bin, dir, mysqlDSN, costDur, costRounds); err != nil {
+		return "", err
+	}
 	return b.String(), nil
+}
+
+// runListCost is `-only listcost`: the list-cost curve alone.
+func runListCost(bin, mysqlDSN string, dur time.Duration, rounds int) (string, error) {
+	dir, err := os.MkdirTemp("", "blog-bench")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(dir)
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Benchmarks: list cost only\n\n%s\n", madeBy(listCostConns, dur))
+	if err := writeListCost(&b, bin, dir, mysqlDSN, dur, rounds); err != nil {
+		return "", err
+	}
+	return b.String(), nil
+}
+
+// madeBy names the command, the day and the machine a report comes from.
+func madeBy(conns int, dur time.Duration) string {
+	return fmt.Sprintf("Made by `make bench` (scripts/bench.sh) on %s: %d cores (%s), %s, wrk -c%d -d%v on the same machine.",
+		time.Now().UTC().Format("2006-01-02"), runtime.NumCPU(), cpuModel(), runtime.Version(), conns, dur)
 }
 
 // alternation is the floor and the service measured in turns on the same scenario.

@@ -54,31 +54,44 @@ func seedSQLite(path string) error {
 
 // mysqlScenarios runs the service's scenarios on a fresh MySQL database.
 func mysqlScenarios(bin, dir, dsn string, dur time.Duration, conns int) ([]result, memory, error) {
-	cfg, err := mysql.ParseDSN(dsn)
+	env, db, drop, err := mysqlDatabase(dsn, "blog_bench")
 	if err != nil {
 		return nil, memory{}, err
+	}
+	defer drop()
+	defer db.Close()
+	return scenarios(bin, dir, env, "mysql", dur, conns, func() error { return seed(db) }, nil)
+}
+
+// mysqlDatabase creates a database named prefix plus a number on the server at dsn (a DSN
+// without database), and returns the service's environment for it, a connection to it,
+// and drop, which removes it.
+func mysqlDatabase(dsn, prefix string) (env []string, db *sql.DB, drop func(), err error) {
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return nil, nil, nil, err
 	}
 	admin, err := sql.Open("mysql", dsn)
 	if err != nil {
-		return nil, memory{}, err
+		return nil, nil, nil, err
 	}
-	defer admin.Close()
-	name := fmt.Sprintf("blog_bench_%d", time.Now().UnixNano()%1e9)
+	name := fmt.Sprintf("%s_%d", prefix, time.Now().UnixNano()%1e9)
 	if _, err := admin.Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4"); err != nil {
-		return nil, memory{}, err
+		admin.Close()
+		return nil, nil, nil, err
 	}
-	defer func() { _, _ = admin.Exec("DROP DATABASE " + name) }() // best effort: a scratch database
+	drop = func() {
+		_, _ = admin.Exec("DROP DATABASE " + name) // best effort: a scratch database
+		admin.Close()
+	}
 	cfg.DBName = name
-	env := []string{"BLOG_DATABASE_DBTYPE=mysql", "BLOG_DATABASE_HOST=" + cfg.Addr, "BLOG_DATABASE_USERNAME=" + cfg.User,
+	if db, err = sql.Open("mysql", cfg.FormatDSN()); err != nil {
+		drop()
+		return nil, nil, nil, err
+	}
+	env = []string{"BLOG_DATABASE_DBTYPE=mysql", "BLOG_DATABASE_HOST=" + cfg.Addr, "BLOG_DATABASE_USERNAME=" + cfg.User,
 		"BLOG_DATABASE_PASSWORD=" + cfg.Passwd, "BLOG_DATABASE_DBNAME=" + name}
-	return scenarios(bin, dir, env, "mysql", dur, conns, func() error {
-		db, err := sql.Open("mysql", cfg.FormatDSN())
-		if err != nil {
-			return err
-		}
-		defer db.Close()
-		return seed(db)
-	}, nil)
+	return env, db, drop, nil
 }
 
 // floorProc is the running floor program.

@@ -42,12 +42,14 @@ type TagList struct {
 // List godoc
 // @ID       listTags
 // @Summary  List tags
+// @Description  Oldest first. pager.total_rows counts the matching tags through this page and the nine after it (service.CountPages): exact when the list ends there (pager.total_exact true); otherwise the count stops, total_rows is the rows up to that point and total_exact is false. A request with after_id counts as page 1 does. pager.next_after_id, absent on the last page, is the after_id of the next page.
 // @Tags     tags
 // @Produce  json
 // @Param    name       query  string  false  "only the tag with this exact name"  maxlength(100)
 // @Param    state      query  int     false  "1: enabled tags (the default); 0: disabled ones"  Enums(0, 1)  default(1)  format(int32)
-// @Param    page       query  int  false  "page number"  minimum(1)  maximum(1048576)  default(1)  format(int32)
+// @Param    page       query  int  false  "page number; page n walks past the n-1 pages before it: use after_id to go deep"  minimum(1)  maximum(1048576)  default(1)  format(int32)
 // @Param    page_size  query  int  false  "rows per page: App.DefaultPageSize (10) when absent, clamped to App.MaxPageSize (100)"  minimum(1)  maximum(1048576)  format(int32)
+// @Param    after_id   query  int     false  "instead of page: the tags after this id, as cheap at any depth as page 1; pass the previous page's pager.next_after_id"  minimum(0)  maximum(4294967295)  format(int64)
 // @Success  200  {object}  TagList
 // @Failure  400  {object}  app.ErrorBody  "invalid parameters (code 10000001)"
 // @Failure  401  {object}  app.ErrorBody  "no token, or a bad, expired or revoked one (codes 10000004, 10000005)"

@@ -31,9 +31,11 @@ type tag struct {
 }
 
 type pager struct {
-	Page      int   `json:"page"`
-	PageSize  int   `json:"page_size"`
-	TotalRows int64 `json:"total_rows"`
+	Page        int    `json:"page"`
+	PageSize    int    `json:"page_size"`
+	TotalRows   int64  `json:"total_rows"`
+	TotalExact  bool   `json:"total_exact"`
+	NextAfterID uint32 `json:"next_after_id,omitempty"`
 }
 
 func main() {
@@ -62,11 +64,15 @@ func main() {
 		}
 		p := pager{Page: page, PageSize: size}
 		ctx := r.Context()
-		if err := db.QueryRowContext(ctx, "SELECT count(*) FROM blog_tag WHERE is_del = 0 AND state = ?", 1).Scan(&p.TotalRows); err != nil {
+		// The service's count: through this page and the nine after it, one row more to
+		// know whether the list goes on (internal/service.CountPages).
+		limit := int64((page-1)*size + 10*size)
+		if err := db.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT 1 FROM blog_tag WHERE is_del = 0 AND state = ? LIMIT ?) AS up_to", 1, limit+1).Scan(&p.TotalRows); err != nil {
 			http.Error(w, err.Error(), 500)
 			return
 		}
-		rows, err := db.QueryContext(ctx, "SELECT id, created_by, modified_by, created_on, modified_on, deleted_on, is_del, name, state FROM blog_tag WHERE is_del = 0 AND state = ? ORDER BY id LIMIT ? OFFSET ?", 1, size, (page-1)*size)
+		p.TotalRows, p.TotalExact = min(p.TotalRows, limit), p.TotalRows <= limit
+		rows, err := db.QueryContext(ctx, "SELECT id, created_by, modified_by, created_on, modified_on, deleted_on, is_del, name, state FROM blog_tag WHERE is_del = 0 AND state = ? ORDER BY id LIMIT ? OFFSET ?", 1, size+1, (page-1)*size)
 		if err != nil {
 			http.Error(w, err.Error(), 500)
 			return
@@ -80,6 +86,10 @@ func main() {
 				return
 			}
 			list = append(list, t)
+		}
+		if len(list) > size { // the service's extra row: another page follows
+			list = list[:size]
+			p.NextAfterID = list[size-1].ID
 		}
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		_ = json.NewEncoder(w).Encode(map[string]any{"list": list, "pager": p}) // the client left
