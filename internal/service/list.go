@@ -5,23 +5,15 @@ import (
 	"github.com/go-programming-tour-book/blog-service/pkg/page"
 )
 
-// CountPages is how far a list's count looks: through this page and the CountPages-1
-// pages after it. If the list ends there, total_rows is exact; if not, the count stops,
-// total_rows is the number of rows up to that point and total_exact is false. A pager
-// can still draw links ten pages ahead, and the count costs what ten pages cost, not the
-// table: counting every match made each request walk the whole list (a million tags:
-// 160 ms of SQLite per page). A fixed cap (count up to 1,000) would leave a page-number
-// client blind past the cap, and still cost 1,000 lookups of articles for one tag's list
-// (SQLite: a tag's list at 1M articles 3x its time at 1k). Exact counters kept in the
-// write transactions would have to be kept by every writer, including the previous
-// release, which runs on this schema during an upgrade and after a rollback.
-const CountPages = 10
+// countAll is the limit that makes a count exact. total_rows is the book's contract: every
+// matching row. Clients read it as such (the acceptance check counts acknowledged writes
+// with it), so it stays exact. With the list indexes (migration 4) the count reads only the
+// index, never the rows; it still grows with the list, where the page itself does not, and
+// after_id pages at the cost of page 1 at any depth.
+const countAll = 1 << 40
 
-// countLimit is the number of rows p's count looks at: the rows p skips and CountPages
-// pages. A page after an id counts as page 1 does.
-func countLimit(p page.Pager) int64 {
-	return int64(p.Offset() + CountPages*p.PageSize)
-}
+// countLimit is the number of rows p's count looks at: all of them.
+func countLimit(page.Pager) int64 { return countAll }
 
 // pageOf is the dao's Page for p, one row longer: that extra row, never returned, tells
 // whether another page follows.

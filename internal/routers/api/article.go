@@ -32,7 +32,7 @@ type ArticleList struct {
 // List godoc
 // @ID       listArticles
 // @Summary  List articles with their tags (without their content)
-// @Description  Oldest first. pager.total_rows counts the matching articles through this page and the nine after it (service.CountPages): exact when the list ends there (pager.total_exact true); otherwise the count stops, total_rows is the rows up to that point and total_exact is false. A request with after_id counts as page 1 does. pager.next_after_id, absent on the last page, is the after_id of the next page.
+// @Description  Oldest first. pager.total_rows counts every matching articles (total_exact is always true). pager.next_after_id, absent on the last page, is the after_id of the next page: after_id pages cost what page 1 costs at any depth.
 // @Tags     articles
 // @Produce  json
 // @Param    tag_id     query  int  false  "only the articles of this tag"  minimum(1)  maximum(4294967295)  format(int64)

@@ -42,7 +42,7 @@ type TagList struct {
 // List godoc
 // @ID       listTags
 // @Summary  List tags
-// @Description  Oldest first. pager.total_rows counts the matching tags through this page and the nine after it (service.CountPages): exact when the list ends there (pager.total_exact true); otherwise the count stops, total_rows is the rows up to that point and total_exact is false. A request with after_id counts as page 1 does. pager.next_after_id, absent on the last page, is the after_id of the next page.
+// @Description  Oldest first. pager.total_rows counts every matching tags (total_exact is always true). pager.next_after_id, absent on the last page, is the after_id of the next page: after_id pages cost what page 1 costs at any depth.
 // @Tags     tags
 // @Produce  json
 // @Param    name       query  string  false  "only the tag with this exact name"  maxlength(100)
