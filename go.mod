@@ -1,6 +1,8 @@
 module github.com/go-programming-tour-book/blog-service
 
-go 1.27.3
+go 1.26.8
+
+toolchain go1.27.3
 
 tool (
 	github.com/swaggo/swag/cmd/swag
@@ -54,7 +56,7 @@ require (
 	github.com/dustin/go-humanize v1.1.0 // indirect
 	github.com/fsnotify/fsnotify v1.10.1 // indirect
 	github.com/gabriel-vasile/mimetype v1.4.16 // indirect
-	github.com/gin-contrib/sse v1.2.1 // indirect
+	github.com/gin-contrib/sse v1.1.2 // indirect
 	github.com/go-logr/logr v1.4.4 // indirect
 	github.com/go-logr/stdr v1.2.2 // indirect
 	github.com/go-openapi/jsonpointer v1.0.2 // indirect

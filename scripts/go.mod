@@ -1,6 +1,8 @@
 module github.com/go-programming-tour-book/blog-service/scripts
 
-go 1.27.3
+go 1.26.8
+
+toolchain go1.27.3
 
 // The floor must run the same SQLite as the service: modernc.org/sqlite and modernc.org/libc
 // are held at the versions the service's go.mod resolves (go get modernc.org/sqlite there and
