@@ -7,16 +7,15 @@
 //
 // The large text files are stored gzip-compressed, dist/NAME.gz for NAME (1.8 MB of
 // JavaScript and CSS in 0.5 MB of binary). NAME.gz goes as it is, with Content-Encoding:
-// gzip, to a client whose Accept-Encoding allows gzip; any other client gets NAME,
-// decompressed as it is sent. Either way Vary: Accept-Encoding tells caches the response
+// gzip, to a client whose Accept-Encoding allows gzip (every browser); any other client
+// gets NAME, decompressed once and kept. Either way Vary: Accept-Encoding tells caches the response
 // depends on that header. NAME.gz is not served under its own name.
 package swaggerui
 
 import (
+	"bytes"
 	"compress/gzip"
 	"embed"
-	"encoding/binary"
-	"errors"
 	"io"
 	"io/fs"
 	"mime"
@@ -24,6 +23,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -62,12 +62,12 @@ func Handler(spec []byte) http.Handler {
 		h := w.Header()
 		h.Add("Vary", "Accept-Encoding")
 		if !acceptsGzip(r.Header.Values("Accept-Encoding")) {
-			content, err := gunzip(f)
+			content, err := plain(name, f)
 			if err != nil {
 				http.Error(w, "swaggerui: "+name+".gz: "+err.Error(), http.StatusInternalServerError)
 				return
 			}
-			http.ServeContent(w, r, name, time.Time{}, content)
+			http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(content))
 			return
 		}
 		size, err := f.Seek(0, io.SeekEnd)
@@ -190,83 +190,24 @@ func weightAccepts(params string) (accepted, valid bool) {
 	return true, true
 }
 
-// gunzipped reads a gzip file decompressed, and seeks in it for ServeContent: a seek only
-// moves the offset; reading from ahead of the decompressor decompresses up to it, reading
-// from behind starts again at the top. Its size is the gzip trailer's (single-member files
-// under 4 GiB, which gzip writes for these).
-type gunzipped struct {
-	src  io.ReadSeeker
-	zr   *gzip.Reader // nil until the first read
-	size int64        // decompressed
-	pos  int64        // where Read goes on from
-	at   int64        // how far zr has decompressed
-}
+// plainCopies holds the decompressed files, name to []byte, each made on the first request
+// that does not accept gzip and kept: a flood of such requests then costs no more memory
+// than one, 1.8 MB in all.
+var plainCopies sync.Map
 
-func gunzip(src io.ReadSeeker) (*gunzipped, error) {
-	var trailer [4]byte // ISIZE: the decompressed size modulo 2^32
-	if _, err := src.Seek(-int64(len(trailer)), io.SeekEnd); err != nil {
+// plain returns the file stored gzipped in f, decompressed.
+func plain(name string, f io.Reader) ([]byte, error) {
+	if b, ok := plainCopies.Load(name); ok {
+		return b.([]byte), nil
+	}
+	zr, err := gzip.NewReader(f)
+	if err != nil {
 		return nil, err
 	}
-	if _, err := io.ReadFull(src, trailer[:]); err != nil {
+	b, err := io.ReadAll(zr)
+	if err != nil {
 		return nil, err
 	}
-	return &gunzipped{src: src, size: int64(binary.LittleEndian.Uint32(trailer[:]))}, nil
-}
-
-func (g *gunzipped) Read(p []byte) (int, error) {
-	if g.pos >= g.size {
-		return 0, io.EOF
-	}
-	if g.zr == nil || g.at > g.pos {
-		if _, err := g.src.Seek(0, io.SeekStart); err != nil {
-			return 0, err
-		}
-		var err error
-		if g.zr == nil {
-			g.zr, err = gzip.NewReader(g.src)
-		} else {
-			err = g.zr.Reset(g.src)
-		}
-		if err != nil {
-			return 0, err
-		}
-		g.at = 0
-	}
-	if g.at < g.pos {
-		n, err := io.CopyN(io.Discard, g.zr, g.pos-g.at)
-		g.at += n
-		if err != nil {
-			if err == io.EOF {
-				err = io.ErrUnexpectedEOF // shorter than the trailer says
-			}
-			return 0, err
-		}
-	}
-	if rest := g.size - g.pos; int64(len(p)) > rest {
-		p = p[:rest]
-	}
-	n, err := g.zr.Read(p)
-	g.pos += int64(n)
-	g.at += int64(n)
-	if err == io.EOF && g.pos < g.size {
-		err = io.ErrUnexpectedEOF
-	}
-	return n, err
-}
-
-func (g *gunzipped) Seek(offset int64, whence int) (int64, error) {
-	switch whence {
-	case io.SeekStart:
-	case io.SeekCurrent:
-		offset += g.pos
-	case io.SeekEnd:
-		offset += g.size
-	default:
-		return 0, errors.New("swaggerui: invalid whence")
-	}
-	if offset < 0 {
-		return 0, errors.New("swaggerui: negative position")
-	}
-	g.pos = offset
-	return offset, nil
+	plainCopies.Store(name, b)
+	return b, nil
 }
