@@ -479,7 +479,7 @@ func TestTwoProcessesShareSQLite(t *testing.T) {
 	for f := range failures {
 		t.Error(f)
 	}
-	// page_size=100: the count looks ten pages ahead, far enough for every row written.
+	// total_rows counts every live tag, whichever process wrote it.
 	req, _ := http.NewRequest("GET", b.base+"/api/v1/tags?page_size=100", nil)
 	req.Header.Set("token", token)
 	r := roundTrip(oneShot, req)

@@ -480,8 +480,8 @@ func TestUpgradeUnderLoadLosesNothing(t *testing.T) {
 			t.Errorf("%s across 3 upgrades: %d ok, %d failed: %v", name, s.ok.Load(), s.failed.Load(), s.errs)
 		}
 	}
-	// Every acknowledged write is stored, and nothing else (read page by page: the count
-	// of a page looks only ten pages ahead).
+	// Every acknowledged write is stored, and nothing else (read page by page: total_rows
+	// would show the number, not the names).
 	stored := storedTagNames(t, u.base, token)
 	for _, name := range posts.acked {
 		if !stored[name] {

@@ -17,20 +17,9 @@ type ArticleFilter struct {
 	State *uint8
 }
 
-func (d *Dao) articles(ctx context.Context, f ArticleFilter) *gorm.DB {
-	q := d.db.WithContext(ctx).Model(&model.Article{}).Where("blog_article.is_del = 0")
-	if f.TagID != 0 {
-		q = q.Joins("JOIN blog_article_tag link ON link.article_id = blog_article.id AND link.is_del = 0 AND link.tag_id = ?", f.TagID)
-	}
-	if f.State != nil {
-		q = q.Where("blog_article.state = ?", *f.State)
-	}
-	return q
-}
-
-// CountArticles counts the live articles that match f, up to limit.
-func (d *Dao) CountArticles(ctx context.Context, f ArticleFilter, limit int64) (int64, error) {
-	n, err := countUpTo(d.articles(ctx, f), limit)
+// CountArticles counts the live articles that match f: it reads the kept count (listCount).
+func (d *Dao) CountArticles(ctx context.Context, f ArticleFilter) (int64, error) {
+	n, err := listCount(ctx, d.db, "article", f.TagID, f.State)
 	if err != nil {
 		return 0, fmt.Errorf("count articles: %w", err)
 	}

@@ -1,6 +1,8 @@
 package dao
 
 import (
+	"context"
+
 	"gorm.io/gorm"
 )
 
@@ -15,11 +17,20 @@ type Page struct {
 	Limit   int
 }
 
-// countUpTo counts the rows q selects, stopping at limit: the database walks at most
-// limit index entries, whatever the size of the table.
-func countUpTo(q *gorm.DB, limit int64) (int64, error) {
+// listCount reads a list's total_rows from blog_list_count (migration 5): the number of
+// live rows of list ("tag" or "article") with the given state (nil: any), and for
+// articles with a live link to tagID (0: all articles). Triggers keep these counts in the
+// transaction of every write, so a count reads a row or two whatever the size of the
+// table, and is as exact as counting the rows.
+func listCount(ctx context.Context, db *gorm.DB, list string, tagID uint32, state *uint8) (int64, error) {
+	q := db.WithContext(ctx).Table("blog_list_count").Select("COALESCE(SUM(n), 0)").
+		Where("list = ? AND tag_id = ?", list, tagID)
+	if state != nil {
+		q = q.Where("state = ?", *state)
+	}
 	var n int64
-	sub := q.Select("1").Limit(int(limit))
-	err := q.Session(&gorm.Session{NewDB: true}).Table("(?) AS up_to", sub).Count(&n).Error
-	return n, err
+	if err := q.Row().Scan(&n); err != nil {
+		return 0, err
+	}
+	return n, nil
 }

@@ -228,6 +228,12 @@ func apply(tx *gorm.DB, m migration, mysql bool) (appliedMigration, error) {
 	}
 	for _, stmt := range stmts {
 		if err := tx.Exec(stmt).Error; err != nil {
+			if mysql {
+				// A step between LOCK TABLES and UNLOCK TABLES (migration 5) failed: the
+				// table locks belong to this connection, which returns to the pool. Without
+				// locks UNLOCK TABLES does nothing.
+				_ = tx.Exec("UNLOCK TABLES").Error
+			}
 			return a, err
 		}
 	}

@@ -19,7 +19,9 @@ const currentRelease = 2
 // dialect (mysql, sqlite), numbered from 0001. Append; never edit one that has shipped.
 // Each file starts with a header of "-- key: value" lines (name, release, and when set,
 // contract and report; see migration) and holds statements ending with ";" at the end of a
-// line; other "--" lines are comments. Both dialects have the same numbers and headers.
+// line; other "--" lines are comments. A statement with ";" inside (a trigger's body) goes
+// between the lines "-- statement begin" and "-- statement end", as goose marks them. Both
+// dialects have the same numbers and headers.
 //
 //go:embed migrations
 var migrationFiles embed.FS
@@ -101,7 +103,7 @@ func parseMigration(name, text string) (migration, error) {
 	}
 	m.version = v
 	var stmt strings.Builder
-	header := true
+	header, block := true, false
 	for _, line := range strings.Split(text, "\n") {
 		trimmed := strings.TrimSpace(line)
 		if key, val, ok := strings.Cut(strings.TrimPrefix(trimmed, "-- "), ": "); header && strings.HasPrefix(trimmed, "-- ") && ok {
@@ -123,17 +125,31 @@ func parseMigration(name, text string) (migration, error) {
 			continue
 		}
 		header = false
-		if trimmed == "" || strings.HasPrefix(trimmed, "--") {
+		switch {
+		case trimmed == "-- statement begin" && !block && stmt.Len() == 0:
+			block = true
 			continue
+		case trimmed == "-- statement end" && block && stmt.Len() > 0:
+			block = false
+			m.sqlite = append(m.sqlite, strings.TrimSuffix(strings.TrimSpace(stmt.String()), ";"))
+			stmt.Reset()
+			continue
+		case trimmed == "-- statement begin" || trimmed == "-- statement end":
+			return m, fmt.Errorf("%q out of place", trimmed)
+		case trimmed == "" || strings.HasPrefix(trimmed, "--"):
+			continue
+		default:
+			stmt.WriteString(line)
+			stmt.WriteString("\n")
 		}
-		stmt.WriteString(line)
-		stmt.WriteString("\n")
-		if strings.HasSuffix(trimmed, ";") {
+		if strings.HasSuffix(trimmed, ";") && !block {
 			m.sqlite = append(m.sqlite, strings.TrimSuffix(strings.TrimSpace(stmt.String()), ";"))
 			stmt.Reset()
 		}
 	}
 	switch {
+	case block:
+		return m, fmt.Errorf(`"-- statement begin" without its end`)
 	case strings.TrimSpace(stmt.String()) != "":
 		return m, fmt.Errorf("a statement does not end with ;")
 	case m.name == "" || m.release == 0:

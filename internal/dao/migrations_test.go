@@ -45,3 +45,32 @@ func TestMigrationFilesAreChecked(t *testing.T) {
 		}
 	}
 }
+
+// A trigger's body holds ";": between "-- statement begin" and "-- statement end" the lines
+// are one statement.
+func TestMigrationStatementBlock(t *testing.T) {
+	text := "-- name: t\n-- release: 1\n\nCREATE TABLE t (id INT);\n\n-- statement begin\n" +
+		"CREATE TRIGGER t_ai AFTER INSERT ON t\nBEGIN\n  INSERT INTO u VALUES (1);\n  -- a comment\n  INSERT INTO u VALUES (2);\nEND;\n" +
+		"-- statement end\n\nDROP INDEX IF EXISTS i;\n"
+	m, err := parseMigration("0001_t.sql", text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"CREATE TABLE t (id INT)",
+		"CREATE TRIGGER t_ai AFTER INSERT ON t\nBEGIN\n  INSERT INTO u VALUES (1);\n  INSERT INTO u VALUES (2);\nEND",
+		"DROP INDEX IF EXISTS i",
+	}
+	if strings.Join(m.sqlite, "|") != strings.Join(want, "|") {
+		t.Errorf("statements %q, want %q", m.sqlite, want)
+	}
+	for _, bad := range []string{
+		"-- name: t\n-- release: 1\n\n-- statement begin\nCREATE TRIGGER x;\n",
+		"-- name: t\n-- release: 1\n\nSELECT 1;\n-- statement end\n",
+		"-- name: t\n-- release: 1\n\nSELECT 1\n-- statement begin\nSELECT 2;\n-- statement end\n",
+	} {
+		if _, err := parseMigration("0001_t.sql", bad); err == nil {
+			t.Errorf("parseMigration(%q) = nil error, want one", bad)
+		}
+	}
+}

@@ -28,9 +28,16 @@ func (d *Dao) tags(ctx context.Context, f TagFilter) *gorm.DB {
 	return q
 }
 
-// CountTags counts the live tags that match f, up to limit.
-func (d *Dao) CountTags(ctx context.Context, f TagFilter, limit int64) (int64, error) {
-	n, err := countUpTo(d.tags(ctx, f), limit)
+// CountTags counts the live tags that match f. Without a name it reads the kept count
+// (listCount); a name matches at most one live tag, found through its unique index.
+func (d *Dao) CountTags(ctx context.Context, f TagFilter) (int64, error) {
+	var n int64
+	var err error
+	if f.Name == "" {
+		n, err = listCount(ctx, d.db, "tag", 0, f.State)
+	} else {
+		err = d.tags(ctx, f).Count(&n).Error
+	}
 	if err != nil {
 		return 0, fmt.Errorf("count tags: %w", err)
 	}

@@ -248,7 +248,7 @@ func countQueries(t testing.TB, db *gorm.DB) *atomic.Int64 {
 	t.Helper()
 	var n atomic.Int64
 	count := func(tx *gorm.DB) {
-		if !tx.DryRun { // gorm builds a subquery's SQL (a capped count's) in a dry run: nothing is sent
+		if !tx.DryRun { // a dry run builds SQL and sends nothing
 			n.Add(1)
 		}
 	}

@@ -47,7 +47,7 @@ func TestConcurrentClients(t *testing.T) {
 	for msg := range errs {
 		t.Error(msg)
 	}
-	if got := e.listTotal(t, "/api/v1/tags?page_size=100"); got != clients*each { // counted ten pages ahead
+	if got := e.listTotal(t, "/api/v1/tags?page_size=100"); got != clients*each {
 		t.Errorf("total_rows = %d after %d acknowledged creates", got, clients*each)
 	}
 }

@@ -68,10 +68,10 @@ type UpdateArticleStateRequest struct {
 }
 
 // ListArticles returns one page of articles with their tags and fills in the pager: the
-// total, counted through CountPages pages, and the after_id of the next page.
+// total and the after_id of the next page.
 func (s *Service) ListArticles(ctx context.Context, req ListArticlesRequest, p page.Pager) ([]model.ArticleWithTag, page.Pager, error) {
 	f := dao.ArticleFilter{TagID: req.TagID, State: &req.State}
-	n, err := s.dao.CountArticles(ctx, f, countLimit(p)+1)
+	n, err := s.dao.CountArticles(ctx, f)
 	if err != nil {
 		return nil, p, err
 	}

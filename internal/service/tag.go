@@ -53,11 +53,11 @@ type UpdateTagStateRequest struct {
 	ModifiedBy string `form:"modified_by" json:"modified_by" binding:"required,min=2,max=100" example:"editor"`
 }
 
-// ListTags returns one page of tags and fills in the pager: the total, counted through
-// CountPages pages, and the after_id of the next page.
+// ListTags returns one page of tags and fills in the pager: the total and
+// the after_id of the next page.
 func (s *Service) ListTags(ctx context.Context, req ListTagsRequest, p page.Pager) ([]model.Tag, page.Pager, error) {
 	f := dao.TagFilter{Name: req.Name, State: &req.State}
-	n, err := s.dao.CountTags(ctx, f, countLimit(p)+1)
+	n, err := s.dao.CountTags(ctx, f)
 	if err != nil {
 		return nil, p, err
 	}

@@ -11,9 +11,9 @@ type Pager struct {
 	Page int `json:"page,omitempty" format:"int32" minimum:"1" example:"1"`
 	// The rows per page, after clamping to the server's maximum.
 	PageSize int `json:"page_size" validate:"required" format:"int32" minimum:"1" example:"10"`
-	// The matching rows from the first, as far as the count went (see total_exact).
+	// The rows that match the list's filters, all of them.
 	TotalRows int64 `json:"total_rows" validate:"required" format:"int64" minimum:"0" example:"42"`
-	// True when total_rows counts every matching row; false means more match.
+	// True when total_rows counts every matching row. This service always counts them all.
 	TotalExact bool `json:"total_exact" validate:"required" example:"true"`
 	// The after_id that asks for the next page: the id of this page's last row; absent on
 	// the last page.
