@@ -9,6 +9,7 @@ toolchain go1.27.3
 // here together; TestBenchFloorRunsTheServiceSQLite fails when they differ).
 
 require (
+	github.com/go-programming-tour-book/blog-service v0.0.0-00010101000000-000000000000
 	github.com/go-sql-driver/mysql v1.10.1
 	gonum.org/v1/plot v0.17.0
 	modernc.org/sqlite v1.62.0
@@ -34,3 +35,9 @@ require (
 	modernc.org/mathutil v1.7.1 // indirect
 	modernc.org/memory v1.12.1 // indirect
 )
+
+// The service in this checkout, for its process harness (internal/blogproc, shared with its
+// lifecycle tests): Go's internal rule goes by import path, and this module's path is below
+// the service's. Only that package is built from it, with the standard library alone; the
+// service's requirements join the module graph but not the build.
+replace github.com/go-programming-tour-book/blog-service => ../

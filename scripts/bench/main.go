@@ -24,7 +24,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/go-programming-tour-book/blog-service/scripts/internal/blogproc"
+	"github.com/go-programming-tour-book/blog-service/internal/blogproc"
 )
 
 // benchJWTSecret lets the service start in release mode: 32 bytes or more, and none of the

@@ -12,7 +12,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 	_ "modernc.org/sqlite"
 
-	"github.com/go-programming-tour-book/blog-service/scripts/internal/blogproc"
+	"github.com/go-programming-tour-book/blog-service/internal/blogproc"
 )
 
 // seed inserts 1,000 tags and 10,000 articles (ten per tag, each linked) in one

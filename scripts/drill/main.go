@@ -21,7 +21,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/go-programming-tour-book/blog-service/scripts/internal/blogproc"
+	"github.com/go-programming-tour-book/blog-service/internal/blogproc"
 )
 
 func main() {

@@ -15,7 +15,7 @@ import (
 	"text/template"
 	"time"
 
-	"github.com/go-programming-tour-book/blog-service/scripts/internal/blogproc"
+	"github.com/go-programming-tour-book/blog-service/internal/blogproc"
 
 	"github.com/go-sql-driver/mysql"
 )

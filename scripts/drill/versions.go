@@ -11,7 +11,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/go-programming-tour-book/blog-service/scripts/internal/blogproc"
+	"github.com/go-programming-tour-book/blog-service/internal/blogproc"
 )
 
 // versionDrill starts an older build (from) as the master and, under read and write load,
