@@ -146,33 +146,31 @@ func TestAuthCommands(t *testing.T) {
 	}
 
 	p := launchExe(t, binary, dir, freePort(t), flags, releaseEnv...)
-	if err := p.waitHealthy(30 * time.Second); err != nil {
-		t.Fatalf("%v; log:\n%s", err, p.log())
-	}
-	status, token := postAuth(t, p.base, "myapp", "secret-of-myapp-1")
+	p.waitReady()
+	status, token := postAuth(t, p.Base(), "myapp", "secret-of-myapp-1")
 	if status != 200 || token == "" {
 		t.Fatalf("POST /auth with the added credential = %d, want 200 and a token", status)
 	}
-	if r := get(p.base+"/api/v1/tags", token); r.status != 200 {
+	if r := get(p.Base()+"/api/v1/tags", token); r.status != 200 {
 		t.Errorf("GET /api/v1/tags with its token = %+v", r)
 	}
 	if r := auth("", "remove", "myapp"); r.status != 0 {
 		t.Fatalf("auth remove myapp: status %d, stderr:\n%s", r.status, r.stderr)
 	}
-	if status, _ := postAuth(t, p.base, "myapp", "secret-of-myapp-1"); status != 401 {
+	if status, _ := postAuth(t, p.Base(), "myapp", "secret-of-myapp-1"); status != 401 {
 		t.Errorf("POST /auth with the removed credential = %d, want 401", status)
 	}
 	// The token it had is refused within 10 s (the service caches credential checks 5 s).
 	deadline := time.Now().Add(10 * time.Second)
-	r := get(p.base+"/api/v1/tags", token)
+	r := get(p.Base()+"/api/v1/tags", token)
 	for r.status == 200 && time.Now().Before(deadline) {
 		time.Sleep(100 * time.Millisecond)
-		r = get(p.base+"/api/v1/tags", token)
+		r = get(p.Base()+"/api/v1/tags", token)
 	}
 	if r.status != 401 || !strings.Contains(r.body, `"code":10000004`) {
 		t.Errorf("the removed credential's token 10 s later: %d %s, want 401 code 10000004", r.status, r.body)
 	}
-	if status, _ := postAuth(t, p.base, "other", "secret-of-other-2"); status != 200 {
+	if status, _ := postAuth(t, p.Base(), "other", "secret-of-other-2"); status != 200 {
 		t.Errorf("POST /auth with the credential left = %d, want 200", status)
 	}
 	p.signal(syscall.SIGTERM)
@@ -190,10 +188,10 @@ func TestReleaseRemovesDemoCredential(t *testing.T) {
 	debug.wait(10 * time.Second)
 
 	release := startProcIn(t, dir, releaseEnv...)
-	if status, _ := postAuth(t, release.base, "eddycjy", "go-programming-tour-book"); status != 401 {
+	if status, _ := postAuth(t, release.Base(), "eddycjy", "go-programming-tour-book"); status != 401 {
 		t.Errorf("release mode: the demo credential got %d, want 401", status)
 	}
-	if log := release.log(); !strings.Contains(log, "removed the public demo credential") || !strings.Contains(log, `"level":"warn"`) {
+	if log := release.Log(); !strings.Contains(log, "removed the public demo credential") || !strings.Contains(log, `"level":"warn"`) {
 		t.Errorf("the release log does not warn that the demo credential was removed:\n%s", log)
 	}
 	if r := runBinary(t, dir, "", releaseEnv, "auth", "list"); r.status != 0 || r.stdout != "" {

@@ -23,6 +23,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/go-programming-tour-book/blog-service/internal/blogproc"
 )
 
 var binary string
@@ -31,8 +33,9 @@ var binary string
 // and none of the repository's examples.
 var releaseEnv = []string{"BLOG_SERVER_RUNMODE=release", "BLOG_JWT_SECRET=lifecycle-tests-only-5d0f1b9c8e27a643"}
 
-// oneShot closes its connection after each request: an idle keep-alive connection left in
-// a pool would make every stop wait Server.IdleDrainTimeout for it, on purpose.
+// oneShot closes its connection after each request, as blogproc.OneShot does (an idle
+// keep-alive connection left in a pool would make every stop wait Server.IdleDrainTimeout
+// for it, on purpose), but with no time limit: a slow request may take 30 s.
 var oneShot = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 
 func TestMain(m *testing.M) {
@@ -56,19 +59,15 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// proc is one running blog-service process.
+// proc is a blogproc.Service run by a test. Its lower-case helpers are the Service's steps
+// that fail the test on an error (with the process's log where it tells why).
 type proc struct {
-	t       testing.TB
-	cmd     *exec.Cmd
-	base    string // http://127.0.0.1:port
-	port    int
-	logPath string
-	exited  chan struct{}
-	status  int
+	*blogproc.Service
+	t testing.TB
 }
 
 // startProc starts the binary in its own temporary working directory (so its SQLite file
-// lands there) on a free port, with extra environment variables, and waits for /healthz.
+// lands there) on a free port, with extra environment variables, and waits until it is ready.
 func startProc(t testing.TB, env ...string) *proc {
 	t.Helper()
 	return startProcIn(t, t.TempDir(), env...)
@@ -78,9 +77,7 @@ func startProc(t testing.TB, env ...string) *proc {
 func startProcIn(t testing.TB, dir string, env ...string) *proc {
 	t.Helper()
 	p := launchIn(t, dir, freePort(t), env...)
-	if err := p.waitHealthy(30 * time.Second); err != nil {
-		t.Fatalf("%v; log:\n%s", err, p.log())
-	}
+	p.waitReady()
 	return p
 }
 
@@ -94,121 +91,88 @@ func launchIn(t testing.TB, dir string, port int, env ...string) *proc {
 	return launchExe(t, binary, dir, port, nil, env...)
 }
 
-// launchExe starts exe (a copy of the binary, for tests that replace it) with -port and
-// the extra args, without waiting for it to serve.
+// launchExe starts exe (a copy of the binary, for tests that replace it) in dir with -port
+// and the extra args, without waiting for it to serve; the test's end kills it. Its log is
+// dir/app-PORT.log, so processes can share a directory.
 func launchExe(t testing.TB, exe, dir string, port int, args []string, env ...string) *proc {
 	t.Helper()
-	p := &proc{t: t, port: port, base: fmt.Sprintf("http://127.0.0.1:%d", port),
-		logPath: filepath.Join(dir, fmt.Sprintf("app-%d.log", port)), exited: make(chan struct{})}
-	out, err := os.Create(p.logPath)
-	if err != nil {
+	return launchService(t, &blogproc.Service{Exe: exe, Dir: dir, Port: port, Args: args, Env: env})
+}
+
+// launchService launches s, logging to Dir/app-PORT.log unless s names its log, and kills
+// it at the test's end.
+func launchService(t testing.TB, s *blogproc.Service) *proc {
+	t.Helper()
+	if s.LogPath == "" {
+		s.LogPath = filepath.Join(s.Dir, fmt.Sprintf("app-%d.log", s.Port))
+	}
+	if err := s.Launch(); err != nil {
 		t.Fatal(err)
 	}
-	p.cmd = exec.Command(exe, append([]string{"-port", fmt.Sprint(port)}, args...)...)
-	p.cmd.Dir = dir
-	p.cmd.Env = append(os.Environ(), env...)
-	p.cmd.Stdout, p.cmd.Stderr = out, out
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		defer close(p.exited)
-		err := p.cmd.Wait()
-		out.Close()
-		var ee *exec.ExitError
-		switch {
-		case err == nil:
-		case errors.As(err, &ee):
-			p.status = ee.ExitCode()
-		default:
-			p.status = -1
-		}
-	}()
-	t.Cleanup(func() {
-		_ = p.cmd.Process.Kill()
-		<-p.exited
-	})
-	return p
+	t.Cleanup(s.Kill)
+	return &proc{Service: s, t: t}
 }
 
 func freePort(t testing.TB) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := blogproc.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	return port
 }
 
-func (p *proc) waitHealthy(limit time.Duration) error {
-	deadline := time.Now().Add(limit)
-	for time.Now().Before(deadline) {
-		select {
-		case <-p.exited:
-			return fmt.Errorf("process exited with status %d before serving", p.status)
-		default:
-		}
-		resp, err := oneShot.Get(p.base + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return nil
-			}
-		}
-		time.Sleep(20 * time.Millisecond)
+// waitReady waits until the process is ready (/readyz 200), for up to 60 s.
+func (p *proc) waitReady() {
+	p.t.Helper()
+	if err := p.WaitReady(60 * time.Second); err != nil {
+		p.t.Fatalf("%v; log:\n%s", err, p.Log())
 	}
-	return fmt.Errorf("no /healthz within %v", limit)
-}
-
-func (p *proc) log() string {
-	b, _ := os.ReadFile(p.logPath)
-	return string(b)
 }
 
 // waitLog waits until the log contains s.
 func (p *proc) waitLog(s string) {
 	p.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !strings.Contains(p.log(), s) {
-		if time.Now().After(deadline) {
-			p.t.Fatalf("log never said %q:\n%s", s, p.log())
-		}
-		time.Sleep(10 * time.Millisecond)
+	if err := p.WaitLog(s, 20*time.Second); err != nil {
+		p.t.Fatalf("%v:\n%s", err, p.Log())
 	}
 }
 
 func (p *proc) signal(sig os.Signal) {
 	p.t.Helper()
-	if err := p.cmd.Process.Signal(sig); err != nil {
-		p.t.Fatalf("signal %v: %v", sig, err)
+	if err := p.Signal(sig); err != nil {
+		p.t.Fatal(err)
 	}
 }
 
 // wait waits for the process to exit and returns its status.
 func (p *proc) wait(limit time.Duration) int {
 	p.t.Helper()
-	select {
-	case <-p.exited:
-		return p.status
-	case <-time.After(limit):
-		p.t.Fatalf("still running %v after the signal; log:\n%s", limit, p.log())
-		return 0
+	status, err := p.Wait(limit)
+	if err != nil {
+		p.t.Fatalf("%v after the signal; log:\n%s", err, p.Log())
 	}
+	return status
 }
 
+// token gets a token for the demo credential (debug mode).
 func (p *proc) token() string {
 	p.t.Helper()
-	resp, err := oneShot.PostForm(p.base+"/auth", url.Values{"app_key": {"eddycjy"}, "app_secret": {"go-programming-tour-book"}})
+	token, err := p.Token()
 	if err != nil {
 		p.t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	var body struct{ Token string }
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || body.Token == "" {
-		p.t.Fatalf("POST /auth: %v %+v", err, body)
+	return token
+}
+
+// servingPID is the pid of the process that answers /healthz: the worker, not the master.
+func (p *proc) servingPID() int {
+	p.t.Helper()
+	pid := p.ServingPID()
+	if pid == 0 {
+		p.t.Fatalf("/healthz does not answer with a pid; log:\n%s", p.Log())
 	}
-	return body.Token
+	return pid
 }
 
 type result struct {
@@ -226,7 +190,7 @@ func (p *proc) slow(token string, d time.Duration) <-chan result {
 	done := make(chan result, 1)
 	trace := &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) { close(written) }}
 	req, _ := http.NewRequestWithContext(httptrace.WithClientTrace(context.Background(), trace),
-		"GET", fmt.Sprintf("%s/api/v1/tags/slow?delay=%v", p.base, d), nil)
+		"GET", fmt.Sprintf("%s/api/v1/tags/slow?delay=%v", p.Base(), d), nil)
 	req.Header.Set("token", token)
 	go func() { done <- roundTrip(oneShot, req) }()
 	select {
@@ -262,8 +226,8 @@ func TestStopLetsRequestInFlightFinish(t *testing.T) {
 			if status := p.wait(10 * time.Second); status != 0 {
 				t.Errorf("exit status after a clean drain = %d, want 0", status)
 			}
-			if !strings.Contains(p.log(), "Server exiting") {
-				t.Errorf("no \"Server exiting\" in the log:\n%s", p.log())
+			if !strings.Contains(p.Log(), "Server exiting") {
+				t.Errorf("no \"Server exiting\" in the log:\n%s", p.Log())
 			}
 		})
 	}
@@ -279,7 +243,7 @@ func TestStopRefusesNewConnections(t *testing.T) {
 	// request in flight still runs. Poll briefly, since the close follows the log line.
 	refused := false
 	for range 100 {
-		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", p.port), time.Second)
+		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", p.Port), time.Second)
 		if errors.Is(err, syscall.ECONNREFUSED) {
 			refused = true
 			break
@@ -316,7 +280,7 @@ func TestStopPastDeadlineCutsWithJSONError(t *testing.T) {
 	if status := p.wait(10 * time.Second); status != 1 {
 		t.Errorf("exit status after cutting requests = %d, want 1", status)
 	}
-	if log := p.log(); !strings.Contains(log, "1 requests cut") {
+	if log := p.Log(); !strings.Contains(log, "1 requests cut") {
 		t.Errorf("the log does not say how many requests were cut:\n%s", log)
 	}
 }
@@ -340,7 +304,7 @@ func TestStopClosesIdleKeepAliveConnections(t *testing.T) {
 	t.Parallel()
 	p := startProc(t)
 	client := &http.Client{Transport: &http.Transport{}}
-	resp, err := client.Get(p.base + "/healthz")
+	resp, err := client.Get(p.Base() + "/healthz")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -360,7 +324,7 @@ func TestDrainAnswersKeepAliveClientsWithConnectionClose(t *testing.T) {
 	token := p.token()
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
 	get := func() result {
-		req, _ := http.NewRequest("GET", p.base+"/api/v1/tags", nil)
+		req, _ := http.NewRequest("GET", p.Base()+"/api/v1/tags", nil)
 		req.Header.Set("token", token)
 		return roundTrip(client, req)
 	}
@@ -385,7 +349,7 @@ func TestReadinessTurnsUnavailableWhileDraining(t *testing.T) {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
 	res := p.slow(token, 2*time.Second)
 	// Keep one connection open to ask /readyz after the listener has closed.
-	if resp, err := client.Get(p.base + "/readyz"); err != nil || resp.StatusCode != 200 {
+	if resp, err := client.Get(p.Base() + "/readyz"); err != nil || resp.StatusCode != 200 {
 		t.Fatalf("/readyz while serving: %v %v", resp, err)
 	} else {
 		io.Copy(io.Discard, resp.Body)
@@ -393,7 +357,7 @@ func TestReadinessTurnsUnavailableWhileDraining(t *testing.T) {
 	}
 	p.signal(syscall.SIGTERM)
 	p.waitLog("shutting down")
-	resp, err := client.Get(p.base + "/readyz")
+	resp, err := client.Get(p.Base() + "/readyz")
 	if err != nil || resp.StatusCode != 503 {
 		t.Errorf("/readyz while draining: %v %v, want 503", resp, err)
 	} else {
@@ -414,7 +378,7 @@ func TestTakenPortFailsFast(t *testing.T) {
 	if status := p.wait(10 * time.Second); status == 0 {
 		t.Error("exit status 0 with the port taken, want non-zero")
 	}
-	if log := p.log(); !strings.Contains(log, "address already in use") {
+	if log := p.Log(); !strings.Contains(log, "address already in use") {
 		t.Errorf("the error does not say the port is in use:\n%s", log)
 	}
 }
@@ -433,7 +397,7 @@ func TestBadConfigFailsBeforeListening(t *testing.T) {
 			if status := p.wait(10 * time.Second); status == 0 {
 				t.Errorf("exit status 0 with %s, want non-zero", tt.env)
 			}
-			if log := p.log(); !strings.Contains(log, tt.wantKey) || strings.Contains(log, "serving") {
+			if log := p.Log(); !strings.Contains(log, tt.wantKey) || strings.Contains(log, "serving") {
 				t.Errorf("with %s the output should name %s before serving:\n%s", tt.env, tt.wantKey, log)
 			}
 		})
@@ -441,8 +405,8 @@ func TestBadConfigFailsBeforeListening(t *testing.T) {
 	t.Run("port out of range", func(t *testing.T) {
 		t.Parallel()
 		p := launch(t, 70000)
-		if status := p.wait(10 * time.Second); status == 0 || !strings.Contains(p.log(), "Server.HttpPort") {
-			t.Errorf("-port 70000: status %d, output:\n%s", status, p.log())
+		if status := p.wait(10 * time.Second); status == 0 || !strings.Contains(p.Log(), "Server.HttpPort") {
+			t.Errorf("-port 70000: status %d, output:\n%s", status, p.Log())
 		}
 	})
 }
@@ -464,12 +428,12 @@ func TestTwoProcessesShareSQLite(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := range each {
-				req, _ := http.NewRequest("POST", target.base+"/api/v1/tags",
+				req, _ := http.NewRequest("POST", target.Base()+"/api/v1/tags",
 					strings.NewReader(fmt.Sprintf("name=w%d-%d&created_by=test", w, i)))
 				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 				req.Header.Set("token", token)
 				if r := roundTrip(oneShot, req); r.status != 200 {
-					failures <- fmt.Sprintf("write via :%d: %d %v %s", target.port, r.status, r.err, r.body)
+					failures <- fmt.Sprintf("write via :%d: %d %v %s", target.Port, r.status, r.err, r.body)
 				}
 			}
 		}()
@@ -480,7 +444,7 @@ func TestTwoProcessesShareSQLite(t *testing.T) {
 		t.Error(f)
 	}
 	// total_rows counts every live tag, whichever process wrote it.
-	req, _ := http.NewRequest("GET", b.base+"/api/v1/tags?page_size=100", nil)
+	req, _ := http.NewRequest("GET", b.Base()+"/api/v1/tags?page_size=100", nil)
 	req.Header.Set("token", token)
 	r := roundTrip(oneShot, req)
 	var list struct {
@@ -505,7 +469,7 @@ func TestVersionFlag(t *testing.T) {
 func TestReleaseModeLogsJSONAndSeedsNothing(t *testing.T) {
 	t.Parallel()
 	p := startProc(t, releaseEnv...)
-	resp, err := http.PostForm(p.base+"/auth", url.Values{"app_key": {"eddycjy"}, "app_secret": {"go-programming-tour-book"}})
+	resp, err := http.PostForm(p.Base()+"/auth", url.Values{"app_key": {"eddycjy"}, "app_secret": {"go-programming-tour-book"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -515,7 +479,7 @@ func TestReleaseModeLogsJSONAndSeedsNothing(t *testing.T) {
 	}
 	p.signal(syscall.SIGTERM)
 	p.wait(10 * time.Second)
-	sc := bufio.NewScanner(strings.NewReader(p.log()))
+	sc := bufio.NewScanner(strings.NewReader(p.Log()))
 	for sc.Scan() {
 		if line := sc.Text(); !json.Valid([]byte(line)) {
 			t.Errorf("release log line is not JSON: %s", line)
@@ -533,7 +497,7 @@ func BenchmarkStop(b *testing.B) {
 	b.Run("idle-keepalive-client", func(b *testing.B) {
 		benchStop(b, func(p *proc) {
 			client := &http.Client{Transport: &http.Transport{}}
-			if resp, err := client.Get(p.base + "/healthz"); err == nil {
+			if resp, err := client.Get(p.Base() + "/healthz"); err == nil {
 				io.Copy(io.Discard, resp.Body)
 				resp.Body.Close() // left idle in the pool: the stop waits IdleDrainTimeout for it
 			}

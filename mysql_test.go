@@ -28,7 +28,7 @@ func TestBinaryOnMySQLFromEnvironment(t *testing.T) {
 		"BLOG_DATABASE_PASSWORD="+db.Password,
 		"BLOG_DATABASE_DBNAME="+db.DBName)
 	token := p.token()
-	req, _ := http.NewRequest("POST", p.base+"/api/v1/tags", strings.NewReader(url.Values{"name": {"Go"}, "created_by": {"me"}}.Encode()))
+	req, _ := http.NewRequest("POST", p.Base()+"/api/v1/tags", strings.NewReader(url.Values{"name": {"Go"}, "created_by": {"me"}}.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("token", token)
 	if r := roundTrip(oneShot, req); r.status != 200 || !strings.Contains(r.body, `"name":"Go"`) {
@@ -48,7 +48,7 @@ func TestUnreachableDatabaseFailsStartAfterConnectTimeout(t *testing.T) {
 	if status := p.wait(20 * time.Second); status == 0 {
 		t.Error("status 0 with no database, want non-zero")
 	}
-	if log := p.log(); !strings.Contains(log, "not reachable within 1s") || !strings.Contains(log, "retrying") {
+	if log := p.Log(); !strings.Contains(log, "not reachable within 1s") || !strings.Contains(log, "retrying") {
 		t.Errorf("the log should show the retries and the reason:\n%s", log)
 	}
 }

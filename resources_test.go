@@ -39,25 +39,10 @@ func procStatus(t testing.TB, pid int, field string) int64 {
 	return 0
 }
 
-// servingPID asks /healthz which process answers.
-func (p *proc) servingPID() int {
-	p.t.Helper()
-	resp, err := oneShot.Get(p.base + "/healthz")
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var h struct{ PID int }
-	if err := json.NewDecoder(resp.Body).Decode(&h); err != nil || h.PID == 0 {
-		p.t.Fatalf("/healthz: %v", err)
-	}
-	return h.PID
-}
-
 // post sends a JSON body with the token and returns the status and body.
 func (p *proc) post(client *http.Client, token, path, body string) (int, []byte) {
 	p.t.Helper()
-	req, _ := http.NewRequest("POST", p.base+path, strings.NewReader(body))
+	req, _ := http.NewRequest("POST", p.Base()+path, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("token", token)
 	resp, err := client.Do(req)
@@ -103,7 +88,7 @@ func TestLargestPagesKeepTheWorkerSmall(t *testing.T) {
 				if i%2 == 1 {
 					path = fmt.Sprintf("/api/v1/articles/%d", 1+(r*8+i)%100)
 				}
-				req, _ := http.NewRequest("GET", p.base+path, nil)
+				req, _ := http.NewRequest("GET", p.Base()+path, nil)
 				req.Header.Set("token", token)
 				resp, err := c.Do(req)
 				if err != nil {
@@ -140,7 +125,7 @@ func (p *proc) tagsP50(client *http.Client, token string, d time.Duration) time.
 	p.t.Helper()
 	var times []time.Duration
 	for end := time.Now().Add(d); time.Now().Before(end); time.Sleep(5 * time.Millisecond) {
-		req, _ := http.NewRequest("GET", p.base+"/api/v1/tags", nil)
+		req, _ := http.NewRequest("GET", p.Base()+"/api/v1/tags", nil)
 		req.Header.Set("token", token)
 		start := time.Now()
 		resp, err := client.Do(req)
@@ -180,7 +165,7 @@ func TestAuthFloodLeavesTheAPIResponsive(t *testing.T) {
 			tick := time.NewTicker(time.Second / 9) // inside the per-address 10/s
 			defer tick.Stop()
 			for ctx.Err() == nil {
-				req, _ := http.NewRequestWithContext(ctx, "POST", p.base+"/auth",
+				req, _ := http.NewRequestWithContext(ctx, "POST", p.Base()+"/auth",
 					strings.NewReader(`{"app_key":"eddycjy","app_secret":"wrong-secret-wrong"}`))
 				req.Header.Set("Content-Type", "application/json")
 				if resp, err := client.Do(req); err == nil {

@@ -62,10 +62,10 @@ func TestStartupLogsConfigDatabaseAndMode(t *testing.T) {
 		p := startProcIn(t, dir, "BLOG_DATABASE_PASSWORD="+password)
 		p.signal(syscall.SIGTERM)
 		p.wait(10 * time.Second)
-		checkStartLines(t, p.log(), map[string]any{"config": "built-in defaults", "mode": "debug",
+		checkStartLines(t, p.Log(), map[string]any{"config": "built-in defaults", "mode": "debug",
 			"database": "sqlite", "db_path": filepath.Join(dir, "storage", "blog.db")})
-		if strings.Contains(p.log(), password) {
-			t.Errorf("the log shows the database password:\n%s", p.log())
+		if strings.Contains(p.Log(), password) {
+			t.Errorf("the log shows the database password:\n%s", p.Log())
 		}
 	})
 	t.Run("config file", func(t *testing.T) {
@@ -76,15 +76,13 @@ func TestStartupLogsConfigDatabaseAndMode(t *testing.T) {
 			t.Fatal(err)
 		}
 		p := launchExe(t, binary, dir, freePort(t), []string{"-config", "blog.yaml"}, append(releaseEnv, "BLOG_DATABASE_PASSWORD="+password)...)
-		if err := p.waitHealthy(30 * time.Second); err != nil {
-			t.Fatalf("%v; log:\n%s", err, p.log())
-		}
+		p.waitReady()
 		p.signal(syscall.SIGTERM)
 		p.wait(10 * time.Second)
-		checkStartLines(t, p.log(), map[string]any{"config": cfgPath, "mode": "release",
+		checkStartLines(t, p.Log(), map[string]any{"config": cfgPath, "mode": "release",
 			"database": "sqlite", "db_path": filepath.Join(dir, "data", "my.db")})
-		if strings.Contains(p.log(), password) {
-			t.Errorf("the log shows the database password:\n%s", p.log())
+		if strings.Contains(p.Log(), password) {
+			t.Errorf("the log shows the database password:\n%s", p.Log())
 		}
 	})
 	t.Run("mysql", func(t *testing.T) {
@@ -97,10 +95,10 @@ func TestStartupLogsConfigDatabaseAndMode(t *testing.T) {
 			"BLOG_DATABASE_USERNAME="+db.UserName, "BLOG_DATABASE_PASSWORD="+db.Password, "BLOG_DATABASE_DBNAME="+db.DBName)
 		p.signal(syscall.SIGTERM)
 		p.wait(10 * time.Second)
-		checkStartLines(t, p.log(), map[string]any{"config": "built-in defaults", "mode": "debug",
+		checkStartLines(t, p.Log(), map[string]any{"config": "built-in defaults", "mode": "debug",
 			"database": "mysql", "db_host": db.Host, "db_name": db.DBName})
-		if db.Password != "" && strings.Contains(p.log(), db.Password) {
-			t.Errorf("the log shows the database password:\n%s", p.log())
+		if db.Password != "" && strings.Contains(p.Log(), db.Password) {
+			t.Errorf("the log shows the database password:\n%s", p.Log())
 		}
 	})
 }
@@ -123,8 +121,8 @@ func TestUnknownKeysFailStartup(t *testing.T) {
 		"unknown key Server.ShutdownTimout in configs/config.yaml; did you mean Server.ShutdownTimeout?",
 		"unknown environment variable BLOG_SERVER_SHUTDOWNTIMOUT; did you mean BLOG_SERVER_SHUTDOWNTIMEOUT?",
 	} {
-		if !strings.Contains(p.log(), want) {
-			t.Errorf("the output should say %q:\n%s", want, p.log())
+		if !strings.Contains(p.Log(), want) {
+			t.Errorf("the output should say %q:\n%s", want, p.Log())
 		}
 	}
 }
@@ -161,7 +159,7 @@ func TestUnwritableStorageFailsStartup(t *testing.T) {
 			if status := p.wait(10 * time.Second); status == 0 {
 				t.Errorf("exit status 0 with %s, want non-zero", tt.env)
 			}
-			log := p.log()
+			log := p.Log()
 			for _, want := range tt.want {
 				if !strings.Contains(log, want) {
 					t.Errorf("the output should say %q:\n%s", want, log)
@@ -192,7 +190,7 @@ func TestMySQLAccessDeniedFailsStartup(t *testing.T) {
 	if status := p.wait(10 * time.Second); status == 0 {
 		t.Error("exit status 0 with a wrong password, want non-zero")
 	}
-	log := p.log()
+	log := p.Log()
 	if !strings.Contains(log, "Access denied") || strings.Contains(log, "retrying") {
 		t.Errorf("want the server's refusal and no retry:\n%s", log)
 	}

@@ -20,12 +20,12 @@ func TestTracesReachCollector(t *testing.T) {
 	c := otlptest.New(t)
 	p := startProc(t, "BLOG_TRACING_ENDPOINT="+c.URL)
 	const secret = "no-such-tag-5e1f0a"
-	if r := get(p.base+"/api/v1/tags?name="+secret, p.token()); r.status != 200 {
+	if r := get(p.Base()+"/api/v1/tags?name="+secret, p.token()); r.status != 200 {
 		t.Fatalf("GET /api/v1/tags = %+v", r)
 	}
 	p.signal(syscall.SIGTERM) // the last spans are flushed on the way out
 	if status := p.wait(30 * time.Second); status != 0 {
-		t.Fatalf("exit status %d; log:\n%s", status, p.log())
+		t.Fatalf("exit status %d; log:\n%s", status, p.Log())
 	}
 	_, spans, misses := c.Received()
 	if len(misses) > 0 {

@@ -25,48 +25,39 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/go-programming-tour-book/blog-service/internal/blogproc"
 )
 
-// upgradable is a master started from its own copy of the binary, with a PID file.
-type upgradable struct {
-	*proc
-	dir, exe, pidFile string
-}
+// upgradable is a master started from its own copy of the binary (Exe), with a PID file.
+type upgradable struct{ *proc }
 
 func startUpgradable(t *testing.T, env ...string) *upgradable {
 	t.Helper()
 	dir := t.TempDir()
-	u := &upgradable{dir: dir, exe: filepath.Join(dir, "blog-service"), pidFile: filepath.Join(dir, "blog.pid")}
-	u.replace(t, binary)
-	u.proc = launchExe(t, u.exe, dir, freePort(t), []string{"-pidfile", u.pidFile}, env...)
-	if err := u.waitHealthy(30 * time.Second); err != nil {
-		t.Fatalf("%v; log:\n%s", err, u.log())
+	exe := filepath.Join(dir, "blog-service")
+	if err := blogproc.Install(binary, exe); err != nil {
+		t.Fatal(err)
 	}
+	u := &upgradable{launchService(t, &blogproc.Service{Exe: exe, Dir: dir, Port: freePort(t),
+		PIDFile: filepath.Join(dir, "blog.pid"), Env: env})}
+	u.waitReady()
 	// The master writes the PID file as it hears the worker is ready, just after it serves.
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if _, err := os.Stat(u.pidFile); err == nil {
+		if _, err := os.Stat(u.PIDFile); err == nil {
 			break
 		}
 	}
-	if got := u.pidFromFile(t); got != u.cmd.Process.Pid {
-		t.Fatalf("PID file names %d, want the master %d", got, u.cmd.Process.Pid)
+	if got := u.pidFromFile(t); got != u.Cmd.Process.Pid {
+		t.Fatalf("PID file names %d, want the master %d", got, u.Cmd.Process.Pid)
 	}
 	return u
 }
 
-// replace puts src at the executable's path the way a deploy does: a new file renamed over
-// the old one, so the running processes keep their (now unlinked) file. cp writes the copy:
-// a file this multi-threaded test process held open for writing could leak into a child
-// forked meanwhile, and exec of it would then fail with "text file busy" (golang/go#22315).
+// replace puts src at the executable's path the way a deploy does (blogproc.Install).
 func (u *upgradable) replace(t *testing.T, src string) {
 	t.Helper()
-	if out, err := exec.Command("cp", src, u.exe+".new").CombinedOutput(); err != nil {
-		t.Fatalf("cp: %v %s", err, out)
-	}
-	if err := os.Chmod(u.exe+".new", 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(u.exe+".new", u.exe); err != nil {
+	if err := blogproc.Install(src, u.Exe); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -75,7 +66,7 @@ func (u *upgradable) replace(t *testing.T, src string) {
 // copies it and makes the copy executable).
 func (u *upgradable) script(t *testing.T, name, body string) string {
 	t.Helper()
-	path := filepath.Join(u.dir, name)
+	path := filepath.Join(u.Dir, name)
 	if err := os.WriteFile(path, []byte("#!/bin/sh\n"+body+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +75,7 @@ func (u *upgradable) script(t *testing.T, name, body string) string {
 
 func (u *upgradable) pidFromFile(t *testing.T) int {
 	t.Helper()
-	b, err := os.ReadFile(u.pidFile)
+	b, err := os.ReadFile(u.PIDFile)
 	if err != nil {
 		t.Fatalf("PID file: %v", err)
 	}
@@ -95,6 +86,7 @@ func (u *upgradable) pidFromFile(t *testing.T) int {
 	return pid
 }
 
+// hup sends SIGHUP to the process the PID file names.
 func (u *upgradable) hup(t *testing.T) {
 	t.Helper()
 	if err := syscall.Kill(u.pidFromFile(t), syscall.SIGHUP); err != nil {
@@ -102,37 +94,21 @@ func (u *upgradable) hup(t *testing.T) {
 	}
 }
 
-// servingPID is the pid /healthz reports, or 0 when it does not answer.
-func (u *upgradable) servingPID() int {
-	resp, err := oneShot.Get(u.base + "/healthz")
-	if err != nil {
-		return 0
-	}
-	defer resp.Body.Close()
-	var h struct{ PID int }
-	json.NewDecoder(resp.Body).Decode(&h)
-	return h.PID
-}
-
 // upgrade sends SIGHUP and waits for a new serving process, which it returns.
 func (u *upgradable) upgrade(t *testing.T) int {
 	t.Helper()
-	old := u.servingPID()
+	old := u.ServingPID()
 	u.hup(t)
 	return u.awaitWorkerOtherThan(t, old)
 }
 
 func (u *upgradable) awaitWorkerOtherThan(t *testing.T, old int) int {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		if pid := u.servingPID(); pid != 0 && pid != old {
-			return pid
-		}
-		time.Sleep(20 * time.Millisecond)
+	pid, err := u.AwaitServing(old, 20*time.Second)
+	if err != nil {
+		t.Fatalf("/healthz: %v after SIGHUP; log:\n%s", err, u.Log())
 	}
-	t.Fatalf("/healthz still reports %d 20 s after SIGHUP; log:\n%s", old, u.log())
-	return 0
+	return pid
 }
 
 // children lists a process's child processes, whichever of its threads forked them.
@@ -173,12 +149,12 @@ func (u *upgradable) awaitOneWorker(t *testing.T) int {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		kids := children(u.cmd.Process.Pid)
+		kids := children(u.Cmd.Process.Pid)
 		if len(kids) == 1 {
 			return kids[0]
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("master has children %v, want one worker; log:\n%s", kids, u.log())
+			t.Fatalf("master has children %v, want one worker; log:\n%s", kids, u.Log())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -187,10 +163,10 @@ func (u *upgradable) awaitOneWorker(t *testing.T) int {
 func TestUpgradeKeepsRequestInFlightAndRunsTheNewBinary(t *testing.T) {
 	t.Parallel()
 	u := startUpgradable(t)
-	old := u.servingPID()
+	old := u.ServingPID()
 	res := u.slow(u.token(), 2*time.Second)
 	u.replace(t, binary)
-	ino := inode(t, u.exe)
+	ino := inode(t, u.Exe)
 	cur := u.upgrade(t)
 	if got := inode(t, fmt.Sprintf("/proc/%d/exe", cur)); got != ino {
 		t.Errorf("new worker runs inode %d, want the replaced file's %d", got, ino)
@@ -201,14 +177,14 @@ func TestUpgradeKeepsRequestInFlightAndRunsTheNewBinary(t *testing.T) {
 	if !goneWithin(old, 10*time.Second) {
 		t.Errorf("old worker %d still runs after its drain", old)
 	}
-	if pid := u.pidFromFile(t); pid != u.cmd.Process.Pid {
-		t.Errorf("PID file names %d after the upgrade, want the master %d", pid, u.cmd.Process.Pid)
+	if pid := u.pidFromFile(t); pid != u.Cmd.Process.Pid {
+		t.Errorf("PID file names %d after the upgrade, want the master %d", pid, u.Cmd.Process.Pid)
 	}
 	u.signal(syscall.SIGTERM)
 	if status := u.wait(15 * time.Second); status != 0 {
 		t.Errorf("stop after an upgrade: status %d", status)
 	}
-	if _, err := os.Stat(u.pidFile); !os.IsNotExist(err) {
+	if _, err := os.Stat(u.PIDFile); !os.IsNotExist(err) {
 		t.Errorf("PID file left after a clean stop: %v", err)
 	}
 	if alive(cur) {
@@ -219,8 +195,8 @@ func TestUpgradeKeepsRequestInFlightAndRunsTheNewBinary(t *testing.T) {
 // reload runs `blog-service -pidfile PID reload` and returns its exit status and output.
 func (u *upgradable) reload(t *testing.T) (int, string) {
 	t.Helper()
-	cmd := exec.Command(binary, "-pidfile", u.pidFile, "reload")
-	cmd.Dir = u.dir
+	cmd := exec.Command(binary, "-pidfile", u.PIDFile, "reload")
+	cmd.Dir = u.Dir
 	out, err := cmd.CombinedOutput()
 	var ee *exec.ExitError
 	switch {
@@ -239,37 +215,37 @@ func (u *upgradable) reload(t *testing.T) (int, string) {
 func TestReloadUpgradesTheMasterInPlace(t *testing.T) {
 	t.Parallel()
 	u := startUpgradable(t, "BLOG_SERVER_UPGRADETIMEOUT=5s")
-	master := u.cmd.Process.Pid
+	master := u.Cmd.Process.Pid
 	res := u.slow(u.token(), 2*time.Second)
-	before := u.servingPID()
+	before := u.ServingPID()
 	u.replace(t, binary)
-	ino := inode(t, u.exe)
+	ino := inode(t, u.Exe)
 	if status, out := u.reload(t); status != 0 || !strings.Contains(out, "serves") {
-		t.Fatalf("reload = %d %q; log:\n%s", status, out, u.log())
+		t.Fatalf("reload = %d %q; log:\n%s", status, out, u.Log())
 	}
 	if got := inode(t, fmt.Sprintf("/proc/%d/exe", master)); got != ino {
 		t.Errorf("the master runs inode %d after reload, want the new file's %d", got, ino)
 	}
-	if now := u.servingPID(); now == before || now == 0 {
+	if now := u.ServingPID(); now == before || now == 0 {
 		t.Errorf("serving pid %d after reload, want a new worker (was %d)", now, before)
 	}
 	if r := <-res; r.err != nil || r.status != 200 {
 		t.Errorf("request in flight across the master's re-exec: %+v", r)
 	}
-	if pid := u.pidFromFile(t); pid != master || !strings.Contains(u.log(), "master re-executed") {
+	if pid := u.pidFromFile(t); pid != master || !strings.Contains(u.Log(), "master re-executed") {
 		t.Errorf("PID file %d (want %d), or no re-exec in the log", pid, master)
 	}
 
-	serving := u.servingPID()
+	serving := u.ServingPID()
 	u.replace(t, u.script(t, "exits", "echo cannot start >&2; exit 3"))
 	status, out := u.reload(t)
 	if status == 0 || !strings.Contains(out, "status 3") {
 		t.Errorf("reload with a broken binary = %d %q, want a failure naming status 3", status, out)
 	}
-	if got := inode(t, fmt.Sprintf("/proc/%d/exe", master)); got != ino || !strings.Contains(u.log(), "master not upgraded") {
+	if got := inode(t, fmt.Sprintf("/proc/%d/exe", master)); got != ino || !strings.Contains(u.Log(), "master not upgraded") {
 		t.Errorf("a master that cannot re-execute must keep its code and say so (inode %d, want %d)", got, ino)
 	}
-	if now := u.servingPID(); now != serving {
+	if now := u.ServingPID(); now != serving {
 		t.Errorf("serving pid %d after a failed reload, want %d", now, serving)
 	}
 	u.replace(t, binary)
@@ -286,7 +262,7 @@ func TestSIGHUPAppliesAChangedConfig(t *testing.T) {
 	u := startUpgradable(t)
 	token := u.token()
 	for i := range 5 {
-		req, _ := http.NewRequest("POST", u.base+"/api/v1/tags", strings.NewReader(url.Values{"name": {fmt.Sprint("cfg-", i)}, "created_by": {"test"}}.Encode()))
+		req, _ := http.NewRequest("POST", u.Base()+"/api/v1/tags", strings.NewReader(url.Values{"name": {fmt.Sprint("cfg-", i)}, "created_by": {"test"}}.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("token", token)
 		if r := roundTrip(oneShot, req); r.status != 200 {
@@ -296,7 +272,7 @@ func TestSIGHUPAppliesAChangedConfig(t *testing.T) {
 	// page returns the default page's size and how many tags it holds.
 	page := func() (size, n int) {
 		t.Helper()
-		req, _ := http.NewRequest("GET", u.base+"/api/v1/tags", nil)
+		req, _ := http.NewRequest("GET", u.Base()+"/api/v1/tags", nil)
 		req.Header.Set("token", token)
 		r := roundTrip(oneShot, req)
 		var body struct {
@@ -314,32 +290,32 @@ func TestSIGHUPAppliesAChangedConfig(t *testing.T) {
 		t.Fatalf("before the change: page_size %d with %d tags, want the default 10 with all 5", size, n)
 	}
 
-	if err := os.MkdirAll(filepath.Join(u.dir, "configs"), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(u.Dir, "configs"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	config := "App:\n  DefaultPageSize: 3\nServer:\n  UpgradeTimeout: 5s\n"
-	if err := os.WriteFile(filepath.Join(u.dir, "configs", "config.yaml"), []byte(config), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(u.Dir, "configs", "config.yaml"), []byte(config), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	logLen := len(u.log())
+	logLen := len(u.Log())
 	u.upgrade(t)
 	if size, n := page(); size != 3 || n != 3 {
 		t.Errorf("after SIGHUP: page_size %d with %d tags, want 3 with 3", size, n)
 	}
-	if !strings.Contains(u.log()[logLen:], "master re-executed") {
-		t.Fatalf("the master did not re-execute on SIGHUP; log:\n%s", u.log()[logLen:])
+	if !strings.Contains(u.Log()[logLen:], "master re-executed") {
+		t.Fatalf("the master did not re-execute on SIGHUP; log:\n%s", u.Log()[logLen:])
 	}
 
 	// The next "binary" answers the master's probe with a failure (the master stays as it
 	// is) and, as a worker, never serves: it is killed after the re-executed master's
 	// timeout, 5s, not the 30s default the master started with.
-	serving := u.servingPID()
+	serving := u.ServingPID()
 	u.replace(t, u.script(t, "hangs", `[ "$SUPERVISOR_PROBE" = 1 ] && exit 1; exec sleep 60`))
 	status, out := u.reload(t)
 	if status == 0 || !strings.Contains(out, "not serving within the upgrade timeout (5s)") {
 		t.Errorf("reload with a worker that hangs = %d %q, want a failure naming the 5s timeout", status, out)
 	}
-	if now := u.servingPID(); now != serving {
+	if now := u.ServingPID(); now != serving {
 		t.Errorf("serving pid %d after the failed reload, want %d", now, serving)
 	}
 }
@@ -460,12 +436,12 @@ func TestUpgradeUnderLoadLosesNothing(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	var reads, fresh, posts loadStats
-	addr := fmt.Sprintf("127.0.0.1:%d", u.port)
+	addr := fmt.Sprintf("127.0.0.1:%d", u.Port)
 	for i := range 2 {
 		wg.Add(3)
 		go func() { defer wg.Done(); keepAliveReads(ctx, addr, token, &reads) }()
-		go func() { defer wg.Done(); freshReads(ctx, u.base, token, &fresh) }()
-		go func() { defer wg.Done(); writes(ctx, u.base, token, fmt.Sprint("w", i), &posts) }()
+		go func() { defer wg.Done(); freshReads(ctx, u.Base(), token, &fresh) }()
+		go func() { defer wg.Done(); writes(ctx, u.Base(), token, fmt.Sprint("w", i), &posts) }()
 	}
 	for range 3 {
 		time.Sleep(300 * time.Millisecond)
@@ -482,7 +458,7 @@ func TestUpgradeUnderLoadLosesNothing(t *testing.T) {
 	}
 	// Every acknowledged write is stored, and nothing else (read page by page: total_rows
 	// would show the number, not the names).
-	stored := storedTagNames(t, u.base, token)
+	stored := u.storedTagNames(token)
 	for _, name := range posts.acked {
 		if !stored[name] {
 			t.Errorf("acknowledged tag %s is not stored", name)
@@ -506,26 +482,26 @@ func TestFailedUpgradesKeepTheOldWorker(t *testing.T) {
 		{"binary that exits", func() { u.replace(t, u.script(t, "exits", "exit 3")) }, "new worker exited before serving"},
 		{"binary that crashes", func() { u.replace(t, u.script(t, "crashes", "kill -SEGV $$")) }, "new worker exited before serving"},
 		{"binary that hangs", func() { u.replace(t, u.script(t, "hangs", "exec sleep 60")) }, "not ready in time"},
-		{"missing binary", func() { os.Remove(u.exe) }, "upgrade failed"},
+		{"missing binary", func() { os.Remove(u.Exe) }, "upgrade failed"},
 		{"unparsable config", func() {
 			u.replace(t, binary)
-			os.MkdirAll(filepath.Join(u.dir, "configs"), 0o755)
-			os.WriteFile(filepath.Join(u.dir, "configs", "config.yaml"), []byte("Server: [unclosed\n"), 0o644)
+			os.MkdirAll(filepath.Join(u.Dir, "configs"), 0o755)
+			os.WriteFile(filepath.Join(u.Dir, "configs", "config.yaml"), []byte("Server: [unclosed\n"), 0o644)
 		}, "new worker exited before serving"},
 	}
 	for _, tt := range tests {
-		before := u.servingPID()
+		before := u.ServingPID()
 		tt.prepare()
-		logLen := len(u.log())
+		logLen := len(u.Log())
 		u.hup(t)
 		deadline := time.Now().Add(10 * time.Second)
-		for !strings.Contains(u.log()[logLen:], tt.want) {
+		for !strings.Contains(u.Log()[logLen:], tt.want) {
 			if time.Now().After(deadline) {
-				t.Fatalf("%s: the log never said %q:\n%s", tt.name, tt.want, u.log()[logLen:])
+				t.Fatalf("%s: the log never said %q:\n%s", tt.name, tt.want, u.Log()[logLen:])
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
-		if now := u.servingPID(); now != before {
+		if now := u.ServingPID(); now != before {
 			t.Errorf("%s: serving pid %d, want the old worker %d still serving", tt.name, now, before)
 		}
 		if kids := u.awaitOneWorker(t); kids != before {
@@ -533,7 +509,7 @@ func TestFailedUpgradesKeepTheOldWorker(t *testing.T) {
 		}
 	}
 	// A later upgrade with a good binary and config still works.
-	os.Remove(filepath.Join(u.dir, "configs", "config.yaml"))
+	os.Remove(filepath.Join(u.Dir, "configs", "config.yaml"))
 	u.replace(t, binary)
 	u.upgrade(t)
 }
@@ -541,14 +517,14 @@ func TestFailedUpgradesKeepTheOldWorker(t *testing.T) {
 func TestSIGHUPStormEndsWithOneWorker(t *testing.T) {
 	t.Parallel()
 	u := startUpgradable(t)
-	first := u.servingPID()
+	first := u.ServingPID()
 	for range 5 {
 		u.hup(t)
 	}
 	u.awaitWorkerOtherThan(t, first)
 	time.Sleep(500 * time.Millisecond) // let a queued upgrade start, if one is due
 	worker := u.awaitOneWorker(t)
-	if pid := u.servingPID(); pid != worker {
+	if pid := u.ServingPID(); pid != worker {
 		t.Errorf("serving pid %d, the master's only child %d", pid, worker)
 	}
 }
@@ -556,17 +532,17 @@ func TestSIGHUPStormEndsWithOneWorker(t *testing.T) {
 func TestStopDuringUpgradeStopsEverything(t *testing.T) {
 	t.Parallel()
 	u := startUpgradable(t)
-	old := u.servingPID()
+	old := u.ServingPID()
 	// The next "binary" takes a while to start: the upgrade is under way when SIGTERM comes.
-	real := filepath.Join(u.dir, "real")
-	if err := os.Link(u.exe, real); err != nil {
+	real := filepath.Join(u.Dir, "real")
+	if err := os.Link(u.Exe, real); err != nil {
 		t.Fatal(err)
 	}
 	u.replace(t, u.script(t, "slow-start", "sleep 2; exec "+real+` "$@"`))
 	u.hup(t)
 	u.waitLog("worker starting")
 	time.Sleep(200 * time.Millisecond)
-	starting := children(u.cmd.Process.Pid)
+	starting := children(u.Cmd.Process.Pid)
 	u.signal(syscall.SIGTERM)
 	if status := u.wait(15 * time.Second); status != 0 {
 		t.Errorf("SIGTERM during an upgrade: status %d, want 0", status)
@@ -581,7 +557,7 @@ func TestStopDuringUpgradeStopsEverything(t *testing.T) {
 func TestDeadWorkerIsReplaced(t *testing.T) {
 	t.Parallel()
 	u := startUpgradable(t)
-	old := u.servingPID()
+	old := u.ServingPID()
 	syscall.Kill(old, syscall.SIGKILL)
 	if pid := u.awaitWorkerOtherThan(t, old); pid == 0 {
 		t.Error("no new worker after the serving one was killed")
@@ -596,11 +572,11 @@ func TestMasterGivesUpWhenReplacementsKeepFailing(t *testing.T) {
 	t.Parallel()
 	u := startUpgradable(t)
 	u.replace(t, u.script(t, "exits", "exit 3"))
-	syscall.Kill(u.servingPID(), syscall.SIGKILL)
+	syscall.Kill(u.ServingPID(), syscall.SIGKILL)
 	if status := u.wait(30 * time.Second); status == 0 {
 		t.Error("master exited 0 after giving up, want non-zero")
 	}
-	if log := u.log(); !strings.Contains(log, "gave up after") || !strings.Contains(log, "retrying to start a worker") {
+	if log := u.Log(); !strings.Contains(log, "gave up after") || !strings.Contains(log, "retrying to start a worker") {
 		t.Errorf("the log should show the retries and giving up:\n%s", log)
 	}
 }
@@ -608,8 +584,8 @@ func TestMasterGivesUpWhenReplacementsKeepFailing(t *testing.T) {
 func TestWorkerDoesNotOutliveAKilledMaster(t *testing.T) {
 	t.Parallel()
 	u := startUpgradable(t)
-	worker := u.servingPID()
-	u.cmd.Process.Kill()
+	worker := u.ServingPID()
+	u.Cmd.Process.Kill()
 	if !goneWithin(worker, 10*time.Second) {
 		t.Errorf("worker %d still runs 10 s after its master was killed", worker)
 	}
@@ -621,12 +597,12 @@ func TestKilledMasterLetsRequestsInFlightFinish(t *testing.T) {
 	t.Parallel()
 	u := startUpgradable(t, "BLOG_SERVER_SHUTDOWNTIMEOUT=10s")
 	token := u.token()
-	worker := u.servingPID()
+	worker := u.ServingPID()
 	var inflight []<-chan result
 	for range 4 {
 		inflight = append(inflight, u.slow(token, 2*time.Second))
 	}
-	u.cmd.Process.Kill()
+	u.Cmd.Process.Kill()
 	for i, ch := range inflight {
 		if r := <-ch; r.err != nil || r.status != 200 {
 			t.Errorf("request %d in flight when the master died: %d %v %s", i, r.status, r.err, r.body)
@@ -640,7 +616,7 @@ func TestKilledMasterLetsRequestsInFlightFinish(t *testing.T) {
 func TestNoLeaksOverTenUpgrades(t *testing.T) {
 	t.Parallel()
 	u := startUpgradable(t)
-	master := u.cmd.Process.Pid
+	master := u.Cmd.Process.Pid
 	fds := func() int {
 		entries, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", master))
 		return len(entries)
@@ -676,8 +652,8 @@ func TestDrainDelayKeepsServingWithReadinessFailing(t *testing.T) {
 	u.signal(syscall.SIGTERM)
 	u.waitLog("drain delay")
 	// New connections are still served during the delay, but readiness fails.
-	ready, _ := oneShot.Get(u.base + "/readyz")
-	live, _ := oneShot.Get(u.base + "/healthz")
+	ready, _ := oneShot.Get(u.Base() + "/readyz")
+	live, _ := oneShot.Get(u.Base() + "/healthz")
 	if ready == nil || ready.StatusCode != 503 || live == nil || live.StatusCode != 200 {
 		t.Errorf("during the drain delay: /readyz %v, /healthz %v; want 503 and 200", ready, live)
 	}
@@ -735,16 +711,15 @@ func TestSystemdNotify(t *testing.T) {
 func TestGoRunUpgradesAndStops(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	u := &upgradable{dir: dir, pidFile: filepath.Join(dir, "gorun.pid")}
-	port := freePort(t)
-	u.proc = &proc{t: t, port: port, base: fmt.Sprintf("http://127.0.0.1:%d", port),
-		logPath: filepath.Join(dir, "gorun.log"), exited: make(chan struct{})}
-	out, err := os.Create(u.logPath)
+	// go run starts the process, not Launch: the Service only describes it, for the helpers.
+	u := &upgradable{&proc{t: t, Service: &blogproc.Service{Dir: dir, Port: freePort(t),
+		PIDFile: filepath.Join(dir, "gorun.pid"), LogPath: filepath.Join(dir, "gorun.log")}}}
+	out, err := os.Create(u.LogPath)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer out.Close()
-	cmd := exec.Command("go", "run", "main.go", "-port", fmt.Sprint(port), "-pidfile", u.pidFile)
+	cmd := exec.Command("go", "run", "main.go", "-port", fmt.Sprint(u.Port), "-pidfile", u.PIDFile)
 	cmd.Env = append(os.Environ(), "BLOG_DATABASE_PATH="+filepath.Join(dir, "blog.db"),
 		"BLOG_APP_UPLOADSAVEPATH="+filepath.Join(dir, "uploads"))
 	cmd.Stdout, cmd.Stderr = out, out
@@ -755,11 +730,11 @@ func TestGoRunUpgradesAndStops(t *testing.T) {
 	goRunDone := make(chan error, 1)
 	go func() { goRunDone <- cmd.Wait() }()
 	t.Cleanup(func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) })
-	if err := u.waitHealthy(120 * time.Second); err != nil {
-		t.Fatalf("go run main.go: %v\n%s", err, u.log())
+	if err := u.WaitReady(120 * time.Second); err != nil {
+		t.Fatalf("go run main.go: %v\n%s", err, u.Log())
 	}
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if _, err := os.Stat(u.pidFile); err == nil {
+		if _, err := os.Stat(u.PIDFile); err == nil {
 			break
 		}
 	}
@@ -769,16 +744,16 @@ func TestGoRunUpgradesAndStops(t *testing.T) {
 	}
 	select {
 	case err := <-goRunDone:
-		t.Fatalf("go run ended during the upgrades (%v): the terminal would lose its job\n%s", err, u.log())
+		t.Fatalf("go run ended during the upgrades (%v): the terminal would lose its job\n%s", err, u.Log())
 	default:
 	}
 	syscall.Kill(-cmd.Process.Pid, syscall.SIGINT) // what Ctrl+C does
 	select {
 	case <-goRunDone: // go run's own status is 1 after SIGINT (golang/go#40467)
 	case <-time.After(20 * time.Second):
-		t.Fatalf("go run still running 20 s after Ctrl+C\n%s", u.log())
+		t.Fatalf("go run still running 20 s after Ctrl+C\n%s", u.Log())
 	}
-	if log := u.log(); strings.Contains(log, "exit status") || !strings.Contains(log, "Server exiting") {
+	if log := u.Log(); strings.Contains(log, "exit status") || !strings.Contains(log, "Server exiting") {
 		t.Errorf("the program did not stop with status 0 (go run prints a non-zero one):\n%s", log)
 	}
 	if !goneWithin(worker, 5*time.Second) {

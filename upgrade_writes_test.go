@@ -4,9 +4,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"net/http"
 	"os"
 	"sync"
 	"testing"
@@ -50,9 +48,9 @@ func upgradesUnderWrites(t *testing.T, env ...string) {
 	var posts loadStats
 	for i := range writers {
 		wg.Add(1)
-		go func() { defer wg.Done(); writes(ctx, u.base, token, fmt.Sprint("w", i), &posts) }()
+		go func() { defer wg.Done(); writes(ctx, u.Base(), token, fmt.Sprint("w", i), &posts) }()
 	}
-	workers := map[int]bool{u.servingPID(): true}
+	workers := map[int]bool{u.ServingPID(): true}
 	for i := range upgrades {
 		// Each worker serves writes before it is replaced: wait for progress, not for time.
 		awaitAcked(t, &posts, 20)
@@ -71,7 +69,7 @@ func upgradesUnderWrites(t *testing.T, env ...string) {
 	if n := posts.failed.Load(); n != 0 {
 		t.Errorf("%d of %d writes failed across %d upgrades: %v", n, n+posts.ok.Load(), upgrades, posts.errs)
 	}
-	stored := storedTagNames(t, u.base, token)
+	stored := u.storedTagNames(token)
 	missing := 0
 	for _, name := range posts.acked {
 		if !stored[name] {
@@ -97,27 +95,16 @@ func awaitAcked(t *testing.T, s *loadStats, n int64) {
 	}
 }
 
-// storedTagNames reads every page of tags.
-func storedTagNames(t *testing.T, base, token string) map[string]bool {
-	t.Helper()
-	names := map[string]bool{}
-	for page := 1; ; page++ {
-		req, _ := http.NewRequest("GET", fmt.Sprintf("%s/api/v1/tags?page_size=100&page=%d", base, page), nil)
-		req.Header.Set("token", token)
-		r := roundTrip(oneShot, req)
-		var list struct {
-			List []struct {
-				Name string `json:"name"`
-			} `json:"list"`
-		}
-		if r.status != 200 || json.Unmarshal([]byte(r.body), &list) != nil {
-			t.Fatalf("GET tags page %d: %d %v %s", page, r.status, r.err, r.body)
-		}
-		if len(list.List) == 0 {
-			return names
-		}
-		for _, tag := range list.List {
-			names[tag.Name] = true
-		}
+// storedTagNames reads every page of tags: the names stored.
+func (p *proc) storedTagNames(token string) map[string]bool {
+	p.t.Helper()
+	tags, err := p.Tags(token)
+	if err != nil {
+		p.t.Fatal(err)
 	}
+	names := map[string]bool{}
+	for _, name := range tags {
+		names[name] = true
+	}
+	return names
 }

@@ -9,7 +9,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -38,21 +37,6 @@ func pngOf(n int) []byte {
 	return b
 }
 
-// healthPID is the pid the serving process reports on /healthz: the worker, not the master.
-func healthPID(t *testing.T, p *proc) int {
-	t.Helper()
-	resp, err := oneShot.Get(p.base + "/healthz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var h struct{ PID int }
-	if err := json.NewDecoder(resp.Body).Decode(&h); err != nil || h.PID == 0 {
-		t.Fatalf("/healthz: %v %+v", err, h)
-	}
-	return h.PID
-}
-
 // uploadFiles lists the upload directory of a process started in dir with the defaults.
 func uploadFiles(t *testing.T, dir string) []os.DirEntry {
 	t.Helper()
@@ -73,7 +57,7 @@ func TestConcurrentUploadsKeepWorkerSmall(t *testing.T) {
 		// Room for every client in the rate, and no free-space floor: neither is the subject.
 		"BLOG_LIMITER_RULES=[{Path: /auth, Rate: 10, Burst: 10}, {Path: /upload/file, Rate: 100, Burst: 100}]",
 		"BLOG_APP_UPLOADMINFREEBYTES=0")
-	worker, token := healthPID(t, p), p.token()
+	worker, token := p.servingPID(), p.token()
 	content := pngOf(size) // exactly App.UploadImageMaxSize: the largest file allowed
 	start := make(chan struct{})
 	results := make(chan result, clients)
@@ -85,7 +69,7 @@ func TestConcurrentUploadsKeepWorkerSmall(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
 			body := io.MultiReader(strings.NewReader(uploadBody.head), bytes.NewReader(content), strings.NewReader(uploadBody.tail))
-			req, _ := http.NewRequestWithContext(ctx, "POST", p.base+"/upload/file", body)
+			req, _ := http.NewRequestWithContext(ctx, "POST", p.Base()+"/upload/file", body)
 			req.ContentLength = int64(len(uploadBody.head) + size + len(uploadBody.tail))
 			req.Header.Set("Content-Type", "multipart/form-data; boundary=b")
 			req.Header.Set("token", token)
@@ -126,7 +110,7 @@ func TestAbortedUploadLeavesNothing(t *testing.T) {
 	dir := t.TempDir()
 	p := startProcIn(t, dir)
 	token := p.token()
-	conn, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", p.port))
+	conn, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", p.Port))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,10 +1,14 @@
-// Package blogproc runs blog-service processes for the drills and the benchmark: start one
-// from its own copy of the binary, wait until it serves, upgrade, restart, stop, and talk
-// to it without keep-alive connections (an idle one would delay every drain on purpose).
+// Package blogproc runs the built blog-service binary as a process, for the lifecycle tests
+// (package main's *_test.go) and for the benchmark and the drills (scripts/, a module of its
+// own): start it, wait until it serves, signal it, wait for its exit status, upgrade,
+// restart, stop, and talk to it without keep-alive connections (an idle one would delay
+// every drain on purpose). It knows nothing of testing: every step returns an error, and
+// the tests wrap it in helpers that fail the test.
 package blogproc
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -17,16 +21,24 @@ import (
 	"time"
 )
 
-// OneShot closes its connection after each request.
+// OneShot closes its connection after each request, and gives up on one after 10 s.
 var OneShot = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 10 * time.Second}
 
-// Service is one blog-service master, started from its own copy of the binary.
+// Service is a blog-service master run from a binary in a working directory: the fields
+// up to LogPath say how to run it, Start and Launch run it (again after it exited: a
+// restart), and Cmd and Exited are the process they started last.
 type Service struct {
-	Exe, Dir, PIDFile string
-	Port              int
-	Env               []string // added to this process's environment
-	Cmd               *exec.Cmd
-	Exited            chan struct{}
+	Exe     string   // the binary; give each Service its own copy if it is to be replaced (Install)
+	Dir     string   // the working directory: the SQLite file, uploads and configs/ are relative to it
+	Port    int      // passed as -port
+	PIDFile string   // passed as -pidfile when set
+	Args    []string // further arguments, after -port and -pidfile
+	Env     []string // added to this process's environment
+	LogPath string   // the process's stdout and stderr, appended to; Dir/service.log when empty
+
+	Cmd    *exec.Cmd
+	Exited chan struct{} // closed once Cmd has exited; Wait then returns its status
+	status int
 }
 
 // Addr is the service's host:port.
@@ -35,22 +47,68 @@ func (s *Service) Addr() string { return fmt.Sprintf("127.0.0.1:%d", s.Port) }
 // Base is the service's base URL.
 func (s *Service) Base() string { return "http://" + s.Addr() }
 
-// Start starts the master, logging to Dir/service.log, and waits for /readyz 200.
-func (s *Service) Start() error {
-	log, err := os.OpenFile(filepath.Join(s.Dir, "service.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+func (s *Service) logPath() string {
+	if s.LogPath == "" {
+		return filepath.Join(s.Dir, "service.log")
+	}
+	return s.LogPath
+}
+
+// Launch starts the process without waiting for it to serve.
+func (s *Service) Launch() error {
+	out, err := os.OpenFile(s.logPath(), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
 		return err
 	}
-	s.Cmd = exec.Command(s.Exe, "-port", fmt.Sprint(s.Port), "-pidfile", s.PIDFile)
-	s.Cmd.Dir = s.Dir
-	s.Cmd.Env = append(os.Environ(), s.Env...)
-	s.Cmd.Stdout, s.Cmd.Stderr = log, log
-	if err := s.Cmd.Start(); err != nil {
+	args := []string{"-port", fmt.Sprint(s.Port)}
+	if s.PIDFile != "" {
+		args = append(args, "-pidfile", s.PIDFile)
+	}
+	cmd := exec.Command(s.Exe, append(args, s.Args...)...)
+	cmd.Dir = s.Dir
+	cmd.Env = append(os.Environ(), s.Env...)
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		out.Close()
 		return err
 	}
-	s.Exited = make(chan struct{})
-	go func() { _ = s.Cmd.Wait(); log.Close(); close(s.Exited) }() // its status is not a result
-	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
+	exited := make(chan struct{})
+	s.Cmd, s.Exited = cmd, exited
+	go func() {
+		defer close(exited)
+		err := cmd.Wait()
+		out.Close()
+		var ee *exec.ExitError
+		switch {
+		case err == nil:
+			s.status = 0
+		case errors.As(err, &ee):
+			s.status = ee.ExitCode() // -1 when a signal killed it
+		default:
+			s.status = -1
+		}
+	}()
+	return nil
+}
+
+// Start launches the process and waits until it is ready (WaitReady, for up to 60 s).
+func (s *Service) Start() error {
+	if err := s.Launch(); err != nil {
+		return err
+	}
+	return s.WaitReady(60 * time.Second)
+}
+
+// WaitReady waits until /readyz answers 200: a worker serves and its database answers. It
+// fails at once if the process exits first. A Service that Launch did not start (Exited
+// nil) is only polled.
+func (s *Service) WaitReady(limit time.Duration) error {
+	for deadline := time.Now().Add(limit); time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
+		select {
+		case <-s.Exited: // a nil channel never is: then the select takes default
+			return fmt.Errorf("exited with status %d before serving (see %s)", s.status, s.logPath())
+		default:
+		}
 		if resp, err := OneShot.Get(s.Base() + "/readyz"); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
@@ -58,13 +116,90 @@ func (s *Service) Start() error {
 			}
 		}
 	}
-	return fmt.Errorf("start: no /readyz 200 within 60 s (see %s)", filepath.Join(s.Dir, "service.log"))
+	return fmt.Errorf("no /readyz 200 within %v (see %s)", limit, s.logPath())
 }
 
-// ServingPID is the pid /healthz reports, 0 if it does not answer.
-func (s *Service) ServingPID() int {
-	pid, _ := s.Serving()
-	return pid
+// Log is everything the process has written so far (and the earlier runs' output, since
+// each appends).
+func (s *Service) Log() string {
+	b, _ := os.ReadFile(s.logPath()) // a missing log has nothing in it
+	return string(b)
+}
+
+// WaitLog waits until the log contains text.
+func (s *Service) WaitLog(text string, limit time.Duration) error {
+	for deadline := time.Now().Add(limit); !strings.Contains(s.Log(), text); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the log did not say %q within %v", text, limit)
+		}
+	}
+	return nil
+}
+
+// Signal sends sig to the master.
+func (s *Service) Signal(sig os.Signal) error {
+	if err := s.Cmd.Process.Signal(sig); err != nil {
+		return fmt.Errorf("signal %v: %w", sig, err)
+	}
+	return nil
+}
+
+// Wait waits up to limit for the process to exit, and returns its exit status (-1 if a
+// signal killed it).
+func (s *Service) Wait(limit time.Duration) (int, error) {
+	select {
+	case <-s.Exited:
+		return s.status, nil
+	case <-time.After(limit):
+		return 0, fmt.Errorf("still running after %v", limit)
+	}
+}
+
+// Stop sends SIGTERM and waits up to 30 s for the master to exit, whatever its status.
+func (s *Service) Stop() error {
+	if err := s.Signal(syscall.SIGTERM); err != nil {
+		return err
+	}
+	_, err := s.Wait(30 * time.Second)
+	return err
+}
+
+// Kill ends the master at once and waits until it has exited (cleanup after a failed run;
+// its worker sees the master die and drains). It does nothing if Launch never succeeded.
+func (s *Service) Kill() {
+	if s.Exited == nil {
+		return
+	}
+	_ = s.Cmd.Process.Kill() // fails only when the process has exited already
+	<-s.Exited
+}
+
+// Restart is the plain deploy: stop, then start the binary (replaced meanwhile, or not),
+// timing the gap.
+func (s *Service) Restart() (time.Duration, error) {
+	t0 := time.Now()
+	if err := s.Stop(); err != nil {
+		return 0, err
+	}
+	if err := s.Start(); err != nil {
+		return 0, err
+	}
+	return time.Since(t0), nil
+}
+
+// Upgrade is the in-place deploy: it installs bin as the executable and sends SIGHUP,
+// timing until a new process serves.
+func (s *Service) Upgrade(bin string) (time.Duration, error) {
+	if err := Install(bin, s.Exe); err != nil {
+		return 0, err
+	}
+	old := s.ServingPID()
+	t0 := time.Now()
+	if err := s.Signal(syscall.SIGHUP); err != nil {
+		return 0, err
+	}
+	_, err := s.AwaitServing(old, 30*time.Second)
+	return time.Since(t0), err
 }
 
 // Serving is the pid and version /healthz reports, 0 and "" if it does not answer.
@@ -82,62 +217,21 @@ func (s *Service) Serving() (pid int, version string) {
 	return h.PID, h.Version
 }
 
+// ServingPID is the pid /healthz reports: the worker's, not the master's; 0 if it does not
+// answer.
+func (s *Service) ServingPID() int {
+	pid, _ := s.Serving()
+	return pid
+}
+
 // AwaitServing waits until /healthz reports a serving pid other than notPID, and returns it.
 func (s *Service) AwaitServing(notPID int, limit time.Duration) (int, error) {
-	deadline := time.Now().Add(limit)
-	for time.Now().Before(deadline) {
+	for deadline := time.Now().Add(limit); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
 		if pid := s.ServingPID(); pid != 0 && pid != notPID {
 			return pid, nil
 		}
-		time.Sleep(5 * time.Millisecond)
 	}
-	return 0, fmt.Errorf("no new serving process within %v", limit)
-}
-
-// Upgrade replaces the binary and sends SIGHUP, timing until a new process serves.
-func (s *Service) Upgrade(bin string) (time.Duration, error) {
-	if err := Install(bin, s.Exe); err != nil {
-		return 0, err
-	}
-	old := s.ServingPID()
-	t0 := time.Now()
-	if err := s.Cmd.Process.Signal(syscall.SIGHUP); err != nil {
-		return 0, err
-	}
-	_, err := s.AwaitServing(old, 30*time.Second)
-	return time.Since(t0), err
-}
-
-// Restart is the plain deploy: stop, then start the new binary, timing the gap.
-func (s *Service) Restart() (time.Duration, error) {
-	t0 := time.Now()
-	if err := s.Stop(); err != nil {
-		return 0, err
-	}
-	if err := s.Start(); err != nil {
-		return 0, err
-	}
-	return time.Since(t0), nil
-}
-
-// Stop sends SIGTERM and waits for the master to exit.
-func (s *Service) Stop() error {
-	if err := s.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		return fmt.Errorf("signal the master: %w", err)
-	}
-	select {
-	case <-s.Exited:
-		return nil
-	case <-time.After(30 * time.Second):
-		return fmt.Errorf("still running 30 s after SIGTERM")
-	}
-}
-
-// Kill ends the master at once (cleanup after a failed run).
-func (s *Service) Kill() {
-	if s.Cmd != nil && s.Cmd.Process != nil {
-		_ = s.Cmd.Process.Kill()
-	}
+	return 0, fmt.Errorf("no serving process other than %d within %v", notPID, limit)
 }
 
 // AddCredential runs `auth add -if-absent appKey` with the service's binary, directory and
@@ -193,7 +287,10 @@ func (s *Service) CountPresent(token string, names []string) (int, error) {
 func (s *Service) Tags(token string) (map[int]string, error) {
 	tags := map[int]string{}
 	for page := 1; ; page++ {
-		req, _ := http.NewRequest("GET", fmt.Sprintf("%s/api/v1/tags?page_size=100&page=%d", s.Base(), page), nil)
+		req, err := http.NewRequest("GET", fmt.Sprintf("%s/api/v1/tags?page_size=100&page=%d", s.Base(), page), nil)
+		if err != nil {
+			return nil, err
+		}
 		req.Header.Set("token", token)
 		resp, err := OneShot.Do(req)
 		if err != nil {
@@ -219,10 +316,16 @@ func (s *Service) Tags(token string) (map[int]string, error) {
 	}
 }
 
-// Install copies the binary into place through a rename, as a deploy does.
+// Install puts src at dst the way a deploy does: an executable copy renamed over the old
+// file, so the running processes keep their (now unlinked) file. cp writes the copy: a file
+// this process held open for writing could leak into a child forked meanwhile by another
+// goroutine, and exec of it would then fail with "text file busy" (golang/go#22315).
 func Install(src, dst string) error {
 	if out, err := exec.Command("cp", src, dst+".new").CombinedOutput(); err != nil {
 		return fmt.Errorf("cp: %v %s", err, out)
+	}
+	if err := os.Chmod(dst+".new", 0o755); err != nil {
+		return err
 	}
 	return os.Rename(dst+".new", dst)
 }

@@ -417,7 +417,7 @@ func lifecycle(bin, dir string, env []string) (lifecycleFigures, error) {
 		ready = append(ready, time.Since(t0))
 		old := s.ServingPID()
 		t0 = time.Now()
-		if err := s.Cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		if err := s.Signal(syscall.SIGHUP); err != nil {
 			return lifecycleFigures{}, err
 		}
 		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {

@@ -142,13 +142,8 @@ func rolling(bin, dsn string, every time.Duration) ([]*run, error) {
 // nginx does not probe readiness either, so it keeps sending during the delay, which the
 // replica serves, and afterwards retries refused connections on the other replica.
 func rollOut(s *blogproc.Service, bin string) error {
-	if err := s.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := s.Stop(); err != nil {
 		return err
-	}
-	select {
-	case <-s.Exited:
-	case <-time.After(30 * time.Second):
-		return fmt.Errorf("still running 30 s after SIGTERM")
 	}
 	if err := blogproc.Install(bin, s.Exe); err != nil {
 		return err

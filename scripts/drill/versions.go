@@ -32,7 +32,7 @@ func versionDrill(from, to, mysqlDSN string, every time.Duration) int {
 	d.print()
 	if failure != "" {
 		fmt.Printf("\nFAIL: %s\n", failure)
-		if errs := errorLines(d.logSince(0), 5); errs != "" {
+		if errs := errorLines(d.svc.Log(), 5); errs != "" {
 			fmt.Printf("\nthe service's log, errors:\n%s", errs)
 		}
 		return 1
@@ -115,9 +115,6 @@ func versionOf(bin string) (build, error) {
 func (d *versionRun) close() {
 	if d.svc != nil {
 		d.svc.Kill()
-		if d.svc.Exited != nil {
-			<-d.svc.Exited
-		}
 	}
 	for i := len(d.cleanup) - 1; i >= 0; i-- {
 		d.cleanup[i]()
@@ -210,13 +207,13 @@ func (d *versionRun) run(every time.Duration) string {
 // worker answers /healthz with next's version. It returns why it did not, or "".
 func (d *versionRun) upgrade(s *versionStep, next build) string {
 	old := d.steps[len(d.steps)-2].pid
-	logFrom := len(d.logSince(0))
+	logFrom := len(d.svc.Log()) // the log only grows
 	if err := blogproc.Install(next.bin, d.svc.Exe); err != nil {
 		return err.Error()
 	}
 	t0 := time.Now()
-	if err := d.svc.Cmd.Process.Signal(syscall.SIGHUP); err != nil {
-		return "SIGHUP: " + err.Error()
+	if err := d.svc.Signal(syscall.SIGHUP); err != nil {
+		return err.Error()
 	}
 	// Generous: a new worker has Server.UpgradeTimeout (30 s) before the master kills it.
 	for deadline := t0.Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
@@ -228,7 +225,7 @@ func (d *versionRun) upgrade(s *versionStep, next build) string {
 			return ""
 		}
 		for _, bad := range []string{"upgrade failed", "exited before serving", "not ready in time"} {
-			if strings.Contains(d.logSince(logFrom), bad) {
+			if strings.Contains(d.svc.Log()[logFrom:], bad) {
 				return fmt.Sprintf("%s: the master says %q", s.deploy, bad)
 			}
 		}
@@ -239,15 +236,6 @@ func (d *versionRun) upgrade(s *versionStep, next build) string {
 		}
 	}
 	return s.deploy + ": no new worker answered within 60 s"
-}
-
-// logSince is the service's log from byte offset on.
-func (d *versionRun) logSince(offset int) string {
-	b, _ := os.ReadFile(filepath.Join(d.dir, "service.log"))
-	if offset > len(b) {
-		return ""
-	}
-	return string(b[offset:])
 }
 
 // errorLines returns up to n lines of the log that report an error, first ones first: the
