@@ -250,9 +250,11 @@ func serve(ctx context.Context, cfg setting.Config, log *zap.Logger, ln net.List
 	defer func() { _ = closeLimiters() }() // the Redis client's connections: the process ends anyway
 	jwt := token.NewJWT(cfg.JWT.Secret, cfg.JWT.Issuer, cfg.JWT.Expire)
 	svc := service.New(dao.New(db), jwt, service.Options{
-		SlowMaxDelay:    cfg.App.SlowMaxDelay,
-		UpstreamURL:     cfg.Upstream.URL,
-		UpstreamClient:  &http.Client{Timeout: cfg.Upstream.Timeout},
+		Slow: service.SlowOptions{
+			MaxDelay:       cfg.App.SlowMaxDelay,
+			UpstreamURL:    cfg.Upstream.URL,
+			UpstreamClient: &http.Client{Timeout: cfg.Upstream.Timeout},
+		},
 		Uploads:         uploads,
 		AuthConcurrency: cfg.App.AuthConcurrency,
 		AuthWait:        cfg.App.AuthWait,

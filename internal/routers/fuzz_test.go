@@ -61,7 +61,7 @@ func FuzzAPI(f *testing.F) {
 	for _, s := range seeds {
 		f.Add(s.method, s.contentType, s.path, s.body)
 	}
-	e := newTestEnv(f, service.Options{SlowMaxDelay: 10 * time.Millisecond})
+	e := newTestEnv(f, service.Options{Slow: service.SlowOptions{MaxDelay: 10 * time.Millisecond}})
 	f.Fuzz(func(t *testing.T, method, contentType uint8, path, body string) {
 		req := httptest.NewRequest("GET", "/", strings.NewReader(body))
 		req.Method = fuzzMethods[int(method)%len(fuzzMethods)]

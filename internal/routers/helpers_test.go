@@ -68,11 +68,11 @@ func newTestEnvDeps(t testing.TB, opts service.Options, tweak func(*Deps)) *test
 // newTestEnvOn is newTestEnvDeps on a database the test opened itself.
 func newTestEnvOn(t testing.TB, db *gorm.DB, opts service.Options, tweak func(*Deps)) *testEnv {
 	t.Helper()
-	if opts.SlowMaxDelay == 0 {
-		opts.SlowMaxDelay = 30 * time.Second
+	if opts.Slow.MaxDelay == 0 {
+		opts.Slow.MaxDelay = 30 * time.Second
 	}
-	if opts.UpstreamClient == nil {
-		opts.UpstreamClient = &http.Client{Timeout: 5 * time.Second}
+	if opts.Slow.UpstreamClient == nil {
+		opts.Slow.UpstreamClient = &http.Client{Timeout: 5 * time.Second}
 	}
 	env := &testEnv{jwt: token.NewJWT(testSecret, "blog-service", time.Hour)}
 	env.db = db

@@ -132,12 +132,17 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 	v1 := r.Group("/api/v1", jwt, bodyLimit, timeout)
 	tag := api.NewTag(d.Service, d.Pages)
 	v1.GET("/tags", app.Handle(tag.List))
-	v1.GET("/tags/slow", app.Handle(tag.Slow))
 	v1.GET("/tags/:id", app.Handle(tag.Get))
 	v1.POST("/tags", app.Handle(tag.Create))
 	v1.PUT("/tags/:id", app.Handle(tag.Update))
 	v1.PATCH("/tags/:id/state", app.Handle(tag.UpdateState))
 	v1.DELETE("/tags/:id", app.Handle(tag.Delete))
+
+	// The slow demonstration endpoint, for trying a graceful stop (api/slow.go). Its path
+	// is a static segment beside /tags/:id, which gin's tree tries first: "slow" is never
+	// taken for a tag id.
+	slow := api.NewSlow(d.Service)
+	v1.GET("/tags/slow", app.Handle(slow.Work))
 
 	article := api.NewArticle(d.Service, d.Pages)
 	v1.GET("/articles", app.Handle(article.List))

@@ -45,10 +45,10 @@ func TestSlowUpstream(t *testing.T) {
 			if tt.path == "" {
 				url = "http://127.0.0.1:1/" // nothing listens on port 1
 			}
-			e := newTestEnv(t, service.Options{
+			e := newTestEnv(t, service.Options{Slow: service.SlowOptions{
 				UpstreamURL:    url,
 				UpstreamClient: &http.Client{Timeout: 200 * time.Millisecond},
-			})
+			}})
 			rec := e.do(t, "GET", "/api/v1/tags/slow?delay=0s", noBody, e.token)
 			if rec.Code != tt.wantStatus {
 				t.Fatalf("slow with upstream %s = %d %s, want %d", tt.path, rec.Code, rec.Body, tt.wantStatus)

@@ -4,7 +4,6 @@ package service
 
 import (
 	"context"
-	"net/http"
 	"runtime"
 	"time"
 
@@ -26,11 +25,8 @@ type Service struct {
 
 // Options are the settings the use cases need.
 type Options struct {
-	// SlowMaxDelay caps the delay the slow endpoint accepts.
-	SlowMaxDelay time.Duration
-	// UpstreamURL, when set, is fetched by the slow endpoint with UpstreamClient.
-	UpstreamURL    string
-	UpstreamClient *http.Client
+	// Slow is the slow endpoint's (see slow.go).
+	Slow SlowOptions
 	// Uploads stores uploaded images.
 	Uploads *upload.Store
 	// AuthConcurrency caps the password checks (bcrypt, ~50 ms of CPU each) running at once,

@@ -6,12 +6,22 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"time"
 
 	"golang.org/x/net/context/ctxhttp"
 
 	"github.com/go-programming-tour-book/blog-service/internal/errcode"
 )
+
+// SlowOptions are the slow endpoint's settings (App.SlowMaxDelay and Upstream in the config).
+type SlowOptions struct {
+	// MaxDelay caps the delay a request may ask for.
+	MaxDelay time.Duration
+	// UpstreamURL, when set, is fetched with UpstreamClient once the delay has passed.
+	UpstreamURL    string
+	UpstreamClient *http.Client
+}
 
 // SlowResult is what the slow endpoint reports.
 //
@@ -23,14 +33,15 @@ type SlowResult struct {
 	UpstreamStatus int `json:"upstream_status,omitempty" format:"int32" example:"200"`
 }
 
-// Slow does the book's slow demonstration work: it waits for delay and then, when an
+// Slow is the slow endpoint's demonstration work: it waits for delay and then, when an
 // upstream is configured, fetches it. Both honour ctx, so a client that hangs up or a
 // shutdown past its deadline stops the work; the caller then answers with the context's error.
 func (s *Service) Slow(ctx context.Context, delay time.Duration) (SlowResult, error) {
-	if delay < 0 || delay > s.opts.SlowMaxDelay {
+	opts := s.opts.Slow
+	if delay < 0 || delay > opts.MaxDelay {
 		return SlowResult{}, errcode.InvalidParams.WithDetail(
-			fmt.Sprintf("delay must be between 0s and %v", s.opts.SlowMaxDelay),
-			fmt.Sprintf("delay 必须在 0s 到 %v 之间", s.opts.SlowMaxDelay))
+			fmt.Sprintf("delay must be between 0s and %v", opts.MaxDelay),
+			fmt.Sprintf("delay 必须在 0s 到 %v 之间", opts.MaxDelay))
 	}
 	res := SlowResult{Delay: delay.String()}
 	timer := time.NewTimer(delay)
@@ -40,10 +51,10 @@ func (s *Service) Slow(ctx context.Context, delay time.Duration) (SlowResult, er
 		return res, fmt.Errorf("slow work: %w", ctxErr(ctx))
 	case <-timer.C:
 	}
-	if s.opts.UpstreamURL == "" {
+	if opts.UpstreamURL == "" {
 		return res, nil
 	}
-	resp, err := ctxhttp.Get(ctx, s.opts.UpstreamClient, s.opts.UpstreamURL)
+	resp, err := ctxhttp.Get(ctx, opts.UpstreamClient, opts.UpstreamURL)
 	if err != nil {
 		return res, upstreamError(ctx, err)
 	}

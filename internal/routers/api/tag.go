@@ -3,14 +3,11 @@
 package api
 
 import (
-	"time"
-
 	"github.com/go-programming-tour-book/blog-service/pkg/page"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/go-programming-tour-book/blog-service/internal/app"
-	"github.com/go-programming-tour-book/blog-service/internal/errcode"
 	"github.com/go-programming-tour-book/blog-service/internal/model"
 	"github.com/go-programming-tour-book/blog-service/internal/service"
 )
@@ -256,38 +253,5 @@ func (t Tag) Delete(c *gin.Context) error {
 		return err
 	}
 	app.OK(c, Deleted{})
-	return nil
-}
-
-// Slow godoc
-// @ID       slowWork
-// @Summary  Slow work, for trying graceful stop
-// @Description  Waits for delay, then fetches Upstream.URL when one is configured. Stops when the client leaves or the shutdown deadline passes.
-// @Tags     tags
-// @Produce  json
-// @Param    delay  query  string  false  "a Go duration from 0s to App.SlowMaxDelay (30s)"  default(1s)  maxlength(32)
-// @Success  200  {object}  service.SlowResult
-// @Failure  400  {object}  app.ErrorBody  "invalid parameters (code 10000001)"
-// @Failure  401  {object}  app.ErrorBody  "no token, or a bad, expired or revoked one (codes 10000004, 10000005)"
-// @Failure  429  {object}  app.ErrorBody  "over a Limiter.Rules rate for this route (code 10000007); retry after Retry-After"
-// @Header   429  {integer}  Retry-After  "seconds to wait"
-// @Failure  500  {object}  app.ErrorBody  "internal error (code 10000000)"
-// @Failure  502  {object}  app.ErrorBody  "Upstream.URL failed or answered 5xx (code 10000010)"
-// @Failure  503  {object}  app.ErrorBody  "cancelled: the server is shutting down or the client left (code 10000008), or the rate limiter is unavailable (code 10000012)"
-// @Failure  504  {object}  app.ErrorBody  "past App.DefaultContextTimeout (code 10000009), or Upstream.URL timed out (code 10000011)"
-// @Security TokenHeader
-// @Security BearerAuth
-// @Security TokenQuery
-// @Router   /api/v1/tags/slow [get]
-func (t Tag) Slow(c *gin.Context) error {
-	delay, err := time.ParseDuration(c.DefaultQuery("delay", "1s"))
-	if err != nil {
-		return errcode.InvalidParams.WithDetail("delay must be a duration such as 3s or 500ms", "delay 必须是时长，例如 3s 或 500ms")
-	}
-	res, err := t.svc.Slow(c.Request.Context(), delay)
-	if err != nil {
-		return err
-	}
-	app.OK(c, res)
 	return nil
 }
