@@ -120,8 +120,8 @@ func run(ctx context.Context, args []string, environ []string, stdin io.Reader, 
 		return nil
 	}
 	if fs.NArg() > 0 {
-		// A command (auth add|list|remove) works on the configured database and returns;
-		// neither the supervisor nor a server starts.
+		// A command (auth add|list|remove on the configured database, or reload through
+		// the PID file) runs and returns; neither the supervisor nor a server starts.
 		return cli.Run(ctx, cfg, fs.Args(), stdin, stdout, stderr)
 	}
 	log, err := logger.New(stdout, cfg.Log.Level, cfg.Release())
@@ -202,9 +202,10 @@ func lookupEnv(environ []string, key string) string {
 }
 
 // serve runs one serving process on ln until SIGINT or SIGTERM (drain after
-// Server.DrainDelay), supervisor.SignalHandOver (a new worker serves: drain now), or a
-// second signal (stop at once). ready, if set, is called once it serves; hup is logged for
-// a SIGHUP, which a serving process ignores.
+// Server.DrainDelay) or one of supervisor.DrainNowSignals (a new worker serves, or the
+// master is gone: drain now); a SIGINT or SIGTERM during the drain stops it at once.
+// ready, if set, is called once it serves and its database answers (reportReady); hup is
+// logged for a SIGHUP, which a serving process ignores.
 func serve(ctx context.Context, cfg setting.Config, log *zap.Logger, ln net.Listener, ready func() error, hup string) error {
 	defer ln.Close()
 	stop, force, release := server.NotifyStop(ctx, supervisor.DrainNowSignals(), os.Interrupt, syscall.SIGTERM)
@@ -374,8 +375,9 @@ func rateLimiters(cfg setting.Config) (middleware.RateLimits, func() error) {
 
 // reportReady tells the master this worker serves, once the database answers (what
 // /readyz checks besides draining): the master retires the old worker only then. A worker
-// whose database does not answer reports nothing; the master kills it after
-// Server.UpgradeTimeout and the old worker serves on.
+// whose database does not answer reports nothing, and the master kills it after
+// Server.UpgradeTimeout: in an upgrade the old worker serves on; at start-up, with no old
+// worker, the master exits with an error.
 func reportReady(ctx context.Context, log *zap.Logger, svc *service.Service, ready func() error) {
 	if ready == nil {
 		return

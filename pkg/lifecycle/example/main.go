@@ -6,8 +6,8 @@
 //	kill -HUP "$(cat /tmp/example.pid)"        # a new worker serves; N drains and exits
 //
 // The process you start is the master (supervisor.Run); it runs this same binary again as
-// its worker, which finds the socket with supervisor.Inherited and serves it with
-// server.Serve.
+// its worker, which finds the socket with supervisor.Inherited and serves it with a
+// server.Server.
 package main
 
 import (

@@ -1,7 +1,8 @@
 // Package server runs an http.Server on a listener it is given and stops it without
-// breaking requests: on the stop signal it refuses new connections, lets keep-alive clients
-// leave, waits for requests in flight up to a deadline, then cuts the rest with their
-// contexts cancelled so each can still answer. It knows nothing about blogs.
+// breaking requests: on the stop signal (after Options.DrainDelay, unless it is a
+// hand-over) it refuses new connections, lets keep-alive clients leave, waits for requests
+// in flight up to a deadline, then cuts the rest with their contexts cancelled so each can
+// still answer. It knows nothing about blogs.
 package server
 
 import (
@@ -17,7 +18,7 @@ import (
 	"go.uber.org/zap"
 )
 
-// Options are the server's timeouts.
+// Options are the server's timeouts and how it drains.
 type Options struct {
 	ReadTimeout       time.Duration
 	ReadHeaderTimeout time.Duration
@@ -72,10 +73,13 @@ func (s *Server) Draining() bool { return s.draining.Load() }
 // Serve serves h on ln until stop is done, then drains. force, when done during the drain,
 // closes everything at once. Serve returns nil after a clean drain, an error when requests
 // had to be cut at the deadline or the drain was forced, and an error at once if serving
-// itself fails. No goroutine it starts outlives it.
+// itself fails. After a clean drain nothing it started still runs; after a cut or a forced
+// stop, a handler that ignores its cancelled context may outlive it, and a forced stop
+// returns as soon as it has closed the server, without waiting for its goroutines to end.
 func (s *Server) Serve(stop, force context.Context, ln net.Listener, h http.Handler) error {
 	// Request contexts derive from base, not from stop: the first signal must not cancel
-	// the requests it lets finish. base is cancelled only when the deadline passes.
+	// the requests it lets finish. base is cancelled when the deadline passes, when the
+	// stop is forced, and when Serve returns.
 	base, cut := context.WithCancelCause(context.WithoutCancel(stop))
 	defer cut(nil)
 	srv := &http.Server{
@@ -115,16 +119,18 @@ func (s *Server) Serve(stop, force context.Context, ln net.Listener, h http.Hand
 	}
 	deadline, cancel := context.WithTimeout(context.WithoutCancel(stop), s.opts.ShutdownTimeout)
 	defer cancel()
-	// Connections the kernel has already completed but Serve has not yet accepted would be
-	// reset by the close (their clients may have sent a request already): let Serve take
-	// them first, briefly.
+	// Connections the kernel has already completed but nobody has accepted yet are reset
+	// when the socket closes for good (their clients may have sent a request already): let
+	// Serve take them first, briefly.
 	queued, cancelQueued := context.WithTimeout(deadline, acceptQueueWait)
 	if err := waitUntil(queued, force, func() bool { n, ok := acceptQueueLen(ln); return !ok || n == 0 }); errors.Is(err, ErrForced) {
 		cancelQueued()
 		return s.forced(srv, cut)
 	}
 	cancelQueued()
-	// Closing the listener refuses new connections at once; Serve then returns.
+	// Closing the listener stops this server accepting, and Serve returns. The kernel
+	// refuses new connections from then on unless another process holds the socket too
+	// (a supervisor's master, or the worker taking over).
 	if err := ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
 		s.log.Warn("close listener", zap.Error(err))
 	}

@@ -97,7 +97,8 @@ type master struct {
 // done or SIGINT/SIGTERM arrives; a second signal forces the stop. SIGHUP upgrades: the
 // master first re-executes itself from the executable's current file (same PID, socket
 // and workers carried over), then replaces the worker. It returns an error if the listener
-// or the first worker fails, or the last worker did not stop cleanly.
+// or the first worker fails, when replacing a worker that died keeps failing (maxRespawns
+// attempts in a row), or when the serving worker did not stop cleanly.
 //
 // Call Run from the main goroutine locked to the main thread (runtime.LockOSThread in an
 // init function of package main): workers are forked, and the master re-executed, from
@@ -363,10 +364,11 @@ func (m *master) backoff(failures int) (<-chan time.Time, int) {
 	return m.after(d), failures
 }
 
-// stop asks every worker to stop and waits for them, closing the socket once the drain
-// delay has passed. A second signal forwards once more, which makes the workers stop at
-// once; past StopTimeout they are killed. The error reports a serving worker that did
-// not stop cleanly.
+// stop asks the serving and the starting worker to stop and waits for every worker,
+// closing the socket once the drain delay has passed. Each further SIGINT or SIGTERM is
+// forwarded to every worker, which makes them stop at once (a SIGHUP is ignored now); past
+// StopTimeout they are killed. The error reports a serving worker that did not stop
+// cleanly.
 func (m *master) stop(sigs <-chan os.Signal, cur, next *worker, draining []*worker) error {
 	m.cfg.Notify("STOPPING=1")
 	if next != nil {

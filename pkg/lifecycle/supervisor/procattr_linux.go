@@ -38,8 +38,9 @@ func onMainThread() bool { return unix.Gettid() == os.Getpid() }
 // ReleaseStartupPages drops from the process's resident set the pages of its executable it
 // touched while starting: every package's initialisation, the config, the logger, the
 // migrations. The master then runs a small loop, a worker its request path, and holding
-// ~25 MB of code they no longer run would make an idle master cost as much as a worker. Only read-only mappings of files with no anonymous (copied-on-write)
-// page are released, so no data is lost: a page used again is read back from the file.
+// ~25 MB of code they no longer run would make an idle master cost as much as a worker.
+// Only read-only mappings of files with no anonymous (copied-on-write) page are released,
+// so no data is lost: a page used again is read back from the file.
 func ReleaseStartupPages() error {
 	smaps, err := os.ReadFile("/proc/self/smaps")
 	if err != nil {

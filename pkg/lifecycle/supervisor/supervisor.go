@@ -36,7 +36,8 @@ type Config struct {
 	// UpgradeTimeout is how long a new worker may take to report that it serves.
 	UpgradeTimeout time.Duration
 	// DrainDelay is how long a stop keeps the socket open after telling the worker to
-	// stop, for load balancers to notice (the worker waits as long before it drains).
+	// stop, for load balancers to notice. Give the worker's server.Options.DrainDelay the
+	// same value, so that it serves on as long before it drains.
 	DrainDelay time.Duration
 	// StopTimeout bounds a stop: workers still running after it are killed.
 	StopTimeout time.Duration
