@@ -165,7 +165,8 @@ func (s *Service) Stop() error {
 }
 
 // Kill ends the master at once and waits until it has exited (cleanup after a failed run;
-// its worker sees the master die and drains). It does nothing if Launch never succeeded.
+// on Linux its worker sees the master die and drains). It does nothing if Launch never
+// succeeded.
 func (s *Service) Kill() {
 	if s.Exited == nil {
 		return

@@ -25,7 +25,7 @@ type Service struct {
 
 // Options are the settings the use cases need.
 type Options struct {
-	// Slow is the slow endpoint's (see slow.go).
+	// Slow holds the slow endpoint's settings (see slow.go).
 	Slow SlowOptions
 	// Uploads stores uploaded images.
 	Uploads *upload.Store

@@ -22,8 +22,9 @@ import (
 
 // rollingDrill puts nginx on loopback in front of two replicas sharing one MySQL database
 // and, under read and write load through nginx, upgrades each replica in turn: first by
-// SIGHUP, then as Kubernetes does, by SIGTERM with a drain delay, then a fresh start. It prints one table and returns the exit
-// status: 1 if any request failed or an acknowledged write is missing.
+// SIGHUP, then as Kubernetes does, by SIGTERM with a drain delay, then a fresh start. It
+// prints one table and returns the exit status: 1 if any request failed or an
+// acknowledged write is missing; 2 if the drill itself could not run.
 func rollingDrill(bin, dsn string, every time.Duration) int {
 	r, err := rolling(bin, dsn, every)
 	if err != nil {

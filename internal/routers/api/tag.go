@@ -17,7 +17,7 @@ import (
 // @Description An empty object: the row is deleted.
 type Deleted struct{}
 
-// Tag handles /api/v1/tags.
+// Tag handles /api/v1/tags and /api/v1/tags/:id (GET /api/v1/tags/slow is Slow's).
 type Tag struct {
 	svc   *service.Service
 	pages page.Limits
