@@ -106,13 +106,15 @@ func TestListCountsFollowEveryWrite(t *testing.T) {
 	}
 	var mu sync.Mutex
 	var articles []uint32
-	pick := func(r *rand.Rand, ids []uint32) uint32 {
+	// pick takes the slice's address: reading the variable itself is part of what mu
+	// guards, since the first op appends to articles while the other writers pick from it.
+	pick := func(r *rand.Rand, ids *[]uint32) uint32 {
 		mu.Lock()
 		defer mu.Unlock()
-		if len(ids) == 0 {
+		if len(*ids) == 0 {
 			return 0
 		}
-		return ids[r.IntN(len(ids))]
+		return (*ids)[r.IntN(len(*ids))]
 	}
 	state := func(r *rand.Rand) map[string]any {
 		return map[string]any{"state": uint8(r.IntN(2)), "modified_by": "test"}
@@ -120,7 +122,7 @@ func TestListCountsFollowEveryWrite(t *testing.T) {
 	ops := []func(r *rand.Rand) error{
 		func(r *rand.Rand) error { // create an article
 			a := model.Article{Title: "t", State: uint8(r.IntN(2))}
-			err := d.CreateArticle(ctx, &a, pick(r, tags))
+			err := d.CreateArticle(ctx, &a, pick(r, &tags))
 			if err == nil {
 				mu.Lock()
 				articles = append(articles, a.ID)
@@ -128,17 +130,17 @@ func TestListCountsFollowEveryWrite(t *testing.T) {
 			}
 			return err
 		},
-		func(r *rand.Rand) error { return d.UpdateArticle(ctx, pick(r, articles), state(r), nil) },
+		func(r *rand.Rand) error { return d.UpdateArticle(ctx, pick(r, &articles), state(r), nil) },
 		func(r *rand.Rand) error {
-			tag := pick(r, tags)
-			return d.UpdateArticle(ctx, pick(r, articles), state(r), &tag)
+			tag := pick(r, &tags)
+			return d.UpdateArticle(ctx, pick(r, &articles), state(r), &tag)
 		},
 		func(r *rand.Rand) error {
-			tag := pick(r, tags)
-			return d.UpdateArticle(ctx, pick(r, articles), map[string]any{"modified_by": "test"}, &tag)
+			tag := pick(r, &tags)
+			return d.UpdateArticle(ctx, pick(r, &articles), map[string]any{"modified_by": "test"}, &tag)
 		},
-		func(r *rand.Rand) error { return d.DeleteArticle(ctx, pick(r, articles)) },
-		func(r *rand.Rand) error { return d.UpdateTag(ctx, pick(r, tags), state(r)) },
+		func(r *rand.Rand) error { return d.DeleteArticle(ctx, pick(r, &articles)) },
+		func(r *rand.Rand) error { return d.UpdateTag(ctx, pick(r, &tags), state(r)) },
 		func(r *rand.Rand) error { // a tag created and deleted
 			tag := model.Tag{Name: fmt.Sprint("brief ", r.Uint64()), State: uint8(r.IntN(2))}
 			if err := d.CreateTag(ctx, &tag); err != nil {
@@ -147,16 +149,16 @@ func TestListCountsFollowEveryWrite(t *testing.T) {
 			return d.DeleteTag(ctx, tag.ID)
 		},
 		func(r *rand.Rand) error { // another writer: a second live link, by hand
-			return byHand(db, "INSERT INTO blog_article_tag (article_id, tag_id) VALUES (?, ?)", pick(r, articles), pick(r, tags))
+			return byHand(db, "INSERT INTO blog_article_tag (article_id, tag_id) VALUES (?, ?)", pick(r, &articles), pick(r, &tags))
 		},
 		func(r *rand.Rand) error { // an operator: one link soft-deleted by hand
-			return byHand(db, "UPDATE blog_article_tag SET is_del = 1 WHERE article_id = ?", pick(r, articles))
+			return byHand(db, "UPDATE blog_article_tag SET is_del = 1 WHERE article_id = ?", pick(r, &articles))
 		},
 		func(r *rand.Rand) error { // an operator: an article removed for good, links left behind
-			return byHand(db, "DELETE FROM blog_article WHERE id = ?", pick(r, articles))
+			return byHand(db, "DELETE FROM blog_article WHERE id = ?", pick(r, &articles))
 		},
 		func(r *rand.Rand) error { // and a link removed for good
-			return byHand(db, "DELETE FROM blog_article_tag WHERE article_id = ?", pick(r, articles))
+			return byHand(db, "DELETE FROM blog_article_tag WHERE article_id = ?", pick(r, &articles))
 		},
 	}
 	const writers, each = 8, 60
