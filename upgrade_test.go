@@ -299,6 +299,9 @@ func TestSIGHUPAppliesAChangedConfig(t *testing.T) {
 	}
 	logLen := len(u.Log())
 	u.upgrade(t)
+	// The old worker still takes new connections for a moment after the new one first
+	// answers, until its drain closes its listener: ask once it has gone.
+	u.awaitOneWorker(t)
 	if size, n := page(); size != 3 || n != 3 {
 		t.Errorf("after SIGHUP: page_size %d with %d tags, want 3 with 3", size, n)
 	}
