@@ -21,7 +21,7 @@ IMAGE      ?= blog-service:local
 # ($(shell) does not see make's exports, hence GOTOOLCHAIN again.)
 RACE       ?= $(shell [ "$$(GOTOOLCHAIN=$(GOTOOLCHAIN) go env CGO_ENABLED)" = 1 ] && command -v gcc >/dev/null && echo -race)
 
-.PHONY: help run build test fuzz lint vulncheck swag swag-check e2e bench bench-stop drill rolling-drill upgrade-drill docker clean
+.PHONY: help run build test fuzz lint vulncheck swag swag-check e2e bench bench-fixes bench-stop drill rolling-drill upgrade-drill docker clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -65,6 +65,9 @@ e2e: ## the Swagger UI in headless Chromium: validate the served spec, try every
 
 bench: ## benchmark suite: wrk per scenario vs a net/http floor, RSS, lifecycle, list cost vs table size; writes docs/BENCHMARKS.md (scripts/bench.sh); ONLY=listcost for the curve alone
 	scripts/bench.sh
+
+bench-fixes: ## each CPU fix on its own: the service vs the same code with that fix undone, in turns; writes docs/BENCHMARKS-FIXES.md (scripts/bench-fixes.sh)
+	scripts/bench-fixes.sh
 
 bench-stop: ## print stop timings: idle stop and a short drain, signal to exit (scripts/bench-stop.sh)
 	scripts/bench-stop.sh

@@ -43,7 +43,8 @@ func main() {
 	mysqlDSN := flag.String("mysql", "", "also run the service's scenarios on this MySQL (DSN without database)")
 	pairs := flag.Int("pairs", 3, "alternated floor/service runs of GET /api/v1/tags")
 	profile := flag.Bool("profile", true, "profile the floor and the service under the tags load and attribute their CPU per request")
-	only := flag.String("only", "", `run one section: "listcost" (list cost vs table size); empty runs them all`)
+	only := flag.String("only", "", `run one section: "listcost" (list cost vs table size) or "fixes" (each fix on its own, see -before); empty runs them all`)
+	before := flag.String("before", "", "with -only fixes: name=binary=part,... the service built with one fix undone, and the profile part the fix aims at (scripts/bench-fixes.sh)")
 	costDur := flag.Duration("listcost-d", 2*time.Second, "wrk duration of each list-cost turn")
 	costRounds := flag.Int("listcost-rounds", 5, "list-cost turns per target and size (the lowest p50 is reported)")
 	flag.Parse()
@@ -60,8 +61,13 @@ func main() {
 		rep, err = run(*bin, *floorBin, *dur, *conns, *pairs, *profile, *mysqlDSN, *costDur, *costRounds)
 	case "listcost":
 		rep, err = runListCost(*bin, *mysqlDSN, *costDur, *costRounds)
+	case "fixes":
+		var fixes []fix
+		if fixes, err = parseFixes(*before); err == nil {
+			rep, err = runFixes(*bin, fixes, *dur, *conns, *pairs)
+		}
 	default:
-		err = fmt.Errorf("-only %q: want listcost", *only)
+		err = fmt.Errorf("-only %q: want listcost or fixes", *only)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)

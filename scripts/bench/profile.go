@@ -15,7 +15,8 @@ import (
 
 // cpuProfile is CPU time under load by part of the program, and the requests it served.
 type cpuProfile struct {
-	byPart   map[string]time.Duration
+	byPart   map[string]time.Duration // flat CPU by part
+	cum      map[string]time.Duration // cumulative CPU by function
 	requests float64
 }
 
@@ -73,7 +74,7 @@ func profileUnderLoad(base, token, target string, dur time.Duration, conns int) 
 	time.Sleep(100 * time.Millisecond)
 	r := wrk("profile", target, token, dur, conns, "")
 	raw := <-got
-	prof := cpuProfile{byPart: map[string]time.Duration{}, requests: r.rps * dur.Seconds()}
+	prof := cpuProfile{byPart: map[string]time.Duration{}, cum: map[string]time.Duration{}, requests: r.rps * dur.Seconds()}
 	if len(raw) == 0 {
 		return cpuProfile{}
 	}
@@ -89,15 +90,18 @@ func profileUnderLoad(base, token, target string, dur time.Duration, conns int) 
 		return cpuProfile{}
 	}
 	// "  flat  flat%   sum%        cum   cum%  function"
-	line := regexp.MustCompile(`^\s*([\d.]+)(ns|us|µs|ms|s)\s+[\d.]+%\s+[\d.]+%\s+[\d.]+(?:ns|us|µs|ms|s)\s+[\d.]+%\s+(.+)$`)
+	// (A time of 0 has no unit.)
+	line := regexp.MustCompile(`^\s*([\d.]+)(ns|us|µs|ms|s)?\s+[\d.]+%\s+[\d.]+%\s+([\d.]+)(ns|us|µs|ms|s)?\s+[\d.]+%\s+(.+)$`)
 	unit := map[string]time.Duration{"ns": time.Nanosecond, "us": time.Microsecond, "µs": time.Microsecond, "ms": time.Millisecond, "s": time.Second}
 	for _, l := range strings.Split(string(out), "\n") {
 		m := line.FindStringSubmatch(l)
 		if m == nil {
 			continue
 		}
-		v, _ := strconv.ParseFloat(m[1], 64)
-		prof.byPart[partOf(m[3])] += time.Duration(v * float64(unit[m[2]]))
+		flat, _ := strconv.ParseFloat(m[1], 64)
+		cum, _ := strconv.ParseFloat(m[3], 64)
+		prof.byPart[partOf(m[5])] += time.Duration(flat * float64(unit[m[2]]))
+		prof.cum[m[5]] = time.Duration(cum * float64(unit[m[4]]))
 	}
 	return prof
 }
