@@ -15,6 +15,14 @@ CREATE TABLE IF NOT EXISTS `blog_list_count` (
   PRIMARY KEY (list, tag_id, state)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
 
+-- The triggers go in together, under write locks: LOCK TABLES waits for the open transactions
+-- of the worker being replaced and holds its next statements until all nine exist. Created
+-- one by one beside its writes, a transaction that had met a trigger held a count's row while
+-- it queued behind the next CREATE TRIGGER, which waited for the transactions queued on that
+-- row: a cycle of table and row locks that no deadlock detector sees, broken only by
+-- innodb_lock_wait_timeout (TestUpgradeCountsWritesDuringTheMigration).
+LOCK TABLES `blog_tag` WRITE, `blog_article` WRITE, `blog_article_tag` WRITE, `blog_list_count` WRITE;
+
 CREATE TRIGGER IF NOT EXISTS blog_tag_count_insert AFTER INSERT ON `blog_tag` FOR EACH ROW
   INSERT INTO blog_list_count (list, tag_id, state, n)
   SELECT 'tag', 0, NEW.state, 1 FROM DUAL WHERE NEW.is_del = 0
@@ -77,6 +85,8 @@ CREATE TRIGGER IF NOT EXISTS blog_article_tag_count_delete AFTER DELETE ON `blog
   INSERT INTO blog_list_count (list, tag_id, state, n)
   SELECT 'article', OLD.tag_id, state, -1 FROM blog_article WHERE id = OLD.article_id AND is_del = 0 AND OLD.is_del = 0
   ON DUPLICATE KEY UPDATE n = n + VALUES(n);
+
+UNLOCK TABLES;
 
 -- The counts of the rows already there. The triggers count every write from here on, but
 -- the worker being replaced may be writing now: LOCK TABLES waits for its open
