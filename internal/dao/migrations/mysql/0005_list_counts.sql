@@ -1,10 +1,10 @@
 -- name: list counts: blog_list_count keeps each list's total_rows, maintained by triggers on every write, so a count reads one row
 -- release: 2
 
--- See the sqlite file for the design. Here each trigger is one INSERT ... SELECT of its
--- changes, ordered by (tag_id, state): two transactions that change the same counts then
--- lock their rows in the same order and cannot deadlock over them. Creating triggers needs
--- the TRIGGER privilege and the seed below LOCK TABLES (GRANT ALL on the database has both);
+-- See the sqlite file for the design. Here each trigger changes the counts in (tag_id, state)
+-- order: two transactions that change the same counts then lock their rows in the same order
+-- and cannot deadlock over them. Creating triggers needs the TRIGGER privilege and this
+-- migration LOCK TABLES (GRANT ALL on the database has both);
 -- with binary logging on, MySQL and MariaDB also want log_bin_trust_function_creators=1 or
 -- SUPER (see the README).
 CREATE TABLE IF NOT EXISTS `blog_list_count` (
