@@ -43,7 +43,7 @@ func main() {
 	mysqlDSN := flag.String("mysql", "", "also run the service's scenarios on this MySQL (DSN without database)")
 	pairs := flag.Int("pairs", 3, "alternated floor/service runs of GET /api/v1/tags")
 	profile := flag.Bool("profile", true, "profile the floor and the service under the tags load and attribute their CPU per request")
-	only := flag.String("only", "", `run one section: "listcost" (list cost vs table size) or "fixes" (each fix on its own, see -before); empty runs them all`)
+	only := flag.String("only", "", `run one section: "listcost" (list cost vs table size), "tags" (GET /api/v1/tags against the floor, in turns, and profiled) or "fixes" (each fix on its own, see -before); empty runs them all`)
 	before := flag.String("before", "", "with -only fixes: name=binary=part,... the service built with one fix undone, and the profile part the fix aims at (scripts/bench-fixes.sh)")
 	costDur := flag.Duration("listcost-d", 2*time.Second, "wrk duration of each list-cost turn")
 	costRounds := flag.Int("listcost-rounds", 5, "list-cost turns per target and size (the lowest p50 is reported)")
@@ -61,13 +61,15 @@ func main() {
 		rep, err = run(*bin, *floorBin, *dur, *conns, *pairs, *profile, *mysqlDSN, *costDur, *costRounds)
 	case "listcost":
 		rep, err = runListCost(*bin, *mysqlDSN, *costDur, *costRounds)
+	case "tags":
+		rep, err = runTags(*bin, *floorBin, *dur, *conns, *pairs, *profile)
 	case "fixes":
 		var fixes []fix
 		if fixes, err = parseFixes(*before); err == nil {
 			rep, err = runFixes(*bin, fixes, *dur, *conns, *pairs)
 		}
 	default:
-		err = fmt.Errorf("-only %q: want listcost or fixes", *only)
+		err = fmt.Errorf("-only %q: want listcost, tags or fixes", *only)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -175,6 +177,40 @@ func runListCost(bin, mysqlDSN string, dur time.Duration, rounds int) (string, e
 	return b.String(), nil
 }
 
+// runTags is `-only tags`: the service and the floor in turns on GET /api/v1/tags, and
+// both profiled, as in the whole suite but without its other scenarios: the quick loop
+// while working on the service's CPU per request.
+func runTags(bin, floorBin string, dur time.Duration, conns, pairs int, profile bool) (string, error) {
+	dir, err := os.MkdirTemp("", "blog-bench")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(dir)
+	s, err := startSeeded(bin, dir)
+	if err != nil {
+		return "", err
+	}
+	defer func() { _ = s.svc.Stop() }()
+	floor, err := startFloor(floorBin, filepath.Join(dir, "blog.db"))
+	if err != nil {
+		return "", err
+	}
+	defer floor.stop()
+	var alt alternation
+	for range pairs {
+		alt.floor = append(alt.floor, wrk("floor", floor.url+"/api/v1/tags?page_size=10", "", dur, conns, ""))
+		alt.svc = append(alt.svc, wrk("service", s.url(), s.token, dur, conns, ""))
+	}
+	if profile {
+		alt.floorCPU = profileUnderLoad(floor.url, "", floor.url+"/api/v1/tags?page_size=10", dur, conns)
+		alt.svcCPU = profileUnderLoad(s.svc.Base(), s.token, s.url(), dur, conns)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Benchmarks: GET /api/v1/tags only\n\n%s\n\n", madeBy(conns, dur))
+	alt.write(&b)
+	return b.String(), nil
+}
+
 // madeBy names the command, the day and the machine a report comes from.
 func madeBy(conns int, dur time.Duration) string {
 	return fmt.Sprintf("Made by `make bench` (scripts/bench.sh) on %s: %d cores (%s), %s, wrk -c%d -d%v on the same machine.",
@@ -191,14 +227,14 @@ type alternation struct {
 // write prints each pair and the spread of the ratios (service / floor).
 func (a alternation) write(b io.Writer) {
 	fmt.Fprintf(b, "GET /api/v1/tags (page of 10), the floor and the service in turns, %d pairs:\n\n", len(a.svc))
-	fmt.Fprintln(b, "| pair | floor req/s | service req/s | ratio req/s | floor p99 | service p99 | ratio p99 |")
-	fmt.Fprintln(b, "|---|---|---|---|---|---|---|")
+	fmt.Fprintln(b, "| pair | floor req/s | service req/s | ratio req/s | floor p99 | service p99 | ratio p99 | errors (floor, service) |")
+	fmt.Fprintln(b, "|---|---|---|---|---|---|---|---|")
 	var rps, p99 []float64
 	for i := range a.svc {
 		f, s := a.floor[i], a.svc[i]
 		r1, r2 := ratio(s.rps, f.rps), ratio(float64(s.p99), float64(f.p99))
 		rps, p99 = append(rps, r1), append(p99, r2)
-		fmt.Fprintf(b, "| %d | %.0f | %.0f | %.2f | %v | %v | %.2f |\n", i+1, f.rps, s.rps, r1, f.p99, s.p99, r2)
+		fmt.Fprintf(b, "| %d | %.0f | %.0f | %.2f | %v | %v | %.2f | %d, %d |\n", i+1, f.rps, s.rps, r1, f.p99, s.p99, r2, f.errors, s.errors)
 	}
 	fmt.Fprintf(b, "\nService / floor, req/s: median **%.2f** (min %.2f, max %.2f; target >= 0.90). p99: median **%.2f** (min %.2f, max %.2f; target <= 1.20).\n",
 		medianF(rps), minF(rps), maxF(rps), medianF(p99), minF(p99), maxF(p99))

@@ -18,6 +18,7 @@ type cpuProfile struct {
 	byPart   map[string]time.Duration // flat CPU by part
 	cum      map[string]time.Duration // cumulative CPU by function
 	requests float64
+	dur      time.Duration // the profile's length
 }
 
 // parts attributes a function to a part of the program by its package; the first match wins.
@@ -57,7 +58,8 @@ func partOf(fn string) string {
 }
 
 // profileUnderLoad runs wrk on target while taking a CPU profile from base/debug/pprof,
-// and attributes the profile's time to parts of the program.
+// and attributes the profile's time to parts of the program. With BENCH_PROFILES set the
+// profile is kept (its file is named on stderr) for a closer look with go tool pprof.
 func profileUnderLoad(base, token, target string, dur time.Duration, conns int) cpuProfile {
 	secs := int(dur.Seconds())
 	got := make(chan []byte, 1)
@@ -74,7 +76,7 @@ func profileUnderLoad(base, token, target string, dur time.Duration, conns int) 
 	time.Sleep(100 * time.Millisecond)
 	r := wrk("profile", target, token, dur, conns, "")
 	raw := <-got
-	prof := cpuProfile{byPart: map[string]time.Duration{}, cum: map[string]time.Duration{}, requests: r.rps * dur.Seconds()}
+	prof := cpuProfile{byPart: map[string]time.Duration{}, cum: map[string]time.Duration{}, requests: r.rps * dur.Seconds(), dur: dur}
 	if len(raw) == 0 {
 		return cpuProfile{}
 	}
@@ -82,10 +84,14 @@ func profileUnderLoad(base, token, target string, dur time.Duration, conns int) 
 	if err != nil {
 		return cpuProfile{}
 	}
-	defer os.Remove(f.Name())
 	_, _ = f.Write(raw)
 	f.Close()
-	out, err := exec.Command("go", "tool", "pprof", "-top", "-nodecount=100000", f.Name()).Output()
+	if keep := os.Getenv("BENCH_PROFILES"); keep == "" {
+		defer os.Remove(f.Name())
+	} else {
+		fmt.Fprintf(os.Stderr, "bench: profile of %s kept in %s\n", base, f.Name())
+	}
+	out, err := exec.Command("go", "tool", "pprof", "-top", "-nodecount=100000", "-nodefraction=0", "-edgefraction=0", f.Name()).Output()
 	if err != nil {
 		return cpuProfile{}
 	}
@@ -133,7 +139,8 @@ func writeAttribution(b io.Writer, floor, svc cpuProfile) {
 		dj := perReq(svc, names[j]) - perReq(floor, names[j])
 		return di > dj
 	})
-	fmt.Fprintf(b, "\nCPU per request under the same load (pprof, flat time by package), largest difference first: floor %.0f µs, service %.0f µs.\n\n", total(floor), total(svc))
+	fmt.Fprintf(b, "\nCPU per request under the same load (pprof, flat time by package; profiled at %.0f and %.0f req/s), largest difference first: floor %.0f µs, service %.0f µs.\n\n",
+		floor.requests/floor.dur.Seconds(), svc.requests/svc.dur.Seconds(), total(floor), total(svc))
 	fmt.Fprintln(b, "| part | floor µs/req | service µs/req | difference |")
 	fmt.Fprintln(b, "|---|---|---|---|")
 	for _, n := range names {
