@@ -19,7 +19,7 @@ type ArticleFilter struct {
 
 // CountArticles counts the live articles that match f: it reads the kept count (listCount).
 func (d *Dao) CountArticles(ctx context.Context, f ArticleFilter) (int64, error) {
-	n, err := listCount(ctx, d.db, "article", f.TagID, f.State)
+	n, err := d.listCount(ctx, "article", f.TagID, f.State)
 	if err != nil {
 		return 0, fmt.Errorf("count articles: %w", err)
 	}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/url"
 	"runtime"
+	"sync"
 	"time"
 
 	"github.com/libtnb/sqlite"
@@ -33,6 +34,8 @@ type Dao struct {
 	// a single writer anyway; queueing here, in order, beats its busy handler, which makes
 	// waiting writers sleep and retry (a tail of seconds, and past busy_timeout an error).
 	writer chan struct{}
+	// stmts holds the statements of read, by query text.
+	stmts sync.Map
 }
 
 // New returns a Dao on an open database.

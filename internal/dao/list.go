@@ -2,8 +2,7 @@ package dao
 
 import (
 	"context"
-
-	"gorm.io/gorm"
+	"database/sql"
 )
 
 // Page picks part of a list, in id order: the rows with an id above AfterID (0: from the
@@ -22,15 +21,14 @@ type Page struct {
 // articles with a live link to tagID (0: all articles). Triggers keep these counts in the
 // transaction of every write, so a count reads a row or two whatever the size of the
 // table, and is as exact as counting the rows.
-func listCount(ctx context.Context, db *gorm.DB, list string, tagID uint32, state *uint8) (int64, error) {
-	q := db.WithContext(ctx).Table("blog_list_count").Select("COALESCE(SUM(n), 0)").
-		Where("list = ? AND tag_id = ?", list, tagID)
+func (d *Dao) listCount(ctx context.Context, list string, tagID uint32, state *uint8) (int64, error) {
+	query := "SELECT COALESCE(SUM(n), 0) FROM blog_list_count WHERE list = ? AND tag_id = ?"
+	args := []any{list, tagID}
 	if state != nil {
-		q = q.Where("state = ?", *state)
+		query += " AND state = ?"
+		args = append(args, *state)
 	}
 	var n int64
-	if err := q.Row().Scan(&n); err != nil {
-		return 0, err
-	}
-	return n, nil
+	err := d.read(ctx, "blog_list_count", query, func(r *sql.Rows) error { return r.Scan(&n) }, args...)
+	return n, err
 }

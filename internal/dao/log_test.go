@@ -40,3 +40,36 @@ func TestQueryLogHasNoBoundValues(t *testing.T) {
 		}
 	}
 }
+
+// The tags page runs outside gorm (dao.read) but is logged as gorm logs its statements:
+// a failed read is in the log with its placeholders, and its values are not.
+func TestFailedListReadIsLoggedWithoutValues(t *testing.T) {
+	core, logs := observer.New(zap.InfoLevel)
+	db, err := dao.Open(context.Background(), daotest.Config(t), zap.New(core))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { dao.Close(db) })
+	if err := db.Exec("ALTER TABLE blog_tag RENAME TO blog_tag_gone").Error; err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Exec("ALTER TABLE blog_tag_gone RENAME TO blog_tag") })
+	logs.TakeAll()
+
+	const secret = "client-secret-value-9c1e"
+	if _, err := dao.New(db).ListTags(context.Background(), dao.TagFilter{Name: secret}, dao.Page{Limit: 11}); err == nil {
+		t.Fatal("listing a missing table succeeded")
+	}
+	entries := logs.FilterLoggerName("gorm").All()
+	if len(entries) == 0 {
+		t.Fatal("the failed read was not logged")
+	}
+	for _, e := range entries {
+		if strings.Contains(e.Message, secret) {
+			t.Errorf("the log holds a bound value: %s", e.Message)
+		}
+		if !strings.Contains(e.Message, "FROM blog_tag WHERE") || !strings.Contains(e.Message, "name = ?") {
+			t.Errorf("the log line does not show the statement: %s", e.Message)
+		}
+	}
+}

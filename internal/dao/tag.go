@@ -2,6 +2,7 @@ package dao
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 
@@ -34,7 +35,7 @@ func (d *Dao) CountTags(ctx context.Context, f TagFilter) (int64, error) {
 	var n int64
 	var err error
 	if f.Name == "" {
-		n, err = listCount(ctx, d.db, "tag", 0, f.State)
+		n, err = d.listCount(ctx, "tag", 0, f.State)
 	} else {
 		err = d.tags(ctx, f).Count(&n).Error
 	}
@@ -45,14 +46,35 @@ func (d *Dao) CountTags(ctx context.Context, f TagFilter) (int64, error) {
 }
 
 // ListTags returns page p of the live tags that match f, oldest first. The index
-// idx_blog_tag_list (is_del, state, id) serves the filter, the order and p.AfterID.
+// idx_blog_tag_list (is_del, state, id) serves the filter, the order and p.AfterID. It is
+// the hottest list, so it runs outside gorm (read).
 func (d *Dao) ListTags(ctx context.Context, f TagFilter, p Page) ([]model.Tag, error) {
-	q := d.tags(ctx, f)
-	if p.AfterID > 0 {
-		q = q.Where("id > ?", p.AfterID)
+	query := "SELECT id, created_by, modified_by, created_on, modified_on, deleted_on, is_del, name, state FROM blog_tag WHERE is_del = 0"
+	args := make([]any, 0, 5)
+	if f.Name != "" {
+		query += " AND name = ?"
+		args = append(args, f.Name)
 	}
-	tags := []model.Tag{}
-	if err := q.Order("id").Offset(p.Offset).Limit(p.Limit).Find(&tags).Error; err != nil {
+	if f.State != nil {
+		query += " AND state = ?"
+		args = append(args, *f.State)
+	}
+	if p.AfterID > 0 {
+		query += " AND id > ?"
+		args = append(args, p.AfterID)
+	}
+	query += " ORDER BY id LIMIT ? OFFSET ?"
+	args = append(args, p.Limit, p.Offset)
+	tags := make([]model.Tag, 0, p.Limit)
+	err := d.read(ctx, "blog_tag", query, func(r *sql.Rows) error {
+		var t model.Tag
+		if err := r.Scan(&t.ID, &t.CreatedBy, &t.ModifiedBy, &t.CreatedOn, &t.ModifiedOn, &t.DeletedOn, &t.IsDel, &t.Name, &t.State); err != nil {
+			return err
+		}
+		tags = append(tags, t)
+		return nil
+	}, args...)
+	if err != nil {
 		return nil, fmt.Errorf("list tags: %w", err)
 	}
 	return tags, nil

@@ -41,7 +41,9 @@ func New(tp trace.TracerProvider) *Plugin {
 }
 
 // Name is the name gorm registers the plugin under; a second Use of it fails.
-func (p *Plugin) Name() string { return "gormtrace" }
+func (p *Plugin) Name() string { return name }
+
+const name = "gormtrace"
 
 // Initialize registers a callback before and after each kind of statement gorm runs. The
 // span starts before the statement is built, so it times building and running it.
@@ -99,27 +101,47 @@ func (p *Plugin) after(tx *gorm.DB) {
 		return // no span was started for this statement
 	}
 	st.Context = sc.parent
-	span := trace.SpanFromContext(sc.Context)
+	// placeholders only: st.Vars are never read
+	finish(trace.SpanFromContext(sc.Context), tx.Name(), st.SQL.String(), st.Table, tx.RowsAffected, tx.Error)
+}
+
+// Query starts the span of a statement that the caller runs itself on db's connections,
+// outside gorm (the dao's hottest reads), with the name and attributes of the spans of
+// the statements gorm runs; end closes it with the rows read and the error. query holds
+// placeholders, never values. When db is not traced, Query only looks the plugin up.
+func Query(ctx context.Context, db *gorm.DB, query, table string) (_ context.Context, end func(rows int64, err error)) {
+	p, ok := db.Plugins[name].(*Plugin)
+	if !ok {
+		return ctx, noSpan
+	}
+	ctx, span := p.tracer.Start(ctx, "gorm.Query", trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(p.server...))
+	return ctx, func(rows int64, err error) { finish(span, db.Name(), query, table, rows, err) }
+}
+
+func noSpan(int64, error) {}
+
+// finish sets a statement's attributes on its span and ends it. dialect is gorm's name
+// for the database; rows is -1 when unknown.
+func finish(span trace.Span, dialect, query, table string, rows int64, err error) {
 	defer span.End()
 	if !span.IsRecording() {
 		return // not sampled: skip the work below
 	}
-	query := st.SQL.String() // placeholders only: st.Vars are never read
 	op := operation(query)
 	attrs := []attribute.KeyValue{semconv.DBQueryText(query), semconv.DBOperationName(op)}
-	if sys, ok := systems[tx.Name()]; ok { // the dialector's name: "mysql", "sqlite"
+	if sys, ok := systems[dialect]; ok { // the dialector's name: "mysql", "sqlite"
 		attrs = append(attrs, sys)
 	}
-	if st.Table != "" {
-		summary := op + " " + st.Table
-		attrs = append(attrs, semconv.DBCollectionName(st.Table), semconv.DBQuerySummary(summary))
+	if table != "" {
+		summary := op + " " + table
+		attrs = append(attrs, semconv.DBCollectionName(table), semconv.DBQuerySummary(summary))
 		span.SetName(summary) // semconv: the summary is the span's name when there is one
 	}
-	if tx.RowsAffected != -1 {
-		attrs = append(attrs, rowsAffected.Int64(tx.RowsAffected))
+	if rows != -1 {
+		attrs = append(attrs, rowsAffected.Int64(rows))
 	}
 	span.SetAttributes(attrs...)
-	if err := tx.Error; err != nil && !expected(err) {
+	if err != nil && !expected(err) {
 		span.RecordError(err)
 		span.SetStatus(codes.Error, err.Error())
 	}
