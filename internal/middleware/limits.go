@@ -30,12 +30,17 @@ func RateLimit(limits RateLimits, failOpen bool, log *zap.Logger) gin.HandlerFun
 	var lastLog atomic.Int64
 	return func(c *gin.Context) {
 		path := c.FullPath()
+		perClient, global := limits.PerClient[path], limits.Global[path]
+		if perClient == nil && global == nil {
+			c.Next() // most routes have no limit: no key to build (ClientIP parses headers)
+			return
+		}
 		for _, check := range []struct {
 			l   limiter.Limiter
 			key string
 		}{
-			{limits.PerClient[path], path + " " + c.ClientIP()},
-			{limits.Global[path], path + " *"},
+			{perClient, path + " " + c.ClientIP()},
+			{global, path + " *"},
 		} {
 			if check.l == nil {
 				continue
