@@ -124,11 +124,12 @@ func run(ctx context.Context, args []string, environ []string, stdin io.Reader, 
 		// the PID file) runs and returns; neither the supervisor nor a server starts.
 		return cli.Run(ctx, cfg, fs.Args(), stdin, stdout, stderr)
 	}
-	log, err := logger.New(stdout, cfg.Log.Level, cfg.Release())
+	log, accessLog, err := logger.New(stdout, cfg.Log.Level, cfg.Release())
 	if err != nil {
 		return fmt.Errorf("logger: %w", err)
 	}
-	defer func() { _ = log.Sync() }() // fails on a terminal: nothing left to do then
+	defer func() { _ = accessLog.Sync() }() // writes the access lines still batched; fails on a terminal after that
+
 	addr := fmt.Sprintf(":%d", cfg.Server.HttpPort)
 
 	ln, rep, isWorker, err := supervisor.Inherited(getenv)
@@ -138,7 +139,7 @@ func run(ctx context.Context, args []string, environ []string, stdin io.Reader, 
 	logStart(log, cfg, isWorker)
 	switch {
 	case isWorker:
-		err := serve(ctx, cfg, log, ln, rep.Ready, "SIGHUP goes to the master process (the PID file's), not to a worker")
+		err := serve(ctx, cfg, log, accessLog, ln, rep.Ready, "SIGHUP goes to the master process (the PID file's), not to a worker")
 		if err != nil {
 			rep.Fail(err) // a no-op once it served: the master hears why an upgrade failed
 		}
@@ -149,7 +150,7 @@ func run(ctx context.Context, args []string, environ []string, stdin io.Reader, 
 		if err != nil {
 			return fmt.Errorf("listen: %w", err)
 		}
-		return serve(ctx, cfg, log, ln, nil, "SIGHUP: in-place upgrades are not supported on this platform; stop and start instead")
+		return serve(ctx, cfg, log, accessLog, ln, nil, "SIGHUP: in-place upgrades are not supported on this platform; stop and start instead")
 	}
 	dir, err := os.Getwd()
 	if err != nil {
@@ -205,8 +206,8 @@ func lookupEnv(environ []string, key string) string {
 // Server.DrainDelay) or one of supervisor.DrainNowSignals (a new worker serves, or the
 // master is gone: drain now); a SIGINT or SIGTERM during the drain stops it at once.
 // ready, if set, is called once it serves and its database answers (reportReady); hup is
-// logged for a SIGHUP, which a serving process ignores.
-func serve(ctx context.Context, cfg setting.Config, log *zap.Logger, ln net.Listener, ready func() error, hup string) error {
+// logged for a SIGHUP, which a serving process ignores. accessLog gets a line per request.
+func serve(ctx context.Context, cfg setting.Config, log, accessLog *zap.Logger, ln net.Listener, ready func() error, hup string) error {
 	defer ln.Close()
 	stop, force, release := server.NotifyStop(ctx, supervisor.DrainNowSignals(), os.Interrupt, syscall.SIGTERM)
 	defer release()
@@ -268,6 +269,7 @@ func serve(ctx context.Context, cfg setting.Config, log *zap.Logger, ln net.List
 	handler, err := routers.NewRouter(routers.Deps{
 		Service:        svc,
 		Log:            log,
+		AccessLog:      accessLog,
 		JWT:            jwt,
 		Translations:   tr,
 		Pages:          page.Limits{Default: cfg.App.DefaultPageSize, Max: cfg.App.MaxPageSize},

@@ -157,7 +157,7 @@ func isTerminal(r io.Reader) bool {
 // and runs fn on a service that issues no tokens. Logs, such as retries while the database
 // is not reachable yet, go to stderr: stdout holds only the command's answer.
 func withService(ctx context.Context, cfg setting.Config, stderr io.Writer, fn func(*service.Service) error) error {
-	log, err := logger.New(stderr, cfg.Log.Level, cfg.Release())
+	log, _, err := logger.New(stderr, cfg.Log.Level, cfg.Release()) // no requests: no access log
 	if err != nil {
 		return fmt.Errorf("logger: %w", err)
 	}

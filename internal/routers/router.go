@@ -2,6 +2,7 @@
 package routers
 
 import (
+	"cmp"
 	"expvar"
 	"net/http/pprof"
 	"path"
@@ -27,8 +28,10 @@ import (
 
 // Deps is everything the router needs; NewRouter reads nothing else.
 type Deps struct {
-	Service      *service.Service
-	Log          *zap.Logger
+	Service *service.Service
+	Log     *zap.Logger
+	// AccessLog gets a line per request (nil: Log does).
+	AccessLog    *zap.Logger
 	JWT          *token.JWT
 	Translations *app.Translations
 	Pages        page.Limits
@@ -80,7 +83,7 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 	}
 	r.Use(
 		middleware.RequestID(),
-		middleware.AccessLog(d.Log),
+		middleware.AccessLog(cmp.Or(d.AccessLog, d.Log)),
 		middleware.Recovery(d.Log),
 		middleware.Translations(d.Translations),
 		middleware.RateLimit(d.RateLimits, d.FailOpen, d.Log),

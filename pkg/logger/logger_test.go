@@ -1,0 +1,94 @@
+package logger
+
+import (
+	"bytes"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// writes records each Write call apart.
+type writes struct {
+	mu    sync.Mutex
+	calls [][]byte
+}
+
+func (w *writes) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.calls = append(w.calls, bytes.Clone(p))
+	return len(p), nil
+}
+
+func (w *writes) all() [][]byte {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([][]byte{}, w.calls...)
+}
+
+// Access lines from many goroutines reach the writer in batches of whole lines, none
+// over PipeBuf, far fewer writes than lines, and every line once; the other logger's
+// lines, written meanwhile, are written at once and whole.
+func TestAccessLinesAreBatchedWhole(t *testing.T) {
+	w := &writes{}
+	log, access, err := New(w, "info", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const goroutines, each = 8, 500
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Go(func() {
+			for i := range each {
+				access.Info("request", zap.Int("g", g), zap.Int("i", i), zap.String("path", strings.Repeat("x", 100)))
+			}
+		})
+	}
+	wg.Go(func() {
+		for i := range 50 {
+			log.Info("lifecycle", zap.Int("i", i))
+		}
+	})
+	wg.Wait()
+	_ = access.Sync()
+	lines, lifecycle := 0, 0
+	for _, call := range w.all() {
+		if len(call) > PipeBuf {
+			t.Errorf("a write of %d bytes: a pipe may interleave it with another process's", len(call))
+		}
+		if !bytes.HasSuffix(call, []byte("\n")) {
+			t.Errorf("a write ends mid-line: %q", call[max(0, len(call)-40):])
+		}
+		if bytes.Contains(call, []byte(`"lifecycle"`)) {
+			lifecycle++
+			if bytes.Count(call, []byte("\n")) != 1 {
+				t.Errorf("a lifecycle line was batched: %q", call)
+			}
+		}
+		lines += bytes.Count(call, []byte("\n"))
+	}
+	if want := goroutines*each + 50; lines != want || lifecycle != 50 {
+		t.Errorf("%d lines written (%d lifecycle), want %d (50)", lines, lifecycle, want)
+	}
+	if n := len(w.all()) - lifecycle; n > goroutines*each/5 {
+		t.Errorf("%d writes for %d access lines: not batched", n, goroutines*each)
+	}
+}
+
+// An access line that no other follows still reaches the writer, without a Sync.
+func TestALoneAccessLineIsFlushed(t *testing.T) {
+	w := &writes{}
+	_, access, err := New(w, "info", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	access.Info("alone")
+	for deadline := time.Now().Add(10 * time.Second); len(w.all()) == 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("a lone line was not written within 10 s (FlushInterval %v)", FlushInterval)
+		}
+	}
+}
