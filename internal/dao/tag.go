@@ -67,12 +67,9 @@ func (d *Dao) ListTags(ctx context.Context, f TagFilter, p Page) ([]model.Tag, e
 	args = append(args, p.Limit, p.Offset)
 	tags := make([]model.Tag, 0, p.Limit)
 	err := d.read(ctx, "blog_tag", query, func(r *sql.Rows) error {
-		var t model.Tag
-		if err := r.Scan(&t.ID, &t.CreatedBy, &t.ModifiedBy, &t.CreatedOn, &t.ModifiedOn, &t.DeletedOn, &t.IsDel, &t.Name, &t.State); err != nil {
-			return err
-		}
-		tags = append(tags, t)
-		return nil
+		tags = append(tags, model.Tag{}) // scanned in place: a row's own variable would escape
+		t := &tags[len(tags)-1]
+		return r.Scan(col(&t.ID), &t.CreatedBy, &t.ModifiedBy, col(&t.CreatedOn), col(&t.ModifiedOn), col(&t.DeletedOn), col(&t.IsDel), &t.Name, col(&t.State))
 	}, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list tags: %w", err)
