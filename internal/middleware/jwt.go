@@ -23,7 +23,7 @@ func JWT(j *tokens.JWT, check func(context.Context, *tokens.Claims) error) gin.H
 	return func(c *gin.Context) {
 		token := bearer(c.GetHeader("Authorization"))
 		if token == "" {
-			token = c.GetHeader("token")
+			token = c.GetHeader("Token") // the book's token header, canonical: no conversion per lookup
 		}
 		if token == "" {
 			token = c.Query("token")

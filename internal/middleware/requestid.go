@@ -10,8 +10,9 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// RequestIDHeader carries a request's id in both directions.
-const RequestIDHeader = "X-Request-ID"
+// RequestIDHeader carries a request's id in both directions (X-Request-ID; header names
+// are case-insensitive, and written in Go's canonical form a lookup need not convert it).
+const RequestIDHeader = "X-Request-Id"
 
 const requestIDKey = "request_id"
 
