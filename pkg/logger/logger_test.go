@@ -2,8 +2,10 @@ package logger
 
 import (
 	"bytes"
+	"errors"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -90,5 +92,55 @@ func TestALoneAccessLineIsFlushed(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("a lone line was not written within 10 s (FlushInterval %v)", FlushInterval)
 		}
+	}
+}
+
+// flaky fails its writes while full is set, and counts the syncs asked of it.
+type flaky struct {
+	writes
+	full  atomic.Bool
+	syncs atomic.Int32
+}
+
+func (f *flaky) Write(p []byte) (int, error) {
+	if f.full.Load() {
+		return 0, errors.New("no space left on device")
+	}
+	return f.writes.Write(p)
+}
+
+func (f *flaky) Sync() error { f.syncs.Add(1); return nil }
+
+// A failed write (a full disk) loses its batch, not the access log: once writes succeed
+// again, the lines logged after that are written. The periodic flush writes without
+// syncing the output (an fsync every interval on a log file); Sync syncs.
+func TestAccessLogOutlivesAFailedWrite(t *testing.T) {
+	f := &flaky{}
+	_, access, err := New(f, "info", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.full.Store(true)
+	access.Info("lost")
+	if err := access.Sync(); err == nil {
+		t.Error("Sync reported no error while writes fail")
+	}
+	f.full.Store(false)
+	for i := range 10 {
+		access.Info("after", zap.Int("i", i))
+	}
+	time.Sleep(3 * FlushInterval)
+	if n := f.syncs.Load(); n != 1 {
+		t.Errorf("%d syncs of the output; want only the one Sync asked for", n)
+	}
+	if err := access.Sync(); err != nil {
+		t.Errorf("Sync after the disk recovered: %v", err)
+	}
+	var got int
+	for _, call := range f.all() {
+		got += bytes.Count(call, []byte(`"after"`))
+	}
+	if got != 10 {
+		t.Errorf("%d of the 10 lines logged after the failure were written", got)
 	}
 }
