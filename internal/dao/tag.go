@@ -65,7 +65,9 @@ func (d *Dao) ListTags(ctx context.Context, f TagFilter, p Page) ([]model.Tag, e
 	}
 	query += " ORDER BY id LIMIT ? OFFSET ?"
 	args = append(args, p.Limit, p.Offset)
-	tags := make([]model.Tag, 0, p.Limit)
+	// Room for a default page, not for p.Limit: a raised App.MaxPageSize must not reserve
+	// memory for rows that are not there.
+	tags := make([]model.Tag, 0, min(p.Limit, 101))
 	err := d.read(ctx, "blog_tag", query, func(r *sql.Rows) error {
 		tags = append(tags, model.Tag{}) // scanned in place: a row's own variable would escape
 		t := &tags[len(tags)-1]

@@ -3,6 +3,7 @@ package dao_test
 import (
 	"context"
 	"errors"
+	"runtime"
 	"testing"
 
 	"github.com/go-programming-tour-book/blog-service/internal/dao"
@@ -50,5 +51,25 @@ func TestLiveTagNamesAreUnique(t *testing.T) {
 	}
 	if err := d.UpdateTag(ctx, rust.ID, map[string]any{"name": "Go"}); err != nil {
 		t.Errorf("rename Rust to Go, all Go tags deleted: %v", err)
+	}
+}
+
+// A page's memory follows the rows read, not the limit asked for: an operator may raise
+// App.MaxPageSize far above the rows there are.
+func TestAHugePageOfFewRowsIsSmall(t *testing.T) {
+	d := dao.New(daotest.Open(t))
+	ctx := context.Background()
+	if err := d.CreateTag(ctx, &model.Tag{Name: "Go", State: model.StateEnabled}); err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	tags, err := d.ListTags(ctx, dao.TagFilter{}, dao.Page{Limit: 1 << 20})
+	runtime.ReadMemStats(&after)
+	if err != nil || len(tags) != 1 {
+		t.Fatalf("ListTags = %d tags, %v", len(tags), err)
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > 1<<20 {
+		t.Errorf("a page of 1 row with a limit of 2^20 allocated %d bytes", n)
 	}
 }
