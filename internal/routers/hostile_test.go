@@ -235,3 +235,27 @@ func TestGlobalRateLimit(t *testing.T) {
 		t.Errorf("statuses %v, want %v", got, want)
 	}
 }
+
+// A query string Go cannot parse would lose its malformed pairs without a word, and a
+// list would answer without the filter the client sent: it is a 400 instead. Escaped
+// text still filters.
+func TestMalformedQueryStringIsRefused(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, service.Options{})
+	e.createTag(t, "Go")
+	e.createTag(t, "Rust")
+	for _, q := range []string{"state=1&name=%zz", "name=%", "state=%zz", "name=Go;state=0", "page=1&%zz=1"} {
+		for _, path := range []string{"/api/v1/tags", "/api/v1/articles"} {
+			rec := e.do(t, "GET", path+"?"+q, noBody, e.token)
+			if rec.Code != 400 || errorBody(t, rec).Code != errcode.InvalidParams.Code() {
+				t.Errorf("GET %s?%s = %d %s, want the JSON 400", path, q, rec.Code, rec.Body)
+			}
+		}
+	}
+	for q, want := range map[string]string{"name=R%75st": `"name":"Rust"`, "name=G%6F": `"name":"Go"`} {
+		rec := e.do(t, "GET", "/api/v1/tags?"+q, noBody, e.token)
+		if rec.Code != 200 || !strings.Contains(rec.Body.String(), want) || !strings.Contains(rec.Body.String(), `"total_rows":1`) {
+			t.Errorf("GET /api/v1/tags?%s = %d %s, want the one tag %s", q, rec.Code, rec.Body, want)
+		}
+	}
+}

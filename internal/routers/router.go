@@ -87,6 +87,7 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 		middleware.Recovery(d.Log),
 		middleware.Translations(d.Translations),
 		middleware.RateLimit(d.RateLimits, d.FailOpen, d.Log),
+		middleware.QueryString(),
 	)
 	r.NoRoute(func(c *gin.Context) {
 		// The method and path are the client's: named only as far as they are bounded.
