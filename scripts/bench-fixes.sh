@@ -30,8 +30,15 @@ undo token-cache pkg/token/token.go \
 # The access log's caller: each line looks up the calling function again (runtime.Caller).
 undo access-log-caller internal/middleware/accesslog.go \
   'log = log.WithOptions(zap.WithCaller(false))' 'log = log.WithOptions(zap.WithCaller(true))'
+# The tags page's unsigned columns scanned by database/sql, through a decimal string.
+undo unsigned-scan internal/dao/tag.go \
+  'return r.Scan(col(&t.ID), &t.CreatedBy, &t.ModifiedBy, col(&t.CreatedOn), col(&t.ModifiedOn), col(&t.DeletedOn), col(&t.IsDel), &t.Name, col(&t.State))' \
+  'return r.Scan(&t.ID, &t.CreatedBy, &t.ModifiedBy, &t.CreatedOn, &t.ModifiedOn, &t.DeletedOn, &t.IsDel, &t.Name, &t.State)'
+# The access log written a line at a time: a write system call per request.
+undo access-log-batches pkg/logger/logger.go \
+  'newBatcher(direct, PipeBuf, FlushInterval)' 'direct'
 
 cd scripts/bench
 go run . -only fixes -bin ../../bin/blog-service -d "${DURATION:-10s}" -pairs "${PAIRS:-3}" \
   -out "${BENCH_OUT:-../../docs/BENCHMARKS-FIXES.md}" \
-  -before "verified-token cache=$tmp/token-cache.bin=github.com/golang-jwt/,access log without caller=$tmp/access-log-caller.bin=go.uber.org/zap.(*Logger).check"
+  -before "verified-token cache=$tmp/token-cache.bin=github.com/golang-jwt/,access log without caller=$tmp/access-log-caller.bin=go.uber.org/zap.(*Logger).check,unsigned columns scanned directly=$tmp/unsigned-scan.bin=database/sql.convertAssignRows,access log in batches=$tmp/access-log-batches.bin=go.uber.org/zap.(*Logger).Log"
