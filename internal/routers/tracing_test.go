@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
+	"gorm.io/gorm"
 
 	"github.com/go-programming-tour-book/blog-service/internal/dao"
 	"github.com/go-programming-tour-book/blog-service/internal/dao/daotest"
@@ -21,12 +22,7 @@ import (
 // exporter stands in for the OTLP collector.
 func TestTracing(t *testing.T) {
 	t.Parallel()
-	spans := tracetest.NewInMemoryExporter()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(spans))
-	db := daotest.Open(t)
-	if err := dao.Trace(db, tp); err != nil {
-		t.Fatal(err)
-	}
+	spans, tp, db := tracedDB(t)
 	core, logs := observer.New(zap.InfoLevel)
 	e := newTestEnvOn(t, db, service.Options{}, func(d *Deps) {
 		d.Tracer = tp
@@ -79,12 +75,7 @@ func TestTracing(t *testing.T) {
 // the page, under the request's span, with their SQL and none of the values bound to it.
 func TestTracingListReads(t *testing.T) {
 	t.Parallel()
-	spans := tracetest.NewInMemoryExporter()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(spans))
-	db := daotest.Open(t)
-	if err := dao.Trace(db, tp); err != nil {
-		t.Fatal(err)
-	}
+	spans, tp, db := tracedDB(t)
 	e := newTestEnvOn(t, db, service.Options{}, func(d *Deps) { d.Tracer = tp })
 	e.createTag(t, "Go")
 	spans.Reset()
@@ -122,6 +113,19 @@ func TestTracingListReads(t *testing.T) {
 			t.Errorf("no %q span under the request's span; spans: %v", name, spanNames(spans))
 		}
 	}
+}
+
+// tracedDB is a test database whose queries are spans of tp, kept in spans. The SDK's
+// in-memory exporter stands in for the OTLP collector.
+func tracedDB(t *testing.T) (*tracetest.InMemoryExporter, *sdktrace.TracerProvider, *gorm.DB) {
+	t.Helper()
+	spans := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(spans))
+	db := daotest.Open(t)
+	if err := dao.Trace(db, tp); err != nil {
+		t.Fatal(err)
+	}
+	return spans, tp, db
 }
 
 func spanNames(e *tracetest.InMemoryExporter) []string {
