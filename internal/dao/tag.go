@@ -18,15 +18,18 @@ type TagFilter struct {
 	State *uint8
 }
 
-func (d *Dao) tags(ctx context.Context, f TagFilter) *gorm.DB {
-	q := d.db.WithContext(ctx).Model(&model.Tag{}).Where("is_del = 0")
+// where is f as the condition of a query on blog_tag, and the values it binds.
+func (f TagFilter) where() (string, []any) {
+	cond, args := "is_del = 0", make([]any, 0, 5) // room for ListTags' after_id, limit and offset
 	if f.Name != "" {
-		q = q.Where("name = ?", f.Name)
+		cond += " AND name = ?"
+		args = append(args, f.Name)
 	}
 	if f.State != nil {
-		q = q.Where("state = ?", *f.State)
+		cond += " AND state = ?"
+		args = append(args, *f.State)
 	}
-	return q
+	return cond, args
 }
 
 // CountTags counts the live tags that match f. Without a name it reads the kept count
@@ -37,7 +40,8 @@ func (d *Dao) CountTags(ctx context.Context, f TagFilter) (int64, error) {
 	if f.Name == "" {
 		n, err = d.listCount(ctx, "tag", 0, f.State)
 	} else {
-		err = d.tags(ctx, f).Count(&n).Error
+		cond, args := f.where()
+		err = d.read(ctx, "blog_tag", "SELECT COUNT(*) FROM blog_tag WHERE "+cond, func(r *sql.Rows) error { return r.Scan(&n) }, args...)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("count tags: %w", err)
@@ -49,16 +53,8 @@ func (d *Dao) CountTags(ctx context.Context, f TagFilter) (int64, error) {
 // idx_blog_tag_list (is_del, state, id) serves the filter, the order and p.AfterID. It is
 // the hottest list, so it runs outside gorm (read).
 func (d *Dao) ListTags(ctx context.Context, f TagFilter, p Page) ([]model.Tag, error) {
-	query := "SELECT id, created_by, modified_by, created_on, modified_on, deleted_on, is_del, name, state FROM blog_tag WHERE is_del = 0"
-	args := make([]any, 0, 5)
-	if f.Name != "" {
-		query += " AND name = ?"
-		args = append(args, f.Name)
-	}
-	if f.State != nil {
-		query += " AND state = ?"
-		args = append(args, *f.State)
-	}
+	cond, args := f.where()
+	query := "SELECT id, created_by, modified_by, created_on, modified_on, deleted_on, is_del, name, state FROM blog_tag WHERE " + cond
 	if p.AfterID > 0 {
 		query += " AND id > ?"
 		args = append(args, p.AfterID)
