@@ -112,14 +112,16 @@ func run(bin, floorBin string, dur time.Duration, conns, pairs int, profile bool
 			return err
 		}
 		defer floor.stop()
+		// The floor is sent the same request, token header included (it ignores it), so
+		// both servers read the same bytes and only what they do with them differs.
 		for range pairs {
-			f := wrk("floor: GET /api/v1/tags", floor.url+"/api/v1/tags?page_size=10", "", dur, conns, "")
+			f := wrk("floor: GET /api/v1/tags", floor.url+"/api/v1/tags?page_size=10", token, dur, conns, "")
 			r := wrk("sqlite: GET /api/v1/tags (page of 10)", svc.Base()+"/api/v1/tags?page_size=10", token, dur, conns, "")
 			alt.floor, alt.svc = append(alt.floor, f), append(alt.svc, r)
 		}
 		alt.floorRSS = peakRSS(floor.cmd.Process.Pid)
 		if profile {
-			alt.floorCPU = profileUnderLoad(floor.url, "", floor.url+"/api/v1/tags?page_size=10", dur, conns)
+			alt.floorCPU = profileUnderLoad(floor.url, token, floor.url+"/api/v1/tags?page_size=10", dur, conns)
 			alt.svcCPU = profileUnderLoad(svc.Base(), token, svc.Base()+"/api/v1/tags?page_size=10", dur, conns)
 		}
 		return nil
@@ -198,11 +200,11 @@ func runTags(bin, floorBin string, dur time.Duration, conns, pairs int, profile 
 	defer floor.stop()
 	var alt alternation
 	for range pairs {
-		alt.floor = append(alt.floor, wrk("floor", floor.url+"/api/v1/tags?page_size=10", "", dur, conns, ""))
+		alt.floor = append(alt.floor, wrk("floor", floor.url+"/api/v1/tags?page_size=10", s.token, dur, conns, "")) // the same request, as in run
 		alt.svc = append(alt.svc, wrk("service", s.url(), s.token, dur, conns, ""))
 	}
 	if profile {
-		alt.floorCPU = profileUnderLoad(floor.url, "", floor.url+"/api/v1/tags?page_size=10", dur, conns)
+		alt.floorCPU = profileUnderLoad(floor.url, s.token, floor.url+"/api/v1/tags?page_size=10", dur, conns)
 		alt.svcCPU = profileUnderLoad(s.svc.Base(), s.token, s.url(), dur, conns)
 	}
 	var b strings.Builder
