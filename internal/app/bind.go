@@ -64,19 +64,29 @@ func SetupGin(mode string) (*Translations, error) {
 	if err := zh_translations.RegisterDefaultTranslations(v, zhT); err != nil {
 		return nil, fmt.Errorf("register zh translations: %w", err)
 	}
+	for _, r := range textRules {
+		if err := v.RegisterValidation(r.tag, fieldText(r.valid)); err != nil {
+			return nil, fmt.Errorf("register %s: %w", r.tag, err)
+		}
+	}
 	// http_url (an http or https URL, so no javascript:, data: or file: link is stored)
-	// has no stock translation.
-	for tr, text := range map[ut.Translator]string{
-		enT: "{0} must be an http or https URL",
-		zhT: "{0}必须是一个http或https的URL",
-	} {
-		if err := v.RegisterTranslation("http_url", tr, func(tr ut.Translator) error {
-			return tr.Add("http_url", text, true)
-		}, func(tr ut.Translator, fe validator.FieldError) string {
-			s, _ := tr.T("http_url", fe.Field())
-			return s
-		}); err != nil {
-			return nil, fmt.Errorf("register http_url translation: %w", err)
+	// and our own rules have no stock translation.
+	messages := []struct{ tag, en, zh string }{
+		{"http_url", "{0} must be an http or https URL", "{0}必须是一个http或https的URL"},
+	}
+	for _, r := range textRules {
+		messages = append(messages, struct{ tag, en, zh string }{r.tag, r.en, r.zh})
+	}
+	for _, m := range messages {
+		for tr, text := range map[ut.Translator]string{enT: m.en, zhT: m.zh} {
+			if err := v.RegisterTranslation(m.tag, tr, func(tr ut.Translator) error {
+				return tr.Add(m.tag, text, true)
+			}, func(tr ut.Translator, fe validator.FieldError) string {
+				s, _ := tr.T(m.tag, fe.Field())
+				return s
+			}); err != nil {
+				return nil, fmt.Errorf("register %s translation: %w", m.tag, err)
+			}
 		}
 	}
 	return &Translations{en: enT, zh: zhT}, nil

@@ -1,13 +1,16 @@
 package routers
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
@@ -16,6 +19,7 @@ import (
 	"github.com/go-programming-tour-book/blog-service/internal/errcode"
 	"github.com/go-programming-tour-book/blog-service/internal/metrics"
 	"github.com/go-programming-tour-book/blog-service/internal/middleware"
+	"github.com/go-programming-tour-book/blog-service/internal/model"
 	"github.com/go-programming-tour-book/blog-service/internal/service"
 	"github.com/go-programming-tour-book/blog-service/pkg/limiter"
 )
@@ -257,5 +261,50 @@ func TestMalformedQueryStringIsRefused(t *testing.T) {
 		if rec.Code != 200 || !strings.Contains(rec.Body.String(), want) || !strings.Contains(rec.Body.String(), `"total_rows":1`) {
 			t.Errorf("GET /api/v1/tags?%s = %d %s, want the one tag %s", q, rec.Code, rec.Body, want)
 		}
+	}
+}
+
+// Names and titles are one line of UTF-8 text with nothing invisible at either end; an
+// article's content may span lines. Anything else is a 400 that says so, and what is
+// accepted reads back byte for byte.
+func TestTextFieldsAreCleanUTF8(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, service.Options{})
+	quote := func(s string) string { b, _ := json.Marshal(s); return string(b) }
+	for _, name := range []string{"a\x00b", "bad\nname", "tab\there", " Go", "Go ", "\x1b[31mred", "\u0085next", "\xff\xfe"} {
+		bodies := []body{form("name=" + url.QueryEscape(name) + "&created_by=me")}
+		if utf8.ValidString(name) { // JSON decoding turns bytes that are not UTF-8 into U+FFFD
+			bodies = append(bodies, jsonBody(`{"name":`+quote(name)+`,"created_by":"me"}`))
+		}
+		for _, b := range bodies {
+			rec := e.do(t, "POST", "/api/v1/tags", b, e.token)
+			if rec.Code != 400 || !strings.Contains(rec.Body.String(), "one line of UTF-8 text") {
+				t.Errorf("tag name %q (%s) = %d %s, want 400 naming the rule", name, b.contentType, rec.Code, rec.Body)
+			}
+		}
+	}
+	if rec := e.do(t, "GET", "/api/v1/tags?name=%00x", noBody, e.token); rec.Code != 400 {
+		t.Errorf("filter by a name with a NUL = %d %s, want 400", rec.Code, rec.Body)
+	}
+
+	tag := e.createTag(t, url.QueryEscape("Go 语言 🦫 a\u200db"))
+	if got := decode[model.Tag](t, e.do(t, "GET", fmt.Sprintf("/api/v1/tags/%d", tag.ID), noBody, e.token)); got.Name != "Go 语言 🦫 a\u200db" {
+		t.Errorf("tag name read back as %q", got.Name)
+	}
+	article := func(content string) string {
+		return fmt.Sprintf(`{"tag_id":%d,"title":"Title","desc":"Two\nlines","content":%s,"cover_image_url":"https://example.com/a.png","created_by":"me"}`, tag.ID, quote(content))
+	}
+	if rec := e.do(t, "POST", "/api/v1/articles", jsonBody(article("nul\x00inside")), e.token); rec.Code != 400 || !strings.Contains(rec.Body.String(), "without control characters") {
+		t.Errorf("content with a NUL = %d %s, want 400 naming the rule", rec.Code, rec.Body)
+	}
+	const content = "line one\r\n\tline two\n¿qué? 中文 🦫"
+	rec := e.do(t, "POST", "/api/v1/articles", jsonBody(article(content)), e.token)
+	if rec.Code != 200 {
+		t.Fatalf("content over lines = %d %s, want 200", rec.Code, rec.Body)
+	}
+	id := decode[model.ArticleWithTag](t, rec).ID
+	got := decode[model.ArticleWithTag](t, e.do(t, "GET", fmt.Sprintf("/api/v1/articles/%d", id), noBody, e.token))
+	if got.Content != content || got.Desc != "Two\nlines" {
+		t.Errorf("read back content %q, desc %q", got.Content, got.Desc)
 	}
 }

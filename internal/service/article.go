@@ -23,15 +23,15 @@ type CreateArticleRequest struct {
 	// The id of a live tag.
 	TagID uint32 `form:"tag_id" json:"tag_id" binding:"required,gte=1" format:"int64" maximum:"4294967295" example:"1"`
 	// The title.
-	Title string `form:"title" json:"title" binding:"required,min=2,max=100" example:"Graceful restarts in Go"`
+	Title string `form:"title" json:"title" binding:"required,min=2,max=100,line" example:"Graceful restarts in Go"`
 	// A short description.
-	Desc string `form:"desc" json:"desc" binding:"required,min=2,max=255" example:"How a server drains its requests"`
+	Desc string `form:"desc" json:"desc" binding:"required,min=2,max=255,text" example:"How a server drains its requests"`
 	// The text.
-	Content string `form:"content" json:"content" binding:"required,min=2,max=65535" example:"Stop accepting, finish what is in flight, then exit."`
+	Content string `form:"content" json:"content" binding:"required,min=2,max=65535,text" example:"Stop accepting, finish what is in flight, then exit."`
 	// An http or https URL of the cover image.
 	CoverImageURL string `form:"cover_image_url" json:"cover_image_url" binding:"required,http_url,max=255" format:"uri" example:"https://example.com/cover.png"`
 	// Who creates it.
-	CreatedBy string `form:"created_by" json:"created_by" binding:"required,min=2,max=100" example:"admin"`
+	CreatedBy string `form:"created_by" json:"created_by" binding:"required,min=2,max=100,line" example:"admin"`
 	// 1 (the default): published; 0: withdrawn.
 	State *uint8 `form:"state" json:"state" binding:"omitempty,oneof=0 1" format:"int32" default:"1" example:"1"`
 }
@@ -44,17 +44,17 @@ type UpdateArticleRequest struct {
 	// The id of a live tag.
 	TagID *uint32 `form:"tag_id" json:"tag_id" binding:"omitempty,gte=1" format:"int64" maximum:"4294967295" example:"1"`
 	// The title.
-	Title *string `form:"title" json:"title" binding:"omitempty,min=2,max=100" example:"Graceful restarts in Go, revised"`
+	Title *string `form:"title" json:"title" binding:"omitempty,min=2,max=100,line" example:"Graceful restarts in Go, revised"`
 	// A short description.
-	Desc *string `form:"desc" json:"desc" binding:"omitempty,min=2,max=255" example:"How a server drains its requests"`
+	Desc *string `form:"desc" json:"desc" binding:"omitempty,min=2,max=255,text" example:"How a server drains its requests"`
 	// The text.
-	Content *string `form:"content" json:"content" binding:"omitempty,min=2,max=65535" example:"Stop accepting, finish what is in flight, then exit."`
+	Content *string `form:"content" json:"content" binding:"omitempty,min=2,max=65535,text" example:"Stop accepting, finish what is in flight, then exit."`
 	// An http or https URL of the cover image.
 	CoverImageURL *string `form:"cover_image_url" json:"cover_image_url" binding:"omitempty,http_url,max=255" format:"uri" example:"https://example.com/cover.png"`
 	// 1: published; 0: withdrawn.
 	State *uint8 `form:"state" json:"state" binding:"omitempty,oneof=0 1" format:"int32" example:"1"`
 	// Who changes it.
-	ModifiedBy string `form:"modified_by" json:"modified_by" binding:"required,min=2,max=100" example:"editor"`
+	ModifiedBy string `form:"modified_by" json:"modified_by" binding:"required,min=2,max=100,line" example:"editor"`
 }
 
 // UpdateArticleStateRequest is the body of PATCH /api/v1/articles/:id/state.
@@ -64,7 +64,7 @@ type UpdateArticleStateRequest struct {
 	// 1: published; 0: withdrawn.
 	State *uint8 `form:"state" json:"state" binding:"required,oneof=0 1" format:"int32" example:"1"`
 	// Who changes it.
-	ModifiedBy string `form:"modified_by" json:"modified_by" binding:"required,min=2,max=100" example:"editor"`
+	ModifiedBy string `form:"modified_by" json:"modified_by" binding:"required,min=2,max=100,line" example:"editor"`
 }
 
 // ListArticles returns one page of articles with their tags and fills in the pager: the

@@ -40,7 +40,7 @@ const (
 // @Description A credential: the example is the demo credential, which exists in debug mode only.
 type AuthRequest struct {
 	// The credential's key.
-	AppKey string `form:"app_key" json:"app_key" binding:"required,max=20" minLength:"1" example:"eddycjy"`
+	AppKey string `form:"app_key" json:"app_key" binding:"required,max=20,line" minLength:"1" example:"eddycjy"`
 	// Its secret.
 	AppSecret string `form:"app_secret" json:"app_secret" binding:"required,max=72" minLength:"1" example:"go-programming-tour-book"`
 }

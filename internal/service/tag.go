@@ -13,7 +13,7 @@ import (
 
 // ListTagsRequest filters GET /api/v1/tags. As in the book, state defaults to 1 (enabled).
 type ListTagsRequest struct {
-	Name  string `form:"name" binding:"max=100"`
+	Name  string `form:"name" binding:"omitempty,max=100,line"`
 	State uint8  `form:"state,default=1" binding:"oneof=0 1"`
 }
 
@@ -23,9 +23,9 @@ type ListTagsRequest struct {
 // @Description A new tag.
 type CreateTagRequest struct {
 	// The name, unique among live tags.
-	Name string `form:"name" json:"name" binding:"required,min=2,max=100" example:"Go"`
+	Name string `form:"name" json:"name" binding:"required,min=2,max=100,line" example:"Go"`
 	// Who creates it.
-	CreatedBy string `form:"created_by" json:"created_by" binding:"required,min=2,max=100" example:"admin"`
+	CreatedBy string `form:"created_by" json:"created_by" binding:"required,min=2,max=100,line" example:"admin"`
 	// 1 (the default): enabled; 0: disabled.
 	State *uint8 `form:"state" json:"state" binding:"omitempty,oneof=0 1" format:"int32" default:"1" example:"1"`
 }
@@ -36,11 +36,11 @@ type CreateTagRequest struct {
 // @Description The fields to change, and who changes them: fields left out keep their value.
 type UpdateTagRequest struct {
 	// A new name, unique among live tags.
-	Name *string `form:"name" json:"name" binding:"omitempty,min=2,max=100" example:"Golang"`
+	Name *string `form:"name" json:"name" binding:"omitempty,min=2,max=100,line" example:"Golang"`
 	// 1: enabled; 0: disabled.
 	State *uint8 `form:"state" json:"state" binding:"omitempty,oneof=0 1" format:"int32" example:"1"`
 	// Who changes it.
-	ModifiedBy string `form:"modified_by" json:"modified_by" binding:"required,min=2,max=100" example:"editor"`
+	ModifiedBy string `form:"modified_by" json:"modified_by" binding:"required,min=2,max=100,line" example:"editor"`
 }
 
 // UpdateTagStateRequest is the body of PATCH /api/v1/tags/:id/state.
@@ -50,7 +50,7 @@ type UpdateTagStateRequest struct {
 	// 1: enabled; 0: disabled.
 	State *uint8 `form:"state" json:"state" binding:"required,oneof=0 1" format:"int32" example:"1"`
 	// Who changes it.
-	ModifiedBy string `form:"modified_by" json:"modified_by" binding:"required,min=2,max=100" example:"editor"`
+	ModifiedBy string `form:"modified_by" json:"modified_by" binding:"required,min=2,max=100,line" example:"editor"`
 }
 
 // ListTags returns one page of tags and fills in the pager: the total and
