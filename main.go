@@ -36,6 +36,7 @@ import (
 	"github.com/go-programming-tour-book/blog-service/internal/app"
 	"github.com/go-programming-tour-book/blog-service/internal/cli"
 	"github.com/go-programming-tour-book/blog-service/internal/dao"
+	"github.com/go-programming-tour-book/blog-service/internal/errcode"
 	"github.com/go-programming-tour-book/blog-service/internal/metrics"
 	"github.com/go-programming-tour-book/blog-service/internal/middleware"
 	"github.com/go-programming-tour-book/blog-service/internal/routers"
@@ -296,7 +297,7 @@ func serve(ctx context.Context, cfg setting.Config, log, accessLog *zap.Logger, 
 	return err
 }
 
-// serverOptions are the HTTP server's timeouts and drain settings.
+// serverOptions are the HTTP server's timeouts, connection caps and drain settings.
 func serverOptions(cfg setting.Server, onServe func()) server.Options {
 	return server.Options{
 		ReadTimeout:       cfg.ReadTimeout,
@@ -307,6 +308,9 @@ func serverOptions(cfg setting.Server, onServe func()) server.Options {
 		IdleDrainTimeout:  cfg.IdleDrainTimeout,
 		DrainDelay:        cfg.DrainDelay,
 		OnServe:           onServe,
+		MaxConns:          cfg.MaxConns,
+		MaxConnsPerClient: cfg.MaxConnsPerClient,
+		Refused:           app.Refusal(errcode.TooManyConnections),
 	}
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -192,5 +193,81 @@ func TestAuthFloodLeavesTheAPIResponsive(t *testing.T) {
 	}
 	if flooded > 3*max(idle, 2*time.Millisecond) {
 		t.Errorf("p50 under the /auth flood %v, more than 3x the idle %v", flooded, idle)
+	}
+}
+
+// One client cannot hold every connection: past Server.MaxConnsPerClient its connections
+// are answered 503 (10000017) and closed without being served, past Server.MaxConns
+// everyone's are, and a slot freed is a slot taken again. (An uncapped worker took 20,000
+// idle connections from one address, 580 MB, and then accepted no one.)
+func TestConnectionsAreCapped(t *testing.T) {
+	p := startProc(t, "BLOG_SERVER_MAXCONNSPERCLIENT=10", "BLOG_SERVER_MAXCONNS=25", "BLOG_LOG_LEVEL=warn")
+	// open connects from ip and asks for /healthz: it reports the status, and keeps the
+	// connection open (keep-alive) until the test ends or it is closed.
+	open := func(ip string) (net.Conn, int) {
+		t.Helper()
+		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}, Timeout: 10 * time.Second}
+		c, err := d.Dial("tcp", p.Addr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+		if _, err := io.WriteString(c, "GET /healthz HTTP/1.1\r\nHost: blog\r\n\r\n"); err != nil {
+			t.Fatalf("write from %s: %v", ip, err)
+		}
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatalf("read from %s: %v", ip, err)
+		}
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<10))
+		resp.Body.Close()
+		if resp.StatusCode != 200 && (resp.StatusCode != 503 || !strings.Contains(string(body), `"code":10000017`) || !resp.Close) {
+			t.Fatalf("from %s: %d %s, want 200 or a 503 (10000017) that closes", ip, resp.StatusCode, body)
+		}
+		return c, resp.StatusCode
+	}
+	var first []net.Conn
+	for i := range 10 {
+		c, status := open("127.0.0.2")
+		if status != 200 {
+			t.Fatalf("connection %d from 127.0.0.2 = %d, want 200 within its cap of 10", i+1, status)
+		}
+		first = append(first, c)
+	}
+	if _, status := open("127.0.0.2"); status != 503 {
+		t.Fatalf("the 11th connection from 127.0.0.2 = %d, want 503", status)
+	}
+	for i := range 10 {
+		if _, status := open("127.0.0.3"); status != 200 {
+			t.Fatalf("connection %d from 127.0.0.3 = %d, want 200: another client's cap is its own", i+1, status)
+		}
+	}
+	// 20 open (and whatever the harness keeps from 127.0.0.1): 127.0.0.4 meets MaxConns
+	// before its own cap.
+	accepted := 0
+	for ; accepted < 10; accepted++ {
+		if _, status := open("127.0.0.4"); status == 503 {
+			break
+		}
+	}
+	if accepted == 10 || accepted > 5 {
+		t.Fatalf("127.0.0.4 got %d connections with 20 others open, want at most 5 (MaxConns 25)", accepted)
+	}
+	for _, c := range first {
+		c.Close()
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if _, status := open("127.0.0.4"); status == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("127.0.0.2 closed 10 connections, yet 127.0.0.4 is still refused")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if log := p.Log(); !strings.Contains(log, "connections refused: over the connection caps") {
+		t.Errorf("no warning about refused connections in the log:\n%s", log)
 	}
 }

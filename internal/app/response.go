@@ -4,7 +4,9 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -73,6 +75,16 @@ func Error(c *gin.Context, err error) {
 	}
 	lang := Lang(c.GetHeader("locale"), c.GetHeader("Accept-Language"))
 	c.AbortWithStatusJSON(status, ErrorBody{Code: e.Code(), Msg: e.MsgIn(lang), Details: e.DetailsIn(lang)})
+}
+
+// Refusal is err as a whole HTTP/1.1 response, in English, that closes the connection and
+// asks the client to retry in a second: for answering a connection before any request is
+// read from it (the server's connection caps), where there is no gin.Context.
+func Refusal(err *errcode.Error) []byte {
+	status := Status(err)
+	body, _ := json.Marshal(ErrorBody{Code: err.Code(), Msg: err.Msg(), Details: err.Details()})
+	return fmt.Appendf(nil, "HTTP/1.1 %d %s\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: %d\r\nConnection: close\r\nRetry-After: 1\r\n\r\n%s",
+		status, http.StatusText(status), len(body), body)
 }
 
 // Lang is the language a request asks for: the book's `locale` header first, then the

@@ -26,6 +26,9 @@ var (
 	UnsupportedMediaType = New(10000015, KindUnsupportedMedia, "unsupported media type", "不支持的媒体类型")
 	// AuthBusy: too many password checks are running or waiting; retry after Retry-After.
 	AuthBusy = New(10000016, KindUnavailable, "authentication is busy, retry shortly", "鉴权繁忙，请稍后重试")
+	// TooManyConnections: a connection over Server.MaxConns or Server.MaxConnsPerClient,
+	// answered before its request is read, then closed.
+	TooManyConnections = New(10000017, KindUnavailable, "too many connections: retry shortly", "连接过多，请稍后重试")
 )
 
 // Tag codes (module 2001xxxx as in the book). The book's 20010001-20010005 were "XxxFail"
@@ -53,7 +56,7 @@ func All() []*Error {
 		ServerError, InvalidParams, NotFound, UnauthorizedAuthNotExist, UnauthorizedTokenError,
 		UnauthorizedTokenTimeout, UnauthorizedTokenGenerate, TooManyRequests, RequestCancelled,
 		RequestTimeout, UpstreamError, UpstreamTimeout, ServiceUnavailable, MethodNotAllowed,
-		RequestTooLarge, UnsupportedMediaType, AuthBusy, TagNameTaken, TagInUse, ArticleTagInvalid,
+		RequestTooLarge, UnsupportedMediaType, AuthBusy, TooManyConnections, TagNameTaken, TagInUse, ArticleTagInvalid,
 		UploadTypeNotAllowed, UploadTooLarge, UploadNoSpace,
 	}
 }

@@ -74,6 +74,9 @@ type Server struct {
 	// DrainDelay keeps serving, with /readyz failing, this long after SIGTERM before the
 	// listener closes, so load balancers stop sending first (about 5s on Kubernetes).
 	DrainDelay time.Duration
+	// MaxConns caps the connections open at once, MaxConnsPerClient those from one address
+	// (0: no cap); a connection over a cap is answered 503 and closed.
+	MaxConns, MaxConnsPerClient int
 }
 
 // App holds the API's behaviour settings.
@@ -189,6 +192,8 @@ var defaults = map[string]any{
 	"Server.PIDFile":            "",
 	"Server.UpgradeTimeout":     "30s",
 	"Server.DrainDelay":         "0s",
+	"Server.MaxConns":           4096,
+	"Server.MaxConnsPerClient":  512,
 	"App.DefaultPageSize":       10,
 	"App.MaxPageSize":           100,
 	"App.SlowMaxDelay":          "30s",

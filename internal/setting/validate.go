@@ -70,6 +70,14 @@ func (c Config) Validate() error {
 	if c.Server.WriteTimeout > 0 && c.Server.WriteTimeout <= c.App.SlowMaxDelay {
 		bad("Server.WriteTimeout", "%v must exceed App.SlowMaxDelay (%v)", c.Server.WriteTimeout, c.App.SlowMaxDelay)
 	}
+	for _, v := range []struct {
+		key string
+		n   int
+	}{{"Server.MaxConns", c.Server.MaxConns}, {"Server.MaxConnsPerClient", c.Server.MaxConnsPerClient}} {
+		if v.n < 0 {
+			bad(v.key, "%d must not be negative (0: no cap)", v.n)
+		}
+	}
 	if c.App.DefaultPageSize < 1 {
 		bad("App.DefaultPageSize", "%d must be at least 1", c.App.DefaultPageSize)
 	}

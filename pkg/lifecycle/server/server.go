@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -38,6 +39,14 @@ type Options struct {
 	// OnServe, if set, is called once the server accepts connections, for instance to
 	// tell a supervisor that it serves.
 	OnServe func()
+	// MaxConns caps the connections open at once, and MaxConnsPerClient those from one
+	// address (0: no cap). Each holds a goroutine and buffers (~20 KB) for as long as the
+	// timeouts let it idle, so without caps one client could open connections until the
+	// process runs out of file descriptors and memory, and no one else could connect.
+	// A connection over a cap is never served: it gets Refused, if set (an HTTP
+	// response), and is closed.
+	MaxConns, MaxConnsPerClient int
+	Refused                     []byte
 }
 
 // ErrForced is returned when a second stop signal cut the drain short.
@@ -58,13 +67,30 @@ type Server struct {
 	draining atomic.Bool
 	inflight atomic.Int64
 
-	mu    sync.Mutex
-	conns map[net.Conn]http.ConnState
+	mu       sync.Mutex
+	conns    map[net.Conn]http.ConnState
+	byClient map[netip.Addr]int
+	// refused counts the connections the caps refused; lastRefusal is when that was last logged.
+	refused     int64
+	lastRefusal time.Time
+	// lingering counts refused connections waiting to be closed (see refuse).
+	lingering atomic.Int64
 }
+
+const (
+	// refusalLogEvery spaces the warnings about refused connections: a flood would write
+	// one per connection.
+	refusalLogEvery = 10 * time.Second
+	// A refused connection stays open refusalLinger after its answer (maxLingering at
+	// most, then they are closed at once): closed at once, a socket holding the client's
+	// unread request is reset, and the reset can destroy the answer before it is read.
+	refusalLinger = time.Second
+	maxLingering  = 1024
+)
 
 // New returns a Server with the given timeouts, logging to log.
 func New(opts Options, log *zap.Logger) *Server {
-	return &Server{opts: opts, log: log, conns: make(map[net.Conn]http.ConnState)}
+	return &Server{opts: opts, log: log, conns: make(map[net.Conn]http.ConnState), byClient: make(map[netip.Addr]int)}
 }
 
 // Draining reports whether the drain has begun, for readiness probes.
@@ -93,7 +119,7 @@ func (s *Server) Serve(stop, force context.Context, ln net.Listener, h http.Hand
 		ErrorLog:          zap.NewStdLog(s.log.Named("http")),
 	}
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	go func() { served <- srv.Serve(cappedListener{ln, s}) }()
 	if s.opts.OnServe != nil {
 		s.opts.OnServe()
 	}
@@ -195,11 +221,84 @@ func (s *Server) connState(c net.Conn, state http.ConnState) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch state {
+	case http.StateNew:
+		s.byClient[clientAddr(c)]++
+		s.conns[c] = state
 	case http.StateClosed, http.StateHijacked:
 		delete(s.conns, c)
+		client := clientAddr(c)
+		if s.byClient[client]--; s.byClient[client] <= 0 {
+			delete(s.byClient, client)
+		}
 	default:
 		s.conns[c] = state
 	}
+}
+
+// cappedListener hands net/http only the connections within the caps. http.Server calls
+// ConnState(StateNew) for a connection before it accepts the next, so the counts admit
+// reads are never behind.
+type cappedListener struct {
+	net.Listener
+	s *Server
+}
+
+func (l cappedListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil || l.s.admit(c) {
+			return c, err
+		}
+	}
+}
+
+// admit reports whether c is within the caps, and refuses it if not.
+func (s *Server) admit(c net.Conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	client := clientAddr(c)
+	if (s.opts.MaxConns <= 0 || len(s.conns) < s.opts.MaxConns) &&
+		(s.opts.MaxConnsPerClient <= 0 || s.byClient[client] < s.opts.MaxConnsPerClient) {
+		return true
+	}
+	s.refuse(c)
+	return false
+}
+
+// refuse answers a connection over a cap, ends its sending side and closes it
+// refusalLinger later, reading nothing from it. The write cannot hold up the accept loop
+// for long: the connection is new, its send buffer empty.
+func (s *Server) refuse(c net.Conn) {
+	if len(s.opts.Refused) == 0 || s.lingering.Load() >= maxLingering {
+		_ = c.Close()
+	} else {
+		_ = c.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
+		_, _ = c.Write(s.opts.Refused)
+		if cw, ok := c.(interface{ CloseWrite() error }); ok {
+			_ = cw.CloseWrite()
+		}
+		s.lingering.Add(1)
+		time.AfterFunc(refusalLinger, func() {
+			_ = c.Close()
+			s.lingering.Add(-1)
+		})
+	}
+	s.refused++
+	if now := time.Now(); now.Sub(s.lastRefusal) >= refusalLogEvery {
+		s.lastRefusal = now
+		s.log.Warn("connections refused: over the connection caps", zap.Int64("refused_so_far", s.refused),
+			zap.Int("open", len(s.conns)), zap.Int("max_conns", s.opts.MaxConns),
+			zap.Int("max_conns_per_client", s.opts.MaxConnsPerClient), zap.String("last_client", clientAddr(c).String()))
+	}
+}
+
+// clientAddr is the connection's peer address, without its port (the zero Addr for a
+// listener that is not TCP, such as a Unix socket: all its clients count as one).
+func clientAddr(c net.Conn) netip.Addr {
+	if a, ok := c.RemoteAddr().(*net.TCPAddr); ok {
+		return a.AddrPort().Addr().Unmap()
+	}
+	return netip.Addr{}
 }
 
 // noConns reports whether every connection has gone. The drain waits for this (up to
