@@ -37,9 +37,6 @@ type Translations struct {
 // process under two concurrent clients.
 func SetupGin(mode string) (*Translations, error) {
 	gin.SetMode(mode)
-	// A JSON field the API does not know is a client mistake (a typo would otherwise be
-	// silently ignored), so it is a 400.
-	binding.EnableDecoderDisallowUnknownFields = true
 
 	v, ok := binding.Validator.Engine().(*validator.Validate)
 	if !ok {
@@ -156,7 +153,7 @@ func bodyBinding(r *http.Request) (binding.Binding, error) {
 	mediaType, _, _ := mime.ParseMediaType(ct)
 	switch mediaType {
 	case binding.MIMEJSON:
-		return binding.JSON, nil
+		return strictJSON{}, nil
 	case binding.MIMEPOSTForm:
 		return binding.Form, nil
 	case binding.MIMEMultipartPOSTForm:
@@ -187,8 +184,11 @@ func bindProblem(err error) errcode.Text {
 		syntaxErr *json.SyntaxError
 		typeErr   *json.UnmarshalTypeError
 		numErr    *strconv.NumError
+		problem   bodyProblem
 	)
 	switch {
+	case errors.As(err, &problem):
+		return errcode.Text(problem)
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return errcode.Text{En: "the request body is empty or cut short", Zh: "请求体为空或不完整"}
 	case errors.As(err, &syntaxErr):

@@ -308,3 +308,36 @@ func TestTextFieldsAreCleanUTF8(t *testing.T) {
 		t.Errorf("read back content %q, desc %q", got.Content, got.Desc)
 	}
 }
+
+// A JSON body means one thing: encoding/json alone took "NAME" and "ſtate" for name and
+// state, let the last of two "name"s win and ignored what followed the object, so a proxy
+// in front could read another request than the service did.
+func TestJSONBodiesAreReadOneWay(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, service.Options{})
+	tag := e.createTag(t, "Go")
+	for _, tt := range []struct{ body, detail string }{
+		{`{"name":"Rust","created_by":"me"}{"name":"Other"}`, "something follows the JSON object"},
+		{`{"name":"Rust","created_by":"me"} garbage`, "something follows the JSON object"},
+		{`{"name":"Rust","created_by":"me"}]]]`, "something follows the JSON object"},
+		{`{"NAME":"Rust","created_by":"me"}`, `unknown field "NAME"`},
+		{`{"name":"Rust","created_by":"me","ſtate":0}`, `unknown field "ſtate"`},
+		{`{"name":"Rust","name":"Java","created_by":"me"}`, "name is sent more than once"},
+		{"{\"name\":\"Ru\xffst\",\"created_by\":\"me\"}", "not UTF-8"},
+	} {
+		rec := e.do(t, "POST", "/api/v1/tags", jsonBody(tt.body), e.token)
+		if details := strings.Join(errorBody(t, rec).Details, "; "); rec.Code != 400 || !strings.Contains(details, tt.detail) {
+			t.Errorf("POST %q = %d %q, want 400 saying %q", tt.body, rec.Code, details, tt.detail)
+		}
+	}
+	rec := e.do(t, "PUT", fmt.Sprintf("/api/v1/tags/%d", tag.ID), jsonBody(`{"modified_by":"me","Name":"viaUpper"}`), e.token)
+	if rec.Code != 400 {
+		t.Errorf("PUT with \"Name\" = %d %s, want 400", rec.Code, rec.Body)
+	}
+	if got := decode[model.Tag](t, e.do(t, "GET", fmt.Sprintf("/api/v1/tags/%d", tag.ID), noBody, e.token)); got.Name != "Go" {
+		t.Errorf("the tag is now named %q, want Go", got.Name)
+	}
+	if rec := e.do(t, "POST", "/api/v1/tags", jsonBody(" {\"name\":\"Rust\",\"created_by\":\"me\"}\n"), e.token); rec.Code != 200 {
+		t.Errorf("one object with white space around = %d %s, want 200", rec.Code, rec.Body)
+	}
+}
