@@ -305,6 +305,7 @@ func serverOptions(cfg setting.Server, onServe func()) server.Options {
 		WriteTimeout:      cfg.WriteTimeout,
 		IdleTimeout:       cfg.IdleTimeout,
 		ShutdownTimeout:   cfg.ShutdownTimeout,
+		HandOverTimeout:   cfg.HandOverTimeout,
 		IdleDrainTimeout:  cfg.IdleDrainTimeout,
 		DrainDelay:        cfg.DrainDelay,
 		OnServe:           onServe,

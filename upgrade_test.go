@@ -769,3 +769,21 @@ func TestGoRunUpgradesAndStops(t *testing.T) {
 		t.Errorf("worker %d outlived Ctrl+C", worker)
 	}
 }
+
+// An upgrade lets a request longer than the stop's deadline finish: the new worker serves
+// already, so the old one drains for Server.HandOverTimeout, not Server.ShutdownTimeout. (A
+// 5 MB upload at 700 KB/s was cut by every SIGHUP.)
+func TestUpgradeLetsALongRequestFinish(t *testing.T) {
+	t.Parallel()
+	u := startUpgradable(t, "BLOG_SERVER_SHUTDOWNTIMEOUT=1s", "BLOG_SERVER_HANDOVERTIMEOUT=30s")
+	old := u.ServingPID()
+	res := u.slow(u.token(), 4*time.Second)
+	time.Sleep(200 * time.Millisecond) // let it reach the handler
+	u.upgrade(t)
+	if r := <-res; r.err != nil || r.status != 200 {
+		t.Errorf("a 4 s request across SIGHUP with a 1 s stop deadline: %+v, want 200", r)
+	}
+	if !goneWithin(old, 10*time.Second) {
+		t.Errorf("old worker %d still runs after its last request", old)
+	}
+}

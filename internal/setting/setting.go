@@ -59,6 +59,9 @@ type Server struct {
 	IdleTimeout       time.Duration
 	// ShutdownTimeout bounds the drain after SIGINT/SIGTERM; requests still running then are cut.
 	ShutdownTimeout time.Duration
+	// HandOverTimeout bounds an old worker's drain once a new one serves (SIGHUP), and a
+	// worker's drain when its master is gone.
+	HandOverTimeout time.Duration
 	// IdleDrainTimeout is how long a drain lets keep-alive clients leave on their own (each
 	// response says Connection: close) before their idle connections are closed under them.
 	IdleDrainTimeout time.Duration
@@ -186,6 +189,7 @@ var defaults = map[string]any{
 	"Server.WriteTimeout":       "60s",
 	"Server.IdleTimeout":        "60s",
 	"Server.ShutdownTimeout":    "5s",
+	"Server.HandOverTimeout":    "60s",
 	"Server.IdleDrainTimeout":   "1s",
 	"Server.TrustedProxies":     []string{},
 	"Server.DebugEndpoints":     false,

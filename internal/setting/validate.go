@@ -42,6 +42,7 @@ func (c Config) Validate() error {
 	for _, v := range []duration{
 		{"Server.ReadHeaderTimeout", c.Server.ReadHeaderTimeout},
 		{"Server.ShutdownTimeout", c.Server.ShutdownTimeout},
+		{"Server.HandOverTimeout", c.Server.HandOverTimeout},
 		{"Server.UpgradeTimeout", c.Server.UpgradeTimeout},
 		{"App.SlowMaxDelay", c.App.SlowMaxDelay},
 		{"App.DefaultContextTimeout", c.App.DefaultContextTimeout},

@@ -27,6 +27,10 @@ type Options struct {
 	IdleTimeout       time.Duration
 	// ShutdownTimeout bounds the whole drain; requests still running then are cut.
 	ShutdownTimeout time.Duration
+	// HandOverTimeout, if set, bounds it instead when the drain is a hand-over
+	// (ErrHandOver): another process serves already, so nothing is gained by cutting a
+	// long request (a slow upload) a stop would have to cut.
+	HandOverTimeout time.Duration
 	// IdleDrainTimeout is how long the drain waits for keep-alive connections to be used
 	// once more (and answered with Connection: close) or closed by their clients, before
 	// Shutdown closes the idle ones. Closing an idle connection races with a client that
@@ -130,8 +134,12 @@ func (s *Server) Serve(stop, force context.Context, ln net.Listener, h http.Hand
 	}
 
 	cause := context.Cause(stop)
+	timeout := s.opts.ShutdownTimeout
+	if errors.Is(cause, ErrHandOver) && s.opts.HandOverTimeout > 0 {
+		timeout = s.opts.HandOverTimeout
+	}
 	s.log.Info("shutting down: draining", zap.String("cause", cause.Error()),
-		zap.Duration("deadline", s.opts.ShutdownTimeout))
+		zap.Duration("deadline", timeout))
 	s.draining.Store(true)
 	if s.opts.DrainDelay > 0 && !errors.Is(cause, ErrHandOver) {
 		s.log.Info("readiness fails; serving on during the drain delay", zap.Duration("delay", s.opts.DrainDelay))
@@ -143,7 +151,7 @@ func (s *Server) Serve(stop, force context.Context, ln net.Listener, h http.Hand
 		case <-delay.C:
 		}
 	}
-	deadline, cancel := context.WithTimeout(context.WithoutCancel(stop), s.opts.ShutdownTimeout)
+	deadline, cancel := context.WithTimeout(context.WithoutCancel(stop), timeout)
 	defer cancel()
 	// Connections the kernel has already completed but nobody has accepted yet are reset
 	// when the socket closes for good (their clients may have sent a request already): let
@@ -186,15 +194,15 @@ func (s *Server) Serve(stop, force context.Context, ln net.Listener, h http.Hand
 	// calls stop, give them a moment to write their error response, then close.
 	n := s.inflight.Load()
 	s.log.Warn("drain deadline passed: cutting requests in flight",
-		zap.Int64("requests", n), zap.Duration("deadline", s.opts.ShutdownTimeout))
-	cut(fmt.Errorf("server shutdown deadline of %v passed", s.opts.ShutdownTimeout))
+		zap.Int64("requests", n), zap.Duration("deadline", timeout))
+	cut(fmt.Errorf("server shutdown deadline of %v passed", timeout))
 	grace, cancelGrace := context.WithTimeout(context.Background(), cutGrace)
 	defer cancelGrace()
 	if err := waitUntil(grace, force, func() bool { return s.inflight.Load() == 0 }); errors.Is(err, ErrForced) {
 		return s.forced(srv, cut)
 	}
 	srv.Close()
-	return fmt.Errorf("drain: %d requests cut at the %v deadline", n, s.opts.ShutdownTimeout)
+	return fmt.Errorf("drain: %d requests cut at the %v deadline", n, timeout)
 }
 
 func (s *Server) forced(srv *http.Server, cut context.CancelCauseFunc) error {
