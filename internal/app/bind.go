@@ -198,9 +198,14 @@ func bindProblem(err error) errcode.Text {
 	case errors.As(err, &typeErr) && typeErr.Field != "":
 		kind := jsonKind(typeErr.Type)
 		if n, isNumber := strings.CutPrefix(typeErr.Value, "number "); isNumber && kind == "number" {
+			if strings.ContainsAny(n, ".eE") { // 1.5, 2e0: encoding/json calls these out of range too
+				return errcode.Text{
+					En: fmt.Sprintf("%s: %s is not a whole number", typeErr.Field, echo(n)),
+					Zh: fmt.Sprintf("%s：%s 不是整数", typeErr.Field, echo(n))}
+			}
 			return errcode.Text{
-				En: fmt.Sprintf("%s: %s is out of range", typeErr.Field, n),
-				Zh: fmt.Sprintf("%s：%s 超出范围", typeErr.Field, n)}
+				En: fmt.Sprintf("%s: %s is out of range", typeErr.Field, echo(n)),
+				Zh: fmt.Sprintf("%s：%s 超出范围", typeErr.Field, echo(n))}
 		}
 		return errcode.Text{
 			En: fmt.Sprintf("%s must be a %s, not a JSON %s", typeErr.Field, kind, typeErr.Value),
@@ -210,14 +215,23 @@ func bindProblem(err error) errcode.Text {
 			En: fmt.Sprintf("the body must be a JSON object, not a JSON %s", typeErr.Value),
 			Zh: fmt.Sprintf("请求体必须是 JSON 对象，而不是 JSON %s", typeErr.Value)}
 	case errors.As(err, &numErr) && errors.Is(numErr.Err, strconv.ErrRange):
-		return errcode.Text{En: fmt.Sprintf("%s is out of range", numErr.Num), Zh: fmt.Sprintf("%s 超出范围", numErr.Num)}
+		return errcode.Text{En: fmt.Sprintf("%s is out of range", echo(numErr.Num)), Zh: fmt.Sprintf("%s 超出范围", echo(numErr.Num))}
 	case errors.As(err, &numErr):
-		return errcode.Text{En: fmt.Sprintf("%q is not a number", numErr.Num), Zh: fmt.Sprintf("%q 不是数字", numErr.Num)}
+		return errcode.Text{En: fmt.Sprintf("%q is not a number", echo(numErr.Num)), Zh: fmt.Sprintf("%q 不是数字", echo(numErr.Num))}
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		field := strings.TrimPrefix(err.Error(), "json: unknown field ")
 		return errcode.Text{En: "unknown field " + field, Zh: "未知字段 " + field}
 	}
 	return errcode.Text{En: "the request body could not be read", Zh: "无法读取请求体"}
+}
+
+// echo is a value the client sent, as an error quotes it: at most 64 bytes, so a 500 KB
+// "number" is not sent back whole.
+func echo(s string) string {
+	if len(s) <= 64 {
+		return s
+	}
+	return strings.ToValidUTF8(s[:64], "") + "..."
 }
 
 // jsonKindZh names jsonKind's kinds in Chinese.

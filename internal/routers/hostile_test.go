@@ -341,3 +341,31 @@ func TestJSONBodiesAreReadOneWay(t *testing.T) {
 		t.Errorf("one object with white space around = %d %s, want 200", rec.Code, rec.Body)
 	}
 }
+
+// An error quotes what the client sent only as far as 64 bytes: a 500 KB number is not
+// sent back whole.
+func TestErrorsQuoteLittleOfTheInput(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, service.Options{})
+	huge := strings.Repeat("9", 10_000) // within the test's body limit
+	for _, b := range []body{
+		form("name=Go&created_by=me&state=" + huge),
+		form("name=Go&created_by=me&state=x" + huge),
+		jsonBody(`{"name":"Go","created_by":"me","state":` + huge + `}`),
+	} {
+		rec := e.do(t, "POST", "/api/v1/tags", b, e.token)
+		if rec.Code != 400 || rec.Body.Len() > 1000 {
+			t.Errorf("POST with a 10 KB state (%s) = %d, %d bytes, want a 400 under 1000 bytes", b.contentType, rec.Code, rec.Body.Len())
+		}
+	}
+	for _, q := range []string{"state=" + strings.Repeat("9", 500_000), "tag_id=x" + strings.Repeat("9", 500_000)} {
+		rec := e.do(t, "GET", "/api/v1/articles?"+q, noBody, e.token)
+		if rec.Code != 400 || rec.Body.Len() > 1000 {
+			t.Errorf("GET with a 500 KB %s = %d, %d bytes, want a 400 under 1000 bytes", q[:6], rec.Code, rec.Body.Len())
+		}
+	}
+	rec := e.do(t, "POST", "/api/v1/tags", jsonBody(`{"name":"Go","created_by":"me","state":2e0}`), e.token)
+	if details := strings.Join(errorBody(t, rec).Details, "; "); !strings.Contains(details, "state: 2e0 is not a whole number") {
+		t.Errorf("state 2e0: %q, want it called not a whole number", details)
+	}
+}
