@@ -114,10 +114,11 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 	r.GET("/", toUI)
 	r.GET("/swagger", toUI)
 	// Uploaded images; nosniff stops a browser from running anything that slipped past the
-	// content check as another type. Dot-names are uploads still being written.
+	// content check as another type. Dot-names are uploads still being written; a path
+	// ending in / names the directory, which net/http would answer with an HTML listing.
 	r.Group("/static", func(c *gin.Context) {
 		c.Header("X-Content-Type-Options", "nosniff")
-		if strings.HasPrefix(path.Base(c.Request.URL.Path), ".") {
+		if p := c.Request.URL.Path; strings.HasPrefix(path.Base(p), ".") || strings.HasSuffix(p, "/") {
 			app.Error(c, errcode.NotFound)
 		}
 	}).StaticFS("/", gin.Dir(d.UploadDir, false))

@@ -175,13 +175,14 @@ func TestStaticServesNoDirectoryListing(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(e.uploads.Dir(), ".upload-1.part"), pngBytes(t), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for _, path := range []string{"/static/", "/static/../../go.mod", "/static/..", "/static/.upload-1.part"} {
+	for _, path := range []string{"/static/", "/static//", "/static/../../go.mod", "/static/..", "/static/.upload-1.part"} {
 		req := httptest.NewRequest("GET", "/", nil)
 		req.URL.Path = path // raw, as a hostile client could send it
 		rec := httptest.NewRecorder()
 		e.h.ServeHTTP(rec, req)
-		if rec.Code == 200 {
-			t.Errorf("GET %s = 200 %q, want no listing and no escape", path, rec.Body.String()[:min(80, rec.Body.Len())])
+		if rec.Code == 200 || !strings.HasPrefix(rec.Header().Get("Content-Type"), "application/json") {
+			t.Errorf("GET %s = %d %s %q, want a JSON error: no listing and no escape", path, rec.Code,
+				rec.Header().Get("Content-Type"), rec.Body.String()[:min(80, rec.Body.Len())])
 		}
 	}
 }
