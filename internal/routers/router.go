@@ -109,6 +109,9 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 	health := api.NewHealth(d.Service, d.Draining)
 	r.GET("/healthz", app.Handle(health.Live))
 	r.GET("/readyz", app.Handle(health.Ready))
+	// Some load balancers and monitors probe with HEAD; net/http drops the body.
+	r.HEAD("/healthz", app.Handle(health.LiveHead))
+	r.HEAD("/readyz", app.Handle(health.ReadyHead))
 	r.GET("/swagger/*any", swaggerHandler())
 	toUI := func(c *gin.Context) { redirect(c, "/swagger/index.html") }
 	r.GET("/", toUI)

@@ -414,9 +414,17 @@ func TestProbes(t *testing.T) {
 	if rec := e.do(t, "GET", "/readyz", noBody, ""); rec.Code != 200 {
 		t.Errorf("/readyz while serving = %d %s, want 200", rec.Code, rec.Body)
 	}
+	for _, path := range []string{"/healthz", "/readyz"} { // some load balancers probe with HEAD
+		if rec := e.do(t, "HEAD", path, noBody, ""); rec.Code != 200 {
+			t.Errorf("HEAD %s while serving = %d %s, want 200", path, rec.Code, rec.Body)
+		}
+	}
 	e.draining.Store(true)
 	if rec := e.do(t, "GET", "/readyz", noBody, ""); rec.Code != 503 || errorBody(t, rec).Code != errcode.ServiceUnavailable.Code() {
 		t.Errorf("/readyz while draining = %d %s, want 503", rec.Code, rec.Body)
+	}
+	if rec := e.do(t, "HEAD", "/readyz", noBody, ""); rec.Code != 503 {
+		t.Errorf("HEAD /readyz while draining = %d, want 503", rec.Code)
 	}
 	if rec := e.do(t, "GET", "/healthz", noBody, ""); rec.Code != 200 {
 		t.Errorf("/healthz while draining = %d, want 200 (still alive)", rec.Code)

@@ -53,6 +53,32 @@ func (h Health) Live(c *gin.Context) error {
 	return nil
 }
 
+// LiveHead godoc
+// @ID       headLiveness
+// @Summary  Liveness, as GET /healthz without the body (for monitors that send HEAD)
+// @Tags     health
+// @Produce  json
+// @Success  200  {object}  HealthBody
+// @Failure  429  {object}  app.ErrorBody  "over a Limiter.Rules rate for this route (code 10000007); retry after Retry-After"
+// @Header   429  {integer}  Retry-After  "seconds to wait"
+// @Failure  500  {object}  app.ErrorBody  "internal error (code 10000000)"
+// @Failure  503  {object}  app.ErrorBody  "the rate limiter is unavailable (code 10000012)"
+// @Router   /healthz [head]
+func (h Health) LiveHead(c *gin.Context) error { return h.Live(c) }
+
+// ReadyHead godoc
+// @ID       headReadiness
+// @Summary  Readiness, as GET /readyz without the body (for load balancers that send HEAD)
+// @Tags     health
+// @Produce  json
+// @Success  200  {object}  HealthBody
+// @Failure  429  {object}  app.ErrorBody  "over a Limiter.Rules rate for this route (code 10000007); retry after Retry-After"
+// @Header   429  {integer}  Retry-After  "seconds to wait"
+// @Failure  500  {object}  app.ErrorBody  "internal error (code 10000000)"
+// @Failure  503  {object}  app.ErrorBody  "draining, the database does not answer, or the rate limiter is unavailable (code 10000012)"
+// @Router   /readyz [head]
+func (h Health) ReadyHead(c *gin.Context) error { return h.Ready(c) }
+
 // Ready godoc
 // @ID       getReadiness
 // @Summary  Readiness: 503 while draining or when the database does not answer
