@@ -521,3 +521,21 @@ func benchStop(b *testing.B, before func(*proc)) {
 	}
 	b.ReportMetric(float64(total.Milliseconds())/float64(b.N), "ms/stop")
 }
+
+// A connection that has sent nothing holds no request: a stop closes it and ends cleanly,
+// rather than passing its deadline for it and exiting 1 as if requests had been cut
+// (http.Server.Shutdown counts such a connection busy for 5 s).
+func TestStopWithASilentConnectionEndsCleanly(t *testing.T) {
+	t.Parallel()
+	p := startProc(t, "BLOG_SERVER_SHUTDOWNTIMEOUT=3s")
+	c, err := net.Dial("tcp", p.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	time.Sleep(100 * time.Millisecond) // accepted
+	p.signal(syscall.SIGTERM)
+	if status := p.wait(20 * time.Second); status != 0 {
+		t.Errorf("exit status = %d, want 0: no request was cut; log:\n%s", status, p.Log())
+	}
+}

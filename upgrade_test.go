@@ -787,3 +787,25 @@ func TestUpgradeLetsALongRequestFinish(t *testing.T) {
 		t.Errorf("old worker %d still runs after its last request", old)
 	}
 }
+
+// A stop during an old worker's hand-over drain reaches that worker too: its long request
+// is cut at the stop's deadline with the JSON error, not killed with the worker when the
+// master's stop timeout passes, and the master reports the cut.
+func TestStopDuringAHandOverDrainCutsAtTheStopDeadline(t *testing.T) {
+	t.Parallel()
+	u := startUpgradable(t, "BLOG_SERVER_SHUTDOWNTIMEOUT=1s")
+	res := u.slow(u.token(), 30*time.Second)
+	time.Sleep(200 * time.Millisecond) // let it reach the handler
+	u.upgrade(t)
+	u.signal(syscall.SIGTERM)
+	r := <-res
+	if r.err != nil || r.status != 503 || !strings.Contains(r.body, `"code":10000008`) {
+		t.Errorf("a long request on the draining worker at a stop: %+v, want the 503 (10000008)", r)
+	}
+	if status := u.wait(30 * time.Second); status != 1 {
+		t.Errorf("exit status = %d, want 1: a request was cut", status)
+	}
+	if log := u.Log(); strings.Contains(log, "killing them") {
+		t.Errorf("the master had to kill workers; log:\n%s", log)
+	}
+}

@@ -71,8 +71,10 @@ type Server struct {
 	draining atomic.Bool
 	inflight atomic.Int64
 
-	mu       sync.Mutex
-	conns    map[net.Conn]http.ConnState
+	mu    sync.Mutex
+	conns map[net.Conn]http.ConnState
+	// silent holds when each connection that has sent nothing yet was accepted.
+	silent   map[net.Conn]time.Time
 	byClient map[netip.Addr]int
 	// refused counts the connections the caps refused; lastRefusal is when that was last logged.
 	refused     int64
@@ -94,7 +96,8 @@ const (
 
 // New returns a Server with the given timeouts, logging to log.
 func New(opts Options, log *zap.Logger) *Server {
-	return &Server{opts: opts, log: log, conns: make(map[net.Conn]http.ConnState), byClient: make(map[netip.Addr]int)}
+	return &Server{opts: opts, log: log, conns: make(map[net.Conn]http.ConnState),
+		silent: make(map[net.Conn]time.Time), byClient: make(map[netip.Addr]int)}
 }
 
 // Draining reports whether the drain has begun, for readiness probes.
@@ -135,7 +138,8 @@ func (s *Server) Serve(stop, force context.Context, ln net.Listener, h http.Hand
 
 	cause := context.Cause(stop)
 	timeout := s.opts.ShutdownTimeout
-	if errors.Is(cause, ErrHandOver) && s.opts.HandOverTimeout > 0 {
+	handOver := errors.Is(cause, ErrHandOver) && s.opts.HandOverTimeout > 0
+	if handOver {
 		timeout = s.opts.HandOverTimeout
 	}
 	s.log.Info("shutting down: draining", zap.String("cause", cause.Error()),
@@ -153,6 +157,18 @@ func (s *Server) Serve(stop, force context.Context, ln net.Listener, h http.Hand
 	}
 	deadline, cancel := context.WithTimeout(context.WithoutCancel(stop), timeout)
 	defer cancel()
+	if handOver {
+		// A stop signal during a hand-over's long drain stops, but does not force: from
+		// then on the requests have a stop's deadline and are cut, with their answers, when
+		// it passes. The master kills what outlives its own stop timeout.
+		var hurry context.CancelFunc
+		deadline, hurry = context.WithCancel(deadline)
+		defer context.AfterFunc(force, func() {
+			s.log.Info("stop signal during the hand-over drain: the stop's deadline applies", zap.Duration("deadline", s.opts.ShutdownTimeout))
+			time.AfterFunc(s.opts.ShutdownTimeout, hurry)
+		})()
+		force = context.WithoutCancel(force) // never done
+	}
 	// Connections the kernel has already completed but nobody has accepted yet are reset
 	// when the socket closes for good (their clients may have sent a request already): let
 	// Serve take them first, briefly.
@@ -177,6 +193,7 @@ func (s *Server) Serve(stop, force context.Context, ln net.Listener, h http.Hand
 	if err := waitUntil(idle, force, s.noConns); errors.Is(err, ErrForced) {
 		return s.forced(srv, cut)
 	}
+	s.closeSilent(s.opts.IdleDrainTimeout)
 
 	shut := make(chan error, 1)
 	go func() { shut <- srv.Shutdown(deadline) }()
@@ -193,16 +210,20 @@ func (s *Server) Serve(stop, force context.Context, ln net.Listener, h http.Hand
 	// The deadline passed: cancel the stragglers' contexts so their queries and upstream
 	// calls stop, give them a moment to write their error response, then close.
 	n := s.inflight.Load()
-	s.log.Warn("drain deadline passed: cutting requests in flight",
-		zap.Int64("requests", n), zap.Duration("deadline", timeout))
-	cut(fmt.Errorf("server shutdown deadline of %v passed", timeout))
+	if n == 0 { // only connections that never sent a whole request were left
+		s.log.Info("drain deadline passed: closing connections without a request")
+		srv.Close()
+		return nil
+	}
+	s.log.Warn("drain deadline passed: cutting requests in flight", zap.Int64("requests", n))
+	cut(errors.New("server shutdown deadline passed"))
 	grace, cancelGrace := context.WithTimeout(context.Background(), cutGrace)
 	defer cancelGrace()
 	if err := waitUntil(grace, force, func() bool { return s.inflight.Load() == 0 }); errors.Is(err, ErrForced) {
 		return s.forced(srv, cut)
 	}
 	srv.Close()
-	return fmt.Errorf("drain: %d requests cut at the %v deadline", n, timeout)
+	return fmt.Errorf("drain: %d requests cut at the deadline", n)
 }
 
 func (s *Server) forced(srv *http.Server, cut context.CancelCauseFunc) error {
@@ -232,14 +253,30 @@ func (s *Server) connState(c net.Conn, state http.ConnState) {
 	case http.StateNew:
 		s.byClient[clientAddr(c)]++
 		s.conns[c] = state
+		s.silent[c] = time.Now()
 	case http.StateClosed, http.StateHijacked:
 		delete(s.conns, c)
+		delete(s.silent, c)
 		client := clientAddr(c)
 		if s.byClient[client]--; s.byClient[client] <= 0 {
 			delete(s.byClient, client)
 		}
 	default:
 		s.conns[c] = state
+		delete(s.silent, c)
+	}
+}
+
+// closeSilent closes the connections that have sent nothing since they were accepted, at
+// least d ago. http.Server.Shutdown would wait 5 s for each before it counts it idle, and
+// a drain would pass its deadline for connections that hold no request.
+func (s *Server) closeSilent(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c, since := range s.silent {
+		if time.Since(since) >= d {
+			_ = c.Close() // its goroutine in net/http fails its read and reports StateClosed
+		}
 	}
 }
 

@@ -364,11 +364,12 @@ func (m *master) backoff(failures int) (<-chan time.Time, int) {
 	return m.after(d), failures
 }
 
-// stop asks the serving and the starting worker to stop and waits for every worker,
-// closing the socket once the drain delay has passed. Each further SIGINT or SIGTERM is
-// forwarded to every worker, which makes them stop at once (a SIGHUP is ignored now); past
-// StopTimeout they are killed. The error reports a serving worker that did not stop
-// cleanly.
+// stop asks every worker to stop (the starting one, the serving one, and the old ones
+// still draining after a hand-over, which then cut what outlives a stop's deadline) and
+// waits for them, closing the socket once the drain delay has passed. Each further SIGINT
+// or SIGTERM is forwarded to every worker, which makes them stop at once (a SIGHUP is
+// ignored now); past StopTimeout they are killed. The error reports a serving or draining
+// worker that did not stop cleanly.
 func (m *master) stop(sigs <-chan os.Signal, cur, next *worker, draining []*worker) error {
 	m.cfg.Notify("STOPPING=1")
 	if next != nil {
@@ -376,6 +377,9 @@ func (m *master) stop(sigs <-chan os.Signal, cur, next *worker, draining []*work
 	}
 	if cur != nil {
 		cur.signal(SignalStop)
+	}
+	for _, w := range draining {
+		w.signal(SignalStop)
 	}
 	all := append(append([]*worker{}, draining...), cur, next)
 	closeAfter := m.after(m.cfg.DrainDelay)
@@ -414,8 +418,10 @@ func (m *master) stop(sigs <-chan os.Signal, cur, next *worker, draining []*work
 		}
 	}
 	m.ln.Close()
-	if cur != nil && cur.status != 0 {
-		return fmt.Errorf("worker %d exited with status %d", cur.pid, cur.status)
+	for _, w := range append([]*worker{cur}, draining...) {
+		if w != nil && w.status != 0 {
+			return fmt.Errorf("worker %d exited with status %d", w.pid, w.status)
+		}
 	}
 	return nil
 }

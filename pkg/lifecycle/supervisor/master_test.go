@@ -222,8 +222,9 @@ func TestSIGHUPStormUpgradesOnceMore(t *testing.T) {
 	}
 }
 
-// SIGTERM or SIGINT during an upgrade stops the serving and the starting worker (a
-// draining one drains on: a second signal would cut its requests) and waits for all.
+// SIGTERM or SIGINT during an upgrade stops every worker: the serving and the starting one,
+// and the one draining after the previous hand-over (to a worker in a hand-over's drain,
+// the signal brings a stop's deadline, not a forced stop), and waits for all.
 func TestStopDuringAnUpgrade(t *testing.T) {
 	for _, sig := range []os.Signal{syscall.SIGTERM, syscall.SIGINT} {
 		t.Run(sig.String(), func(t *testing.T) {
@@ -239,7 +240,7 @@ func TestStopDuringAnUpgrade(t *testing.T) {
 			h.expectNotes(t, "STOPPING=1")
 			serving.expectSignal(t, SignalStop)
 			starting.expectSignal(t, SignalStop)
-			draining.expectNoSignal(t)
+			draining.expectSignal(t, SignalStop)
 			for _, w := range []*standIn{draining, serving, starting} {
 				w.exit(0, "")
 			}
@@ -277,8 +278,10 @@ func TestStopReportsTheServingWorkersStatus(t *testing.T) {
 	}
 }
 
-// During a stop, SIGHUP is ignored, a second stop signal is passed on to every worker
-// (they stop at once), and past StopTimeout every worker is killed.
+// A stop is sent to the old worker still draining after a hand-over too (it then cuts
+// what outlives a stop's deadline); during a stop, SIGHUP is ignored, a second stop signal
+// is passed on to every worker (they stop at once), and past StopTimeout every worker is
+// killed.
 func TestStopEscalates(t *testing.T) {
 	h := newHarness(t)
 	draining := h.serving(t)
@@ -289,6 +292,7 @@ func TestStopEscalates(t *testing.T) {
 
 	h.signal(t, syscall.SIGTERM)
 	serving.expectSignal(t, SignalStop)
+	draining.expectSignal(t, SignalStop)
 	if tm := h.nextTimer(t); tm.d != drainDelay {
 		t.Fatalf("first timer of the stop: %v, want the drain delay %v", tm.d, drainDelay)
 	}
