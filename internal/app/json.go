@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"reflect"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -19,8 +20,9 @@ import (
 // refused), after checking what encoding/json lets pass: each member name must be a
 // field's, exactly (it matched "NAME" and "ſtate" to name and state) and once (it let the
 // last of two "name"s win); nothing may follow the object (it stopped reading there); and
-// the body must be UTF-8 (it turned other bytes into U+FFFD). A proxy or a firewall in
-// front would otherwise read another request than the service does.
+// the text must be UTF-8, escapes included (it turned other bytes, and a \ud800 without
+// its pair, into U+FFFD). A proxy or a firewall in front would otherwise read another
+// request than the service does, and a stored text would not read back as sent.
 type strictJSON struct{}
 
 func (strictJSON) Name() string { return "json" }
@@ -30,8 +32,8 @@ func (strictJSON) Bind(r *http.Request, obj any) error {
 	if err != nil {
 		return err
 	}
-	if !utf8.Valid(data) {
-		return bodyProblem{En: "the body is not UTF-8 text", Zh: "请求体不是 UTF-8 文本"}
+	if !utf8.Valid(data) || loneSurrogate(data) {
+		return bodyProblem{En: "the body is not UTF-8 text (or escapes half of a UTF-16 surrogate pair)", Zh: "请求体不是 UTF-8 文本（或转义了不成对的 UTF-16 代理项）"}
 	}
 	if err := checkMembers(data, obj); err != nil {
 		return err
@@ -42,6 +44,42 @@ func (strictJSON) Bind(r *http.Request, obj any) error {
 		return err
 	}
 	return binding.Validator.ValidateStruct(obj)
+}
+
+// loneSurrogate reports whether JSON text escapes half of a surrogate pair (\ud800 not
+// followed by \udc00-\udfff, or the second half alone). A backslash can only begin an
+// escape, inside a string, so the escapes can be read without parsing the rest.
+func loneSurrogate(data []byte) bool {
+	for i := 0; i < len(data); i++ {
+		if data[i] != '\\' {
+			continue
+		}
+		r, ok := escapedRune(data[i:])
+		switch {
+		case !ok:
+			i++ // \", \\, \n...: skip the escaped byte
+		case r >= 0xD800 && r <= 0xDBFF:
+			low, ok := escapedRune(data[i+6:])
+			if !ok || low < 0xDC00 || low > 0xDFFF {
+				return true
+			}
+			i += 11
+		case r >= 0xDC00 && r <= 0xDFFF:
+			return true
+		default:
+			i += 5
+		}
+	}
+	return false
+}
+
+// escapedRune reads a \uXXXX escape at the start of b.
+func escapedRune(b []byte) (rune, bool) {
+	if len(b) < 6 || b[0] != '\\' || b[1] != 'u' {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(string(b[2:6]), 16, 16)
+	return rune(n), err == nil
 }
 
 // bodyProblem is a bad body, explained for the client.

@@ -19,19 +19,30 @@ var textRules = []struct {
 }{
 	// line: one line of text, such as a name or a title.
 	{"line", isLine,
-		"{0} must be one line of UTF-8 text, without control characters or white space at either end",
-		"{0}必须是一行UTF-8文本，不含控制字符，首尾不含空白"},
+		"{0} must be one line of UTF-8 text, without control characters or direction overrides, and without white space or invisible characters at either end",
+		"{0}必须是一行UTF-8文本，不含控制字符或方向控制符，首尾不含空白或不可见字符"},
 	// text: text of any number of lines, such as an article's content.
 	{"text", isText,
 		"{0} must be UTF-8 text without control characters other than tab and line breaks",
 		"{0}必须是UTF-8文本，除制表符和换行外不含控制字符"},
 }
 
-// isLine reports whether s is valid UTF-8 without control characters (line breaks
-// included) and without white space at either end ("Go " and "Go" would look the same in
-// a list, and MySQL compares them as equal).
+// isLine reports whether s is valid UTF-8 without control characters, line breaks
+// (U+2028 and U+2029 too) or bidirectional overrides, and without white space or invisible
+// format characters (zero-width space, BOM, soft hyphen...) at either end: "Go", "Go " and
+// "Go\u200b" would look the same in a list, and a direction override makes a name read as
+// another.
 func isLine(s string) bool {
-	return isText(s) && !strings.ContainsAny(s, "\t\r\n") && strings.TrimSpace(s) == s
+	if !isText(s) || strings.ContainsAny(s, "\t\r\n\u2028\u2029") || strings.IndexFunc(s, isBidiControl) >= 0 {
+		return false
+	}
+	edge := func(r rune) bool { return unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) }
+	return strings.TrimFunc(s, edge) == s
+}
+
+// isBidiControl reports whether r is a bidirectional embedding, override or isolate.
+func isBidiControl(r rune) bool {
+	return (r >= '\u202A' && r <= '\u202E') || (r >= '\u2066' && r <= '\u2069')
 }
 
 // isText reports whether s is valid UTF-8 whose only control characters are tab, CR and LF.

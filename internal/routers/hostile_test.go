@@ -271,7 +271,8 @@ func TestTextFieldsAreCleanUTF8(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t, service.Options{})
 	quote := func(s string) string { b, _ := json.Marshal(s); return string(b) }
-	for _, name := range []string{"a\x00b", "bad\nname", "tab\there", " Go", "Go ", "\x1b[31mred", "\u0085next", "\xff\xfe"} {
+	for _, name := range []string{"a\x00b", "bad\nname", "tab\there", " Go", "Go ", "\x1b[31mred", "\u0085next", "\xff\xfe",
+		"line\u2028sep", "\u200bGo", "Go\ufeff", "Go\u00a0", "abc\u202Egpj.exe", "x\u2066y"} {
 		bodies := []body{form("name=" + url.QueryEscape(name) + "&created_by=me")}
 		if utf8.ValidString(name) { // JSON decoding turns bytes that are not UTF-8 into U+FFFD
 			bodies = append(bodies, jsonBody(`{"name":`+quote(name)+`,"created_by":"me"}`))
@@ -286,6 +287,16 @@ func TestTextFieldsAreCleanUTF8(t *testing.T) {
 	if rec := e.do(t, "GET", "/api/v1/tags?name=%00x", noBody, e.token); rec.Code != 400 {
 		t.Errorf("filter by a name with a NUL = %d %s, want 400", rec.Code, rec.Body)
 	}
+	// encoding/json turns half a surrogate pair into U+FFFD: the name would not read back.
+	for _, escaped := range []string{`ab\ud800cd`, `ab\udfffcd`, `ab\ud800\u0041`, `ab\ud800`} {
+		rec := e.do(t, "POST", "/api/v1/tags", jsonBody(`{"name":"`+escaped+`","created_by":"me"}`), e.token)
+		if rec.Code != 400 || !strings.Contains(rec.Body.String(), "surrogate") {
+			t.Errorf("tag name %s = %d %s, want 400 naming the surrogate", escaped, rec.Code, rec.Body)
+		}
+	}
+	if rec := e.do(t, "POST", "/api/v1/tags", jsonBody(`{"name":"ok \ud83e\udd9b \\ud800","created_by":"me"}`), e.token); rec.Code != 200 {
+		t.Errorf("a whole surrogate pair and an escaped backslash = %d %s, want 200", rec.Code, rec.Body)
+	}
 
 	tag := e.createTag(t, url.QueryEscape("Go 语言 🦫 a\u200db"))
 	if got := decode[model.Tag](t, e.do(t, "GET", fmt.Sprintf("/api/v1/tags/%d", tag.ID), noBody, e.token)); got.Name != "Go 语言 🦫 a\u200db" {
@@ -296,6 +307,10 @@ func TestTextFieldsAreCleanUTF8(t *testing.T) {
 	}
 	if rec := e.do(t, "POST", "/api/v1/articles", jsonBody(article("nul\x00inside")), e.token); rec.Code != 400 || !strings.Contains(rec.Body.String(), "without control characters") {
 		t.Errorf("content with a NUL = %d %s, want 400 naming the rule", rec.Code, rec.Body)
+	}
+	cover := fmt.Sprintf("tag_id=%d&title=Title&desc=Desc&content=Content&created_by=me&cover_image_url=http://example.com/%%FF%%C0%%AF", tag.ID)
+	if rec := e.do(t, "POST", "/api/v1/articles", form(cover), e.token); rec.Code != 400 {
+		t.Errorf("a cover URL that is not UTF-8 = %d %s, want 400", rec.Code, rec.Body)
 	}
 	const content = "line one\r\n\tline two\n¿qué? 中文 🦫"
 	rec := e.do(t, "POST", "/api/v1/articles", jsonBody(article(content)), e.token)
