@@ -77,6 +77,20 @@ type unsigned[T uint8 | uint32] struct{ p *T }
 
 func col[T uint8 | uint32](p *T) unsigned[T] { return unsigned[T]{p} }
 
+// colOrZero is col for a column that a LEFT JOIN leaves NULL when it finds no row (an
+// article without a live link): NULL scans as 0.
+func colOrZero[T uint8 | uint32](p *T) orZero[T] { return orZero[T]{unsigned[T]{p}} }
+
+type orZero[T uint8 | uint32] struct{ unsigned[T] }
+
+func (z orZero[T]) Scan(src any) error {
+	if src == nil {
+		*z.p = 0
+		return nil
+	}
+	return z.unsigned.Scan(src)
+}
+
 // Scan takes what the drivers return for an integer column: int64 (SQLite, and MySQL's
 // binary protocol), uint64 (MySQL, above the int64 range), or its digits as text.
 func (u unsigned[T]) Scan(src any) error {

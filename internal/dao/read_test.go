@@ -3,7 +3,7 @@ package dao
 import "testing"
 
 // The unsigned scanner takes what both drivers return for an integer column and refuses,
-// rather than wraps, a value its field cannot hold.
+// rather than wraps, a value its field cannot hold, or NULL (but for colOrZero).
 func TestUnsignedScan(t *testing.T) {
 	var id uint32
 	var state uint8
@@ -24,6 +24,9 @@ func TestUnsignedScan(t *testing.T) {
 		{col(&id), 1.5, 0, false},
 		{col(&state), int64(255), 255, true},
 		{col(&state), int64(256), 0, false},
+		{colOrZero(&id), nil, 0, true},
+		{colOrZero(&id), int64(9), 9, true},
+		{colOrZero(&id), int64(-1), 0, false},
 	} {
 		id, state = 0, 0
 		err := tt.dst.Scan(tt.src)
