@@ -44,7 +44,7 @@ type Options struct {
 	// tell a supervisor that it serves.
 	OnServe func()
 	// MaxConns caps the connections open at once, and MaxConnsPerClient those from one
-	// address (0: no cap). Each holds a goroutine and buffers (~20 KB) for as long as the
+	// address (0: no cap). Each holds a goroutine and buffers (15-35 KB) for as long as the
 	// timeouts let it idle, so without caps one client could open connections until the
 	// process runs out of file descriptors and memory, and no one else could connect.
 	// A connection over a cap is never served: it gets Refused, if set (an HTTP
