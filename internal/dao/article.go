@@ -39,7 +39,6 @@ func (d *Dao) ListArticles(ctx context.Context, f ArticleFilter, p Page) ([]mode
 	// link to the tag: cheap for a tag on every tenth article, a whole table for a rare one.
 	// The join is an inner one then, so the planner starts from the tag's links (an index
 	// lookup); a LEFT JOIN fixes the order and walks every article, probing for the tag.
-	// (articleRows builds the same query with gorm, for one article.)
 	id := "blog_article.id"
 	join := "LEFT JOIN blog_article_tag link ON link.article_id = blog_article.id AND link.is_del = 0"
 	var args []any
@@ -75,7 +74,10 @@ func (d *Dao) ListArticles(ctx context.Context, f ArticleFilter, p Page) ([]mode
 // GetArticle returns a live article with its tag, or an error wrapping errcode.NotFound.
 func (d *Dao) GetArticle(ctx context.Context, id uint32) (model.ArticleWithTag, error) {
 	var rows []articleRow
-	if err := d.articleRows(ctx, ArticleFilter{}, "blog_article.*").Where("blog_article.id = ?", id).Limit(1).Find(&rows).Error; err != nil {
+	err := d.db.WithContext(ctx).Table("blog_article").Select("blog_article.*, link.tag_id AS tag_id").
+		Joins("LEFT JOIN blog_article_tag link ON link.article_id = blog_article.id AND link.is_del = 0").
+		Where("blog_article.id = ? AND blog_article.is_del = 0", id).Limit(1).Find(&rows).Error
+	if err != nil {
 		return model.ArticleWithTag{}, fmt.Errorf("get article %d: %w", id, err)
 	}
 	if len(rows) == 0 {
@@ -98,24 +100,6 @@ type articleRow struct {
 const summaryColumns = "blog_article.id, blog_article.created_by, blog_article.modified_by, " +
 	"blog_article.created_on, blog_article.modified_on, blog_article.deleted_on, blog_article.is_del, " +
 	"blog_article.title, blog_article.desc, blog_article.cover_image_url, blog_article.state"
-
-// articleRows selects the columns of the live articles that match f, each with the tag id
-// of its live link.
-func (d *Dao) articleRows(ctx context.Context, f ArticleFilter, columns string) *gorm.DB {
-	q := d.db.WithContext(ctx).Table("blog_article").Select(columns + ", link.tag_id AS tag_id")
-	if f.TagID != 0 {
-		// An inner join, so the planner starts from the tag's links (an index lookup); a
-		// LEFT JOIN fixes the order and walks every article, probing for the tag.
-		q = q.Joins("JOIN blog_article_tag link ON link.article_id = blog_article.id AND link.is_del = 0 AND link.tag_id = ?", f.TagID)
-	} else {
-		q = q.Joins("LEFT JOIN blog_article_tag link ON link.article_id = blog_article.id AND link.is_del = 0")
-	}
-	q = q.Where("blog_article.is_del = 0")
-	if f.State != nil {
-		q = q.Where("blog_article.state = ?", *f.State)
-	}
-	return q
-}
 
 // withTags attaches each article's tag with one query for the distinct tag ids.
 func (d *Dao) withTags(ctx context.Context, rows []articleRow) ([]model.ArticleWithTag, error) {
