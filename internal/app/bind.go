@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -100,20 +101,84 @@ func SetTranslations(c *gin.Context, tr *Translations) { c.Set(translationsKey, 
 // exhaust the process's memory. Every validation failure is errcode.InvalidParams with one
 // detail per problem, in the request's language.
 func Bind(c *gin.Context, obj any) error {
-	b, err := bodyBinding(c.Request)
+	r := c.Request
+	b, err := bodyBinding(r)
 	if err != nil {
 		return err
 	}
-	return bindError(c, c.ShouldBindWith(obj, b))
+	if b == binding.Query {
+		return BindValues(c, r.URL.Query(), obj) // gin's query binding, and the blank check
+	}
+	if err := c.ShouldBindWith(obj, b); err != nil {
+		return bindError(c, err)
+	}
+	return bindError(c, blankNumber(obj, r.Form)) // the form gin parsed; nil for JSON
 }
 
 // BindValues is Bind for form values the handler has read itself (the fields of a
 // multipart body it streams): the same mapping, validation and errors.
 func BindValues(c *gin.Context, values map[string][]string, obj any) error {
+	if err := blankNumber(obj, values); err != nil {
+		return bindError(c, err)
+	}
 	if err := binding.MapFormWithTag(obj, values, "form"); err != nil {
 		return bindError(c, err)
 	}
 	return bindError(c, binding.Validator.ValidateStruct(obj))
+}
+
+// blankNumber refuses a number field of obj sent blank in values (state= or state=%20):
+// gin reads one as 0, so an HTML form's empty field set a tag's state to 0.
+func blankNumber(obj any, values map[string][]string) error {
+	blank := false
+	for _, vs := range values {
+		for _, v := range vs {
+			blank = blank || strings.TrimSpace(v) == ""
+		}
+	}
+	if !blank { // the usual case: no reflection
+		return nil
+	}
+	var found string
+	eachFormField(reflect.TypeOf(obj), func(name string, t reflect.Type) {
+		for t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		if found != "" || t.Kind() < reflect.Int || t.Kind() > reflect.Float64 {
+			return
+		}
+		for _, v := range values[name] {
+			if strings.TrimSpace(v) == "" {
+				found = name
+			}
+		}
+	})
+	if found == "" {
+		return nil
+	}
+	return bodyProblem{En: found + " must be a number, not blank", Zh: found + " 必须是数字，不能为空"}
+}
+
+// eachFormField calls f with the form name and type of each field gin maps in the struct t
+// points to, in order; an embedded struct's fields are mapped as the outer struct's.
+func eachFormField(t reflect.Type, f func(name string, t reflect.Type)) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return
+	}
+	for i := range t.NumField() {
+		field := t.Field(i)
+		name, _, _ := strings.Cut(field.Tag.Get("form"), ",")
+		switch {
+		case name == "-" || !field.IsExported():
+		case field.Anonymous && name == "":
+			eachFormField(field.Type, f)
+		default:
+			f(cmp.Or(name, field.Name), field.Type)
+		}
+	}
 }
 
 // bindError turns a binding or validation error into errcode.InvalidParams (or

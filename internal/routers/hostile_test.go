@@ -384,3 +384,44 @@ func TestErrorsQuoteLittleOfTheInput(t *testing.T) {
 		t.Errorf("state 2e0: %q, want it called not a whole number", details)
 	}
 }
+
+// A number sent blank is refused, not read as 0: gin trims a number and parses "" as 0, so
+// an HTML form's empty state field disabled the tag it updated.
+func TestBlankNumbersAreRefused(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, service.Options{})
+	tag := e.createTag(t, "Go")
+	id := fmt.Sprint(tag.ID)
+	writes := []struct {
+		method, path string
+		body         body
+	}{
+		{"PUT", "/api/v1/tags/" + id, form("modified_by=me&state=")},
+		{"PUT", "/api/v1/tags/" + id, form("modified_by=me&state=%20")},
+		{"PUT", "/api/v1/tags/" + id, multipartOf(t, formPart{name: "modified_by", content: []byte("me")}, formPart{name: "state", content: []byte(" ")})},
+		{"PATCH", "/api/v1/tags/" + id + "/state", form("modified_by=me&state=+")},
+		{"POST", "/api/v1/tags", form("name=Rust&created_by=me&state=%09")},
+	}
+	for _, w := range writes {
+		rec := e.do(t, w.method, w.path, w.body, e.token)
+		if details := strings.Join(errorBody(t, rec).Details, "; "); rec.Code != 400 || details != "state must be a number, not blank" {
+			t.Errorf("%s %s %q = %d %q, want 400 naming state", w.method, w.path, w.body.text, rec.Code, details)
+		}
+	}
+	rec := e.do(t, "GET", "/api/v1/tags/"+id, noBody, e.token)
+	if got := decode[model.Tag](t, rec); got.State != 1 || got.ModifiedBy != "" {
+		t.Errorf("after the refused writes the tag is %+v, want it unchanged", got)
+	}
+	for _, q := range []string{"/api/v1/tags?state=", "/api/v1/tags?state=%20", "/api/v1/articles?tag_id=+"} {
+		if rec := e.do(t, "GET", q, noBody, e.token); rec.Code != 400 || !strings.Contains(rec.Body.String(), "must be a number, not blank") {
+			t.Errorf("GET %s = %d %s, want 400", q, rec.Code, rec.Body)
+		}
+	}
+	// A blank text field and a number sent as one are still what they were.
+	if rec := e.do(t, "GET", "/api/v1/tags?name=&state=0", noBody, e.token); rec.Code != 200 {
+		t.Errorf("GET with name= = %d %s, want 200", rec.Code, rec.Body)
+	}
+	if rec := e.do(t, "PATCH", "/api/v1/tags/"+id+"/state", form("modified_by=me&state=0"), e.token); rec.Code != 200 || decode[model.Tag](t, rec).State != 0 {
+		t.Errorf("PATCH state=0 = %d %s", rec.Code, rec.Body)
+	}
+}
