@@ -249,6 +249,10 @@ func serve(ctx context.Context, cfg setting.Config, log, accessLog *zap.Logger, 
 	if err != nil {
 		return fmt.Errorf("App.UploadSavePath: %w", err)
 	}
+	// Now (beside the start: a directory of many images takes a while to list), and again
+	// once the part files of a worker killed just before this one started are old enough.
+	go sweepUploads(uploads, log)
+	defer time.AfterFunc(upload.SweepAge+time.Second, func() { sweepUploads(uploads, log) }).Stop()
 	limiters, closeLimiters := rateLimiters(cfg)
 	defer func() { _ = closeLimiters() }() // the Redis client's connections: the process ends anyway
 	jwt := token.NewJWT(cfg.JWT.Secret, cfg.JWT.Issuer, cfg.JWT.Expire)
@@ -330,6 +334,16 @@ func newTracer(ctx context.Context, cfg setting.Tracing, db *gorm.DB) (trace.Tra
 		return nil, nil, err
 	}
 	return tp, stop, nil
+}
+
+// sweepUploads removes the part files of uploads whose process died, and says so.
+func sweepUploads(uploads *upload.Store, log *zap.Logger) {
+	n, err := uploads.Sweep()
+	if err != nil {
+		log.Warn("sweep abandoned uploads", zap.Error(err))
+	} else if n > 0 {
+		log.Info("removed the temporary files of uploads whose process died", zap.Int("files", n))
+	}
 }
 
 // demoCredential keeps the book's public demo credential to debug mode, and logs what it

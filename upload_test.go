@@ -7,6 +7,7 @@ package main
 // behind. They read /proc, so they run on Linux.
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -135,5 +137,85 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		if time.Now().After(deadline) {
 			t.Fatalf("waited 10 s for %s", what)
 		}
+	}
+}
+
+// partialUpload starts an upload of a 4 MiB image on its own connection and sends its first
+// MiB; the caller sends the rest (finishUpload) or lets the connection die.
+func partialUpload(t *testing.T, p *proc, token string) net.Conn {
+	t.Helper()
+	conn, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", p.Port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	fmt.Fprintf(conn, "POST /upload/file HTTP/1.1\r\nHost: x\r\ntoken: %s\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: %d\r\n\r\n",
+		token, len(uploadBody.head)+partialSize+len(uploadBody.tail))
+	conn.Write([]byte(uploadBody.head))
+	conn.Write(pngOf(1 << 20))
+	return conn
+}
+
+const partialSize = 4 << 20
+
+// finishUpload sends the rest of partialUpload's body and returns the status line.
+func finishUpload(t *testing.T, conn net.Conn) string {
+	t.Helper()
+	conn.Write(make([]byte, partialSize-1<<20))
+	conn.Write([]byte(uploadBody.tail))
+	conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+	line, _ := bufio.NewReader(conn).ReadString('\n')
+	return strings.TrimSpace(line)
+}
+
+// partFiles lists the temporary files of uploads in progress (or abandoned).
+func partFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	var parts []string
+	for _, e := range uploadFiles(t, dir) {
+		if strings.HasSuffix(e.Name(), ".part") {
+			parts = append(parts, filepath.Join(dir, "storage", "uploads", e.Name()))
+		}
+	}
+	return parts
+}
+
+// A worker killed mid-upload leaves its temporary file; a later worker removes it once it
+// is a minute old, and never the file of an upload another worker is still receiving.
+func TestAbandonedUploadIsSwept(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	p := startProcIn(t, dir, "BLOG_APP_UPLOADMINFREEBYTES=0")
+	token := p.token()
+	partialUpload(t, p, token)
+	waitFor(t, "the first upload's temporary file", func() bool { return len(partFiles(t, dir)) == 1 })
+	dead := partFiles(t, dir)[0]
+	killed := p.servingPID()
+	if err := syscall.Kill(killed, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "a new worker after the kill", func() bool { pid := p.ServingPID(); return pid != 0 && pid != killed })
+
+	live := partialUpload(t, p, token)
+	waitFor(t, "the second upload's temporary file", func() bool { return len(partFiles(t, dir)) == 2 })
+	// Both a minute old: only the lock tells the dead writer's file from the live one's.
+	old := time.Now().Add(-2 * time.Minute)
+	for _, f := range partFiles(t, dir) {
+		if err := os.Chtimes(f, old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	receiving := p.servingPID()
+	p.signal(syscall.SIGHUP) // the new worker sweeps at start; the old one keeps receiving
+	waitFor(t, "the new worker serving", func() bool { pid := p.ServingPID(); return pid != 0 && pid != receiving })
+	p.waitLog("removed the temporary files of uploads whose process died")
+	if parts := partFiles(t, dir); len(parts) != 1 || parts[0] == dead {
+		t.Fatalf("after the sweep the part files are %v; want only the live upload's", parts)
+	}
+	if status := finishUpload(t, live); status != "HTTP/1.1 200 OK" {
+		t.Fatalf("the upload received across the sweep: %q, want 200", status)
+	}
+	if parts := partFiles(t, dir); len(parts) != 0 {
+		t.Errorf("part files left: %v", parts)
 	}
 }

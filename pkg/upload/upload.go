@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/go-programming-tour-book/blog-service/pkg/writable"
 )
@@ -145,15 +146,15 @@ func (s *Store) Receive(r io.Reader, clientName string) (*Pending, error) {
 		return nil, fmt.Errorf("%w: %s content in a %s file", ErrContentType, got, ext)
 	}
 	// A dot-name beside the final one: the same file system, so the rename is atomic.
-	tmp, err := os.CreateTemp(s.dir, ".upload-*.part")
+	tmp, err := os.CreateTemp(s.dir, partPattern)
 	if err != nil {
 		return nil, fmt.Errorf("create upload: %w", err)
 	}
-	p := &Pending{path: tmp.Name(), name: randomName() + ext, dir: s.dir}
+	lockPart(tmp) // held open until Keep or Discard, so Sweep can tell it from a dead one
+	p := &Pending{f: tmp, path: tmp.Name(), name: randomName() + ext, dir: s.dir}
 	ok := false
 	defer func() {
 		if !ok {
-			tmp.Close()
 			p.Discard()
 		}
 	}()
@@ -170,9 +171,6 @@ func (s *Store) Receive(r io.Reader, clientName string) (*Pending, error) {
 	}
 	if err := tmp.Sync(); err != nil {
 		return nil, fmt.Errorf("sync upload: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return nil, fmt.Errorf("close upload: %w", err)
 	}
 	p.size = written
 	ok = true
@@ -193,6 +191,7 @@ func (s *Store) checkSpace() error {
 
 // Pending is a received image in a temporary file, not yet under its name.
 type Pending struct {
+	f               *os.File // open, so its lock holds
 	path, name, dir string
 	size            int64
 }
@@ -206,6 +205,8 @@ func (p *Pending) Keep() (string, error) {
 		return "", fmt.Errorf("store upload: %w", err)
 	}
 	p.path = ""
+	// Synced already: closing can no longer lose data.
+	_ = p.f.Close()
 	return p.name, nil
 }
 
@@ -214,7 +215,37 @@ func (p *Pending) Discard() {
 	if p.path != "" {
 		os.Remove(p.path)
 		p.path = ""
+		_ = p.f.Close()
 	}
+}
+
+// partPattern names the temporary files of uploads being received.
+const partPattern = ".upload-*.part"
+
+// SweepAge is how long Sweep leaves a part file alone after its last write, whoever holds
+// it: the moment between its creation and its lock, and the uploads of a release before
+// the locks, which write without pause (Server.ReadTimeout bounds a stalled body).
+const SweepAge = time.Minute
+
+// Sweep removes the temporary files that uploads left when their process died (a SIGKILL,
+// an OOM kill, a power cut) and returns how many it removed. A file a live process holds
+// (another worker's, during an upgrade) or written in the last SweepAge is left alone.
+func (s *Store) Sweep() (int, error) {
+	paths, err := filepath.Glob(filepath.Join(s.dir, partPattern))
+	if err != nil {
+		return 0, err
+	}
+	removed := 0
+	for _, path := range paths {
+		info, err := os.Lstat(path)
+		if err != nil || !info.Mode().IsRegular() || time.Since(info.ModTime()) < SweepAge || !abandoned(path) {
+			continue
+		}
+		if err := os.Remove(path); err == nil {
+			removed++
+		}
+	}
+	return removed, nil
 }
 
 // readErr remembers its reader's first error other than io.EOF, so that a body cut short

@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 func pngBytes(t testing.TB) []byte {
@@ -259,3 +260,49 @@ func TestReceiveStreams(t *testing.T) {
 type zeros struct{}
 
 func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }
+
+// Sweep removes the part files nobody holds once they are SweepAge old, and nothing else:
+// not a part a Pending holds, however old, nor a fresh one, nor a stored image.
+func TestSweepRemovesOnlyAbandonedParts(t *testing.T) {
+	if runtime.GOOS != "linux" && runtime.GOOS != "darwin" && runtime.GOOS != "freebsd" {
+		t.Skip("part files are locked with flock")
+	}
+	s := newStore(t)
+	img := pngBytes(t)
+	kept, err := s.SaveImage(bytes.NewReader(img), "kept.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	held, err := s.Receive(bytes.NewReader(img), "held.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	abandoned := filepath.Join(s.Dir(), ".upload-dead.part")
+	fresh := filepath.Join(s.Dir(), ".upload-fresh.part")
+	for _, p := range []string{abandoned, fresh} {
+		if err := os.WriteFile(p, img, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old := time.Now().Add(-SweepAge - time.Second)
+	for _, p := range []string{abandoned, held.path, filepath.Join(s.Dir(), kept)} {
+		if err := os.Chtimes(p, old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := s.Sweep()
+	if err != nil || n != 1 {
+		t.Fatalf("Sweep = %d, %v; want 1 removed", n, err)
+	}
+	if _, err := os.Stat(abandoned); !os.IsNotExist(err) {
+		t.Errorf("the abandoned part is still there (%v)", err)
+	}
+	for _, p := range []string{fresh, held.path, filepath.Join(s.Dir(), kept)} {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("%s was removed: %v", filepath.Base(p), err)
+		}
+	}
+	if _, err := held.Keep(); err != nil {
+		t.Fatalf("Keep after the sweep: %v", err)
+	}
+}
