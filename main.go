@@ -316,6 +316,9 @@ func serverOptions(cfg setting.Server, onServe func()) server.Options {
 		MaxConns:          cfg.MaxConns,
 		MaxConnsPerClient: cfg.MaxConnsPerClient,
 		Refused:           app.Refusal(errcode.TooManyConnections),
+		Unreadable: func(status int, reason string) []byte {
+			return app.Unreadable(status, reason, http.DefaultMaxHeaderBytes) // http.Server's cap: none is set
+		},
 	}
 }
 

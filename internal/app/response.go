@@ -80,11 +80,32 @@ func Error(c *gin.Context, err error) {
 // Refusal is err as a whole HTTP/1.1 response, in English, that closes the connection and
 // asks the client to retry in a second: for answering a connection before any request is
 // read from it (the server's connection caps), where there is no gin.Context.
-func Refusal(err *errcode.Error) []byte {
+func Refusal(err *errcode.Error) []byte { return rawResponse(err, "Retry-After: 1\r\n") }
+
+// Unreadable is the answer to a request net/http could not read, in place of its plain-text
+// one: status and reason are what net/http would have sent (reason may be ""), and maxHeader
+// is the server's cap on the request line and headers. Unsupported transfer codings (501)
+// and protocol versions (505) are the client's fault too, so they are a 400 here, and a
+// client's junk never counts as a server error in the metrics and alerts.
+func Unreadable(status int, reason string, maxHeader int) []byte {
+	if status == http.StatusRequestHeaderFieldsTooLarge {
+		return rawResponse(errcode.HeaderTooLarge.WithDetail(
+			fmt.Sprintf("the request line and headers must fit in %d bytes", maxHeader),
+			fmt.Sprintf("请求行和请求头不得超过 %d 字节", maxHeader)), "")
+	}
+	if reason == "" {
+		reason = "the request line, a header or the body's framing (Content-Length, Transfer-Encoding) is malformed"
+	}
+	return rawResponse(errcode.MalformedRequest.WithDetail(reason, reason), "")
+}
+
+// rawResponse is err as a whole HTTP/1.1 response that closes the connection, in English
+// (the request's headers, and so its language, are unknown), with extra headers.
+func rawResponse(err *errcode.Error, headers string) []byte {
 	status := Status(err)
 	body, _ := json.Marshal(ErrorBody{Code: err.Code(), Msg: err.Msg(), Details: err.Details()})
-	return fmt.Appendf(nil, "HTTP/1.1 %d %s\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: %d\r\nConnection: close\r\nRetry-After: 1\r\n\r\n%s",
-		status, http.StatusText(status), len(body), body)
+	return fmt.Appendf(nil, "HTTP/1.1 %d %s\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: %d\r\nConnection: close\r\n%s\r\n%s",
+		status, http.StatusText(status), len(body), headers, body)
 }
 
 // Lang is the language a request asks for: the book's `locale` header first, then the
@@ -145,6 +166,8 @@ func Status(e *errcode.Error) int {
 		return http.StatusBadGateway
 	case errcode.KindNoSpace:
 		return http.StatusInsufficientStorage
+	case errcode.KindHeaderTooLarge:
+		return http.StatusRequestHeaderFieldsTooLarge
 	}
 	return http.StatusInternalServerError
 }

@@ -29,6 +29,10 @@ var (
 	// TooManyConnections: a connection over Server.MaxConns or Server.MaxConnsPerClient,
 	// answered before its request is read, then closed.
 	TooManyConnections = New(10000017, KindUnavailable, "too many connections: retry shortly", "连接过多，请稍后重试")
+	// MalformedRequest and HeaderTooLarge: a request net/http could not read (a bad request
+	// line, header or body framing), answered before any handler runs.
+	MalformedRequest = New(10000018, KindInvalid, "malformed HTTP request", "HTTP 请求格式错误")
+	HeaderTooLarge   = New(10000019, KindHeaderTooLarge, "request line and headers too large", "请求行和请求头过大")
 )
 
 // Tag codes (module 2001xxxx as in the book). The book's 20010001-20010005 were "XxxFail"
@@ -56,7 +60,7 @@ func All() []*Error {
 		ServerError, InvalidParams, NotFound, UnauthorizedAuthNotExist, UnauthorizedTokenError,
 		UnauthorizedTokenTimeout, UnauthorizedTokenGenerate, TooManyRequests, RequestCancelled,
 		RequestTimeout, UpstreamError, UpstreamTimeout, ServiceUnavailable, MethodNotAllowed,
-		RequestTooLarge, UnsupportedMediaType, AuthBusy, TooManyConnections, TagNameTaken, TagInUse, ArticleTagInvalid,
+		RequestTooLarge, UnsupportedMediaType, AuthBusy, TooManyConnections, MalformedRequest, HeaderTooLarge, TagNameTaken, TagInUse, ArticleTagInvalid,
 		UploadTypeNotAllowed, UploadTooLarge, UploadNoSpace,
 	}
 }

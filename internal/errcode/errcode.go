@@ -49,6 +49,7 @@ const (
 	KindTimeout                      // the request's time ran out
 	KindUpstreamFailed               // a service this one called failed
 	KindNoSpace                      // no room to store what was sent
+	KindHeaderTooLarge               // the request line and headers are over their cap
 )
 
 // Error is one client-visible failure. Declare each code once (codes.go) and derive

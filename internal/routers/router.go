@@ -121,6 +121,9 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 	// ending in / names the directory, which net/http would answer with an HTML listing.
 	r.Group("/static", func(c *gin.Context) {
 		c.Header("X-Content-Type-Options", "nosniff")
+		// Whole images only: net/http answers a Range it cannot satisfy with a plain-text
+		// 416, and multi-range requests have been its vulnerabilities; an image is small.
+		c.Request.Header.Del("Range")
 		if p := c.Request.URL.Path; strings.HasPrefix(path.Base(p), ".") || strings.HasSuffix(p, "/") {
 			app.Error(c, errcode.NotFound)
 		}

@@ -51,6 +51,11 @@ type Options struct {
 	// response), and is closed.
 	MaxConns, MaxConnsPerClient int
 	Refused                     []byte
+	// Unreadable, if set, answers the requests net/http cannot read (a malformed request
+	// line, header or body framing; headers over http.DefaultMaxHeaderBytes) in place of
+	// net/http's plain-text answer: given its status and reason, it returns the whole HTTP
+	// response to send. The connection is closed after it.
+	Unreadable func(status int, reason string) []byte
 }
 
 // ErrForced is returned when a second stop signal cut the drain short.
@@ -291,8 +296,14 @@ type cappedListener struct {
 func (l cappedListener) Accept() (net.Conn, error) {
 	for {
 		c, err := l.Listener.Accept()
-		if err != nil || l.s.admit(c) {
-			return c, err
+		switch {
+		case err != nil:
+			return nil, err
+		case !l.s.admit(c):
+		case l.s.opts.Unreadable != nil:
+			return &unreadableConn{Conn: c, replace: l.s.opts.Unreadable}, nil
+		default:
+			return c, nil
 		}
 	}
 }

@@ -1,0 +1,129 @@
+//go:build linux
+
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// rawExchange sends raw on a new connection, half-closes it and reads until the server
+// closes: the whole answer.
+func rawExchange(t *testing.T, port int, raw string) string {
+	t.Helper()
+	conn, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(20 * time.Second))
+	io.WriteString(conn, raw) // a 431 may be answered before the whole request is sent
+	conn.(*net.TCPConn).CloseWrite()
+	out, _ := io.ReadAll(conn)
+	return string(out)
+}
+
+// Requests net/http cannot read are answered in JSON with a code, like every other error,
+// not in net/http's plain text; a client's junk is never a 5xx. The connection then closes.
+func TestUnreadableRequestsAreAnsweredInJSON(t *testing.T) {
+	t.Parallel()
+	p := startProc(t)
+	tests := []struct {
+		name, raw, status string
+		code              int
+		detail            string
+	}{
+		{"no Host", "GET /healthz HTTP/1.1\r\n\r\n", "400 Bad Request", 10000018, "missing required Host header"},
+		{"bad Content-Length", "POST /auth HTTP/1.1\r\nHost: x\r\nContent-Length: 1x\r\n\r\n", "400 Bad Request", 10000018, "Content-Length"},
+		{"two Content-Lengths", "POST /auth HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab", "400 Bad Request", 10000018, "Content-Length"},
+		{"unknown transfer coding", "POST /auth HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", "400 Bad Request", 10000018, "Unsupported transfer encoding"},
+		{"HTTP/2.0 on HTTP/1", "GET /healthz HTTP/2.0\r\nHost: x\r\n\r\n", "400 Bad Request", 10000018, "unsupported protocol version"},
+		{"bad header name", "GET /healthz HTTP/1.1\r\nHost: x\r\nBad Name: y\r\n\r\n", "400 Bad Request", 10000018, "invalid header name"},
+		{"control byte in a value", "GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\x01b\r\n\r\n", "400 Bad Request", 10000018, "malformed"},
+		{"not HTTP", "HELLO\r\n\r\n", "400 Bad Request", 10000018, "malformed"},
+		{"headers over 1 MB", "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + strings.Repeat("a", 1100<<10) + "\r\n\r\n",
+			"431 Request Header Fields Too Large", 10000019, "1048576 bytes"},
+		{"bad request after a good one", "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\n\r\n", "400 Bad Request", 10000018, "missing required Host header"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := rawExchange(t, p.Port, tt.raw)
+			i := strings.LastIndex(out, "HTTP/1.1 ")
+			if i < 0 {
+				t.Fatalf("no answer: %q", out)
+			}
+			resp, err := http.ReadResponse(bufio.NewReader(strings.NewReader(out[i:])), nil)
+			if err != nil {
+				t.Fatalf("answer %q: %v", out[i:], err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			var e struct {
+				Code    int
+				Msg     string
+				Details []string
+			}
+			if !strings.HasPrefix(out[i:], "HTTP/1.1 "+tt.status+"\r\n") || resp.Header.Get("Content-Type") != "application/json; charset=utf-8" ||
+				!resp.Close || json.Unmarshal(body, &e) != nil || e.Code != tt.code || e.Msg == "" || len(e.Details) != 1 || !strings.Contains(e.Details[0], tt.detail) {
+				t.Errorf("answer:\n%s\nwant %s, JSON code %d naming %q, Connection: close", out[i:], tt.status, tt.code, tt.detail)
+			}
+		})
+	}
+	if out := rawExchange(t, p.Port, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"); !strings.HasPrefix(out, "HTTP/1.1 200 OK\r\n") {
+		t.Errorf("a good request after them: %q", out)
+	}
+}
+
+// Uploaded images are served whole through the connections the server wraps (sendfile
+// included), and a Range, which net/http would answer with a plain-text 416 when it cannot
+// be satisfied, is ignored.
+func TestStaticFilesAreServedWhole(t *testing.T) {
+	t.Parallel()
+	p := startProc(t)
+	token := p.token()
+	img := pngOf(300 << 10)
+	var b bytes.Buffer
+	w := multipart.NewWriter(&b)
+	w.WriteField("type", "1")
+	f, _ := w.CreateFormFile("file", "a.png")
+	f.Write(img)
+	w.Close()
+	req, _ := http.NewRequest("POST", p.Base()+"/upload/file", &b)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	req.Header.Set("token", token)
+	resp, err := oneShot.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var up struct {
+		FileAccessURL string `json:"file_access_url"`
+	}
+	json.NewDecoder(resp.Body).Decode(&up)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || up.FileAccessURL == "" {
+		t.Fatalf("upload: %d %+v", resp.StatusCode, up)
+	}
+	for _, rng := range []string{"", "bytes=0-9", "bytes=999999999-", "bytes=0-1,5-6"} {
+		req, _ := http.NewRequest("GET", p.Base()+up.FileAccessURL, nil)
+		if rng != "" {
+			req.Header.Set("Range", rng)
+		}
+		resp, err := oneShot.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !bytes.Equal(got, img) {
+			t.Errorf("GET with Range %q = %d, %d bytes, want 200 and the whole %d", rng, resp.StatusCode, len(got), len(img))
+		}
+	}
+}

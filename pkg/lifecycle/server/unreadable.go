@@ -1,0 +1,71 @@
+package server
+
+import (
+	"bytes"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+)
+
+// netHTTPErrorHead is what net/http writes right after the status line when it answers a
+// request it could not read (conn.serve in net/http's server.go), before any handler runs:
+// a response the handler path never writes, whose headers would be sorted and dated.
+const netHTTPErrorHead = "\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
+
+// unreadableConn replaces net/http's plain-text answers to requests it could not read with
+// the response replace returns. net/http writes each such answer in one Write, then closes
+// the connection.
+type unreadableConn struct {
+	net.Conn
+	replace func(status int, reason string) []byte
+}
+
+func (c *unreadableConn) Write(p []byte) (int, error) {
+	status, reason, ok := netHTTPError(p)
+	if !ok {
+		return c.Conn.Write(p)
+	}
+	if _, err := c.Conn.Write(c.replace(status, reason)); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// ReadFrom keeps the connection's own ReadFrom (sendfile for static files) within reach
+// of net/http, which looks for it on the connection.
+func (c *unreadableConn) ReadFrom(r io.Reader) (int64, error) { return io.Copy(c.Conn, r) }
+
+// CloseWrite is the connection's, if it has one: net/http half-closes a connection after
+// answering a request whose headers were too large.
+func (c *unreadableConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
+}
+
+// netHTTPError reports whether p is one of net/http's plain-text answers, with its status
+// and the reason it gives beyond the status text ("" if none), such as
+// "HTTP/1.1 400 Bad Request: missing required Host header" or "Unsupported transfer
+// encoding" in the body of a 501.
+func netHTTPError(p []byte) (status int, reason string, ok bool) {
+	const proto = "HTTP/1.1 "
+	if !bytes.HasPrefix(p, []byte(proto)) {
+		return 0, "", false
+	}
+	line, rest, found := bytes.Cut(p, []byte("\r\n"))
+	if !found || !bytes.HasPrefix(rest, []byte(netHTTPErrorHead[2:])) || len(line) < len(proto)+3 {
+		return 0, "", false
+	}
+	status, err := strconv.Atoi(string(line[len(proto) : len(proto)+3]))
+	if err != nil || status < 400 {
+		return 0, "", false
+	}
+	prefix := strconv.Itoa(status) + " " + http.StatusText(status)
+	reason = string(bytes.TrimPrefix(bytes.TrimPrefix(line[len(proto):], []byte(prefix)), []byte(": ")))
+	if body := string(rest[len(netHTTPErrorHead)-2:]); reason == "" && body != prefix {
+		reason = body
+	}
+	return status, reason, true
+}
