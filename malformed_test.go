@@ -49,6 +49,7 @@ func TestUnreadableRequestsAreAnsweredInJSON(t *testing.T) {
 		{"HTTP/2.0 on HTTP/1", "GET /healthz HTTP/2.0\r\nHost: x\r\n\r\n", "400 Bad Request", 10000018, "unsupported protocol version"},
 		{"bad header name", "GET /healthz HTTP/1.1\r\nHost: x\r\nBad Name: y\r\n\r\n", "400 Bad Request", 10000018, "invalid header name"},
 		{"control byte in a value", "GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\x01b\r\n\r\n", "400 Bad Request", 10000018, "malformed"},
+		{"unknown Expect", "GET /healthz HTTP/1.1\r\nHost: x\r\nExpect: 200-ok\r\n\r\n", "400 Bad Request", 10000018, "Expect: 100-continue"},
 		{"not HTTP", "HELLO\r\n\r\n", "400 Bad Request", 10000018, "malformed"},
 		{"headers over 1 MB", "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + strings.Repeat("a", 1100<<10) + "\r\n\r\n",
 			"431 Request Header Fields Too Large", 10000019, "1048576 bytes"},

@@ -84,9 +84,9 @@ func Refusal(err *errcode.Error) []byte { return rawResponse(err, "Retry-After: 
 
 // Unreadable is the answer to a request net/http could not read, in place of its plain-text
 // one: status and reason are what net/http would have sent (reason may be ""), and maxHeader
-// is the server's cap on the request line and headers. Unsupported transfer codings (501)
-// and protocol versions (505) are the client's fault too, so they are a 400 here, and a
-// client's junk never counts as a server error in the metrics and alerts.
+// is the server's cap on the request line and headers. All but 431 are a 400 here: an
+// unknown Expect (417), transfer coding (501) or protocol version (505) is the client's
+// fault too, and a client's junk never counts as a server error in metrics and alerts.
 func Unreadable(status int, reason string, maxHeader int) []byte {
 	if status == http.StatusRequestHeaderFieldsTooLarge {
 		return rawResponse(errcode.HeaderTooLarge.WithDetail(

@@ -11,6 +11,7 @@ import (
 // netHTTPErrorHead is what net/http writes right after the status line when it answers a
 // request it could not read (conn.serve in net/http's server.go), before any handler runs:
 // a response the handler path never writes, whose headers would be sorted and dated.
+// (Unreadable must not be used with handlers that answer 417 themselves.)
 const netHTTPErrorHead = "\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
 
 // unreadableConn replaces net/http's plain-text answers to requests it could not read with
@@ -53,6 +54,11 @@ func netHTTPError(p []byte) (status int, reason string, ok bool) {
 	const proto = "HTTP/1.1 "
 	if !bytes.HasPrefix(p, []byte(proto)) {
 		return 0, "", false
+	}
+	// An Expect other than 100-continue: net/http answers 417 without calling the handler,
+	// through the usual response path, with no body; no handler of the service sends a 417.
+	if bytes.HasPrefix(p, []byte(proto+"417 ")) {
+		return http.StatusExpectationFailed, "the only Expect header understood is \"Expect: 100-continue\"", true
 	}
 	line, rest, found := bytes.Cut(p, []byte("\r\n"))
 	if !found || !bytes.HasPrefix(rest, []byte(netHTTPErrorHead[2:])) || len(line) < len(proto)+3 {

@@ -30,6 +30,7 @@ func TestUnreadableReplacesOnlyNetHTTPsAnswers(t *testing.T) {
 		{"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: z\r\n\r\n", `replaced 400 ""`},
 		{"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", `replaced 501 "Unsupported transfer encoding"`},
 		{"GET / HTTP/3.0\r\nHost: x\r\n\r\n", `replaced 505 "unsupported protocol version"`},
+		{"GET / HTTP/1.1\r\nHost: x\r\nExpect: 200-ok\r\n\r\n", `replaced 417 "the only Expect header understood is \"Expect: 100-continue\""`},
 		{"GET / HTTP/1.1\r\nHost: x\r\nX: " + strings.Repeat("a", http.DefaultMaxHeaderBytes+5000) + "\r\n\r\n", `replaced 431 ""`},
 	} {
 		conn, err := net.Dial("tcp", s.addr)
