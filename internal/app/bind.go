@@ -106,57 +106,60 @@ func Bind(c *gin.Context, obj any) error {
 	if err != nil {
 		return err
 	}
-	if b == binding.Query {
-		return BindValues(c, r.URL.Query(), obj) // gin's query binding, and the blank check
+	switch b {
+	case binding.Query:
+		return BindValues(c, r.URL.Query(), obj) // gin's query binding, with blanks dropped
+	case binding.Form, binding.FormMultipart:
+		// Parsed here as gin would parse them (its binding then finds them parsed), so that
+		// blank numbers are dropped before it maps them.
+		if err := r.ParseForm(); err != nil {
+			return bindError(c, err) // a body over its cap (413), or one that does not parse
+		}
+		if err := r.ParseMultipartForm(multipartMemory); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+			return bindError(c, err)
+		}
+		if r.MultipartForm != nil {
+			dropBlankNumbers(obj, r.MultipartForm.Value) // what FormMultipart maps
+		}
+		dropBlankNumbers(obj, r.Form) // what Form maps: the query's values and the body's
 	}
-	if err := c.ShouldBindWith(obj, b); err != nil {
-		return bindError(c, err)
-	}
-	return bindError(c, blankNumber(obj, r.Form)) // the form gin parsed; nil for JSON
+	return bindError(c, c.ShouldBindWith(obj, b))
 }
+
+// multipartMemory is what gin's multipart binding keeps in memory; the body cap
+// (App.MaxBodyBytes) is far below it.
+const multipartMemory = 32 << 20
 
 // BindValues is Bind for form values the handler has read itself (the fields of a
 // multipart body it streams): the same mapping, validation and errors.
 func BindValues(c *gin.Context, values map[string][]string, obj any) error {
-	if err := blankNumber(obj, values); err != nil {
-		return bindError(c, err)
-	}
+	dropBlankNumbers(obj, values)
 	if err := binding.MapFormWithTag(obj, values, "form"); err != nil {
 		return bindError(c, err)
 	}
 	return bindError(c, binding.Validator.ValidateStruct(obj))
 }
 
-// blankNumber refuses a number field of obj sent blank in values (state= or state=%20):
-// gin reads one as 0, so an HTML form's empty field set a tag's state to 0.
-func blankNumber(obj any, values map[string][]string) error {
+// dropBlankNumbers removes from values each number field of obj sent empty or blank
+// (state= or state=%20), so that it counts as not sent: its default, no change, or
+// "required". gin reads one as 0, so an HTML form's empty field set a tag's state to 0.
+// Only a field's first value counts, as it is the one gin reads.
+func dropBlankNumbers(obj any, values map[string][]string) {
 	blank := false
 	for _, vs := range values {
-		for _, v := range vs {
-			blank = blank || strings.TrimSpace(v) == ""
-		}
+		blank = blank || len(vs) > 0 && strings.TrimSpace(vs[0]) == ""
 	}
 	if !blank { // the usual case: no reflection
-		return nil
+		return
 	}
-	var found string
 	eachFormField(reflect.TypeOf(obj), func(name string, t reflect.Type) {
 		for t.Kind() == reflect.Pointer {
 			t = t.Elem()
 		}
-		if found != "" || t.Kind() < reflect.Int || t.Kind() > reflect.Float64 {
-			return
-		}
-		for _, v := range values[name] {
-			if strings.TrimSpace(v) == "" {
-				found = name
-			}
+		if vs := values[name]; t.Kind() >= reflect.Int && t.Kind() <= reflect.Float64 && len(vs) > 0 && strings.TrimSpace(vs[0]) == "" {
+			delete(values, name)
 		}
 	})
-	if found == "" {
-		return nil
-	}
-	return bodyProblem{En: found + " must be a number, not blank", Zh: found + " 必须是数字，不能为空"}
 }
 
 // eachFormField calls f with the form name and type of each field gin maps in the struct t

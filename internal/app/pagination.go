@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -22,8 +23,8 @@ func ParsePage(c *gin.Context, limits page.Limits) (page.Pager, error) {
 		return page.Pager{}, err
 	}
 	size = min(size, limits.Max)
-	if s, ok := c.GetQuery("after_id"); ok && s != "" {
-		if p, ok := c.GetQuery("page"); ok && p != "" {
+	if s := query(c, "after_id"); s != "" {
+		if query(c, "page") != "" {
 			return page.Pager{}, errcode.InvalidParams.WithDetail("give page or after_id, not both: after_id continues from the previous page's pager.next_after_id",
 				"page 和 after_id 只能给一个：after_id 接着上一页的 pager.next_after_id")
 		}
@@ -44,9 +45,13 @@ func ParsePage(c *gin.Context, limits page.Limits) (page.Pager, error) {
 // maxPage keeps (page-1)*page_size far from overflow on every platform.
 const maxPage = 1 << 20
 
+// query is a query parameter's first value; an empty or blank one counts as not sent, as
+// for every number (Bind).
+func query(c *gin.Context, key string) string { return strings.TrimSpace(c.Query(key)) }
+
 func positiveQuery(c *gin.Context, key string, def int) (int, error) {
-	s, ok := c.GetQuery(key)
-	if !ok || s == "" {
+	s := query(c, key)
+	if s == "" {
 		return def, nil
 	}
 	n, err := strconv.Atoi(s)
