@@ -53,6 +53,9 @@ func TestUnreadableRequestsAreAnsweredInJSON(t *testing.T) {
 		{"not HTTP", "HELLO\r\n\r\n", "400 Bad Request", 10000018, "malformed"},
 		{"headers over 1 MB", "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + strings.Repeat("a", 1100<<10) + "\r\n\r\n",
 			"431 Request Header Fields Too Large", 10000019, "1048576 bytes"},
+		{"501 header lines", "GET /healthz HTTP/1.1\r\nHost: x\r\n" + strings.Repeat("X-A: b\r\n", 501) + "\r\n",
+			"431 Request Header Fields Too Large", 10000019, "500 header lines"},
+		{"unknown Expect on HTTP/1.0", "GET /healthz HTTP/1.0\r\nExpect: 200-ok\r\n\r\n", "400 Bad Request", 10000018, "Expect: 100-continue"},
 		{"bad request after a good one", "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\n\r\n", "400 Bad Request", 10000018, "missing required Host header"},
 	}
 	for _, tt := range tests {
@@ -126,5 +129,49 @@ func TestStaticFilesAreServedWhole(t *testing.T) {
 		if resp.StatusCode != 200 || !bytes.Equal(got, img) {
 			t.Errorf("GET with Range %q = %d, %d bytes, want 200 and the whole %d", rng, resp.StatusCode, len(got), len(img))
 		}
+	}
+}
+
+// A stored article whose text looks like net/http's answers comes back as stored, wherever
+// its look-alike falls among the connection's writes, and the request pipelined after it
+// is answered: the replacement touches no response (an attack spliced its own answer in).
+func TestArticlesThatLookLikeErrorAnswersAreServedAsStored(t *testing.T) {
+	t.Parallel()
+	p := startProc(t)
+	token := p.token()
+	if status, body := p.post(oneShot, token, "/api/v1/tags", `{"name":"Go","created_by":"me"}`); status != 200 {
+		t.Fatalf("create tag: %d %s", status, body)
+	}
+	const lookalike = "HTTP/1.1 417 " // 13 bytes: one of 13 shifts starts a write with it
+	for shift := range len(lookalike) {
+		content := strings.Repeat("a", shift) + strings.Repeat(lookalike, 700)
+		article, _ := json.Marshal(map[string]any{"tag_id": 1, "title": "Go", "desc": "About Go", "content": content,
+			"cover_image_url": "https://example.com/a.png", "created_by": "me"})
+		status, body := p.post(oneShot, token, "/api/v1/articles", string(article))
+		var created struct{ ID int }
+		if status != 200 || json.Unmarshal(body, &created) != nil {
+			t.Fatalf("create article: %d %.200s", status, body)
+		}
+		conn, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", p.Port))
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn.SetDeadline(time.Now().Add(20 * time.Second))
+		fmt.Fprintf(conn, "GET /api/v1/articles/%d HTTP/1.1\r\nHost: x\r\ntoken: %s\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", created.ID, token)
+		r := bufio.NewReader(conn)
+		resp, err := http.ReadResponse(r, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got struct{ Content string }
+		err = json.NewDecoder(resp.Body).Decode(&got)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != 200 || got.Content != content {
+			t.Fatalf("shift %d: GET the article = %d, %v, content intact %v", shift, resp.StatusCode, err, got.Content == content)
+		}
+		if resp, err := http.ReadResponse(r, nil); err != nil || resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/json; charset=utf-8" {
+			t.Fatalf("shift %d: the pipelined GET /healthz = %v, %v", shift, resp, err)
+		}
+		conn.Close()
 	}
 }

@@ -89,9 +89,11 @@ func Refusal(err *errcode.Error) []byte { return rawResponse(err, "Retry-After: 
 // fault too, and a client's junk never counts as a server error in metrics and alerts.
 func Unreadable(status int, reason string, maxHeader int) []byte {
 	if status == http.StatusRequestHeaderFieldsTooLarge {
+		// net/http also counts header lines past 500 as too large (Go 1.27's
+		// http.DefaultMaxHeaderValueCount), and allows 4 KB of slack over maxHeader.
 		return rawResponse(errcode.HeaderTooLarge.WithDetail(
-			fmt.Sprintf("the request line and headers must fit in %d bytes", maxHeader),
-			fmt.Sprintf("请求行和请求头不得超过 %d 字节", maxHeader)), "")
+			fmt.Sprintf("the request line and headers must fit in %d bytes and 500 header lines", maxHeader),
+			fmt.Sprintf("请求行和请求头不得超过 %d 字节和 500 行", maxHeader)), "")
 	}
 	if reason == "" {
 		reason = "the request line, a header or the body's framing (Content-Length, Transfer-Encoding) is malformed"

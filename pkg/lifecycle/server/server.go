@@ -127,8 +127,14 @@ func (s *Server) Serve(stop, force context.Context, ln net.Listener, h http.Hand
 		WriteTimeout:      s.opts.WriteTimeout,
 		IdleTimeout:       s.opts.IdleTimeout,
 		BaseContext:       func(net.Listener) context.Context { return base },
-		ConnState:         s.connState,
-		ErrorLog:          zap.NewStdLog(s.log.Named("http")),
+		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
+			if u, ok := c.(*unreadableConn); ok {
+				return context.WithValue(ctx, unreadableKey{}, u)
+			}
+			return ctx
+		},
+		ConnState: s.connState,
+		ErrorLog:  zap.NewStdLog(s.log.Named("http")),
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(cappedListener{ln, s}) }()
@@ -244,6 +250,9 @@ func (s *Server) track(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.inflight.Add(1)
 		defer s.inflight.Add(-1)
+		if u, ok := r.Context().Value(unreadableKey{}).(*unreadableConn); ok {
+			u.responding.Store(true) // until the connection is idle again (connState)
+		}
 		if s.draining.Load() {
 			w.Header().Set("Connection", "close")
 		}
@@ -252,6 +261,9 @@ func (s *Server) track(h http.Handler) http.Handler {
 }
 
 func (s *Server) connState(c net.Conn, state http.ConnState) {
+	if u, ok := c.(*unreadableConn); ok && state == http.StateIdle {
+		u.responding.Store(false) // the response is flushed; the next request is unread
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch state {

@@ -2,27 +2,36 @@ package server
 
 import (
 	"bytes"
-	"io"
 	"net"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 )
 
 // netHTTPErrorHead is what net/http writes right after the status line when it answers a
 // request it could not read (conn.serve in net/http's server.go), before any handler runs:
 // a response the handler path never writes, whose headers would be sorted and dated.
-// (Unreadable must not be used with handlers that answer 417 themselves.)
 const netHTTPErrorHead = "\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
 
 // unreadableConn replaces net/http's plain-text answers to requests it could not read with
 // the response replace returns. net/http writes each such answer in one Write, then closes
-// the connection.
+// the connection. It writes them only where no response is under way: so from a handler's
+// start (track) until the connection goes idle (connState), after net/http has flushed the
+// response and before it reads the next request, writes pass through unread. A response's
+// body can hold anything, such as a stored article that looks like an error answer.
 type unreadableConn struct {
 	net.Conn
-	replace func(status int, reason string) []byte
+	replace    func(status int, reason string) []byte
+	responding atomic.Bool
 }
 
+// unreadableKey is where ConnContext leaves the connection for track.
+type unreadableKey struct{}
+
 func (c *unreadableConn) Write(p []byte) (int, error) {
+	if c.responding.Load() {
+		return c.Conn.Write(p)
+	}
 	status, reason, ok := netHTTPError(p)
 	if !ok {
 		return c.Conn.Write(p)
@@ -32,10 +41,6 @@ func (c *unreadableConn) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
-
-// ReadFrom keeps the connection's own ReadFrom (sendfile for static files) within reach
-// of net/http, which looks for it on the connection.
-func (c *unreadableConn) ReadFrom(r io.Reader) (int64, error) { return io.Copy(c.Conn, r) }
 
 // CloseWrite is the connection's, if it has one: net/http half-closes a connection after
 // answering a request whose headers were too large.
@@ -52,16 +57,16 @@ func (c *unreadableConn) CloseWrite() error {
 // encoding" in the body of a 501.
 func netHTTPError(p []byte) (status int, reason string, ok bool) {
 	const proto = "HTTP/1.1 "
-	if !bytes.HasPrefix(p, []byte(proto)) {
+	if !bytes.HasPrefix(p, []byte("HTTP/1.")) {
 		return 0, "", false
 	}
 	// An Expect other than 100-continue: net/http answers 417 without calling the handler,
-	// through the usual response path, with no body; no handler of the service sends a 417.
-	if bytes.HasPrefix(p, []byte(proto+"417 ")) {
+	// through the usual response path (in the request's HTTP version), with no body.
+	if bytes.HasPrefix(p, []byte(proto+"417 ")) || bytes.HasPrefix(p, []byte("HTTP/1.0 417 ")) {
 		return http.StatusExpectationFailed, "the only Expect header understood is \"Expect: 100-continue\"", true
 	}
 	line, rest, found := bytes.Cut(p, []byte("\r\n"))
-	if !found || !bytes.HasPrefix(rest, []byte(netHTTPErrorHead[2:])) || len(line) < len(proto)+3 {
+	if !found || !bytes.HasPrefix(p, []byte(proto)) || !bytes.HasPrefix(rest, []byte(netHTTPErrorHead[2:])) || len(line) < len(proto)+3 {
 		return 0, "", false
 	}
 	status, err := strconv.Atoi(string(line[len(proto) : len(proto)+3]))
