@@ -249,10 +249,7 @@ func serve(ctx context.Context, cfg setting.Config, log, accessLog *zap.Logger, 
 	if err != nil {
 		return fmt.Errorf("App.UploadSavePath: %w", err)
 	}
-	// Now (beside the start: a directory of many images takes a while to list), and again
-	// once the part files of a worker killed just before this one started are old enough.
-	go sweepUploads(uploads, log)
-	defer time.AfterFunc(upload.SweepAge+time.Second, func() { sweepUploads(uploads, log) }).Stop()
+	go sweepUploads(stop, uploads, log)
 	limiters, closeLimiters := rateLimiters(cfg)
 	defer func() { _ = closeLimiters() }() // the Redis client's connections: the process ends anyway
 	jwt := token.NewJWT(cfg.JWT.Secret, cfg.JWT.Issuer, cfg.JWT.Expire)
@@ -339,13 +336,30 @@ func newTracer(ctx context.Context, cfg setting.Tracing, db *gorm.DB) (trace.Tra
 	return tp, stop, nil
 }
 
-// sweepUploads removes the part files of uploads whose process died, and says so.
-func sweepUploads(uploads *upload.Store, log *zap.Logger) {
-	n, err := uploads.Sweep()
-	if err != nil {
-		log.Warn("sweep abandoned uploads", zap.Error(err))
-	} else if n > 0 {
-		log.Info("removed the temporary files of uploads whose process died", zap.Int("files", n))
+// sweepUploads removes the part files of uploads whose process died, and says so: at
+// start, beside it (the first sweep lists every stored file once), then every
+// upload.SweepAge until ctx ends, for the files of a worker killed at any time (an old
+// one during a hand-over, the one before this one).
+func sweepUploads(ctx context.Context, uploads *upload.Store, log *zap.Logger) {
+	tick := time.NewTicker(upload.SweepAge)
+	defer tick.Stop()
+	for {
+		swept, err := uploads.Sweep()
+		if err != nil {
+			log.Warn("sweep abandoned uploads", zap.Error(err))
+		}
+		if swept.Removed > 0 {
+			log.Info("removed the temporary files of uploads whose process died", zap.Int("files", swept.Removed))
+		}
+		if len(swept.Stuck) > 0 {
+			log.Warn("temporary files of uploads whose process died cannot be removed: remove them by hand",
+				zap.Strings("files", swept.Stuck[:min(len(swept.Stuck), 10)]), zap.Int("count", len(swept.Stuck)))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
 	}
 }
 

@@ -39,14 +39,23 @@ func pngOf(n int) []byte {
 	return b
 }
 
-// uploadFiles lists the upload directory of a process started in dir with the defaults.
+// uploadFiles lists the files of the upload directory of a process started in dir with
+// the defaults, and those of its .parts directory, where uploads are received.
 func uploadFiles(t *testing.T, dir string) []os.DirEntry {
 	t.Helper()
-	entries, err := os.ReadDir(filepath.Join(dir, "storage", "uploads"))
-	if err != nil && !os.IsNotExist(err) {
-		t.Fatal(err)
+	var files []os.DirEntry
+	for _, d := range []string{"", ".parts"} {
+		entries, err := os.ReadDir(filepath.Join(dir, "storage", "uploads", d))
+		if err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			if !e.IsDir() {
+				files = append(files, e)
+			}
+		}
 	}
-	return entries
+	return files
 }
 
 // 24 concurrent 5 MiB uploads: gin's ParseMultipartForm kept each in memory and took the
@@ -171,11 +180,13 @@ func finishUpload(t *testing.T, conn net.Conn) string {
 // partFiles lists the temporary files of uploads in progress (or abandoned).
 func partFiles(t *testing.T, dir string) []string {
 	t.Helper()
+	entries, err := os.ReadDir(filepath.Join(dir, "storage", "uploads", ".parts"))
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
 	var parts []string
-	for _, e := range uploadFiles(t, dir) {
-		if strings.HasSuffix(e.Name(), ".part") {
-			parts = append(parts, filepath.Join(dir, "storage", "uploads", e.Name()))
-		}
+	for _, e := range entries {
+		parts = append(parts, filepath.Join(dir, "storage", "uploads", ".parts", e.Name()))
 	}
 	return parts
 }

@@ -5,7 +5,6 @@ import (
 	"cmp"
 	"expvar"
 	"net/http/pprof"
-	"path"
 	"strings"
 	"time"
 
@@ -117,14 +116,15 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 	r.GET("/", toUI)
 	r.GET("/swagger", toUI)
 	// Uploaded images; nosniff stops a browser from running anything that slipped past the
-	// content check as another type. Dot-names are uploads still being written; a path
-	// ending in / names the directory, which net/http would answer with an HTML listing.
+	// content check as another type. Dot-names (.parts/ and what is in it) are uploads
+	// still being received; a path ending in / names a directory, which net/http would
+	// answer with an HTML listing.
 	r.Group("/static", func(c *gin.Context) {
 		c.Header("X-Content-Type-Options", "nosniff")
 		// Whole images only: net/http answers a Range it cannot satisfy with a plain-text
 		// 416, and multi-range requests have been its vulnerabilities; an image is small.
 		c.Request.Header.Del("Range")
-		if p := c.Request.URL.Path; strings.HasPrefix(path.Base(p), ".") || strings.HasSuffix(p, "/") {
+		if p := c.Request.URL.Path; strings.Contains(p, "/.") || strings.HasSuffix(p, "/") {
 			app.Error(c, errcode.NotFound)
 		}
 	}).StaticFS("/", gin.Dir(d.UploadDir, false))

@@ -9,6 +9,7 @@ import (
 	"mime/multipart"
 	"net/http/httptest"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -77,16 +78,21 @@ func multipartOf(t testing.TB, parts ...formPart) body {
 	return body{w.FormDataContentType(), b.String()}
 }
 
-// uploadDirFiles lists the upload directory, hidden temporary files included.
+// uploadDirFiles lists the files of the upload directory and of its .parts directory,
+// where uploads are received (as ".parts/name").
 func uploadDirFiles(t testing.TB, e *testEnv) []string {
 	t.Helper()
-	entries, err := os.ReadDir(e.uploads.Dir())
-	if err != nil {
-		t.Fatal(err)
-	}
 	var names []string
-	for _, en := range entries {
-		names = append(names, en.Name())
+	for _, d := range []string{"", ".parts"} {
+		entries, err := os.ReadDir(filepath.Join(e.uploads.Dir(), d))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, en := range entries {
+			if !en.IsDir() {
+				names = append(names, path.Join(d, en.Name()))
+			}
+		}
 	}
 	return names
 }
@@ -171,11 +177,15 @@ func TestUploadNeedsToken(t *testing.T) {
 func TestStaticServesNoDirectoryListing(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t, service.Options{})
-	// A hidden file there is an upload still being written.
-	if err := os.WriteFile(filepath.Join(e.uploads.Dir(), ".upload-1.part"), pngBytes(t), 0o644); err != nil {
-		t.Fatal(err)
+	// Hidden files there are uploads still being received (older releases kept them beside
+	// the stored files), and a file with a plain name in .parts is no more public.
+	for _, name := range []string{".upload-1.part", ".parts/.upload-2.part", ".parts/x.png"} {
+		if err := os.WriteFile(filepath.Join(e.uploads.Dir(), name), pngBytes(t), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
-	for _, path := range []string{"/static/", "/static//", "/static/../../go.mod", "/static/..", "/static/.upload-1.part"} {
+	for _, path := range []string{"/static/", "/static//", "/static/../../go.mod", "/static/..", "/static/.upload-1.part",
+		"/static/.parts", "/static/.parts/", "/static/.parts/.upload-2.part", "/static/.parts/x.png", "/static//.parts/x.png"} {
 		req := httptest.NewRequest("GET", "/", nil)
 		req.URL.Path = path // raw, as a hostile client could send it
 		rec := httptest.NewRecorder()

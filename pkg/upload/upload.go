@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -59,20 +60,25 @@ type Options struct {
 
 // Store saves images into one directory.
 type Store struct {
-	dir       string
-	maxSize   int64
-	exts      map[string]bool
-	minFree   int64
-	freeSpace func(string) (uint64, error)
+	dir, parts string // parts: partsDir in dir
+	maxSize    int64
+	exts       map[string]bool
+	minFree    int64
+	freeSpace  func(string) (uint64, error)
+	// legacySweep: the first Sweep also sweeps dir itself.
+	legacySweep sync.Once
 }
 
 // NewStore returns a Store configured by o.
 func NewStore(o Options) (*Store, error) {
 	// A directory it cannot write is an error now, not at the first upload.
-	if err := writable.Dir(o.Dir); err != nil {
-		return nil, err
+	parts := filepath.Join(o.Dir, partsDir)
+	for _, dir := range []string{o.Dir, parts} {
+		if err := writable.Dir(dir); err != nil {
+			return nil, err
+		}
 	}
-	s := &Store{dir: o.Dir, maxSize: o.MaxSize, exts: map[string]bool{}, minFree: max(o.MinFree, 0), freeSpace: o.FreeSpace}
+	s := &Store{dir: o.Dir, parts: parts, maxSize: o.MaxSize, exts: map[string]bool{}, minFree: max(o.MinFree, 0), freeSpace: o.FreeSpace}
 	if s.freeSpace == nil {
 		s.freeSpace = diskFree
 	}
@@ -145,8 +151,8 @@ func (s *Store) Receive(r io.Reader, clientName string) (*Pending, error) {
 	if got := http.DetectContentType(head); got != contentTypes[ext] {
 		return nil, fmt.Errorf("%w: %s content in a %s file", ErrContentType, got, ext)
 	}
-	// A dot-name beside the final one: the same file system, so the rename is atomic.
-	tmp, err := os.CreateTemp(s.dir, partPattern)
+	// In partsDir, beside the final name: the same file system, so the rename is atomic.
+	tmp, err := os.CreateTemp(s.parts, partPattern)
 	if err != nil {
 		return nil, fmt.Errorf("create upload: %w", err)
 	}
@@ -219,6 +225,11 @@ func (p *Pending) Discard() {
 	}
 }
 
+// partsDir holds the temporary files of uploads being received, beside the stored files
+// (the same file system, so Keep's rename is atomic) but apart from them, so that Sweep
+// lists a few files, not every image. It is a dot-name: /static serves none.
+const partsDir = ".parts"
+
 // partPattern names the temporary files of uploads being received.
 const partPattern = ".upload-*.part"
 
@@ -227,25 +238,54 @@ const partPattern = ".upload-*.part"
 // the locks, which write without pause (Server.ReadTimeout bounds a stalled body).
 const SweepAge = time.Minute
 
+// Swept is what one Sweep did.
+type Swept struct {
+	Removed int
+	// Stuck are abandoned part files it could not open or remove (their owner or
+	// permissions changed by hand, say): they stay until someone removes them.
+	Stuck []string
+}
+
 // Sweep removes the temporary files that uploads left when their process died (a SIGKILL,
-// an OOM kill, a power cut) and returns how many it removed. A file a live process holds
-// (another worker's, during an upgrade) or written in the last SweepAge is left alone.
-func (s *Store) Sweep() (int, error) {
-	paths, err := filepath.Glob(filepath.Join(s.dir, partPattern))
+// an OOM kill, a power cut). A file a live process holds (another worker's, during an
+// upgrade) or written in the last SweepAge is left alone. Its first call also looks for
+// the part files of releases before this one, which kept them among the stored files.
+func (s *Store) Sweep() (Swept, error) {
+	var swept Swept
+	err := s.sweepDir(s.parts, &swept)
+	s.legacySweep.Do(func() {
+		if e := s.sweepDir(s.dir, &swept); err == nil {
+			err = e
+		}
+	})
+	return swept, err
+}
+
+func (s *Store) sweepDir(dir string, swept *Swept) error {
+	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return 0, err
+		return fmt.Errorf("sweep %s: %w", dir, err)
 	}
-	removed := 0
-	for _, path := range paths {
-		info, err := os.Lstat(path)
-		if err != nil || !info.Mode().IsRegular() || time.Since(info.ModTime()) < SweepAge || !abandoned(path) {
+	for _, e := range entries {
+		if ok, _ := filepath.Match(partPattern, e.Name()); !ok || !e.Type().IsRegular() {
+			continue // not a part file; a symbolic link or a directory is no upload's
+		}
+		path := filepath.Join(dir, e.Name())
+		info, err := e.Info()
+		if err != nil || time.Since(info.ModTime()) < SweepAge {
 			continue
 		}
-		if err := os.Remove(path); err == nil {
-			removed++
+		if held, err := held(path); err != nil {
+			swept.Stuck = append(swept.Stuck, path)
+		} else if !held {
+			if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
+				swept.Stuck = append(swept.Stuck, path)
+			} else if err == nil {
+				swept.Removed++
+			}
 		}
 	}
-	return removed, nil
+	return nil
 }
 
 // readErr remembers its reader's first error other than io.EOF, so that a body cut short

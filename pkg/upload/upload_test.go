@@ -8,6 +8,7 @@ import (
 	"image/png"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"runtime"
@@ -30,6 +31,25 @@ func newStore(t testing.TB) *Store {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// files lists the files in a store's directory and in its parts directory (as
+// ".parts/name"), sorted.
+func files(t testing.TB, dir string) []string {
+	t.Helper()
+	var names []string
+	for _, d := range []string{"", partsDir} {
+		entries, err := os.ReadDir(filepath.Join(dir, d))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			if !e.IsDir() {
+				names = append(names, path.Join(d, e.Name()))
+			}
+		}
+	}
+	return names
 }
 
 var storedName = regexp.MustCompile(`^[0-9a-f]{32}\.(png|jpg|jpeg)$`)
@@ -58,14 +78,14 @@ func TestSaveImage(t *testing.T) {
 			if !errors.Is(err, tt.wantErr) {
 				t.Fatalf("SaveImage(%q) = %q, %v; want %v", tt.clientName, name, err, tt.wantErr)
 			}
-			entries, _ := os.ReadDir(s.Dir())
+			entries := files(t, s.Dir())
 			if tt.wantErr != nil {
 				if len(entries) != 0 {
 					t.Errorf("a failed upload left %d files", len(entries))
 				}
 				return
 			}
-			if !storedName.MatchString(name) || len(entries) != 1 || entries[0].Name() != name {
+			if !storedName.MatchString(name) || len(entries) != 1 || entries[0] != name {
 				t.Errorf("stored as %q (dir holds %v), want one random hex name with the extension", name, entries)
 			}
 			if got, _ := os.ReadFile(filepath.Join(s.Dir(), name)); !bytes.Equal(got, tt.content) {
@@ -160,7 +180,7 @@ func TestCutShortLeavesNothing(t *testing.T) {
 			if !errors.Is(err, ErrRead) || !errors.Is(err, io.ErrUnexpectedEOF) {
 				t.Fatalf("SaveImage of a body cut at %d = %q, %v; want ErrRead wrapping the reader's error", at, name, err)
 			}
-			if entries, _ := os.ReadDir(s.Dir()); len(entries) != 0 {
+			if entries := files(t, s.Dir()); len(entries) != 0 {
 				t.Errorf("a cut-short upload left %v", entries)
 			}
 		})
@@ -174,16 +194,16 @@ func TestPendingIsInvisibleUntilKept(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	entries, _ := os.ReadDir(s.Dir())
-	if len(entries) != 1 || !strings.HasPrefix(entries[0].Name(), ".") || p.Size() != int64(len(img)) {
-		t.Fatalf("while pending the directory holds %v (size %d), want one hidden temporary file", entries, p.Size())
+	entries := files(t, s.Dir())
+	if len(entries) != 1 || !strings.HasPrefix(entries[0], partsDir+"/.") || p.Size() != int64(len(img)) {
+		t.Fatalf("while pending the directory holds %v (size %d), want one hidden temporary file in %s", entries, p.Size(), partsDir)
 	}
 	name, err := p.Keep()
 	if err != nil {
 		t.Fatal(err)
 	}
 	p.Discard() // after Keep: must not remove the kept file
-	if entries, _ := os.ReadDir(s.Dir()); len(entries) != 1 || entries[0].Name() != name {
+	if entries := files(t, s.Dir()); len(entries) != 1 || entries[0] != name {
 		t.Errorf("after Keep the directory holds %v, want just %s", entries, name)
 	}
 
@@ -192,7 +212,7 @@ func TestPendingIsInvisibleUntilKept(t *testing.T) {
 		t.Fatal(err)
 	}
 	discarded.Discard()
-	if entries, _ := os.ReadDir(s.Dir()); len(entries) != 1 {
+	if entries := files(t, s.Dir()); len(entries) != 1 {
 		t.Errorf("after Discard the directory holds %v, want only the kept file", entries)
 	}
 }
@@ -224,7 +244,7 @@ func TestFreeSpaceFloor(t *testing.T) {
 			if !errors.Is(err, tt.wantErr) || asked != dir {
 				t.Fatalf("SaveImage with %d bytes free = %q, %v (asked about %q); want %v", tt.free, name, err, asked, tt.wantErr)
 			}
-			if entries, _ := os.ReadDir(dir); tt.wantErr != nil && len(entries) != 0 {
+			if entries := files(t, dir); tt.wantErr != nil && len(entries) != 0 {
 				t.Errorf("a refused upload left %v", entries)
 			}
 		})
@@ -262,7 +282,9 @@ type zeros struct{}
 func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }
 
 // Sweep removes the part files nobody holds once they are SweepAge old, and nothing else:
-// not a part a Pending holds, however old, nor a fresh one, nor a stored image.
+// not a part a Pending holds, however old, nor a fresh one, nor a stored image, nor a link
+// or a directory with a part's name. Its first call also removes the part files releases
+// before this one left among the stored files.
 func TestSweepRemovesOnlyAbandonedParts(t *testing.T) {
 	if runtime.GOOS != "linux" && runtime.GOOS != "darwin" && runtime.GOOS != "freebsd" {
 		t.Skip("part files are locked with flock")
@@ -277,28 +299,41 @@ func TestSweepRemovesOnlyAbandonedParts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	abandoned := filepath.Join(s.Dir(), ".upload-dead.part")
-	fresh := filepath.Join(s.Dir(), ".upload-fresh.part")
-	for _, p := range []string{abandoned, fresh} {
+	parts := filepath.Join(s.Dir(), partsDir)
+	abandoned := filepath.Join(parts, ".upload-dead.part")
+	legacy := filepath.Join(s.Dir(), ".upload-legacy.part")
+	fresh := filepath.Join(parts, ".upload-fresh.part")
+	outside := filepath.Join(t.TempDir(), "outside.png")
+	for _, p := range []string{abandoned, legacy, fresh, outside} {
 		if err := os.WriteFile(p, img, 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
+	link := filepath.Join(parts, ".upload-link.part")
+	dir := filepath.Join(parts, ".upload-dir.part")
+	if err := os.Symlink(outside, link); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
 	old := time.Now().Add(-SweepAge - time.Second)
-	for _, p := range []string{abandoned, held.path, filepath.Join(s.Dir(), kept)} {
+	for _, p := range []string{abandoned, legacy, held.path, filepath.Join(s.Dir(), kept), outside, dir} {
 		if err := os.Chtimes(p, old, old); err != nil {
 			t.Fatal(err)
 		}
 	}
-	n, err := s.Sweep()
-	if err != nil || n != 1 {
-		t.Fatalf("Sweep = %d, %v; want 1 removed", n, err)
+	swept, err := s.Sweep()
+	if err != nil || swept.Removed != 2 || len(swept.Stuck) != 0 {
+		t.Fatalf("Sweep = %+v, %v; want 2 removed", swept, err)
 	}
-	if _, err := os.Stat(abandoned); !os.IsNotExist(err) {
-		t.Errorf("the abandoned part is still there (%v)", err)
+	for _, p := range []string{abandoned, legacy} {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Errorf("the abandoned part %s is still there (%v)", p, err)
+		}
 	}
-	for _, p := range []string{fresh, held.path, filepath.Join(s.Dir(), kept)} {
-		if _, err := os.Stat(p); err != nil {
+	for _, p := range []string{fresh, held.path, filepath.Join(s.Dir(), kept), outside, link, dir} {
+		if _, err := os.Lstat(p); err != nil {
 			t.Errorf("%s was removed: %v", filepath.Base(p), err)
 		}
 	}
