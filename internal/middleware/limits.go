@@ -2,6 +2,7 @@ package middleware
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -89,11 +90,19 @@ func BodyLimit(n int64) gin.HandlerFunc {
 }
 
 // QueryString answers 400 to a query string that does not parse. Go's URL parsing drops a
-// malformed pair (name=%zz, or a pair after a ;) without a word, so a filter the client
-// sent would be ignored and the answer would list what it did not ask for.
+// malformed pair (name=%zz, or a pair after a ;) without a word, and every pair of a query
+// with more than maxQueryParams, so a filter the client sent would be ignored and the
+// answer would list what it did not ask for.
 func QueryString() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if raw := c.Request.URL.RawQuery; strings.ContainsAny(raw, "%;") { // the only ways to fail
+		raw := c.Request.URL.RawQuery
+		switch {
+		case strings.Count(raw, "&") >= maxQueryParams: // only long queries have as many
+			app.Error(c, errcode.InvalidParams.WithDetail(
+				fmt.Sprintf("the query string has more than %d parameters", maxQueryParams),
+				fmt.Sprintf("查询字符串的参数超过 %d 个", maxQueryParams)))
+			return
+		case strings.ContainsAny(raw, "%;"): // the other ways to fail
 			if _, err := url.ParseQuery(raw); err != nil {
 				app.Error(c, errcode.InvalidParams.WithDetail(
 					"the query string is malformed: a % must begin an escape such as %20, and pairs are separated by &, not ;",
@@ -104,3 +113,7 @@ func QueryString() gin.HandlerFunc {
 		c.Next()
 	}
 }
+
+// maxQueryParams is net/url's cap on a query's pairs (its defaultMaxParams): past it,
+// ParseQuery returns none of them.
+const maxQueryParams = 10000
