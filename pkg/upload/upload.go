@@ -6,6 +6,7 @@ package upload
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -16,7 +17,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -65,8 +66,8 @@ type Store struct {
 	exts       map[string]bool
 	minFree    int64
 	freeSpace  func(string) (uint64, error)
-	// legacySweep: the first Sweep also sweeps dir itself.
-	legacySweep sync.Once
+	// legacySwept: a Sweep found no part file in dir itself (see Sweep).
+	legacySwept atomic.Bool
 }
 
 // NewStore returns a Store configured by o.
@@ -248,28 +249,31 @@ type Swept struct {
 
 // Sweep removes the temporary files that uploads left when their process died (a SIGKILL,
 // an OOM kill, a power cut). A file a live process holds (another worker's, during an
-// upgrade) or written in the last SweepAge is left alone. Its first call also looks for
-// the part files of releases before this one, which kept them among the stored files.
+// upgrade) or written in the last SweepAge is left alone. Until it has found none, it also
+// looks for the part files of releases before this one, which kept them among the stored
+// files: those of an old worker still receiving during the upgrade, until it ends.
 func (s *Store) Sweep() (Swept, error) {
 	var swept Swept
-	err := s.sweepDir(s.parts, &swept)
-	s.legacySweep.Do(func() {
-		if e := s.sweepDir(s.dir, &swept); err == nil {
-			err = e
-		}
-	})
+	_, err := s.sweepDir(s.parts, &swept)
+	if !s.legacySwept.Load() {
+		left, e := s.sweepDir(s.dir, &swept)
+		s.legacySwept.Store(e == nil && left == 0)
+		err = cmp.Or(err, e)
+	}
 	return swept, err
 }
 
-func (s *Store) sweepDir(dir string, swept *Swept) error {
+// sweepDir sweeps the part files in dir and returns how many it left there.
+func (s *Store) sweepDir(dir string, swept *Swept) (left int, err error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return fmt.Errorf("sweep %s: %w", dir, err)
+		return 0, fmt.Errorf("sweep %s: %w", dir, err)
 	}
 	for _, e := range entries {
 		if ok, _ := filepath.Match(partPattern, e.Name()); !ok || !e.Type().IsRegular() {
 			continue // not a part file; a symbolic link or a directory is no upload's
 		}
+		left++
 		path := filepath.Join(dir, e.Name())
 		info, err := e.Info()
 		if err != nil || time.Since(info.ModTime()) < SweepAge {
@@ -282,10 +286,11 @@ func (s *Store) sweepDir(dir string, swept *Swept) error {
 				swept.Stuck = append(swept.Stuck, path)
 			} else if err == nil {
 				swept.Removed++
+				left--
 			}
 		}
 	}
-	return nil
+	return left, nil
 }
 
 // readErr remembers its reader's first error other than io.EOF, so that a body cut short

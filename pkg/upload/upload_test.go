@@ -341,3 +341,39 @@ func TestSweepRemovesOnlyAbandonedParts(t *testing.T) {
 		t.Fatalf("Keep after the sweep: %v", err)
 	}
 }
+
+// A part file of an earlier release (among the stored files) that its worker still holds
+// is removed by a later Sweep once that worker has died; once none is left, Sweep stops
+// listing the stored files.
+func TestSweepFollowsEarlierReleasesPartsUntilNoneIsLeft(t *testing.T) {
+	if runtime.GOOS != "linux" && runtime.GOOS != "darwin" && runtime.GOOS != "freebsd" {
+		t.Skip("part files are locked with flock")
+	}
+	s := newStore(t)
+	legacy := filepath.Join(s.Dir(), ".upload-old-worker.part")
+	f, err := os.Create(legacy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lockPart(f) // as the old worker would hold it, had it locked; it is a minute old
+	old := time.Now().Add(-SweepAge - time.Second)
+	if err := os.Chtimes(legacy, old, old); err != nil {
+		t.Fatal(err)
+	}
+	if swept, err := s.Sweep(); err != nil || swept.Removed != 0 {
+		t.Fatalf("Sweep while the part is held = %+v, %v", swept, err)
+	}
+	f.Close() // the old worker dies
+	if swept, err := s.Sweep(); err != nil || swept.Removed != 1 {
+		t.Fatalf("Sweep after its holder died = %+v, %v; want 1 removed", swept, err)
+	}
+	if err := os.WriteFile(legacy, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(legacy, old, old); err != nil {
+		t.Fatal(err)
+	}
+	if swept, err := s.Sweep(); err != nil || swept.Removed != 0 {
+		t.Errorf("Sweep once no earlier release's part was left = %+v, %v; want the stored files left unread", swept, err)
+	}
+}
