@@ -86,9 +86,9 @@ func TestUnreadableRequestsAreAnsweredInJSON(t *testing.T) {
 	}
 }
 
-// Uploaded images are served whole through the connections the server wraps (sendfile
-// included), and a Range, which net/http would answer with a plain-text 416 when it cannot
-// be satisfied, is ignored.
+// Uploaded images and the Swagger UI's files are served whole: a Range, which net/http
+// answers with a plain-text 416 when it cannot be satisfied, and the preconditions it
+// answers with an empty 412 are ignored.
 func TestStaticFilesAreServedWhole(t *testing.T) {
 	t.Parallel()
 	p := startProc(t)
@@ -115,10 +115,11 @@ func TestStaticFilesAreServedWhole(t *testing.T) {
 	if resp.StatusCode != 200 || up.FileAccessURL == "" {
 		t.Fatalf("upload: %d %+v", resp.StatusCode, up)
 	}
-	for _, rng := range []string{"", "bytes=0-9", "bytes=999999999-", "bytes=0-1,5-6"} {
+	for _, hdr := range []string{"", "Range: bytes=0-9", "Range: bytes=999999999-", "Range: bytes=0-1,5-6",
+		`If-Match: "x"`, "If-Unmodified-Since: Mon, 01 Jan 2001 00:00:00 GMT", `If-Range: "x"`} {
 		req, _ := http.NewRequest("GET", p.Base()+up.FileAccessURL, nil)
-		if rng != "" {
-			req.Header.Set("Range", rng)
+		if k, v, ok := strings.Cut(hdr, ": "); ok {
+			req.Header.Set(k, v)
 		}
 		resp, err := oneShot.Do(req)
 		if err != nil {
@@ -127,7 +128,20 @@ func TestStaticFilesAreServedWhole(t *testing.T) {
 		got, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		if resp.StatusCode != 200 || !bytes.Equal(got, img) {
-			t.Errorf("GET with Range %q = %d, %d bytes, want 200 and the whole %d", rng, resp.StatusCode, len(got), len(img))
+			t.Errorf("GET with %q = %d, %d bytes, want 200 and the whole %d", hdr, resp.StatusCode, len(got), len(img))
+		}
+	}
+	for _, hdr := range []string{"Range: bytes=999999999-", `If-Match: "x"`} {
+		req, _ := http.NewRequest("GET", p.Base()+"/swagger/index.html", nil)
+		k, v, _ := strings.Cut(hdr, ": ")
+		req.Header.Set(k, v)
+		resp, err := oneShot.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Errorf("GET /swagger/index.html with %q = %d, want 200", hdr, resp.StatusCode)
 		}
 	}
 }

@@ -59,6 +59,16 @@ type Deps struct {
 	Tracer trace.TracerProvider
 }
 
+// wholeFiles drops the request headers with which net/http's file serving answers in plain
+// text (416 for a Range past the end, 412 for a failed If-Match or If-Unmodified-Since;
+// multi-range requests have also been its vulnerabilities). These files are small and
+// never change under their names, so the whole file, or a 304, is always a right answer.
+func wholeFiles(c *gin.Context) {
+	for _, h := range []string{"Range", "If-Range", "If-Match", "If-Unmodified-Since"} {
+		c.Request.Header.Del(h)
+	}
+}
+
 // NewRouter returns the service's HTTP handler.
 func NewRouter(d Deps) (*gin.Engine, error) {
 	r := gin.New()
@@ -111,7 +121,7 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 	// Some load balancers and monitors probe with HEAD; net/http drops the body.
 	r.HEAD("/healthz", app.Handle(health.LiveHead))
 	r.HEAD("/readyz", app.Handle(health.ReadyHead))
-	r.GET("/swagger/*any", swaggerHandler())
+	r.GET("/swagger/*any", wholeFiles, swaggerHandler())
 	toUI := func(c *gin.Context) { redirect(c, "/swagger/index.html") }
 	r.GET("/", toUI)
 	r.GET("/swagger", toUI)
@@ -121,9 +131,7 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 	// answer with an HTML listing.
 	r.Group("/static", func(c *gin.Context) {
 		c.Header("X-Content-Type-Options", "nosniff")
-		// Whole images only: net/http answers a Range it cannot satisfy with a plain-text
-		// 416, and multi-range requests have been its vulnerabilities; an image is small.
-		c.Request.Header.Del("Range")
+		wholeFiles(c)
 		if p := c.Request.URL.Path; strings.Contains(p, "/.") || strings.HasSuffix(p, "/") {
 			app.Error(c, errcode.NotFound)
 		}
