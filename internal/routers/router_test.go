@@ -179,6 +179,7 @@ func TestTagAPI(t *testing.T) {
 		{"delete bad id", "DELETE", "/api/v1/tags/x", noBody, 400, errcode.InvalidParams.Code()},
 		{"slow short", "GET", "/api/v1/tags/slow?delay=10ms", noBody, 200, 0},
 		{"slow bad delay", "GET", "/api/v1/tags/slow?delay=soon", noBody, 400, errcode.InvalidParams.Code()},
+		{"slow blank delay: the default", "GET", "/api/v1/tags/slow?delay=%20", noBody, 200, 0},
 		{"slow over cap", "GET", "/api/v1/tags/slow?delay=1h", noBody, 400, errcode.InvalidParams.Code()},
 		{"slow negative", "GET", "/api/v1/tags/slow?delay=-1s", noBody, 400, errcode.InvalidParams.Code()},
 		{"unknown route", "GET", "/api/v1/nope", noBody, 404, errcode.NotFound.Code()},

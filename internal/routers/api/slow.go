@@ -1,6 +1,8 @@
 package api
 
 import (
+	"cmp"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -43,7 +45,8 @@ func NewSlow(svc *service.Service) Slow {
 // @Security TokenQuery
 // @Router   /api/v1/tags/slow [get]
 func (s Slow) Work(c *gin.Context) error {
-	delay, err := time.ParseDuration(c.DefaultQuery("delay", "1s"))
+	// Blank counts as not sent, as for every number (app.Bind).
+	delay, err := time.ParseDuration(cmp.Or(strings.TrimSpace(c.Query("delay")), "1s"))
 	if err != nil {
 		return errcode.InvalidParams.WithDetail("delay must be a duration such as 3s or 500ms", "delay 必须是时长，例如 3s 或 500ms")
 	}

@@ -134,7 +134,10 @@ func (s *Server) Serve(stop, force context.Context, ln net.Listener, h http.Hand
 			return ctx
 		},
 		ConnState: s.connState,
-		ErrorLog:  zap.NewStdLog(s.log.Named("http")),
+		// OPTIONS * goes to the handler too, through track, like every other request: net/http
+		// would answer it itself, without Connection: close during a drain.
+		DisableGeneralOptionsHandler: true,
+		ErrorLog:                     zap.NewStdLog(s.log.Named("http")),
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(cappedListener{ln, s}) }()
