@@ -116,7 +116,7 @@ func Bind(c *gin.Context, obj any) error {
 			return bindError(c, err) // a body over its cap (413), or one that does not parse
 		}
 		if err := r.ParseMultipartForm(multipartMemory); err != nil && !errors.Is(err, http.ErrNotMultipart) {
-			return bindError(c, err)
+			return bindError(c, fmt.Errorf("%w: %w", badMultipart, err)) // a cap's 413 stays a 413
 		}
 		if r.MultipartForm != nil {
 			dropBlankNumbers(obj, r.MultipartForm.Value) // what FormMultipart maps
@@ -125,6 +125,9 @@ func Bind(c *gin.Context, obj any) error {
 	}
 	return bindError(c, c.ShouldBindWith(obj, b))
 }
+
+// badMultipart is a multipart body that ends early or breaks the format.
+var badMultipart = bodyProblem{En: "the multipart body is cut short or not well-formed", Zh: "multipart 请求体不完整或格式错误"}
 
 // multipartMemory is what gin's multipart binding keeps in memory; the body cap
 // (App.MaxBodyBytes) is far below it.
@@ -257,6 +260,8 @@ func bindProblem(err error) errcode.Text {
 	switch {
 	case errors.As(err, &problem):
 		return errcode.Text(problem)
+	case errors.Is(err, binding.ErrMultiFileHeader):
+		return errcode.Text{En: "a file was sent in a field that takes text", Zh: "在只接受文本的字段中发送了文件"}
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return errcode.Text{En: "the request body is empty or cut short", Zh: "请求体为空或不完整"}
 	case errors.As(err, &syntaxErr):

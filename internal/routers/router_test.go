@@ -499,6 +499,11 @@ func TestBindDetails(t *testing.T) {
 		{"json number out of range", jsonBody(`{"name":"Java","created_by":"me","state":300}`), "state: 300 is out of range"},
 		{"form not a number", form("name=Go&created_by=me&state=abc"), `"abc" is not a number`},
 		{"missing fields", form("name=Go"), "created_by is a required field"},
+		{"multipart without a boundary", body{"multipart/form-data", "name=Go"}, "the multipart body is cut short or not well-formed"},
+		{"multipart cut short", body{"multipart/form-data; boundary=b", "--b\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\nGo"},
+			"the multipart body is cut short or not well-formed"},
+		{"a file for a text field", multipartOf(t, formPart{name: "name", filename: "a.txt", content: []byte("Go")}, formPart{name: "created_by", content: []byte("me")}),
+			"a file was sent in a field that takes text"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
