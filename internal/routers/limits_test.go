@@ -94,6 +94,22 @@ func TestDebugEndpointsOnlyWhenEnabled(t *testing.T) {
 			t.Errorf("GET %s with debug endpoints on = %d, want 200", path, rec.Code)
 		}
 	}
+	// net/http/pprof's plain-text errors are the API's JSON errors.
+	for path, want := range map[string]struct {
+		status int
+		code   *errcode.Error
+		detail string
+	}{
+		"/debug/pprof/nosuch":           {404, errcode.NotFound, "Unknown profile"},
+		"/debug/pprof/heap?seconds=abc": {400, errcode.InvalidParams, "invalid value for \"seconds\""},
+	} {
+		rec := on.do(t, "GET", path, noBody, "")
+		body := errorBody(t, rec)
+		if rec.Code != want.status || body.Code != want.code.Code() || len(body.Details) != 1 || !strings.Contains(body.Details[0], want.detail) ||
+			rec.Header().Get("Content-Type") != "application/json; charset=utf-8" {
+			t.Errorf("GET %s = %d %q %s, want %d, code %d, naming %q", path, rec.Code, rec.Header().Get("Content-Type"), rec.Body, want.status, want.code.Code(), want.detail)
+		}
+	}
 }
 
 // Two replicas sharing Redis share the limit; with Redis down the limiter fails open or

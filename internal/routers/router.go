@@ -4,6 +4,7 @@ package routers
 import (
 	"cmp"
 	"expvar"
+	"net/http"
 	"net/http/pprof"
 	"strings"
 	"time"
@@ -177,7 +178,7 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 // are on only in debug mode or when Server.DebugEndpoints says so.
 func debugRoutes(r *gin.Engine) {
 	r.GET("/debug/vars", gin.WrapH(expvar.Handler()))
-	r.GET("/debug/pprof/*profile", func(c *gin.Context) {
+	r.GET("/debug/pprof/*profile", jsonErrors, func(c *gin.Context) {
 		switch c.Param("profile") {
 		case "/cmdline":
 			pprof.Cmdline(c.Writer, c.Request)
@@ -192,3 +193,51 @@ func debugRoutes(r *gin.Engine) {
 		}
 	})
 }
+
+// jsonErrors turns the plain-text errors of the standard library's handlers after it
+// (net/http/pprof's: an unknown profile, a bad seconds, a CPU profile already running)
+// into the API's JSON errors, their text as the detail.
+func jsonErrors(c *gin.Context) {
+	w := &plainError{ResponseWriter: c.Writer}
+	c.Writer = w
+	c.Next()
+	c.Writer = w.ResponseWriter
+	if w.status == 0 {
+		return
+	}
+	text := strings.TrimSpace(strings.ToValidUTF8(string(w.text), ""))
+	err := errcode.InvalidParams
+	switch {
+	case w.status == http.StatusNotFound:
+		err = errcode.NotFound
+	case w.status >= 500: // pprof's are a profile already running, or one it cannot write
+		err = errcode.ServiceUnavailable
+	}
+	c.Writer.Header().Del("Content-Type") // the handler's text/plain
+	app.Error(c, err.WithDetail(text, text))
+}
+
+// plainError holds back an error status (400 and up) and the first bytes of its text.
+type plainError struct {
+	gin.ResponseWriter
+	status int
+	text   []byte
+}
+
+func (w *plainError) WriteHeader(code int) {
+	if code < 400 {
+		w.ResponseWriter.WriteHeader(code)
+		return
+	}
+	w.status = code
+}
+
+func (w *plainError) Write(p []byte) (int, error) {
+	if w.status == 0 {
+		return w.ResponseWriter.Write(p)
+	}
+	w.text = append(w.text, p[:min(len(p), 256-len(w.text))]...)
+	return len(p), nil
+}
+
+func (w *plainError) WriteString(s string) (int, error) { return w.Write([]byte(s)) }
