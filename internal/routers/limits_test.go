@@ -2,11 +2,15 @@ package routers
 
 import (
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/gin-gonic/gin"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/go-programming-tour-book/blog-service/internal/dao/daotest"
@@ -94,6 +98,13 @@ func TestDebugEndpointsOnlyWhenEnabled(t *testing.T) {
 			t.Errorf("GET %s with debug endpoints on = %d, want 200", path, rec.Code)
 		}
 	}
+	// Its body is capped: the named profiles read their parameters with FormValue, which
+	// would parse a multipart body of any size, here one whose seconds=abc would be a 400.
+	capped := newTestEnvDeps(t, service.Options{}, func(d *Deps) { d.DebugEndpoints = true; d.MaxBodyBytes = 1024 })
+	big := multipartOf(t, formPart{name: "pad", content: make([]byte, 2048)}, formPart{name: "seconds", content: []byte("abc")})
+	if rec := capped.do(t, "GET", "/debug/pprof/heap", big, ""); rec.Code != 200 {
+		t.Errorf("GET /debug/pprof/heap with a 2 KB multipart body over a 1 KB cap = %d %.200s, want 200 (the body unread)", rec.Code, rec.Body)
+	}
 	// net/http/pprof's plain-text errors are the API's JSON errors.
 	for path, want := range map[string]struct {
 		status int
@@ -150,5 +161,30 @@ func TestRateLimitSharedThroughRedis(t *testing.T) {
 		if rec := e.do(t, "GET", "/api/v1/tags", noBody, e.token); rec.Code != tt.want {
 			t.Errorf("Redis down, fail open %v: %d %s, want %d", tt.failOpen, rec.Code, rec.Body, tt.want)
 		}
+	}
+}
+
+// A profile or trace pushes its connection's write deadline past Server.WriteTimeout
+// through http.ResponseController; jsonErrors must leave that within reach (a minute's
+// profile was cut at the WriteTimeout without it).
+func TestJSONErrorsKeepsTheConnectionWithinReach(t *testing.T) {
+	t.Parallel()
+	r := gin.New()
+	r.GET("/x", jsonErrors, func(c *gin.Context) {
+		if err := http.NewResponseController(c.Writer).SetWriteDeadline(time.Now().Add(time.Minute)); err != nil {
+			c.String(http.StatusOK, "unreachable: "+err.Error())
+			return
+		}
+		c.String(http.StatusOK, "reached")
+	})
+	srv := httptest.NewServer(r)
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if b, _ := io.ReadAll(resp.Body); string(b) != "reached" {
+		t.Errorf("SetWriteDeadline through jsonErrors: %s", b)
 	}
 }

@@ -138,7 +138,7 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 		}
 	}).StaticFS("/", gin.Dir(d.UploadDir, false))
 	if d.DebugEndpoints {
-		debugRoutes(r)
+		debugRoutes(r, middleware.BodyLimit(d.MaxBodyBytes))
 	}
 
 	bodyLimit, timeout := middleware.BodyLimit(d.MaxBodyBytes), middleware.Timeout(d.RequestTimeout)
@@ -176,9 +176,11 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 
 // debugRoutes serves the runtime's profiles and variables. They reveal internals, so they
 // are on only in debug mode or when Server.DebugEndpoints says so.
-func debugRoutes(r *gin.Engine) {
+func debugRoutes(r *gin.Engine, bodyLimit gin.HandlerFunc) {
 	r.GET("/debug/vars", gin.WrapH(expvar.Handler()))
-	r.GET("/debug/pprof/*profile", jsonErrors, func(c *gin.Context) {
+	// bodyLimit: the named profiles read their parameters with FormValue, which parses a
+	// multipart body whatever the method, keeping up to 32 MB of it in memory.
+	r.GET("/debug/pprof/*profile", bodyLimit, jsonErrors, func(c *gin.Context) {
 		switch c.Param("profile") {
 		case "/cmdline":
 			pprof.Cmdline(c.Writer, c.Request)
@@ -241,3 +243,7 @@ func (w *plainError) Write(p []byte) (int, error) {
 }
 
 func (w *plainError) WriteString(s string) (int, error) { return w.Write([]byte(s)) }
+
+// Unwrap lets http.ResponseController reach the connection: a CPU profile or trace pushes
+// its write deadline past Server.WriteTimeout, and a minute's profile was cut without it.
+func (w *plainError) Unwrap() http.ResponseWriter { return w.ResponseWriter }
