@@ -112,8 +112,8 @@ func Bind(c *gin.Context, obj any) error {
 	case binding.Form, binding.FormMultipart:
 		// Parsed here as gin would parse them (its binding then finds them parsed), so that
 		// blank numbers are dropped before it maps them.
-		if err := r.ParseForm(); err != nil {
-			return bindError(c, err) // a body over its cap (413), or one that does not parse
+		if err := r.ParseForm(); err != nil { // the query parsed already (QueryString): the body
+			return bindError(c, fmt.Errorf("%w: %w", badForm, err)) // a cap's 413 stays a 413
 		}
 		if err := r.ParseMultipartForm(multipartMemory); err != nil && !errors.Is(err, http.ErrNotMultipart) {
 			return bindError(c, fmt.Errorf("%w: %w", badMultipart, err)) // a cap's 413 stays a 413
@@ -126,8 +126,19 @@ func Bind(c *gin.Context, obj any) error {
 	return bindError(c, c.ShouldBindWith(obj, b))
 }
 
-// badMultipart is a multipart body that ends early or breaks the format.
-var badMultipart = bodyProblem{En: "the multipart body is cut short or not well-formed", Zh: "multipart 请求体不完整或格式错误"}
+// badMultipart is a multipart body that ends early or breaks the format, badForm a
+// URL-encoded one Go cannot parse (where Go would drop a pair, or every pair past 10,000).
+var (
+	badMultipart = bodyProblem{En: "the multipart body is cut short or not well-formed", Zh: "multipart 请求体不完整或格式错误"}
+	badForm      = bodyProblem{
+		En: "the form body is malformed: a % must begin an escape such as %20, pairs are separated by &, not ;, and there are at most 10000",
+		Zh: "表单请求体格式错误：% 必须开始一个转义（如 %20），参数之间用 & 而不是 ; 分隔，最多 10000 个"}
+)
+
+// FileInTextField is the error for a file part sent for a field that takes text.
+var FileInTextField = errcode.InvalidParams.WithDetails(fileInTextField)
+
+var fileInTextField = errcode.Text{En: "a file was sent in a field that takes text", Zh: "在只接受文本的字段中发送了文件"}
 
 // multipartMemory is what gin's multipart binding keeps in memory; the body cap
 // (App.MaxBodyBytes) is far below it.
@@ -261,7 +272,7 @@ func bindProblem(err error) errcode.Text {
 	case errors.As(err, &problem):
 		return errcode.Text(problem)
 	case errors.Is(err, binding.ErrMultiFileHeader):
-		return errcode.Text{En: "a file was sent in a field that takes text", Zh: "在只接受文本的字段中发送了文件"}
+		return fileInTextField
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return errcode.Text{En: "the request body is empty or cut short", Zh: "请求体为空或不完整"}
 	case errors.As(err, &syntaxErr):

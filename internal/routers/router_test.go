@@ -502,6 +502,8 @@ func TestBindDetails(t *testing.T) {
 		{"multipart without a boundary", body{"multipart/form-data", "name=Go"}, "the multipart body is cut short or not well-formed"},
 		{"multipart cut short", body{"multipart/form-data; boundary=b", "--b\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\nGo"},
 			"the multipart body is cut short or not well-formed"},
+		{"form body that does not parse", form("name=Go&created_by=me&x=%zz"), "the form body is malformed"},
+		{"form body with ;", form("name=Go;created_by=me"), "the form body is malformed"},
 		{"a file for a text field", multipartOf(t, formPart{name: "name", filename: "a.txt", content: []byte("Go")}, formPart{name: "created_by", content: []byte("me")}),
 			"a file was sent in a field that takes text"},
 	}

@@ -130,6 +130,8 @@ func TestUpload(t *testing.T) {
 		{"too many parts", multipartOf(t, typeField, typeField, typeField, typeField, typeField, typeField, typeField, typeField, formPart{"file", "a.png", img}), 400, errcode.InvalidParams.Code()},
 		{"cut short", body{multipartBody(t, image, "cat.png", img).contentType, multipartBody(t, image, "cat.png", img).text[:200]}, 400, errcode.InvalidParams.Code()},
 		{"not multipart", form("type=1"), 415, errcode.UnsupportedMediaType.Code()},
+		{"type sent as a file", multipartOf(t, formPart{"type", "t.png", img}, formPart{"file", "cat.png", img}), 400, errcode.InvalidParams.Code()},
+		{"a second type sent as a file", multipartOf(t, typeField, formPart{"type", "t.png", img}, formPart{"file", "cat.png", img}), 400, errcode.InvalidParams.Code()},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -141,6 +141,8 @@ func (u Upload) receive(c *gin.Context) (string, error) {
 			if file, err = u.svc.ReceiveImage(c.Request.Context(), refund{part, body}, part.FileName()); err != nil {
 				return "", err
 			}
+		case part.FileName() != "":
+			return "", app.FileInTextField
 		default:
 			v, err := io.ReadAll(part) // bounded by the body's FormOverhead
 			if err != nil {
