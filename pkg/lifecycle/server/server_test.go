@@ -181,14 +181,7 @@ func TestOptionsStarReachesTheHandler(t *testing.T) {
 	s := serve(t, opts, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "handled "+r.RequestURI)
 	}))
-	conn, err := net.Dial("tcp", s.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(10 * time.Second))
-	io.WriteString(conn, "OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-	if out, _ := io.ReadAll(conn); !strings.HasSuffix(string(out), "handled *") {
+	if out := exchange(t, s.addr, "OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n"); !strings.HasSuffix(out, "handled *") {
 		t.Errorf("OPTIONS * answered %q, want the handler's answer", out)
 	}
 }

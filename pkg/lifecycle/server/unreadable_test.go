@@ -34,16 +34,8 @@ func TestUnreadableReplacesOnlyNetHTTPsAnswers(t *testing.T) {
 		{"GET / HTTP/1.1\r\nHost: x\r\nExpect: 200-ok\r\n\r\n", `replaced 417 "the only Expect header understood is \"Expect: 100-continue\""`},
 		{"GET / HTTP/1.1\r\nHost: x\r\nX: " + strings.Repeat("a", http.DefaultMaxHeaderBytes+5000) + "\r\n\r\n", `replaced 431 ""`},
 	} {
-		conn, err := net.Dial("tcp", s.addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		conn.SetDeadline(time.Now().Add(10 * time.Second))
-		io.WriteString(conn, tt.raw)
-		conn.(*net.TCPConn).CloseWrite()
-		out, _ := io.ReadAll(conn)
-		conn.Close()
-		if _, body, _ := strings.Cut(string(out), "\r\n\r\n"); body != tt.want {
+		out := exchange(t, s.addr, tt.raw)
+		if _, body, _ := strings.Cut(out, "\r\n\r\n"); body != tt.want {
 			t.Errorf("%.40q: answered %q, want the body %q", tt.raw, out, tt.want)
 		}
 	}
@@ -95,4 +87,20 @@ func TestUnreadableLeavesResponseBodiesAlone(t *testing.T) {
 	if rest, _ := io.ReadAll(r); !strings.HasSuffix(string(rest), "\r\n\r\nreplaced") {
 		t.Errorf("after the responses: %q, want the replaced answer to the request without Host", rest)
 	}
+}
+
+// exchange sends raw on a new connection, half-closes it and returns all the server
+// answers until it closes the connection.
+func exchange(t *testing.T, addr, raw string) string {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	io.WriteString(conn, raw)
+	conn.(*net.TCPConn).CloseWrite()
+	out, _ := io.ReadAll(conn)
+	return string(out)
 }
