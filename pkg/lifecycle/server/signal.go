@@ -18,11 +18,14 @@ var ErrHandOver = errors.New("handing over: drain now")
 // and force, cancelled by a stop signal that comes after it (stop now). A signal in
 // drainNow cancels stop with a cause wrapping ErrHandOver and never forces: the kernel may
 // deliver a parent-death signal once per thread of the dying parent, and those repeats must
-// not cut the requests in flight. Call release to stop listening; after it, the signals
-// have their default effect again.
+// not cut the requests in flight. Call release when the process is on its way out: from
+// then on the signals are ignored, so that one arriving during the exit (a supervisor
+// passes a stop on to every worker, draining ones too) cannot end the process by the
+// signal's default effect, with the signal's status instead of its own.
 func NotifyStop(parent context.Context, drainNow []os.Signal, stops ...os.Signal) (stop, force context.Context, release func()) {
 	ch := make(chan os.Signal, 4)
-	signal.Notify(ch, append(append([]os.Signal{}, drainNow...), stops...)...)
+	sigs := append(append([]os.Signal{}, drainNow...), stops...)
+	signal.Notify(ch, sigs...)
 	stop, stopCancel := context.WithCancelCause(parent)
 	force, forceCancel := context.WithCancelCause(context.WithoutCancel(parent))
 	done := make(chan struct{})
@@ -50,7 +53,7 @@ func NotifyStop(parent context.Context, drainNow []os.Signal, stops ...os.Signal
 		}
 	}()
 	return stop, force, func() {
-		signal.Stop(ch)
+		signal.Ignore(sigs...) // and no more to ch; never the default in between
 		close(done)
 		<-finished
 		stopCancel(nil)
