@@ -337,9 +337,9 @@ func newTracer(ctx context.Context, cfg setting.Tracing, db *gorm.DB) (trace.Tra
 }
 
 // sweepUploads removes the part files of uploads whose process died, and says so: at
-// start, beside it (the first sweep lists every stored file once), then every
-// upload.SweepAge until ctx ends, for the files of a worker killed at any time (an old
-// one during a hand-over, the one before this one).
+// start, beside it (a sweep may list every stored file, see upload.Store.Sweep), then
+// every upload.SweepAge until ctx ends, for the files of a worker killed at any time (an
+// old one during a hand-over, the one before this one).
 func sweepUploads(ctx context.Context, uploads *upload.Store, log *zap.Logger) {
 	tick := time.NewTicker(upload.SweepAge)
 	defer tick.Stop()
