@@ -63,7 +63,7 @@ swag-check: swag ## fail if the committed docs/ or Swagger UI files differ from 
 e2e: ## the Swagger UI in headless Chromium: validate the served spec, try every operation (e2e/run.sh)
 	e2e/run.sh
 
-bench: ## benchmark suite: wrk per scenario vs a net/http floor, RSS, lifecycle, list cost vs table size; writes docs/BENCHMARKS.md (scripts/bench.sh); ONLY=listcost for the curve alone, ONLY=tags for the tags page vs the floor
+bench: ## benchmark suite: wrk per scenario vs a net/http floor, RSS, lifecycle, list cost vs table size; writes docs/BENCHMARKS.md (scripts/bench.sh); ONLY=listcost for the curve alone, ONLY=tags for the tags page vs the floor, ONLY=gc for it under GC settings
 	scripts/bench.sh
 
 bench-fixes: ## each CPU fix on its own: the service vs the same code with that fix undone, in turns; writes docs/BENCHMARKS-FIXES.md (scripts/bench-fixes.sh)

@@ -88,13 +88,13 @@ type seeded struct {
 func (s seeded) url() string { return s.svc.Base() + "/api/v1/tags?page_size=10" }
 
 // startSeeded creates the schema with bin in dir, seeds the bench's data, and starts bin
-// there in release mode with its profiling endpoints on.
-func startSeeded(bin, dir string) (seeded, error) {
+// there in release mode with its profiling endpoints on, and env (the runtime's, e.g. GOGC).
+func startSeeded(bin, dir string, env ...string) (seeded, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return seeded{}, err
 	}
-	env := []string{"BLOG_DATABASE_PATH=" + filepath.Join(dir, "blog.db")}
-	s, err := startSvc(bin, dir, append(env, "BLOG_SERVER_RUNMODE=debug"))
+	db := []string{"BLOG_DATABASE_PATH=" + filepath.Join(dir, "blog.db")}
+	s, err := startSvc(bin, dir, append(db, "BLOG_SERVER_RUNMODE=debug"))
 	if err != nil {
 		return seeded{}, err
 	}
@@ -104,7 +104,7 @@ func startSeeded(bin, dir string) (seeded, error) {
 	if err := seedSQLite(filepath.Join(dir, "blog.db")); err != nil {
 		return seeded{}, fmt.Errorf("seed: %w", err)
 	}
-	s, err = startSvc(bin, dir, append(env, "BLOG_SERVER_RUNMODE=release", benchJWTSecret, "BLOG_SERVER_DEBUGENDPOINTS=true"))
+	s, err = startSvc(bin, dir, append(db, append([]string{"BLOG_SERVER_RUNMODE=release", benchJWTSecret, "BLOG_SERVER_DEBUGENDPOINTS=true"}, env...)...))
 	if err != nil {
 		return seeded{}, err
 	}

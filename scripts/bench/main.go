@@ -43,7 +43,7 @@ func main() {
 	mysqlDSN := flag.String("mysql", "", "also run the service's scenarios on this MySQL (DSN without database)")
 	pairs := flag.Int("pairs", 3, "alternated floor/service runs of GET /api/v1/tags")
 	profile := flag.Bool("profile", true, "profile the floor and the service under the tags load and attribute their CPU per request")
-	only := flag.String("only", "", `run one section: "listcost" (list cost vs table size), "tags" (GET /api/v1/tags against the floor, in turns, and profiled) or "fixes" (each fix on its own, see -before); empty runs them all`)
+	only := flag.String("only", "", `run one section: "listcost" (list cost vs table size), "tags" (GET /api/v1/tags against the floor, in turns, and profiled), "gc" (the same under GC settings) or "fixes" (each fix on its own, see -before); empty runs them all`)
 	before := flag.String("before", "", "with -only fixes: name=binary=part,... the service built with one fix undone, and the profile part the fix aims at (scripts/bench-fixes.sh)")
 	costDur := flag.Duration("listcost-d", 2*time.Second, "wrk duration of each list-cost turn")
 	costRounds := flag.Int("listcost-rounds", 5, "list-cost turns per target and size (the lowest p50 is reported)")
@@ -63,13 +63,15 @@ func main() {
 		rep, err = runListCost(*bin, *mysqlDSN, *costDur, *costRounds)
 	case "tags":
 		rep, err = runTags(*bin, *floorBin, *dur, *conns, *pairs, *profile)
+	case "gc":
+		rep, err = runGC(*bin, *floorBin, *dur, *conns, *pairs)
 	case "fixes":
 		var fixes []fix
 		if fixes, err = parseFixes(*before); err == nil {
 			rep, err = runFixes(*bin, fixes, *dur, *conns, *pairs)
 		}
 	default:
-		err = fmt.Errorf("-only %q: want listcost, tags or fixes", *only)
+		err = fmt.Errorf("-only %q: want listcost, tags, gc or fixes", *only)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -141,6 +143,11 @@ func run(bin, floorBin string, dur time.Duration, conns, pairs int, profile bool
 	fmt.Fprintln(&b)
 	writeTable(&b, results)
 	mem.write(&b, alt.floorRSS)
+	fmt.Fprintln(&b, "\n### The garbage collector")
+	fmt.Fprintln(&b)
+	if err := writeGC(&b, bin, floorBin, filepath.Join(dir, "gc"), dur, conns, pairs); err != nil {
+		return "", err
+	}
 	if mysqlDSN != "" {
 		res, memMy, err := mysqlScenarios(bin, dir, mysqlDSN, dur, conns)
 		if err != nil {

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// gcSetting is the service started with one garbage collector setting (environment
+// variables the Go runtime reads).
+type gcSetting struct {
+	name string
+	env  []string
+}
+
+// gcSettings are what `-only gc` compares. The GC off is a measurement, not a setting to
+// run with: it shows how much of the gap to the floor the collector is.
+var gcSettings = []gcSetting{
+	{"GOGC=100 (Go's default: the service as it runs)", nil},
+	{"GOGC=200", []string{"GOGC=200"}},
+	{"GOGC=400", []string{"GOGC=400"}},
+	{"GC off (GOGC=off, GOMEMLIMIT=1GiB: a measurement)", []string{"GOGC=off", "GOMEMLIMIT=1GiB"}},
+}
+
+// gcRun is one setting's wrk runs, each paired with the floor's run before it, and its
+// worker's peak RSS under them.
+type gcRun struct {
+	rps, p99 []float64 // ratios to the floor
+	peakMB   float64
+}
+
+// runGC is `-only gc`: the floor and the service under each GC setting take turns on GET
+// /api/v1/tags, pairs times, each on its own copy of the seeded data.
+func runGC(bin, floorBin string, dur time.Duration, conns, pairs int) (string, error) {
+	dir, err := os.MkdirTemp("", "blog-bench")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(dir)
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Benchmarks: the garbage collector\n\n%s\n\n", madeBy(conns, dur))
+	if err := writeGC(&b, bin, floorBin, dir, dur, conns, pairs); err != nil {
+		return "", err
+	}
+	return b.String(), nil
+}
+
+func writeGC(b io.Writer, bin, floorBin, dir string, dur time.Duration, conns, pairs int) error {
+	svcs := make([]seeded, len(gcSettings))
+	for i, g := range gcSettings {
+		s, err := startSeeded(bin, filepath.Join(dir, fmt.Sprintf("gc%d", i)), g.env...)
+		if err != nil {
+			return err
+		}
+		defer func() { _ = s.svc.Stop() }()
+		svcs[i] = s
+	}
+	floor, err := startFloor(floorBin, filepath.Join(dir, "gc0", "blog.db"))
+	if err != nil {
+		return err
+	}
+	defer floor.stop()
+	runs := make([]gcRun, len(svcs))
+	for range pairs {
+		for i, s := range svcs {
+			f := wrk("floor", floor.url+"/api/v1/tags?page_size=10", s.token, dur, conns, "")
+			done := make(chan float64)
+			go func(pid int) { done <- samplePeak(pid, dur) }(s.svc.ServingPID())
+			r := wrk("service", s.url(), s.token, dur, conns, "")
+			runs[i].peakMB = max(runs[i].peakMB, <-done)
+			runs[i].rps = append(runs[i].rps, ratio(r.rps, f.rps))
+			runs[i].p99 = append(runs[i].p99, ratio(float64(r.p99), float64(f.p99)))
+		}
+	}
+	fmt.Fprintf(b, "GET /api/v1/tags (page of 10), the service under each GC setting against the floor (Go's default GC), each service run right after a floor run, %d pairs per setting:\n\n", pairs)
+	fmt.Fprintln(b, "| service's GC | req/s vs the floor: median (min, max) | p99 vs the floor: median (min, max) | worker's peak RSS |")
+	fmt.Fprintln(b, "|---|---|---|---|")
+	for i, g := range gcSettings {
+		r := runs[i]
+		fmt.Fprintf(b, "| %s | **%.2f** (%.2f, %.2f) | **%.2f** (%.2f, %.2f) | %.1f MB |\n", g.name,
+			medianF(r.rps), minF(r.rps), maxF(r.rps), medianF(r.p99), minF(r.p99), maxF(r.p99), r.peakMB)
+	}
+	return nil
+}
+
+// samplePeak is pid's highest RSS in MB, sampled every 100 ms for d.
+func samplePeak(pid int, d time.Duration) float64 {
+	var peak float64
+	for end := time.Now().Add(d); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
+		peak = max(peak, currentRSS(pid))
+	}
+	return peak
+}
