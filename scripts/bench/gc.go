@@ -3,9 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
-	"strings"
 	"time"
 )
 
@@ -35,17 +33,10 @@ type gcRun struct {
 // runGC is `-only gc`: the floor and the service under each GC setting take turns on GET
 // /api/v1/tags, pairs times, each on its own copy of the seeded data.
 func runGC(bin, floorBin string, dur time.Duration, conns, pairs int) (string, error) {
-	dir, err := os.MkdirTemp("", "blog-bench")
-	if err != nil {
-		return "", err
-	}
-	defer os.RemoveAll(dir)
-	var b strings.Builder
-	fmt.Fprintf(&b, "# Benchmarks: the garbage collector\n\n%s\n\n", madeBy(conns, dur))
-	if err := writeGC(&b, bin, floorBin, dir, dur, conns, pairs); err != nil {
-		return "", err
-	}
-	return b.String(), nil
+	return onlySection("the garbage collector", madeBy(conns, dur), func(b io.Writer, dir string) error {
+		fmt.Fprintln(b)
+		return writeGC(b, bin, floorBin, dir, dur, conns, pairs)
+	})
 }
 
 func writeGC(b io.Writer, bin, floorBin, dir string, dur time.Duration, conns, pairs int) error {

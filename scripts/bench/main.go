@@ -173,14 +173,22 @@ func run(bin, floorBin string, dur time.Duration, conns, pairs int, profile bool
 
 // runListCost is `-only listcost`: the list-cost curve alone.
 func runListCost(bin, mysqlDSN string, dur time.Duration, rounds int) (string, error) {
+	return onlySection("list cost only", madeBy(listCostConns, dur), func(b io.Writer, dir string) error {
+		return writeListCost(b, bin, dir, mysqlDSN, dur, rounds)
+	})
+}
+
+// onlySection is the report of a `-only` run of one of the suite's sections: its title,
+// the run's machine and write's section, written with its own temporary directory.
+func onlySection(title, made string, write func(b io.Writer, dir string) error) (string, error) {
 	dir, err := os.MkdirTemp("", "blog-bench")
 	if err != nil {
 		return "", err
 	}
 	defer os.RemoveAll(dir)
 	var b strings.Builder
-	fmt.Fprintf(&b, "# Benchmarks: list cost only\n\n%s\n", madeBy(listCostConns, dur))
-	if err := writeListCost(&b, bin, dir, mysqlDSN, dur, rounds); err != nil {
+	fmt.Fprintf(&b, "# Benchmarks: %s\n\n%s\n", title, made)
+	if err := write(&b, dir); err != nil {
 		return "", err
 	}
 	return b.String(), nil
