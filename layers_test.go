@@ -144,3 +144,26 @@ func TestBenchFloorRunsTheServiceSQLite(t *testing.T) {
 		t.Errorf("scripts/ resolves\n%swhile the service resolves\n%s(go get modernc.org/sqlite in both)", floor, svc)
 	}
 }
+
+// The binary links the drivers of the two databases it runs on and no other: gorm's
+// OpenTelemetry plugin, which pkg/gormtrace replaced, linked ClickHouse's and Postgres's to
+// name one span attribute. Of Mongo's module only bson is linked, by gin's binding and
+// render, which no build tag of gin's leaves out.
+func TestBinaryLinksOnlyItsDatabaseDrivers(t *testing.T) {
+	deps := listPackages(t, ".")[0].Deps
+	used := []string{"gorm.io/driver/mysql", "github.com/go-sql-driver/mysql", "github.com/libtnb/sqlite", "modernc.org/sqlite"}
+	for _, want := range used {
+		if !slices.Contains(deps, want) {
+			t.Errorf("the binary does not link %s", want)
+		}
+	}
+	others := []string{"gorm.io/driver/", "gorm.io/plugin/", "github.com/jackc/", "github.com/lib/pq", "github.com/ClickHouse/",
+		"go.mongodb.org/mongo-driver/v2/mongo", "github.com/microsoft/go-mssqldb", "github.com/glebarez/", "github.com/mattn/go-sqlite3", "github.com/ncruces/"}
+	for _, dep := range deps {
+		for _, other := range others {
+			if strings.HasPrefix(dep, other) && !slices.Contains(used, dep) {
+				t.Errorf("the binary links %s (through %v), a database driver or plugin it does not use", dep, pathTo(t, module, dep))
+			}
+		}
+	}
+}
