@@ -210,8 +210,9 @@ func lookupEnv(environ []string, key string) string {
 // logged for a SIGHUP, which a serving process ignores. accessLog gets a line per request.
 func serve(ctx context.Context, cfg setting.Config, log, accessLog *zap.Logger, ln net.Listener, ready func() error, hup string) error {
 	defer ln.Close()
-	stop, force, release := server.NotifyStop(ctx, supervisor.DrainNowSignals(), os.Interrupt, syscall.SIGTERM)
+	signals, release := server.NotifyStop(ctx, supervisor.DrainNowSignals(), os.Interrupt, syscall.SIGTERM)
 	defer release()
+	stop := signals.Stop
 	go logSignals(stop, log, hup, syscall.SIGHUP)
 
 	ginMode := gin.DebugMode
@@ -293,7 +294,7 @@ func serve(ctx context.Context, cfg setting.Config, log, accessLog *zap.Logger, 
 	}
 	log.Info("serving", zap.String("addr", ln.Addr().String()), zap.String("mode", cfg.Server.RunMode),
 		zap.String("database", cfg.Database.DBType), zap.String("version", global.Version), zap.Int("pid", os.Getpid()))
-	err = srv.Serve(stop, force, ln, handler)
+	err = srv.Serve(signals, ln, handler)
 	log.Info("Server exiting", zap.Error(err))
 	return err
 }

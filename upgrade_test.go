@@ -809,3 +809,32 @@ func TestStopDuringAHandOverDrainCutsAtTheStopDeadline(t *testing.T) {
 		t.Errorf("the master had to kill workers; log:\n%s", log)
 	}
 }
+
+// A second stop during an old worker's hand-over drain cuts its requests at once, as a
+// second signal does in any drain. The first gives them the stop's deadline, here longer
+// than the request, so without the second step the request would run to its end.
+func TestSecondStopDuringAHandOverDrainForces(t *testing.T) {
+	t.Parallel()
+	u := startUpgradable(t, "BLOG_SERVER_SHUTDOWNTIMEOUT=50s")
+	res := u.slow(u.token(), 30*time.Second)
+	time.Sleep(200 * time.Millisecond) // let it reach the handler
+	u.upgrade(t)
+	u.signal(syscall.SIGTERM)
+	// The old worker logs the first stop's step before the second is sent: two SIGTERMs
+	// pending at once would reach the master as one.
+	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(u.Log(), "stop signal during the hand-over drain"); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the old worker did not log the first stop; log:\n%s", u.Log())
+		}
+	}
+	u.signal(syscall.SIGTERM)
+	if r := <-res; r.err == nil && r.status == 200 {
+		t.Errorf("a 30 s request on the draining worker after two stops: %+v, want it cut, not run to its end", r)
+	}
+	if status := u.wait(60 * time.Second); status == 0 {
+		t.Error("exit status 0 after a forced stop, want non-zero: a request was cut")
+	}
+	if log := u.Log(); !strings.Contains(log, "second signal: stopping now") {
+		t.Errorf("no worker stopped at once; log:\n%s", log)
+	}
+}

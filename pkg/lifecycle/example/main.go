@@ -59,7 +59,7 @@ func run() error {
 			UpgradeTimeout: 10 * time.Second, StopTimeout: 15 * time.Second, Log: log,
 		})
 	}
-	stop, force, release := server.NotifyStop(context.Background(), supervisor.DrainNowSignals(), os.Interrupt, syscall.SIGTERM)
+	signals, release := server.NotifyStop(context.Background(), supervisor.DrainNowSignals(), os.Interrupt, syscall.SIGTERM)
 	defer release()
 	srv := server.New(server.Options{
 		ReadHeaderTimeout: 5 * time.Second, ShutdownTimeout: 5 * time.Second,
@@ -68,5 +68,5 @@ func run() error {
 	hello := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintf(w, "hello from pid %d\n", os.Getpid())
 	})
-	return srv.Serve(stop, force, ln, hello)
+	return srv.Serve(signals, ln, hello)
 }

@@ -6,6 +6,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -108,13 +109,15 @@ func New(opts Options, log *zap.Logger) *Server {
 // Draining reports whether the drain has begun, for readiness probes.
 func (s *Server) Draining() bool { return s.draining.Load() }
 
-// Serve serves h on ln until stop is done, then drains. force, when done during the drain,
-// closes everything at once. Serve returns nil after a clean drain, an error when requests
-// had to be cut at the deadline or the drain was forced, and an error at once if serving
-// itself fails. After a clean drain nothing it started still runs; after a cut or a forced
-// stop, a handler that ignores its cancelled context may outlive it, and a forced stop
-// returns as soon as it has closed the server, without waiting for its goroutines to end.
-func (s *Server) Serve(stop, force context.Context, ln net.Listener, h http.Handler) error {
+// Serve serves h on ln until sig.Stop is done, then drains. sig.Force, when done during the
+// drain, closes everything at once; sig.Hurry gives a hand-over's drain a stop's deadline.
+// Serve returns nil after a clean drain, an error when requests had to be cut at the
+// deadline or the drain was forced, and an error at once if serving itself fails. After a
+// clean drain nothing it started still runs; after a cut or a forced stop, a handler that
+// ignores its cancelled context may outlive it, and a forced stop returns as soon as it has
+// closed the server, without waiting for its goroutines to end.
+func (s *Server) Serve(sig Signals, ln net.Listener, h http.Handler) error {
+	stop, hurry, force := sig.Stop, cmp.Or(sig.Hurry, context.Background()), cmp.Or(sig.Force, context.Background())
 	// Request contexts derive from base, not from stop: the first signal must not cancel
 	// the requests it lets finish. base is cancelled when the deadline passes, when the
 	// stop is forced, and when Serve returns.
@@ -172,16 +175,15 @@ func (s *Server) Serve(stop, force context.Context, ln net.Listener, h http.Hand
 	deadline, cancel := context.WithTimeout(context.WithoutCancel(stop), timeout)
 	defer cancel()
 	if handOver {
-		// A stop signal during a hand-over's long drain stops, but does not force: from
-		// then on the requests have a stop's deadline and are cut, with their answers, when
-		// it passes. The master kills what outlives its own stop timeout.
-		var hurry context.CancelFunc
-		deadline, hurry = context.WithCancel(deadline)
-		defer context.AfterFunc(force, func() {
+		// A stop signal during a hand-over's long drain (Hurry) stops, but does not force:
+		// from then on the requests have a stop's deadline and are cut, with their answers,
+		// when it passes. The next stop signal forces, as after any stop.
+		var shorten context.CancelFunc
+		deadline, shorten = context.WithCancel(deadline)
+		defer context.AfterFunc(hurry, func() {
 			s.log.Info("stop signal during the hand-over drain: the stop's deadline applies", zap.Duration("deadline", s.opts.ShutdownTimeout))
-			time.AfterFunc(s.opts.ShutdownTimeout, hurry)
+			time.AfterFunc(s.opts.ShutdownTimeout, shorten)
 		})()
-		force = context.WithoutCancel(force) // never done
 	}
 	// Connections the kernel has already completed but nobody has accepted yet are reset
 	// when the socket closes for good (their clients may have sent a request already): let

@@ -31,7 +31,7 @@ func serve(t *testing.T, opts Options, h http.Handler) *serving {
 	stopCtx, stop := context.WithCancel(context.Background())
 	forceCtx, force := context.WithCancel(context.Background())
 	s := &serving{addr: ln.Addr().String(), stop: stop, force: force, result: make(chan error, 1), srv: New(opts, zap.NewNop())}
-	go func() { s.result <- s.srv.Serve(stopCtx, forceCtx, ln, h) }()
+	go func() { s.result <- s.srv.Serve(Signals{Stop: stopCtx, Force: forceCtx}, ln, h) }()
 	t.Cleanup(func() { force(); stop() })
 	return s
 }
@@ -151,7 +151,7 @@ func TestServeFailsOnABrokenListener(t *testing.T) {
 		t.Fatal(err)
 	}
 	ln.Close()
-	err = New(opts, zap.NewNop()).Serve(context.Background(), context.Background(), ln, http.NotFoundHandler())
+	err = New(opts, zap.NewNop()).Serve(Signals{Stop: context.Background()}, ln, http.NotFoundHandler())
 	if err == nil {
 		t.Error("Serve on a closed listener = nil, want an error")
 	}
