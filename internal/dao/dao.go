@@ -18,7 +18,6 @@ import (
 	"go.uber.org/zap"
 	"gorm.io/driver/mysql"
 	"gorm.io/gorm"
-	gormlogger "gorm.io/gorm/logger"
 	"gorm.io/gorm/schema"
 
 	"github.com/go-programming-tour-book/blog-service/internal/model"
@@ -110,14 +109,7 @@ func open(ctx context.Context, cfg setting.Database, log *zap.Logger) (*gorm.DB,
 		// prepared statement compiled). The API has a bounded set of statement shapes.
 		PrepareStmt:        true,
 		PrepareStmtMaxSize: 256,
-		Logger: gormlogger.New(zap.NewStdLog(log.Named("gorm")), gormlogger.Config{
-			SlowThreshold:             200 * time.Millisecond,
-			LogLevel:                  gormlogger.Warn,
-			IgnoreRecordNotFoundError: true, // a 404, not a problem worth a log line
-			// Log the SQL with ? placeholders: bound values are client data (names, article
-			// text, credentials' hashes) and have no place in a slow-query or error log.
-			ParameterizedQueries: true,
-		}),
+		Logger:             newQueryLog(log),
 	})
 	if err != nil {
 		return nil, err

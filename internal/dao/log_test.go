@@ -2,6 +2,7 @@ package dao_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -10,6 +11,7 @@ import (
 
 	"github.com/go-programming-tour-book/blog-service/internal/dao"
 	"github.com/go-programming-tour-book/blog-service/internal/dao/daotest"
+	"github.com/go-programming-tour-book/blog-service/internal/model"
 )
 
 // gorm logs failed and slow statements; the values bound to them are client data and must
@@ -28,6 +30,11 @@ func TestQueryLogHasNoBoundValues(t *testing.T) {
 		t.Fatal("a query on a missing table succeeded")
 	}
 	checkLoggedWithoutValue(t, logs, secret, "no_such_table")
+	for _, e := range logs.All() {
+		if caller := fmt.Sprint(e.ContextMap()["caller"]); !strings.HasPrefix(caller, "dao/log_test.go:") {
+			t.Errorf("caller %q, want the statement's, in dao/log_test.go", caller)
+		}
+	}
 }
 
 // checkLoggedWithoutValue checks that gorm's log has lines, each showing every part of
@@ -39,12 +46,13 @@ func checkLoggedWithoutValue(t *testing.T, logs *observer.ObservedLogs, secret s
 		t.Fatal("the failed statement was not logged at all")
 	}
 	for _, e := range entries {
-		if strings.Contains(e.Message, secret) {
-			t.Errorf("the log holds a bound value: %s", e.Message)
+		line := fmt.Sprint(e.Message, e.ContextMap())
+		if strings.Contains(line, secret) {
+			t.Errorf("the log holds a bound value: %s", line)
 		}
 		for _, w := range want {
-			if !strings.Contains(e.Message, w) {
-				t.Errorf("the log line does not show the statement (%q): %s", w, e.Message)
+			if !strings.Contains(line, w) {
+				t.Errorf("the log line does not show the statement (%q): %s", w, line)
 			}
 		}
 	}
@@ -70,4 +78,25 @@ func TestFailedListReadIsLoggedWithoutValues(t *testing.T) {
 		t.Fatal("listing a missing table succeeded")
 	}
 	checkLoggedWithoutValue(t, logs, secret, "FROM blog_tag WHERE", "name = ?")
+}
+
+// Two creates racing for one tag name: the loser's unique-index violation is the client's
+// conflict (409), not a failure to log, and MySQL's message for it quotes the name.
+func TestNameConflictIsNotLogged(t *testing.T) {
+	core, logs := observer.New(zap.InfoLevel)
+	db, err := dao.Open(context.Background(), daotest.Config(t), zap.New(core))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { dao.Close(db) })
+	logs.TakeAll()
+
+	const name = "client-name-value-4b2d"
+	d := dao.New(db)
+	for range 2 { // CreateTag itself does not check first: the index decides, as in a race
+		_ = d.CreateTag(context.Background(), &model.Tag{Name: name, State: model.StateEnabled})
+	}
+	for _, e := range logs.All() {
+		t.Errorf("logged: %s %v", e.Message, e.ContextMap())
+	}
 }

@@ -1,0 +1,67 @@
+package dao
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"gorm.io/gorm"
+	gormlogger "gorm.io/gorm/logger"
+	"gorm.io/gorm/utils"
+)
+
+// slowStatement is the time past which a statement is logged as slow.
+const slowStatement = 200 * time.Millisecond
+
+// queryLog is gorm's logger for the dao (and dao.read's statements): one structured entry
+// for each failed or slow statement, with its caller and its SQL as written, placeholders
+// and all. Never the bound values, which are client data (names, article text, credentials'
+// hashes), and never a unique-index violation: the dao answers it as the client's conflict
+// (a taken tag name, 409), and MySQL's message for it quotes the duplicate value. A missing
+// row is a 404, not a failure either.
+type queryLog struct{ log *zap.Logger }
+
+// newQueryLog names the caller itself: zap's would be this file.
+func newQueryLog(log *zap.Logger) queryLog {
+	return queryLog{log.Named("gorm").WithOptions(zap.WithCaller(false))}
+}
+
+// LogMode is gorm's debug switch; this log has one level.
+func (q queryLog) LogMode(gormlogger.LogLevel) gormlogger.Interface { return q }
+
+func (q queryLog) Info(context.Context, string, ...any) {}
+
+func (q queryLog) Warn(_ context.Context, msg string, args ...any) {
+	q.log.Warn(fmt.Sprintf(msg, args...))
+}
+
+func (q queryLog) Error(_ context.Context, msg string, args ...any) {
+	q.log.Error(fmt.Sprintf(msg, args...))
+}
+
+func (q queryLog) Trace(_ context.Context, begin time.Time, fc func() (string, int64), err error) {
+	elapsed := time.Since(begin)
+	failed := err != nil && !errors.Is(err, gorm.ErrRecordNotFound) && !duplicateKey(err)
+	if !failed && elapsed < slowStatement {
+		return
+	}
+	sql, rows := fc()
+	f := utils.CallerFrame() // the first frame outside gorm: the dao's
+	fields := []zap.Field{
+		zap.String("caller", zapcore.EntryCaller{Defined: true, File: f.File, Line: f.Line}.TrimmedPath()),
+		zap.Duration("elapsed", elapsed), zap.Int64("rows", rows), zap.String("sql", sql),
+	}
+	if failed {
+		q.log.Error("statement failed", append(fields, zap.Error(err))...)
+		return
+	}
+	q.log.Warn("slow statement", fields...)
+}
+
+// ParamsFilter keeps the bound values out of the SQL gorm hands to Trace.
+func (queryLog) ParamsFilter(_ context.Context, sql string, _ ...any) (string, []any) {
+	return sql, nil
+}
