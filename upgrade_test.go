@@ -838,3 +838,42 @@ func TestSecondStopDuringAHandOverDrainForces(t *testing.T) {
 		t.Errorf("no worker stopped at once; log:\n%s", log)
 	}
 }
+
+// A reload sent while an upgrade is failing gets its own outcome: the upgrade its SIGHUP
+// queued runs after the failure, with the binary and config of then, and that is what it
+// reports. (A second reload, sent with a fix while a bad upgrade ran, failed with the first
+// one's reason, and nothing deployed the fix until a third.)
+func TestReloadDuringAFailingUpgradeGetsItsOwnOutcome(t *testing.T) {
+	t.Parallel()
+	u := startUpgradable(t, "BLOG_SERVER_UPGRADETIMEOUT=2s")
+	before := u.ServingPID()
+	reload := func(out chan<- string) {
+		cmd := exec.Command(binary, "-pidfile", u.PIDFile, "reload")
+		cmd.Dir = u.Dir
+		b, err := cmd.CombinedOutput()
+		out <- fmt.Sprintf("err=%v %s", err, b)
+	}
+	u.replace(t, u.script(t, "hangs", "exec sleep 60"))
+	logLen := len(u.Log())
+	first := make(chan string, 1)
+	go reload(first)
+	// The hanging binary fails the master's probe (2 s); then a worker of it is starting,
+	// which fails in 2 s more. Meanwhile the good binary is put back and reloaded.
+	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(u.Log()[logLen:], "worker starting"); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the bad upgrade never started a worker; log:\n%s", u.Log()[logLen:])
+		}
+	}
+	u.replace(t, binary)
+	second := make(chan string, 1)
+	go reload(second)
+	if out := <-first; strings.HasPrefix(out, "err=<nil>") {
+		t.Errorf("the reload of the hanging binary: %s, want a failure", out)
+	}
+	if out := <-second; !strings.HasPrefix(out, "err=<nil>") || !strings.Contains(out, "serves") {
+		t.Errorf("the reload of the fixed binary: %s, want its own upgrade's success; log:\n%s", out, u.Log()[logLen:])
+	}
+	if now := u.ServingPID(); now == before {
+		t.Errorf("the old worker %d still serves after the fixed reload", before)
+	}
+}

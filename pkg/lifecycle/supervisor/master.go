@@ -83,6 +83,7 @@ type master struct {
 	ln        *net.TCPListener
 	canReexec bool
 	seq       int            // the last upgrade outcome written to the status file
+	began     int64          // when the upgrade under way began (Unix nanoseconds), for its outcome
 	sigs      chan os.Signal // the signals Run listens to
 	// start starts a worker (spawn: this binary, forked and executed) and after sets a
 	// timer (time.After): the loop's only ways to the outside, which tests replace with
@@ -154,7 +155,7 @@ func (m *master) report(ok bool, detail string) {
 		return
 	}
 	m.seq++
-	if err := writeStatus(StatusFile(m.cfg.PIDFile), status{seq: m.seq, ok: ok, detail: detail}); err != nil {
+	if err := writeStatus(StatusFile(m.cfg.PIDFile), status{seq: m.seq, ok: ok, detail: detail, began: m.began}, false); err != nil {
 		m.log.Error("write status file", zap.Error(err))
 	}
 }
@@ -182,8 +183,10 @@ func (m *master) loop(ctx context.Context, sigs <-chan os.Signal, resume *master
 			return nil
 		}
 	)
-	// upgrade starts a new worker; if even that fails, the current one serves on.
+	// upgrade starts a new worker; if even that fails, the current one serves on. It reads
+	// the binary and the config from now on: its outcome answers the SIGHUPs sent before.
 	upgrade := func() {
+		m.began = time.Now().UnixNano()
 		m.cfg.Notify(reloading())
 		if err := startWorker("upgrade"); err != nil {
 			m.report(false, "the current worker keeps serving: "+err.Error())
@@ -275,7 +278,7 @@ func (m *master) loop(ctx context.Context, sigs <-chan os.Signal, resume *master
 			}
 			if !pidWritten && m.cfg.PIDFile != "" {
 				// The status first: Reload reads it once the PID file is there.
-				err := writeStatus(StatusFile(m.cfg.PIDFile), status{seq: m.seq, ok: true, detail: "started"})
+				err := writeStatus(StatusFile(m.cfg.PIDFile), status{seq: m.seq, ok: true, detail: "started"}, true)
 				if err == nil {
 					err = writeFileAtomic(m.cfg.PIDFile, fmt.Sprintf("%d\n", os.Getpid()))
 				}
@@ -326,6 +329,10 @@ func (m *master) loop(ctx context.Context, sigs <-chan os.Signal, resume *master
 				}
 			} else {
 				m.cfg.Notify("READY=1")
+				if pending { // a SIGHUP came during the failed upgrade: the fix it may bring
+					pending = false
+					upgrade()
+				}
 			}
 
 		case <-deadline:

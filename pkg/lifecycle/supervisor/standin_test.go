@@ -291,5 +291,6 @@ func (h *harness) status(t *testing.T) status {
 	if err != nil {
 		t.Fatal(err)
 	}
+	st.began = 0 // a time: the tests compare the rest
 	return st
 }

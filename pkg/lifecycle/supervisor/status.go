@@ -14,45 +14,88 @@ import (
 	"time"
 )
 
-// The master writes the outcome of each upgrade to StatusFile(pidFile), a line
-// "<seq> ok|failed <detail>", so that Reload can wait for the outcome of the SIGHUP it
-// sends: a sequence number after the one it read first.
+// The master writes the outcome of each upgrade to StatusFile(pidFile), the newest first,
+// one a line: "<seq> ok|failed began=<unix nanoseconds> <detail>", where began is when the
+// upgrade began. Reload waits for the outcome of the SIGHUP it sends: the first with a
+// sequence number after the newest it read before, of an upgrade that began after the
+// signal was sent. An upgrade already under way then may have read the binary and the
+// config before they were replaced, so the master queues another for that SIGHUP; reloads
+// sent close together each find their own outcome among the last few. (A master of an
+// earlier release writes one line without began: its next outcome is taken.)
 
 // StatusFile is where a master with this PID file reports upgrade outcomes.
 func StatusFile(pidFile string) string { return pidFile + ".status" }
+
+// statusHistory is how many outcomes the status file keeps.
+const statusHistory = 8
 
 type status struct {
 	seq    int
 	ok     bool
 	detail string
+	began  int64 // when the upgrade began, in Unix nanoseconds; 0 if not said
 }
 
-func writeStatus(path string, s status) error {
+func (s status) line() string {
 	word := "failed"
 	if s.ok {
 		word = "ok"
 	}
-	return writeFileAtomic(path, fmt.Sprintf("%d %s %s\n", s.seq, word, s.detail))
+	return fmt.Sprintf("%d %s began=%d %s", s.seq, word, s.began, strings.ReplaceAll(s.detail, "\n", " "))
 }
 
+// writeStatus puts s first in the status file, before the newest outcomes already there,
+// or alone when fresh (a master's first).
+func writeStatus(path string, s status, fresh bool) error {
+	lines := []string{s.line()}
+	if !fresh {
+		old, _ := readStatuses(path) // none readable: s alone
+		for _, o := range old[:min(len(old), statusHistory-1)] {
+			lines = append(lines, o.line())
+		}
+	}
+	return writeFileAtomic(path, strings.Join(lines, "\n")+"\n")
+}
+
+// readStatus returns the newest outcome.
 func readStatus(path string) (status, error) {
-	b, err := os.ReadFile(path)
+	all, err := readStatuses(path)
 	if err != nil {
 		return status{seq: -1}, err
 	}
-	fields := strings.SplitN(strings.TrimSpace(string(b)), " ", 3)
-	if len(fields) < 2 {
-		return status{seq: -1}, fmt.Errorf("%s: malformed status %q", path, b)
-	}
-	seq, err := strconv.Atoi(fields[0])
+	return all[0], nil
+}
+
+// readStatuses returns the outcomes in the status file, the newest first: at least one.
+func readStatuses(path string) ([]status, error) {
+	b, err := os.ReadFile(path)
 	if err != nil {
-		return status{seq: -1}, fmt.Errorf("%s: %w", path, err)
+		return nil, err
 	}
-	s := status{seq: seq, ok: fields[1] == "ok"}
-	if len(fields) == 3 {
-		s.detail = fields[2]
+	var all []status
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		fields := strings.SplitN(line, " ", 3)
+		if len(fields) < 2 {
+			return nil, fmt.Errorf("%s: malformed status %q", path, line)
+		}
+		seq, err := strconv.Atoi(fields[0])
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		st := status{seq: seq, ok: fields[1] == "ok"}
+		if len(fields) == 3 {
+			st.detail = fields[2]
+			if v, rest, ok := strings.Cut(fields[2], " "); strings.HasPrefix(v, "began=") {
+				st.began, _ = strconv.ParseInt(strings.TrimPrefix(v, "began="), 10, 64)
+				st.detail = rest
+				if !ok {
+					st.detail = ""
+				}
+			}
+		}
+		all = append(all, st)
 	}
-	return s, nil
+	return all, nil
 }
 
 // writeFileAtomic writes through a temporary file and a rename, so a reader never sees a
@@ -91,6 +134,7 @@ func Reload(ctx context.Context, pidFile string, timeout time.Duration) (string,
 	if err != nil {
 		return "", fmt.Errorf("the master of %s reports no status (is it running, and a version with reload?): %w", pidFile, err)
 	}
+	sent := time.Now().UnixNano()
 	if err := syscall.Kill(pid, syscall.SIGHUP); err != nil {
 		return "", fmt.Errorf("signal master %d: %w", pid, err)
 	}
@@ -104,16 +148,19 @@ func Reload(ctx context.Context, pidFile string, timeout time.Duration) (string,
 			return "", fmt.Errorf("%w: no outcome from master %d within %v", ErrUpgradeFailed, pid, timeout)
 		case <-tick.C:
 		}
-		now, err := readStatus(StatusFile(pidFile))
-		if err != nil || now.seq <= before.seq {
-			if syscall.Kill(pid, 0) != nil {
-				return "", fmt.Errorf("%w: master %d is gone", ErrUpgradeFailed, pid)
+		all, _ := readStatuses(StatusFile(pidFile))
+		for i := len(all) - 1; i >= 0; i-- { // the oldest first
+			o := all[i]
+			if o.seq <= before.seq || o.began != 0 && o.began < sent {
+				continue // before this signal, or an upgrade that began before it
 			}
-			continue
+			if !o.ok {
+				return "", fmt.Errorf("%w: %s", ErrUpgradeFailed, o.detail)
+			}
+			return o.detail, nil
 		}
-		if !now.ok {
-			return "", fmt.Errorf("%w: %s", ErrUpgradeFailed, now.detail)
+		if syscall.Kill(pid, 0) != nil {
+			return "", fmt.Errorf("%w: master %d is gone", ErrUpgradeFailed, pid)
 		}
-		return now.detail, nil
 	}
 }

@@ -14,11 +14,12 @@ func TestStatusRoundTrip(t *testing.T) {
 		{seq: 1, ok: true, detail: "worker 4243 serves"},
 		{seq: 12, ok: false, detail: "new worker 4250 exited with status 1 before serving: config: unknown key Sever in configs/config.yaml; did you mean Server?"},
 		{seq: 13, ok: false, detail: ""},
+		{seq: 14, ok: true, detail: "worker 4260 serves", began: 1796027583123456789},
 	}
 	dir := t.TempDir()
 	path := StatusFile(filepath.Join(dir, "blog.pid"))
 	for _, want := range tests {
-		if err := writeStatus(path, want); err != nil {
+		if err := writeStatus(path, want, true); err != nil {
 			t.Fatal(err)
 		}
 		if got, err := readStatus(path); err != nil || got != want {
@@ -50,5 +51,34 @@ func TestReadStatusRefusesWhatItCannotRead(t *testing.T) {
 	}
 	if got, err := readStatus(filepath.Join(t.TempDir(), "none")); !os.IsNotExist(err) || got.seq != -1 {
 		t.Errorf("readStatus of a missing file = %+v, %v; want seq -1 and not-exist", got, err)
+	}
+}
+
+// The file keeps the newest outcomes, the newest first, so that reloads sent close together
+// each find theirs; a master of an earlier release wrote one line without began.
+func TestStatusKeepsTheNewestOutcomes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "blog.pid.status")
+	if err := writeStatus(path, status{seq: 0, ok: true, detail: "started"}, true); err != nil {
+		t.Fatal(err)
+	}
+	for seq := 1; seq <= 10; seq++ {
+		if err := writeStatus(path, status{seq: seq, ok: seq%2 == 0, detail: "line one\nline two", began: int64(seq)}, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all, err := readStatuses(path)
+	if err != nil || len(all) != statusHistory {
+		t.Fatalf("readStatuses = %d outcomes, %v; want %d", len(all), err, statusHistory)
+	}
+	for i, st := range all {
+		if want := (status{seq: 10 - i, ok: (10-i)%2 == 0, detail: "line one line two", began: int64(10 - i)}); st != want {
+			t.Errorf("outcome %d = %+v, want %+v", i, st, want)
+		}
+	}
+	if err := os.WriteFile(path, []byte("3 ok worker 12 serves\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := readStatus(path); err != nil || got != (status{seq: 3, ok: true, detail: "worker 12 serves"}) {
+		t.Errorf("an earlier release's status = %+v, %v", got, err)
 	}
 }
