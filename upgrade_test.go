@@ -877,3 +877,65 @@ func TestReloadDuringAFailingUpgradeGetsItsOwnOutcome(t *testing.T) {
 		t.Errorf("the old worker %d still serves after the fixed reload", before)
 	}
 }
+
+// A stop's exit status is the stop's: an old worker whose hand-over drain cut a request
+// and ended before the stop does not make a clean stop exit 1, nor does one that ended
+// before a later upgrade re-executed the master (it was carried over, already reaped, and
+// reported as status -1).
+func TestStopStatusCountsOnlyTheWorkersItStops(t *testing.T) {
+	t.Parallel()
+	u := startUpgradable(t, "BLOG_SERVER_HANDOVERTIMEOUT=1s")
+	res := u.slow(u.token(), 5*time.Second)
+	time.Sleep(200 * time.Millisecond) // let it reach the handler
+	old := u.ServingPID()
+	u.upgrade(t)
+	if r := <-res; r.status != 503 {
+		t.Errorf("a 5 s request across a hand-over of 1 s: %+v, want the 503 cut", r)
+	}
+	if !goneWithin(old, 10*time.Second) {
+		t.Fatalf("old worker %d still runs after its drain", old)
+	}
+	// One more upgrade, whose new worker fails: the master re-executes carrying the
+	// workers still draining, then keeps the serving one.
+	old = u.ServingPID()
+	configs := filepath.Join(u.Dir, "configs")
+	if err := os.MkdirAll(configs, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// It loads (the master's probe passes), but no worker can create the upload directory.
+	if err := os.WriteFile(filepath.Join(configs, "config.yaml"), []byte("App:\n  UploadSavePath: /proc/none/uploads\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	logLen := len(u.Log())
+	u.hup(t)
+	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(u.Log()[logLen:], "upgrade failed"); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the failing upgrade never reported; log:\n%s", u.Log()[logLen:])
+		}
+	}
+	if now := u.ServingPID(); now != old {
+		t.Fatalf("serving %d after the failed upgrade, want %d", now, old)
+	}
+	u.signal(syscall.SIGTERM)
+	if status := u.wait(30 * time.Second); status != 0 {
+		t.Errorf("exit status %d after a clean stop, want 0; log:\n%s", status, u.Log())
+	}
+}
+
+// The first half of the above alone: no upgrade between the cut hand-over and the stop.
+func TestCleanStopAfterACutHandOverExitsZero(t *testing.T) {
+	t.Parallel()
+	u := startUpgradable(t, "BLOG_SERVER_HANDOVERTIMEOUT=1s")
+	res := u.slow(u.token(), 5*time.Second)
+	time.Sleep(200 * time.Millisecond) // let it reach the handler
+	old := u.ServingPID()
+	u.upgrade(t)
+	<-res
+	if !goneWithin(old, 10*time.Second) {
+		t.Fatalf("old worker %d still runs after its drain", old)
+	}
+	u.signal(syscall.SIGTERM)
+	if status := u.wait(30 * time.Second); status != 0 {
+		t.Errorf("exit status %d after a clean stop, want 0; log:\n%s", status, u.Log())
+	}
+}

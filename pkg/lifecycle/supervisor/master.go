@@ -5,6 +5,7 @@ package supervisor
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -57,18 +58,25 @@ type worker struct {
 // processWorker is the worker for a child process. Signals go to its process group (it
 // leads its own), so anything a starting worker runs (a wrapper script, say) goes too.
 func processWorker(pid int) *worker {
-	return &worker{
-		pid:    pid,
-		signal: func(sig syscall.Signal) { _ = syscall.Kill(-pid, sig) },
-		ready:  make(chan struct{}),
-		exited: make(chan struct{}),
+	w := &worker{pid: pid, ready: make(chan struct{}), exited: make(chan struct{})}
+	w.signal = func(sig syscall.Signal) {
+		select {
+		case <-w.exited: // reaped: its PID may be another process's by now
+		default:
+			_ = syscall.Kill(-pid, sig)
+		}
 	}
+	return w
 }
 
 // watch reaps the worker's process when it exits (no zombies) and records its status.
 func (w *worker) watch(proc *os.Process) {
 	st, err := proc.Wait()
 	switch {
+	case errors.Is(err, syscall.ECHILD):
+		// Adopted, but it had exited and been reaped in the image before this one, between
+		// its last look (reap) and the re-execution: it ended draining, its status unknown.
+		w.status = 0
 	case err != nil:
 		w.status = -1
 	default:
@@ -199,6 +207,7 @@ func (m *master) loop(ctx context.Context, sigs <-chan os.Signal, resume *master
 	upgradeAll := func() (stop os.Signal) {
 		exe, err := os.Executable()
 		if err == nil && cur != nil {
+			draining = m.reap(draining) // the next image adopts the ones still running
 			stop, err = m.reexec(exe, cur, draining, m.seq, sigs)
 		}
 		if stop != nil {
@@ -291,7 +300,7 @@ func (m *master) loop(ctx context.Context, sigs <-chan os.Signal, resume *master
 				m.report(true, fmt.Sprintf("worker %d serves", cur.pid))
 			}
 			m.cfg.Notify("READY=1")
-			draining = reap(draining)
+			draining = m.reap(draining)
 			if !released && m.release != nil {
 				// Once per image, after everything its first hand-over runs (logs, files,
 				// sd_notify): what start-up touched and the loop never runs again.
@@ -379,6 +388,7 @@ func (m *master) backoff(failures int) (<-chan time.Time, int) {
 // worker that did not stop cleanly.
 func (m *master) stop(sigs <-chan os.Signal, cur, next *worker, draining []*worker) error {
 	m.cfg.Notify("STOPPING=1")
+	draining = m.reap(draining) // the status is the stop's: of the workers it stops
 	if next != nil {
 		next.signal(SignalStop) // not serving yet: it gives up starting
 	}
@@ -512,11 +522,18 @@ func dupListener(ln *net.TCPListener) (*os.File, error) {
 }
 
 // reap drops workers that have exited (Wait already reaped them).
-func reap(ws []*worker) []*worker {
+// reap returns the workers of ws still running, and logs how each of the others ended: an
+// old worker's drain, over before a stop or an upgrade that follows, is not theirs to report.
+func (m *master) reap(ws []*worker) []*worker {
 	live := ws[:0]
 	for _, w := range ws {
 		select {
 		case <-w.exited:
+			if w.status == 0 {
+				m.log.Info("old worker exited", zap.Int("pid", w.pid))
+			} else {
+				m.log.Warn("old worker exited with a failure status: requests cut at its drain's deadline, or it failed", zap.Int("pid", w.pid), zap.Int("status", w.status))
+			}
 		default:
 			live = append(live, w)
 		}
