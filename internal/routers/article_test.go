@@ -65,6 +65,8 @@ func TestArticleAPI(t *testing.T) {
 		{"list", "GET", "/api/v1/articles", noBody, 200, 0},
 		{"list by tag", "GET", fmt.Sprintf("/api/v1/articles?tag_id=%d", tag.ID), noBody, 200, 0},
 		{"list bad tag_id", "GET", "/api/v1/articles?tag_id=abc", noBody, 400, errcode.InvalidParams.Code()},
+		{"list tag_id zero", "GET", "/api/v1/articles?tag_id=0", noBody, 400, errcode.InvalidParams.Code()}, // not "no filter"
+		{"list blank tag_id", "GET", "/api/v1/articles?tag_id=", noBody, 200, 0},                            // not sent
 		{"list bad state", "GET", "/api/v1/articles?state=3", noBody, 400, errcode.InvalidParams.Code()},
 		{"list bad page", "GET", "/api/v1/articles?page=-2", noBody, 400, errcode.InvalidParams.Code()},
 		{"get", "GET", path, noBody, 200, 0},

@@ -182,6 +182,8 @@ func TestTagAPI(t *testing.T) {
 		{"slow blank delay: the default", "GET", "/api/v1/tags/slow?delay=%20", noBody, 200, 0},
 		{"slow over cap", "GET", "/api/v1/tags/slow?delay=1h", noBody, 400, errcode.InvalidParams.Code()},
 		{"slow negative", "GET", "/api/v1/tags/slow?delay=-1s", noBody, 400, errcode.InvalidParams.Code()},
+		{"slow delay past the spec's maxLength", "GET", "/api/v1/tags/slow?delay=" + strings.Repeat("0", 31) + "1s", noBody, 400, errcode.InvalidParams.Code()},
+		{"slow delay at the spec's maxLength", "GET", "/api/v1/tags/slow?delay=" + strings.Repeat("0", 30) + "0s", noBody, 200, 0},
 		{"unknown route", "GET", "/api/v1/nope", noBody, 404, errcode.NotFound.Code()},
 		{"wrong method", "PATCH", "/api/v1/tags", noBody, 405, errcode.MethodNotAllowed.Code()},
 	}

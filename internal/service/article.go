@@ -10,8 +10,10 @@ import (
 )
 
 // ListArticlesRequest filters GET /api/v1/articles. As in the book, state defaults to 1.
+// TagID is a pointer so that tag_id=0 is refused rather than read as no filter: the
+// validator skips omitempty's checks on a zero value, not on a pointer to one.
 type ListArticlesRequest struct {
-	TagID uint32 `form:"tag_id" binding:"omitempty,gte=1"`
+	TagID *uint32 `form:"tag_id" binding:"omitempty,gte=1"`
 	State uint8  `form:"state,default=1" binding:"oneof=0 1"`
 }
 
@@ -70,7 +72,10 @@ type UpdateArticleStateRequest struct {
 // ListArticles returns one page of articles with their tags and fills in the pager: the
 // total and the after_id of the next page.
 func (s *Service) ListArticles(ctx context.Context, req ListArticlesRequest, p page.Pager) ([]model.ArticleWithTag, page.Pager, error) {
-	f := dao.ArticleFilter{TagID: req.TagID, State: &req.State}
+	f := dao.ArticleFilter{State: &req.State}
+	if req.TagID != nil {
+		f.TagID = *req.TagID
+	}
 	n, err := s.dao.CountArticles(ctx, f)
 	if err != nil {
 		return nil, p, err

@@ -2,6 +2,7 @@ package api
 
 import (
 	"cmp"
+	"fmt"
 	"strings"
 	"time"
 
@@ -11,6 +12,9 @@ import (
 	"github.com/go-programming-tour-book/blog-service/internal/errcode"
 	"github.com/go-programming-tour-book/blog-service/internal/service"
 )
+
+// maxDelayLength is the spec's maxLength of delay (Work's annotations).
+const maxDelayLength = 32
 
 // Slow handles GET /api/v1/tags/slow, the slow demonstration endpoint: a request that
 // takes as long as it asks, to watch a graceful stop or an upgrade let it finish. Its work
@@ -46,7 +50,12 @@ func NewSlow(svc *service.Service) Slow {
 // @Router   /api/v1/tags/slow [get]
 func (s Slow) Work(c *gin.Context) error {
 	// Blank counts as not sent, as for every number (app.Bind).
-	delay, err := time.ParseDuration(cmp.Or(strings.TrimSpace(c.Query("delay")), "1s"))
+	raw := c.Query("delay")
+	if len(raw) > maxDelayLength {
+		return errcode.InvalidParams.WithDetail(fmt.Sprintf("delay is at most %d characters", maxDelayLength),
+			fmt.Sprintf("delay 最多 %d 个字符", maxDelayLength))
+	}
+	delay, err := time.ParseDuration(cmp.Or(strings.TrimSpace(raw), "1s"))
 	if err != nil {
 		return errcode.InvalidParams.WithDetail("delay must be a duration such as 3s or 500ms", "delay 必须是时长，例如 3s 或 500ms")
 	}
