@@ -74,7 +74,8 @@ func Error(c *gin.Context, err error) {
 		return
 	}
 	lang := Lang(c.GetHeader("locale"), c.GetHeader("Accept-Language"))
-	c.AbortWithStatusJSON(status, ErrorBody{Code: e.Code(), Msg: e.MsgIn(lang), Details: e.DetailsIn(lang)})
+	c.Abort()
+	c.PureJSON(status, ErrorBody{Code: e.Code(), Msg: e.MsgIn(lang), Details: e.DetailsIn(lang)}) // as OK and List: < and & as they are
 }
 
 // Refusal is err as a whole HTTP/1.1 response, in English, that closes the connection and

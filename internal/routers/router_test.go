@@ -549,3 +549,13 @@ func TestTokenClaims(t *testing.T) {
 		t.Errorf("claims = %s", payload)
 	}
 }
+
+// Error bodies are encoded as success bodies are: <, > and & as they are, not \u003c
+// (the attack round found the two encodings differing).
+func TestErrorBodiesAreNotHTMLEscaped(t *testing.T) {
+	e := newTestEnv(t, service.Options{})
+	rec := e.do(t, "GET", "/api/v1/a<b>&c", noBody, e.token)
+	if rec.Code != 404 || !strings.Contains(rec.Body.String(), "/api/v1/a<b>&c") {
+		t.Errorf("GET /api/v1/a<b>&c = %d %s, want a 404 naming the path as sent", rec.Code, rec.Body)
+	}
+}
