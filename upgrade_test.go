@@ -94,6 +94,26 @@ func (u *upgradable) hup(t *testing.T) {
 	}
 }
 
+// awaitLog waits until the service's log, past its first since bytes, says want.
+func (u *upgradable) awaitLog(t *testing.T, since int, want string) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(u.Log()[since:], want); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the log never said %q:\n%s", want, u.Log()[since:])
+		}
+	}
+}
+
+// upgradeDuring upgrades while a request of d runs on the serving worker, and returns
+// its result to come.
+func (u *upgradable) upgradeDuring(t *testing.T, d time.Duration) <-chan result {
+	t.Helper()
+	res := u.slow(u.token(), d)
+	time.Sleep(200 * time.Millisecond) // let it reach the handler
+	u.upgrade(t)
+	return res
+}
+
 // upgrade sends SIGHUP and waits for a new serving process, which it returns.
 func (u *upgradable) upgrade(t *testing.T) int {
 	t.Helper()
@@ -777,9 +797,7 @@ func TestUpgradeLetsALongRequestFinish(t *testing.T) {
 	t.Parallel()
 	u := startUpgradable(t, "BLOG_SERVER_SHUTDOWNTIMEOUT=1s", "BLOG_SERVER_HANDOVERTIMEOUT=30s")
 	old := u.ServingPID()
-	res := u.slow(u.token(), 4*time.Second)
-	time.Sleep(200 * time.Millisecond) // let it reach the handler
-	u.upgrade(t)
+	res := u.upgradeDuring(t, 4*time.Second)
 	if r := <-res; r.err != nil || r.status != 200 {
 		t.Errorf("a 4 s request across SIGHUP with a 1 s stop deadline: %+v, want 200", r)
 	}
@@ -794,9 +812,7 @@ func TestUpgradeLetsALongRequestFinish(t *testing.T) {
 func TestStopDuringAHandOverDrainCutsAtTheStopDeadline(t *testing.T) {
 	t.Parallel()
 	u := startUpgradable(t, "BLOG_SERVER_SHUTDOWNTIMEOUT=1s")
-	res := u.slow(u.token(), 30*time.Second)
-	time.Sleep(200 * time.Millisecond) // let it reach the handler
-	u.upgrade(t)
+	res := u.upgradeDuring(t, 30*time.Second)
 	u.signal(syscall.SIGTERM)
 	r := <-res
 	if r.err != nil || r.status != 503 || !strings.Contains(r.body, `"code":10000008`) {
@@ -816,17 +832,11 @@ func TestStopDuringAHandOverDrainCutsAtTheStopDeadline(t *testing.T) {
 func TestSecondStopDuringAHandOverDrainForces(t *testing.T) {
 	t.Parallel()
 	u := startUpgradable(t, "BLOG_SERVER_SHUTDOWNTIMEOUT=50s")
-	res := u.slow(u.token(), 30*time.Second)
-	time.Sleep(200 * time.Millisecond) // let it reach the handler
-	u.upgrade(t)
+	res := u.upgradeDuring(t, 30*time.Second)
 	u.signal(syscall.SIGTERM)
 	// The old worker logs the first stop's step before the second is sent: two SIGTERMs
 	// pending at once would reach the master as one.
-	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(u.Log(), "stop signal during the hand-over drain"); time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the old worker did not log the first stop; log:\n%s", u.Log())
-		}
-	}
+	u.awaitLog(t, 0, "stop signal during the hand-over drain")
 	u.signal(syscall.SIGTERM)
 	if r := <-res; r.err == nil && r.status == 200 {
 		t.Errorf("a 30 s request on the draining worker after two stops: %+v, want it cut, not run to its end", r)
@@ -859,11 +869,7 @@ func TestReloadDuringAFailingUpgradeGetsItsOwnOutcome(t *testing.T) {
 	go reload(first)
 	// The hanging binary fails the master's probe (2 s); then a worker of it is starting,
 	// which fails in 2 s more. Meanwhile the good binary is put back and reloaded.
-	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(u.Log()[logLen:], "worker starting"); time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the bad upgrade never started a worker; log:\n%s", u.Log()[logLen:])
-		}
-	}
+	u.awaitLog(t, logLen, "worker starting")
 	u.replace(t, binary)
 	second := make(chan string, 1)
 	go reload(second)
@@ -884,20 +890,10 @@ func TestReloadDuringAFailingUpgradeGetsItsOwnOutcome(t *testing.T) {
 // reported as status -1).
 func TestStopStatusCountsOnlyTheWorkersItStops(t *testing.T) {
 	t.Parallel()
-	u := startUpgradable(t, "BLOG_SERVER_HANDOVERTIMEOUT=1s")
-	res := u.slow(u.token(), 5*time.Second)
-	time.Sleep(200 * time.Millisecond) // let it reach the handler
-	old := u.ServingPID()
-	u.upgrade(t)
-	if r := <-res; r.status != 503 {
-		t.Errorf("a 5 s request across a hand-over of 1 s: %+v, want the 503 cut", r)
-	}
-	if !goneWithin(old, 10*time.Second) {
-		t.Fatalf("old worker %d still runs after its drain", old)
-	}
+	u := cutHandOver(t)
 	// One more upgrade, whose new worker fails: the master re-executes carrying the
 	// workers still draining, then keeps the serving one.
-	old = u.ServingPID()
+	old := u.ServingPID()
 	configs := filepath.Join(u.Dir, "configs")
 	if err := os.MkdirAll(configs, 0o755); err != nil {
 		t.Fatal(err)
@@ -908,11 +904,7 @@ func TestStopStatusCountsOnlyTheWorkersItStops(t *testing.T) {
 	}
 	logLen := len(u.Log())
 	u.hup(t)
-	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(u.Log()[logLen:], "upgrade failed"); time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the failing upgrade never reported; log:\n%s", u.Log()[logLen:])
-		}
-	}
+	u.awaitLog(t, logLen, "upgrade failed")
 	if now := u.ServingPID(); now != old {
 		t.Fatalf("serving %d after the failed upgrade, want %d", now, old)
 	}
@@ -925,17 +917,25 @@ func TestStopStatusCountsOnlyTheWorkersItStops(t *testing.T) {
 // The first half of the above alone: no upgrade between the cut hand-over and the stop.
 func TestCleanStopAfterACutHandOverExitsZero(t *testing.T) {
 	t.Parallel()
-	u := startUpgradable(t, "BLOG_SERVER_HANDOVERTIMEOUT=1s")
-	res := u.slow(u.token(), 5*time.Second)
-	time.Sleep(200 * time.Millisecond) // let it reach the handler
-	old := u.ServingPID()
-	u.upgrade(t)
-	<-res
-	if !goneWithin(old, 10*time.Second) {
-		t.Fatalf("old worker %d still runs after its drain", old)
-	}
+	u := cutHandOver(t)
 	u.signal(syscall.SIGTERM)
 	if status := u.wait(30 * time.Second); status != 0 {
 		t.Errorf("exit status %d after a clean stop, want 0; log:\n%s", status, u.Log())
 	}
+}
+
+// cutHandOver starts the service with a 1 s hand-over drain and upgrades it under a 5 s
+// request, which the old worker cuts (the JSON 503) before it exits with status 1.
+func cutHandOver(t *testing.T) *upgradable {
+	t.Helper()
+	u := startUpgradable(t, "BLOG_SERVER_HANDOVERTIMEOUT=1s")
+	old := u.ServingPID()
+	res := u.upgradeDuring(t, 5*time.Second)
+	if r := <-res; r.status != 503 {
+		t.Errorf("a 5 s request across a hand-over of 1 s: %+v, want the 503 cut", r)
+	}
+	if !goneWithin(old, 10*time.Second) {
+		t.Fatalf("old worker %d still runs after its drain", old)
+	}
+	return u
 }

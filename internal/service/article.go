@@ -14,7 +14,7 @@ import (
 // validator skips omitempty's checks on a zero value, not on a pointer to one.
 type ListArticlesRequest struct {
 	TagID *uint32 `form:"tag_id" binding:"omitempty,gte=1"`
-	State uint8  `form:"state,default=1" binding:"oneof=0 1"`
+	State uint8   `form:"state,default=1" binding:"oneof=0 1"`
 }
 
 // CreateArticleRequest is the body of POST /api/v1/articles (form or JSON). Field comments
