@@ -882,6 +882,10 @@ func TestReloadDuringAFailingUpgradeGetsItsOwnOutcome(t *testing.T) {
 	if now := u.ServingPID(); now == before {
 		t.Errorf("the old worker %d still serves after the fixed reload", before)
 	}
+	// The queued upgrade upgrades the master too, as every SIGHUP does.
+	if !strings.Contains(u.Log()[logLen:], "master re-executed") {
+		t.Errorf("the master did not re-execute for the queued upgrade; log:\n%s", u.Log()[logLen:])
+	}
 }
 
 // A stop's exit status is the stop's: an old worker whose hand-over drain cut a request

@@ -219,6 +219,11 @@ func (m *master) loop(ctx context.Context, sigs <-chan os.Signal, resume *master
 		upgrade()
 		return nil
 	}
+	// stopOn stops every worker, for sig.
+	stopOn := func(sig os.Signal) error {
+		m.log.Info("stopping", zap.Stringer("signal", sig))
+		return m.stop(sigs, cur, next, draining)
+	}
 	// retryLater schedules another start while no worker serves, or gives up.
 	retryLater := func() error {
 		if respawn, failures = m.backoff(failures); respawn == nil {
@@ -263,8 +268,7 @@ func (m *master) loop(ctx context.Context, sigs <-chan os.Signal, resume *master
 
 		case sig := <-sigs:
 			if sig != syscall.SIGHUP {
-				m.log.Info("stopping", zap.Stringer("signal", sig))
-				return m.stop(sigs, cur, next, draining)
+				return stopOn(sig)
 			}
 			if next != nil {
 				pending = true
@@ -272,8 +276,7 @@ func (m *master) loop(ctx context.Context, sigs <-chan os.Signal, resume *master
 				continue
 			}
 			if sig := upgradeAll(); sig != nil {
-				m.log.Info("stopping", zap.Stringer("signal", sig))
-				return m.stop(sigs, cur, next, draining)
+				return stopOn(sig)
 			}
 
 		case <-nextReady:
@@ -309,9 +312,11 @@ func (m *master) loop(ctx context.Context, sigs <-chan os.Signal, resume *master
 					m.log.Warn("release start-up pages", zap.Error(err))
 				}
 			}
-			if pending {
+			if pending { // a SIGHUP came during this upgrade: a newer binary or config
 				pending = false
-				upgrade()
+				if sig := upgradeAll(); sig != nil {
+					return stopOn(sig)
+				}
 			}
 
 		case <-nextExited:
@@ -340,7 +345,9 @@ func (m *master) loop(ctx context.Context, sigs <-chan os.Signal, resume *master
 				m.cfg.Notify("READY=1")
 				if pending { // a SIGHUP came during the failed upgrade: the fix it may bring
 					pending = false
-					upgrade()
+					if sig := upgradeAll(); sig != nil {
+						return stopOn(sig)
+					}
 				}
 			}
 

@@ -121,6 +121,8 @@ var ErrUpgradeFailed = errors.New("upgrade failed")
 
 // Reload sends SIGHUP to the master named in pidFile and waits, at most timeout, for the
 // outcome: nil with a description once a new worker serves, else an error with the reason.
+// When the signal came during another upgrade, its own waits for that one: the timeout
+// counts again from that one's outcome.
 func Reload(ctx context.Context, pidFile string, timeout time.Duration) (string, error) {
 	b, err := os.ReadFile(pidFile)
 	if err != nil {
@@ -138,21 +140,30 @@ func Reload(ctx context.Context, pidFile string, timeout time.Duration) (string,
 	if err := syscall.Kill(pid, syscall.SIGHUP); err != nil {
 		return "", fmt.Errorf("signal master %d: %w", pid, err)
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	for {
 		select {
 		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-deadline.C:
 			return "", fmt.Errorf("%w: no outcome from master %d within %v", ErrUpgradeFailed, pid, timeout)
 		case <-tick.C:
 		}
 		all, _ := readStatuses(StatusFile(pidFile))
 		for i := len(all) - 1; i >= 0; i-- { // the oldest first
 			o := all[i]
-			if o.seq <= before.seq || o.began != 0 && o.began < sent {
-				continue // before this signal, or an upgrade that began before it
+			if o.seq <= before.seq {
+				continue // before this signal
+			}
+			if o.began != 0 && o.began < sent {
+				// An upgrade under way when the signal came has ended: this signal's
+				// upgrade, queued behind it, starts now.
+				before = o
+				deadline.Reset(timeout)
+				continue
 			}
 			if !o.ok {
 				return "", fmt.Errorf("%w: %s", ErrUpgradeFailed, o.detail)

@@ -3,9 +3,13 @@
 package supervisor
 
 import (
+	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"testing"
+	"time"
 )
 
 func TestStatusRoundTrip(t *testing.T) {
@@ -80,5 +84,48 @@ func TestStatusKeepsTheNewestOutcomes(t *testing.T) {
 	}
 	if got, err := readStatus(path); err != nil || got != (status{seq: 3, ok: true, detail: "worker 12 serves"}) {
 		t.Errorf("an earlier release's status = %+v, %v", got, err)
+	}
+}
+
+// A reload whose SIGHUP came during another upgrade takes the outcome of the upgrade its
+// signal queued, not the one under way, and waits for it a whole timeout from when the one
+// under way ended. The master here is a process that ignores SIGHUP; the test writes the
+// outcomes a master would.
+func TestReloadWaitsForTheUpgradeItsSignalQueued(t *testing.T) {
+	master := exec.Command("sh", "-c", `trap "" HUP; sleep 60`)
+	if err := master.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = master.Process.Kill(); _ = master.Wait() })
+	time.Sleep(100 * time.Millisecond) // let the trap be set
+	pidFile := filepath.Join(t.TempDir(), "blog.pid")
+	if err := os.WriteFile(pidFile, []byte(strconv.Itoa(master.Process.Pid)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	path := StatusFile(pidFile)
+	if err := writeStatus(path, status{seq: 3, ok: true, detail: "worker 1 serves", began: 1}, true); err != nil {
+		t.Fatal(err)
+	}
+	const timeout = 2 * time.Second
+	running := time.Now().UnixNano() // the upgrade under way began before the reload
+	type outcome struct {
+		detail string
+		err    error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		detail, err := Reload(context.Background(), pidFile, timeout)
+		done <- outcome{detail, err}
+	}()
+	time.Sleep(timeout / 2)
+	if err := writeStatus(path, status{seq: 4, ok: false, detail: "the one under way failed", began: running}, false); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(timeout * 3 / 4) // past the first timeout, within the one counted again
+	if err := writeStatus(path, status{seq: 5, ok: true, detail: "worker 2 serves", began: time.Now().UnixNano()}, false); err != nil {
+		t.Fatal(err)
+	}
+	if got := <-done; got.err != nil || got.detail != "worker 2 serves" {
+		t.Errorf("Reload = %q, %v; want the queued upgrade's outcome, worker 2 serves", got.detail, got.err)
 	}
 }
