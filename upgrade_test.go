@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -942,4 +943,31 @@ func cutHandOver(t *testing.T) *upgradable {
 		t.Fatalf("old worker %d still runs after its drain", old)
 	}
 	return u
+}
+
+// A binary replaced while the master checks it is not what the master re-executes into:
+// execve opens the path again, and a broken file put there during the check ended the
+// master and took the service down. The master now sees the change and keeps its code.
+func TestBinaryReplacedDuringItsCheckIsNotExecuted(t *testing.T) {
+	t.Parallel()
+	u := startUpgradable(t)
+	master, serving := u.pidFromFile(t), u.ServingPID()
+	// The check (a probe: the binary run with SUPERVISOR_PROBE set) takes a second here.
+	u.replace(t, u.script(t, "slow-check", `[ -n "$SUPERVISOR_PROBE" ] && sleep 1; exec `+binary+` "$@"`))
+	logLen := len(u.Log())
+	u.hup(t)
+	for deadline := time.Now().Add(20 * time.Second); !slices.ContainsFunc(children(master), func(pid int) bool { return pid != serving }); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the master never started its check")
+		}
+	}
+	u.replace(t, u.script(t, "broken", "exit 3"))
+	u.awaitLog(t, logLen, "changed while it was checked")
+	u.awaitLog(t, logLen, "upgrade failed") // the worker of the broken file
+	if pid := u.pidFromFile(t); pid != master || syscall.Kill(master, 0) != nil {
+		t.Fatalf("the master %d is gone; log:\n%s", master, u.Log()[logLen:])
+	}
+	if now := u.ServingPID(); now != serving {
+		t.Errorf("serving %d, want the old worker %d", now, serving)
+	}
 }

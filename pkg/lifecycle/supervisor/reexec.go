@@ -152,6 +152,10 @@ func (m *master) reexec(exe string, cur *worker, draining []*worker, seq int, si
 	if !m.canReexec {
 		return nil, fmt.Errorf("the master does not run on the main thread: see Run")
 	}
+	checked, err := os.Stat(exe)
+	if err != nil {
+		return nil, err
+	}
 	if err := m.probe(exe); err != nil {
 		return nil, err
 	}
@@ -186,6 +190,13 @@ func (m *master) reexec(exe string, cur *worker, draining []*worker, seq int, si
 		restore()
 		return nil, fmt.Errorf("duplicate listener: %w", errors.Join(err, dupErr))
 	}
+	// execve opens exe again: if it was replaced while the probe ran, what would run is not
+	// what was checked (a broken file there would end the master).
+	if now, err := os.Stat(exe); err != nil || !unchanged(checked, now) {
+		syscall.Close(st.fd)
+		restore()
+		return nil, fmt.Errorf("%s changed while it was checked: the next SIGHUP checks it again", exe)
+	}
 	env := append(m.env(), masterStateEnv+"="+st.String())
 	m.log.Info("master re-executing", zap.String("executable", exe), zap.Stringer("state", st))
 	_ = m.log.Sync() // best effort before the image goes
@@ -193,6 +204,12 @@ func (m *master) reexec(exe string, cur *worker, draining []*worker, seq int, si
 	syscall.Close(st.fd)
 	restore()
 	return nil, fmt.Errorf("execve %s: %w", exe, err)
+}
+
+// unchanged reports whether b is the file a was: the same inode (a replacement, a rename
+// over the path as installers do, is a new one) of the same size and time (no rewrite).
+func unchanged(a, b os.FileInfo) bool {
+	return os.SameFile(a, b) && a.Size() == b.Size() && a.ModTime().Equal(b.ModTime())
 }
 
 // env is the environment of workers and of the next image: Config.Env or the master's.
