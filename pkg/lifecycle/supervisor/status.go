@@ -134,7 +134,7 @@ func Reload(ctx context.Context, pidFile string, timeout time.Duration) (string,
 	}
 	before, err := readStatus(StatusFile(pidFile))
 	if err != nil {
-		return "", fmt.Errorf("the master of %s reports no status (is it running, and a version with reload?): %w", pidFile, err)
+		return "", fmt.Errorf("master %d has no readable status file, so its outcome could not be told (a release before reload writes none; a deleted one is written again at the next upgrade, kill -HUP %d): %w", pid, pid, err)
 	}
 	sent := time.Now().UnixNano()
 	if err := syscall.Kill(pid, syscall.SIGHUP); err != nil {
