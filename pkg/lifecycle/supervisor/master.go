@@ -528,7 +528,6 @@ func dupListener(ln *net.TCPListener) (*os.File, error) {
 	return os.NewFile(uintptr(fd), "listener"), nil
 }
 
-// reap drops workers that have exited (Wait already reaped them).
 // reap returns the workers of ws still running, and logs how each of the others ended: an
 // old worker's drain, over before a stop or an upgrade that follows, is not theirs to report.
 func (m *master) reap(ws []*worker) []*worker {
