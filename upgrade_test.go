@@ -971,3 +971,41 @@ func TestBinaryReplacedDuringItsCheckIsNotExecuted(t *testing.T) {
 		t.Errorf("serving %d, want the old worker %d", now, serving)
 	}
 }
+
+// A release switched by pointing a symlink elsewhere (current -> releases/v2) is what an
+// upgrade runs, master and worker: the master upgrades from the path it was started by,
+// not from the file that path resolved to then (which kept the old release serving while
+// reload said the upgrade was done).
+func TestUpgradeFollowsASwitchedSymlink(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for _, r := range []string{"v1", "v2"} {
+		if err := os.MkdirAll(filepath.Join(dir, "releases", r), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := blogproc.Install(binary, filepath.Join(dir, "releases", r, "blog-service")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	current := filepath.Join(dir, "current")
+	if err := os.Symlink("releases/v1", current); err != nil {
+		t.Fatal(err)
+	}
+	u := &upgradable{launchService(t, &blogproc.Service{Exe: filepath.Join(current, "blog-service"), Dir: dir,
+		Port: freePort(t), PIDFile: filepath.Join(dir, "blog.pid")})}
+	u.waitReady()
+	// The switch, as deploy tools make it: a new link renamed over the old.
+	if err := os.Symlink("releases/v2", current+".new"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(current+".new", current); err != nil {
+		t.Fatal(err)
+	}
+	worker := u.upgrade(t)
+	want := filepath.Join(dir, "releases", "v2", "blog-service")
+	for _, pid := range []int{worker, u.Cmd.Process.Pid} {
+		if exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid)); exe != want {
+			t.Errorf("process %d runs %s, want %s", pid, exe, want)
+		}
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -93,6 +94,7 @@ type master struct {
 	seq       int            // the last upgrade outcome written to the status file
 	began     int64          // when the upgrade under way began (Unix nanoseconds), for its outcome
 	sigs      chan os.Signal // the signals Run listens to
+	startedAs string         // see startedAs; "" in tests
 	// start starts a worker (spawn: this binary, forked and executed) and after sets a
 	// timer (time.After): the loop's only ways to the outside, which tests replace with
 	// stand-in workers and timers they fire themselves.
@@ -131,7 +133,7 @@ func Run(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	m := &master{cfg: cfg, log: cfg.Log.Named("master"), ln: ln, canReexec: onMainThread(), after: time.After,
-		release: ReleaseStartupPages}
+		release: ReleaseStartupPages, startedAs: startedAs()}
 	m.start = m.spawn
 	defer ln.Close()
 	if cfg.Notify == nil {
@@ -205,7 +207,7 @@ func (m *master) loop(ctx context.Context, sigs <-chan os.Signal, resume *master
 	// with upgrade in its new image; if it cannot, this image says why and upgrades the
 	// worker itself.
 	upgradeAll := func() (stop os.Signal) {
-		exe, err := os.Executable()
+		exe, err := m.executable()
 		if err == nil && cur != nil {
 			draining = m.reap(draining) // the next image adopts the ones still running
 			stop, err = m.reexec(exe, cur, draining, m.seq, sigs)
@@ -450,9 +452,48 @@ func (m *master) stop(sigs <-chan os.Signal, cur, next *worker, draining []*work
 	return nil
 }
 
+// executable is the binary an upgrade runs: the path the master was started by, whose
+// symlinks the kernel resolves afresh at each start (a release switched by pointing a
+// symlink elsewhere, /opt/app/current -> releases/v2, is found), or else os.Executable(),
+// the file this image runs as it is named now.
+func (m *master) executable() (string, error) {
+	if m.startedAs != "" {
+		return m.startedAs, nil
+	}
+	return os.Executable()
+}
+
+// startedAs is the absolute path by which this process was started (argv[0], looked up in
+// PATH if bare), symlinks left in; "" if argv[0] does not name this binary (a launcher
+// may set it to anything).
+func startedAs() string {
+	name := os.Args[0]
+	if !strings.ContainsRune(name, filepath.Separator) {
+		p, err := exec.LookPath(name)
+		if err != nil {
+			return ""
+		}
+		name = p
+	}
+	abs, err := filepath.Abs(name)
+	if err != nil {
+		return ""
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	a, errA := os.Stat(abs)
+	b, errB := os.Stat(self)
+	if errA != nil || errB != nil || !os.SameFile(a, b) {
+		return ""
+	}
+	return abs
+}
+
 // spawn launches a worker with a copy of the socket and a readiness pipe.
 func (m *master) spawn() (*worker, error) {
-	exe, err := os.Executable() // afresh: the binary may have been replaced since the last start
+	exe, err := m.executable()
 	if err != nil {
 		return nil, fmt.Errorf("find executable: %w", err)
 	}

@@ -25,8 +25,9 @@ type Config struct {
 	// Addr is the TCP address to listen on, e.g. ":8000".
 	Addr string
 	// Args are the worker's command-line arguments (the master's own, usually); Env (nil:
-	// the master's) and Dir its environment and working directory. The executable is
-	// os.Executable(), resolved afresh for each worker, so a replaced binary takes effect.
+	// the master's) and Dir its environment and working directory. The executable is the
+	// path the master was started by, resolved afresh for each worker and each re-execution
+	// of the master, so a replaced binary, or a symlink switched to another, takes effect.
 	Args []string
 	Env  []string
 	Dir  string
