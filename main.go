@@ -109,11 +109,13 @@ func run(ctx context.Context, args []string, environ []string, stdin io.Reader, 
 			explicitConfig = true
 		}
 	})
+	getenv := func(key string) string { return lookupEnv(environ, key) }
 	cfg, err := setting.Load(*configPath, !explicitConfig, environ, overrides)
 	if err != nil {
-		return fmt.Errorf("config: %w", err)
+		err = fmt.Errorf("config: %w", err)
+		supervisor.StartFailed(getenv, err) // a worker's master passes it on to reload
+		return err
 	}
-	getenv := func(key string) string { return lookupEnv(environ, key) }
 	if supervisor.Probing(getenv) {
 		// A master about to re-execute into this binary asks whether it can: it can, and
 		// its configuration loads.

@@ -1009,3 +1009,25 @@ func TestUpgradeFollowsASwitchedSymlink(t *testing.T) {
 		}
 	}
 }
+
+// A config that does not load: reload says why, not only "see the service log" (the
+// worker failed before it could report, and the master passed on nothing).
+func TestReloadSaysWhyTheConfigDoesNotLoad(t *testing.T) {
+	t.Parallel()
+	u := startUpgradable(t)
+	configs := filepath.Join(u.Dir, "configs")
+	if err := os.MkdirAll(configs, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(configs, "config.yaml"), []byte("Server:\n  ShutdownTimout: 5s\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Run from elsewhere, as an operator's reload with its own config would: the reload
+	// command itself would refuse this config before signalling.
+	cmd := exec.Command(binary, "-pidfile", u.PIDFile, "reload")
+	cmd.Dir = t.TempDir()
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "ShutdownTimout") {
+		t.Errorf("reload with an unknown key = %v %q, want a failure naming the key", err, out)
+	}
+}

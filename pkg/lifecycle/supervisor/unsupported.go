@@ -28,3 +28,6 @@ func ReleaseStartupPages() error { return nil }
 
 // Reload is not available here: there is no master to signal.
 func Reload(context.Context, string, time.Duration) (string, error) { return "", ErrUnsupported }
+
+// StartFailed does nothing here: there are no workers.
+func StartFailed(func(string) string, error) {}

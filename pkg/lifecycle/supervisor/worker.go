@@ -23,3 +23,13 @@ func Inherited(getenv func(string) string) (ln net.Listener, rep *Reporter, ok b
 	}
 	return ln, &Reporter{pipe: os.NewFile(readyFD, "ready")}, true, nil
 }
+
+// StartFailed tells the master why this worker could not start when it failed before
+// Inherited, as with a configuration that does not load; the master passes the reason on
+// to the reload that asked for the upgrade. Anywhere but in a worker it does nothing.
+func StartFailed(getenv func(string) string, err error) {
+	if getenv(workerEnv) != "1" || getenv(probeEnv) != "" { // a probe has no pipe
+		return
+	}
+	(&Reporter{pipe: os.NewFile(readyFD, "ready")}).Fail(err)
+}
