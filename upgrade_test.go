@@ -1031,3 +1031,27 @@ func TestReloadSaysWhyTheConfigDoesNotLoad(t *testing.T) {
 		t.Errorf("reload with an unknown key = %v %q, want a failure naming the key", err, out)
 	}
 }
+
+// A SIGHUP sent with a newer binary while the master checks the one before: the master
+// checks the newer one and runs it (the SIGHUP was dropped, and the master kept its old
+// code though the worker ran the newest).
+func TestSIGHUPDuringTheCheckChecksTheNewerBinary(t *testing.T) {
+	t.Parallel()
+	u := startUpgradable(t)
+	master, serving := u.pidFromFile(t), u.ServingPID()
+	u.replace(t, u.script(t, "slow-check", `[ -n "$SUPERVISOR_PROBE" ] && sleep 1; exec `+binary+` "$@"`))
+	logLen := len(u.Log())
+	u.hup(t)
+	for deadline := time.Now().Add(20 * time.Second); !slices.ContainsFunc(children(master), func(pid int) bool { return pid != serving }); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the master never started its check")
+		}
+	}
+	u.replace(t, binary)
+	u.hup(t)
+	u.awaitWorkerOtherThan(t, serving)
+	u.awaitLog(t, logLen, "checking it again")
+	if exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", master)); exe != u.Exe {
+		t.Errorf("the master runs %s, want the binary installed last, %s", exe, u.Exe)
+	}
+}

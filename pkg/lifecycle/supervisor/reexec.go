@@ -152,12 +152,9 @@ func (m *master) reexec(exe string, cur *worker, draining []*worker, seq int, si
 	if !m.canReexec {
 		return nil, fmt.Errorf("the master does not run on the main thread: see Run")
 	}
-	checked, err := os.Stat(exe)
-	if err != nil {
-		return nil, err
-	}
-	if err := m.probe(exe); err != nil {
-		return nil, err
+	checked, sig, err := m.check(exe, sigs)
+	if sig != nil || err != nil {
+		return sig, err
 	}
 	// A signal caught now would be lost with this image. From here SIGINT and SIGTERM have
 	// their default effect (the master dies, and its worker drains, as after kill -9) and
@@ -204,6 +201,42 @@ func (m *master) reexec(exe string, cur *worker, draining []*worker, seq int, si
 	syscall.Close(st.fd)
 	restore()
 	return nil, fmt.Errorf("execve %s: %w", exe, err)
+}
+
+// recheckLimit bounds the checks of one re-execution when SIGHUPs keep coming.
+const recheckLimit = 3
+
+// check probes exe and returns what it found there. A SIGHUP during a probe may come with
+// a newer file: that one is checked instead (a SIGHUP that only waited in line, behind the
+// one being served, would otherwise be lost with this image). A stop signal meanwhile is
+// returned, with errStopFirst.
+func (m *master) check(exe string, sigs <-chan os.Signal) (os.FileInfo, os.Signal, error) {
+	for range recheckLimit {
+		checked, err := os.Stat(exe)
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := m.probe(exe); err != nil {
+			return nil, nil, err
+		}
+		hup := false
+		for more := true; more; {
+			select {
+			case sig := <-sigs:
+				if sig != syscall.SIGHUP {
+					return nil, sig, errStopFirst
+				}
+				hup = true
+			default:
+				more = false
+			}
+		}
+		if !hup {
+			return checked, nil, nil
+		}
+		m.log.Info("SIGHUP during the check of the new binary: checking it again")
+	}
+	return nil, nil, fmt.Errorf("SIGHUPs kept coming during %d checks of %s: the next SIGHUP checks it again", recheckLimit, exe)
 }
 
 // unchanged reports whether b is the file a was: the same inode (a replacement, a rename
