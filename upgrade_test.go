@@ -951,16 +951,7 @@ func cutHandOver(t *testing.T) *upgradable {
 func TestBinaryReplacedDuringItsCheckIsNotExecuted(t *testing.T) {
 	t.Parallel()
 	u := startUpgradable(t)
-	master, serving := u.pidFromFile(t), u.ServingPID()
-	// The check (a probe: the binary run with SUPERVISOR_PROBE set) takes a second here.
-	u.replace(t, u.script(t, "slow-check", `[ -n "$SUPERVISOR_PROBE" ] && sleep 1; exec `+binary+` "$@"`))
-	logLen := len(u.Log())
-	u.hup(t)
-	for deadline := time.Now().Add(20 * time.Second); !slices.ContainsFunc(children(master), func(pid int) bool { return pid != serving }); time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the master never started its check")
-		}
-	}
+	master, serving, logLen := u.hupDuringASlowCheck(t)
 	u.replace(t, u.script(t, "broken", "exit 3"))
 	u.awaitLog(t, logLen, "changed while it was checked")
 	u.awaitLog(t, logLen, "upgrade failed") // the worker of the broken file
@@ -1038,15 +1029,7 @@ func TestReloadSaysWhyTheConfigDoesNotLoad(t *testing.T) {
 func TestSIGHUPDuringTheCheckChecksTheNewerBinary(t *testing.T) {
 	t.Parallel()
 	u := startUpgradable(t)
-	master, serving := u.pidFromFile(t), u.ServingPID()
-	u.replace(t, u.script(t, "slow-check", `[ -n "$SUPERVISOR_PROBE" ] && sleep 1; exec `+binary+` "$@"`))
-	logLen := len(u.Log())
-	u.hup(t)
-	for deadline := time.Now().Add(20 * time.Second); !slices.ContainsFunc(children(master), func(pid int) bool { return pid != serving }); time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the master never started its check")
-		}
-	}
+	master, serving, logLen := u.hupDuringASlowCheck(t)
 	u.replace(t, binary)
 	u.hup(t)
 	u.awaitWorkerOtherThan(t, serving)
@@ -1054,4 +1037,21 @@ func TestSIGHUPDuringTheCheckChecksTheNewerBinary(t *testing.T) {
 	if exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", master)); exe != u.Exe {
 		t.Errorf("the master runs %s, want the binary installed last, %s", exe, u.Exe)
 	}
+}
+
+// hupDuringASlowCheck installs a binary whose check (a probe: run with SUPERVISOR_PROBE
+// set) takes a second, sends SIGHUP and returns once the check runs, with the master's and
+// the serving worker's PIDs and the log's length before the SIGHUP.
+func (u *upgradable) hupDuringASlowCheck(t *testing.T) (master, serving, logLen int) {
+	t.Helper()
+	master, serving = u.pidFromFile(t), u.ServingPID()
+	u.replace(t, u.script(t, "slow-check", `[ -n "$SUPERVISOR_PROBE" ] && sleep 1; exec `+binary+` "$@"`))
+	logLen = len(u.Log())
+	u.hup(t)
+	for deadline := time.Now().Add(20 * time.Second); !slices.ContainsFunc(children(master), func(pid int) bool { return pid != serving }); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the master never started its check")
+		}
+	}
+	return master, serving, logLen
 }
