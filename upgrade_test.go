@@ -40,6 +40,13 @@ func startUpgradable(t *testing.T, env ...string) *upgradable {
 	if err := blogproc.Install(binary, exe); err != nil {
 		t.Fatal(err)
 	}
+	return startUpgradableAt(t, dir, exe, env...)
+}
+
+// startUpgradableAt starts exe in dir, with the PID file there, and waits until it serves
+// and the master has written its PID.
+func startUpgradableAt(t *testing.T, dir, exe string, env ...string) *upgradable {
+	t.Helper()
 	u := &upgradable{launchService(t, &blogproc.Service{Exe: exe, Dir: dir, Port: freePort(t),
 		PIDFile: filepath.Join(dir, "blog.pid"), Env: env})}
 	u.waitReady()
@@ -982,9 +989,7 @@ func TestUpgradeFollowsASwitchedSymlink(t *testing.T) {
 	if err := os.Symlink("releases/v1", current); err != nil {
 		t.Fatal(err)
 	}
-	u := &upgradable{launchService(t, &blogproc.Service{Exe: filepath.Join(current, "blog-service"), Dir: dir,
-		Port: freePort(t), PIDFile: filepath.Join(dir, "blog.pid")})}
-	u.waitReady()
+	u := startUpgradableAt(t, dir, filepath.Join(current, "blog-service"))
 	// The switch, as deploy tools make it: a new link renamed over the old.
 	if err := os.Symlink("releases/v2", current+".new"); err != nil {
 		t.Fatal(err)
@@ -1048,7 +1053,12 @@ func (u *upgradable) hupDuringASlowCheck(t *testing.T) (master, serving, logLen 
 	u.replace(t, u.script(t, "slow-check", `[ -n "$SUPERVISOR_PROBE" ] && sleep 1; exec `+binary+` "$@"`))
 	logLen = len(u.Log())
 	u.hup(t)
-	for deadline := time.Now().Add(20 * time.Second); !slices.ContainsFunc(children(master), func(pid int) bool { return pid != serving }); time.Sleep(5 * time.Millisecond) {
+	// The check runs once the probe's shell has started its sleep (a child of the probe):
+	// the probe's own process is there before it executes the file.
+	checking := func() bool {
+		return slices.ContainsFunc(children(master), func(pid int) bool { return pid != serving && len(children(pid)) > 0 })
+	}
+	for deadline := time.Now().Add(20 * time.Second); !checking(); time.Sleep(5 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("the master never started its check")
 		}
