@@ -8,6 +8,7 @@ import (
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
+	"gorm.io/gorm"
 
 	"github.com/go-programming-tour-book/blog-service/internal/dao"
 	"github.com/go-programming-tour-book/blog-service/internal/dao/daotest"
@@ -17,13 +18,7 @@ import (
 // gorm logs failed and slow statements; the values bound to them are client data and must
 // not reach the log, only the statement with its placeholders.
 func TestQueryLogHasNoBoundValues(t *testing.T) {
-	core, logs := observer.New(zap.InfoLevel)
-	db, err := dao.Open(context.Background(), daotest.Config(t), zap.New(core))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { dao.Close(db) })
-	logs.TakeAll() // what Open logged (a slow migration on a loaded MySQL) is not this test's
+	db, logs := openWithLog(t)
 
 	const secret = "client-secret-value-7f3a"
 	if err := db.Exec("SELECT * FROM no_such_table WHERE name = ?", secret).Error; err == nil {
@@ -35,6 +30,20 @@ func TestQueryLogHasNoBoundValues(t *testing.T) {
 			t.Errorf("caller %q, want the statement's, in dao/log_test.go", caller)
 		}
 	}
+}
+
+// openWithLog opens the test database with a log the test reads, emptied of what Open
+// logged (a slow migration on a loaded MySQL is not the test's).
+func openWithLog(t *testing.T) (*gorm.DB, *observer.ObservedLogs) {
+	t.Helper()
+	core, logs := observer.New(zap.InfoLevel)
+	db, err := dao.Open(context.Background(), daotest.Config(t), zap.New(core))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { dao.Close(db) })
+	logs.TakeAll()
+	return db, logs
 }
 
 // checkLoggedWithoutValue checks that gorm's log has lines, each showing every part of
@@ -61,12 +70,7 @@ func checkLoggedWithoutValue(t *testing.T, logs *observer.ObservedLogs, secret s
 // The tags page runs outside gorm (dao.read) but is logged as gorm logs its statements:
 // a failed read is in the log with its placeholders, and its values are not.
 func TestFailedListReadIsLoggedWithoutValues(t *testing.T) {
-	core, logs := observer.New(zap.InfoLevel)
-	db, err := dao.Open(context.Background(), daotest.Config(t), zap.New(core))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { dao.Close(db) })
+	db, logs := openWithLog(t)
 	if err := db.Exec("ALTER TABLE blog_tag RENAME TO blog_tag_gone").Error; err != nil {
 		t.Fatal(err)
 	}
@@ -83,13 +87,7 @@ func TestFailedListReadIsLoggedWithoutValues(t *testing.T) {
 // Two creates racing for one tag name: the loser's unique-index violation is the client's
 // conflict (409), not a failure to log, and MySQL's message for it quotes the name.
 func TestNameConflictIsNotLogged(t *testing.T) {
-	core, logs := observer.New(zap.InfoLevel)
-	db, err := dao.Open(context.Background(), daotest.Config(t), zap.New(core))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { dao.Close(db) })
-	logs.TakeAll()
+	db, logs := openWithLog(t)
 
 	const name = "client-name-value-4b2d"
 	d := dao.New(db)

@@ -49,12 +49,12 @@ func NewSlow(svc *service.Service) Slow {
 // @Security TokenQuery
 // @Router   /api/v1/tags/slow [get]
 func (s Slow) Work(c *gin.Context) error {
-	// Blank counts as not sent, as for every number (app.Bind).
 	raw := c.Query("delay")
 	if len(raw) > maxDelayLength {
 		return errcode.InvalidParams.WithDetail(fmt.Sprintf("delay is at most %d characters", maxDelayLength),
 			fmt.Sprintf("delay 最多 %d 个字符", maxDelayLength))
 	}
+	// Blank counts as not sent, as for every number (app.Bind).
 	delay, err := time.ParseDuration(cmp.Or(strings.TrimSpace(raw), "1s"))
 	if err != nil {
 		return errcode.InvalidParams.WithDetail("delay must be a duration such as 3s or 500ms", "delay 必须是时长，例如 3s 或 500ms")

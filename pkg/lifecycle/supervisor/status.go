@@ -85,12 +85,10 @@ func readStatuses(path string) ([]status, error) {
 		st := status{seq: seq, ok: fields[1] == "ok"}
 		if len(fields) == 3 {
 			st.detail = fields[2]
-			if v, rest, ok := strings.Cut(fields[2], " "); strings.HasPrefix(v, "began=") {
-				st.began, _ = strconv.ParseInt(strings.TrimPrefix(v, "began="), 10, 64)
-				st.detail = rest
-				if !ok {
-					st.detail = ""
-				}
+			if v, ok := strings.CutPrefix(st.detail, "began="); ok {
+				var num string
+				num, st.detail, _ = strings.Cut(v, " ")
+				st.began, _ = strconv.ParseInt(num, 10, 64)
 			}
 		}
 		all = append(all, st)
