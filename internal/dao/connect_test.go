@@ -115,3 +115,56 @@ func TestOpenMySQLRefusalFailsAtOnce(t *testing.T) {
 		})
 	}
 }
+
+// A MySQL host that accepts the connection and never greets (a stuck proxy, a server
+// frozen mid-start) must not hold the service past its stop signal: Open returns when its
+// context ends. gorm's own version query runs without a context, so the handshake has to
+// happen before it, under Open's.
+func TestOpenGivesUpOnAMuteMySQLWhenCancelled(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := make(chan net.Conn, 16)
+	defer func() {
+		ln.Close()
+		close(held)
+		for c := range held {
+			c.Close()
+		}
+	}()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			select {
+			case held <- c: // kept open, silent
+			default:
+				c.Close()
+			}
+		}
+	}()
+	cfg := daotest.Config(t)
+	cfg.DBType, cfg.Host, cfg.DBName, cfg.ConnectTimeout = "mysql", ln.Addr().String(), "blog", time.Minute
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		db, err := dao.Open(ctx, cfg, zap.NewNop())
+		if err == nil {
+			dao.Close(db)
+		}
+		done <- err
+	}()
+	time.Sleep(300 * time.Millisecond) // Open is waiting for the greeting
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("Open after its context was cancelled: %v, want context.Canceled", err)
+		}
+	case <-time.After(30 * time.Second): // it returns at once; without the fix, never
+		t.Fatal("Open still waiting for a mute server 30 s after its context was cancelled")
+	}
+}

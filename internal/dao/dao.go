@@ -7,6 +7,7 @@ package dao
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"net/url"
 	"runtime"
@@ -98,9 +99,18 @@ func Open(ctx context.Context, cfg setting.Database, log *zap.Logger) (*gorm.DB,
 
 // open makes one attempt: gorm.Open (which asks MySQL for its version) and a ping.
 func open(ctx context.Context, cfg setting.Database, log *zap.Logger) (*gorm.DB, error) {
-	dialector, err := dialect(cfg)
+	dialector, pool, err := dialect(cfg)
 	if err != nil {
 		return nil, err
+	}
+	if pool != nil {
+		// gorm.Open asks MySQL for its version without a context: a host that accepts the
+		// connection and never greets would hold the start-up, and a stop signal, forever.
+		// Connected under ctx first, the pool has a greeted connection for that query.
+		if err := ping(ctx, pool); err != nil {
+			pool.Close()
+			return nil, err
+		}
 	}
 	db, err := gorm.Open(dialector, &gorm.Config{
 		NamingStrategy: schema.NamingStrategy{TablePrefix: model.TablePrefix, SingularTable: true},
@@ -112,6 +122,9 @@ func open(ctx context.Context, cfg setting.Database, log *zap.Logger) (*gorm.DB,
 		Logger:             newQueryLog(log),
 	})
 	if err != nil {
+		if pool != nil {
+			pool.Close()
+		}
 		return nil, err
 	}
 	sqlDB, err := db.DB()
@@ -127,13 +140,18 @@ func open(ctx context.Context, cfg setting.Database, log *zap.Logger) (*gorm.DB,
 	sqlDB.SetMaxOpenConns(maxOpen)
 	sqlDB.SetMaxIdleConns(cfg.MaxIdleConns)
 	sqlDB.SetConnMaxLifetime(cfg.ConnMaxLifetime)
-	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if err := sqlDB.PingContext(pctx); err != nil {
+	if err := ping(ctx, sqlDB); err != nil {
 		sqlDB.Close()
 		return nil, err
 	}
 	return db, nil
+}
+
+// ping connects, or checks a connection, for at most 5 seconds.
+func ping(ctx context.Context, db *sql.DB) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	return db.PingContext(ctx)
 }
 
 // retry calls attempt until it succeeds, backing off from 100 ms to 2 s, for at most
@@ -186,17 +204,24 @@ func (d *Dao) Ping(ctx context.Context) error {
 	return sqlDB.PingContext(ctx)
 }
 
-func dialect(cfg setting.Database) (gorm.Dialector, error) {
+// dialect is cfg's gorm dialector. For MySQL it comes with its pool, opened and not yet
+// connected; for SQLite the dialector opens the pool itself, adding its own DSN parameters.
+func dialect(cfg setting.Database) (gorm.Dialector, *sql.DB, error) {
 	switch cfg.DBType {
 	case "sqlite":
 		if err := checkSQLitePath(cfg.Path); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return sqlite.Open(SQLiteDSN(cfg.Path, cfg.BusyTimeout)), nil
+		return sqlite.Open(SQLiteDSN(cfg.Path, cfg.BusyTimeout)), nil, nil
 	case "mysql":
-		return mysql.Open(MySQLDSN(cfg)), nil
+		dsn := MySQLDSN(cfg)
+		pool, err := sql.Open("mysql", dsn)
+		if err != nil {
+			return nil, nil, err
+		}
+		return mysql.New(mysql.Config{DSN: dsn, Conn: pool}), pool, nil
 	}
-	return nil, fmt.Errorf("unknown database type %q", cfg.DBType)
+	return nil, nil, fmt.Errorf("unknown database type %q", cfg.DBType)
 }
 
 // SQLiteDSN makes SQLite safe for concurrent writers, including a second process during an
