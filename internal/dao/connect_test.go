@@ -168,3 +168,31 @@ func TestOpenGivesUpOnAMuteMySQLWhenCancelled(t *testing.T) {
 		t.Fatal("Open still waiting for a mute server 30 s after its context was cancelled")
 	}
 }
+
+// The MySQL driver's own messages reach the service's log, not stderr as plain text.
+func TestMySQLDriverMessagesGoToTheLog(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close() // hangs up before the greeting: the driver reports an unexpected EOF
+		}
+	}()
+	cfg := daotest.Config(t)
+	cfg.DBType, cfg.Host, cfg.DBName, cfg.ConnectTimeout = "mysql", ln.Addr().String(), "blog", 200*time.Millisecond
+	core, logs := observer.New(zap.WarnLevel)
+	if db, err := dao.Open(context.Background(), cfg, zap.New(core)); err == nil {
+		dao.Close(db)
+		t.Fatal("Open succeeded on a host that hangs up")
+	}
+	if n := logs.FilterMessage("mysql driver").Len(); n == 0 {
+		t.Errorf("no \"mysql driver\" line in the log; it has %d lines: %v", logs.Len(), logs.All())
+	}
+}

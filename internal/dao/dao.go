@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	mysqldriver "github.com/go-sql-driver/mysql"
 	"github.com/libtnb/sqlite"
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
@@ -99,7 +100,7 @@ func Open(ctx context.Context, cfg setting.Database, log *zap.Logger) (*gorm.DB,
 
 // open makes one attempt: gorm.Open (which asks MySQL for its version) and a ping.
 func open(ctx context.Context, cfg setting.Database, log *zap.Logger) (*gorm.DB, error) {
-	dialector, pool, err := dialect(cfg)
+	dialector, pool, err := dialect(cfg, log)
 	if err != nil {
 		return nil, err
 	}
@@ -205,8 +206,9 @@ func (d *Dao) Ping(ctx context.Context) error {
 }
 
 // dialect is cfg's gorm dialector. For MySQL it comes with its pool, opened and not yet
-// connected; for SQLite the dialector opens the pool itself, adding its own DSN parameters.
-func dialect(cfg setting.Database) (gorm.Dialector, *sql.DB, error) {
+// connected, whose driver writes its messages to log; for SQLite the dialector opens the
+// pool itself, adding its own DSN parameters.
+func dialect(cfg setting.Database, log *zap.Logger) (gorm.Dialector, *sql.DB, error) {
 	switch cfg.DBType {
 	case "sqlite":
 		if err := checkSQLitePath(cfg.Path); err != nil {
@@ -215,13 +217,27 @@ func dialect(cfg setting.Database) (gorm.Dialector, *sql.DB, error) {
 		return sqlite.Open(SQLiteDSN(cfg.Path, cfg.BusyTimeout)), nil, nil
 	case "mysql":
 		dsn := MySQLDSN(cfg)
-		pool, err := sql.Open("mysql", dsn)
+		mc, err := mysqldriver.ParseDSN(dsn)
 		if err != nil {
 			return nil, nil, err
 		}
+		mc.Logger = driverLog{log}
+		conn, err := mysqldriver.NewConnector(mc)
+		if err != nil {
+			return nil, nil, err
+		}
+		pool := sql.OpenDB(conn)
 		return mysql.New(mysql.Config{DSN: dsn, Conn: pool}), pool, nil
 	}
 	return nil, nil, fmt.Errorf("unknown database type %q", cfg.DBType)
+}
+
+// driverLog takes go-sql-driver's messages (a connection the server closed, a packet out
+// of order), which it would print to stderr as plain text, into the service's log.
+type driverLog struct{ log *zap.Logger }
+
+func (l driverLog) Print(v ...any) {
+	l.log.Warn("mysql driver", zap.String("detail", fmt.Sprint(v...)))
 }
 
 // SQLiteDSN makes SQLite safe for concurrent writers, including a second process during an
