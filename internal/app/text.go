@@ -25,6 +25,31 @@ var textRules = []struct {
 	{"text", isText,
 		"{0} must be UTF-8 text without control characters other than tab and line breaks",
 		"{0}必须是UTF-8文本，除制表符和换行外不含控制字符"},
+	// uri_chars: a URL sent back as the spec's format "uri", beside http_url, which Go's
+	// url.Parse decides and which takes spaces, quotes and non-ASCII letters too.
+	{"uri_chars", isURIChars,
+		"{0} must be written with the characters a URI allows (RFC 3986): percent-encode spaces, quotes and non-ASCII characters, e.g. %20 for a space",
+		"{0}只能使用URI允许的字符（RFC 3986）：空格、引号和非ASCII字符须百分号编码，如空格写作%20"},
+}
+
+// isURIChars reports whether s holds only the characters RFC 3986 allows in a URI, each %
+// beginning an escape of two hex digits.
+func isURIChars(s string) bool {
+	const allowed = "-._~:/?#[]@!$&'()*+,;="
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', strings.IndexByte(allowed, c) >= 0:
+		case c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
+			i += 2
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
 
 // isLine reports whether s is valid UTF-8 without control characters, line breaks

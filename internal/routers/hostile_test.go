@@ -164,6 +164,42 @@ func TestCoverImageURLIsHTTPOnly(t *testing.T) {
 	}
 }
 
+// A cover URL is sent back as the spec's format "uri": a client that checks it must be able
+// to read back what was accepted, so what RFC 3986 does not allow is refused, not stored.
+func TestCoverImageURLIsAURI(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, service.Options{})
+	tag := e.createTag(t, "Go")
+	art := e.createArticle(t, tag.ID, "Cover")
+	for _, u := range []string{
+		"https://example.com/a b.png", "https://example.com/a.png ", "https://example.com/\"a\".png",
+		"https://example.com/<x>.png", "https://example.com/封面.png", "https://example.com/a.png?x={1}",
+		"https://example.com/a\\b.png", "https://example.com/a|b",
+	} {
+		update := fmt.Sprintf(`{"cover_image_url":%q,"modified_by":"me"}`, u)
+		if rec := e.do(t, "PUT", fmt.Sprintf("/api/v1/articles/%d", art.ID), jsonBody(update), e.token); rec.Code != 400 || !strings.Contains(rec.Body.String(), "RFC 3986") {
+			t.Errorf("update with cover %q = %d %s, want 400 naming RFC 3986", u, rec.Code, rec.Body)
+		}
+	}
+	create := fmt.Sprintf("tag_id=%d&title=Title&desc=Desc&content=Content&created_by=me&cover_image_url=%s", tag.ID, url.QueryEscape("https://example.com/a b.png"))
+	if rec := e.do(t, "POST", "/api/v1/articles", form(create), e.token); rec.Code != 400 {
+		t.Errorf("create with a space in the cover URL = %d %s, want 400", rec.Code, rec.Body)
+	}
+	for _, u := range []string{
+		"https://example.com/a%20b.png", "https://example.com/%E5%B0%81.png", "http://[::1]:8080/a.png",
+		"https://user@example.com/a.png?v=1&w=2#top", "https://example.com/~me/(1)/a;b=c,d!*'+$.png",
+	} {
+		update := fmt.Sprintf(`{"cover_image_url":%q,"modified_by":"me"}`, u)
+		if rec := e.do(t, "PUT", fmt.Sprintf("/api/v1/articles/%d", art.ID), jsonBody(update), e.token); rec.Code != 200 {
+			t.Errorf("update with cover %q = %d %s, want 200", u, rec.Code, rec.Body)
+		}
+		got := decode[model.ArticleWithTag](t, e.do(t, "GET", fmt.Sprintf("/api/v1/articles/%d", art.ID), noBody, e.token))
+		if got.CoverImageURL != u {
+			t.Errorf("cover read back as %q, want %q", got.CoverImageURL, u)
+		}
+	}
+}
+
 // A list holds summaries (no content); one article holds its content, sent as written:
 // JSON escaping would make each < six bytes.
 func TestListsHoldSummariesAndTextIsNotHTMLEscaped(t *testing.T) {
