@@ -18,21 +18,13 @@ type ArticleFilter struct {
 	State *uint8
 }
 
-// CountArticles counts the live articles that match f: it reads the kept count (listCount).
-func (d *Dao) CountArticles(ctx context.Context, f ArticleFilter) (int64, error) {
-	n, err := d.listCount(ctx, "article", f.TagID, f.State)
-	if err != nil {
-		return 0, fmt.Errorf("count articles: %w", err)
-	}
-	return n, nil
-}
-
 // ListArticles returns page p of the live articles that match f with their tags, oldest
-// first: the page with each article's tag id, then those tags, whatever the page size.
+// first, and how many match: the page with each article's tag id and the kept count
+// (listCount, countedPage), then those tags, whatever the page size.
 // (Two short statements beat one joined one on SQLite, whose pure-Go driver parses each
 // afresh.) A list holds summaries: every column but content, which GetArticle returns. A
 // page of a hundred 64 KB articles would otherwise cost megabytes per reader.
-func (d *Dao) ListArticles(ctx context.Context, f ArticleFilter, p Page) ([]model.ArticleWithTag, error) {
+func (d *Dao) ListArticles(ctx context.Context, f ArticleFilter, p Page) ([]model.ArticleWithTag, int64, error) {
 	// With a tag, order by the link's copy of the id: the planner then walks the tag's
 	// links in idx_blog_article_tag_list's order and stops after a page. Ordered by
 	// blog_article.id it walked every article in id order instead, probing each for a
@@ -47,28 +39,29 @@ func (d *Dao) ListArticles(ctx context.Context, f ArticleFilter, p Page) ([]mode
 		join = "JOIN blog_article_tag link ON link.article_id = blog_article.id AND link.is_del = 0 AND link.tag_id = ?"
 		args = append(args, f.TagID)
 	}
-	query := "SELECT " + summaryColumns + ", link.tag_id FROM blog_article " + join + " WHERE blog_article.is_del = 0"
+	page := summaryColumns + ", link.tag_id FROM blog_article " + join + " WHERE blog_article.is_del = 0"
 	if f.State != nil {
-		query += " AND blog_article.state = ?"
+		page += " AND blog_article.state = ?"
 		args = append(args, *f.State)
 	}
 	if p.AfterID > 0 {
-		query += " AND " + id + " > ?"
+		page += " AND " + id + " > ?"
 		args = append(args, p.AfterID)
 	}
-	query += " ORDER BY " + id + " LIMIT ? OFFSET ?"
+	page += " ORDER BY " + id + " LIMIT ? OFFSET ?"
 	args = append(args, p.Limit, p.Offset)
 	rows := make([]articleRow, 0, min(p.Limit, 101)) // as in ListTags
-	err := d.read(ctx, "blog_article", query, func(r *sql.Rows) error {
+	n, err := d.countedPage(ctx, listCount("article", f.TagID, f.State), "blog_article", page, args, p, func(r *sql.Rows, n *int64) error {
 		rows = append(rows, articleRow{})
 		a := &rows[len(rows)-1]
-		return r.Scan(col(&a.ID), &a.CreatedBy, &a.ModifiedBy, col(&a.CreatedOn), col(&a.ModifiedOn), col(&a.DeletedOn),
+		return r.Scan(n, col(&a.ID), &a.CreatedBy, &a.ModifiedBy, col(&a.CreatedOn), col(&a.ModifiedOn), col(&a.DeletedOn),
 			col(&a.IsDel), &a.Title, &a.Desc, &a.CoverImageURL, col(&a.State), colOrZero(&a.TagID))
-	}, args...)
+	})
 	if err != nil {
-		return nil, fmt.Errorf("list articles: %w", err)
+		return nil, 0, fmt.Errorf("list articles: %w", err)
 	}
-	return d.withTags(ctx, rows)
+	list, err := d.withTags(ctx, rows)
+	return list, n, err
 }
 
 // GetArticle returns a live article with its tag, or an error wrapping errcode.NotFound.

@@ -31,7 +31,7 @@ func TestArticleWithoutLink(t *testing.T) {
 	if err != nil || got.Tag != nil || got.Title != "Hello" {
 		t.Errorf("GetArticle = %+v, %v; want the article with no tag", got, err)
 	}
-	list, err := d.ListArticles(ctx, dao.ArticleFilter{}, dao.Page{Limit: 10})
+	list, _, err := d.ListArticles(ctx, dao.ArticleFilter{}, dao.Page{Limit: 10})
 	if err != nil || len(list) != 1 || list[0].Tag != nil {
 		t.Errorf("ListArticles = %+v, %v", list, err)
 	}

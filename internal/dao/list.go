@@ -3,6 +3,7 @@ package dao
 import (
 	"context"
 	"database/sql"
+	"errors"
 )
 
 // Page picks part of a list, in id order: the rows with an id above AfterID (0: from the
@@ -16,19 +17,47 @@ type Page struct {
 	Limit   int
 }
 
-// listCount reads a list's total_rows from blog_list_count (migration 5): the number of
-// live rows of list ("tag" or "article") with the given state (nil: any), and for
-// articles with a live link to tagID (0: all articles). Triggers keep these counts in the
-// transaction of every write, so a count reads a row or two whatever the size of the
-// table, and is as exact as counting the rows.
-func (d *Dao) listCount(ctx context.Context, list string, tagID uint32, state *uint8) (int64, error) {
-	query := "SELECT COALESCE(SUM(n), 0) FROM blog_list_count WHERE list = ? AND tag_id = ?"
-	args := []any{list, tagID}
+// counter is a statement that counts a list, the table it reads and the values it binds.
+type counter struct {
+	table, query string
+	args         []any
+}
+
+// listCount is the counter that reads a list's total_rows from blog_list_count (migration
+// 5): the number of live rows of list ("tag" or "article") with the given state (nil:
+// any), and for articles with a live link to tagID (0: all articles). Triggers keep these
+// counts in the transaction of every write, so a count reads a row or two whatever the
+// size of the table, and is as exact as counting the rows.
+func listCount(list string, tagID uint32, state *uint8) counter {
+	c := counter{table: "blog_list_count", query: "SELECT COALESCE(SUM(n), 0) FROM blog_list_count WHERE list = ? AND tag_id = ?", args: []any{list, tagID}}
 	if state != nil {
-		query += " AND state = ?"
-		args = append(args, *state)
+		c.query += " AND state = ?"
+		c.args = append(c.args, *state)
 	}
-	var n int64
-	err := d.read(ctx, "blog_list_count", query, func(r *sql.Rows) error { return r.Scan(&n) }, args...)
-	return n, err
+	return c
+}
+
+// countedPage reads a page of a list from table with the list's count, and returns the
+// count. page is the page's SELECT without its leading SELECT, and args the values it
+// binds. The count rides on every row of the page, as a subquery in front of its columns:
+// one statement reads one snapshot of the database, where a count and a page read one
+// after the other disagreed whenever a write landed between them (30 rows on a page
+// counted 29). scan reads a row, the count first. An empty page has no row to carry the
+// count, which is then read on its own; if it says the page should have held rows, a
+// write came between the two, and the page is read again.
+func (d *Dao) countedPage(ctx context.Context, c counter, table, page string, args []any, p Page, scan func(r *sql.Rows, n *int64) error) (int64, error) {
+	query := "SELECT (" + c.query + "), " + page
+	args = append(c.args[:len(c.args):len(c.args)], args...)
+	for range 3 {
+		var n int64
+		rows, err := d.read(ctx, table, query, func(r *sql.Rows) error { return scan(r, &n) }, args...)
+		if err != nil || rows > 0 {
+			return n, err
+		}
+		_, err = d.read(ctx, c.table, c.query, func(r *sql.Rows) error { return r.Scan(&n) }, c.args...)
+		if err != nil || p.AfterID > 0 || n <= int64(p.Offset) {
+			return n, err
+		}
+	}
+	return 0, errors.New("the list changed under three reads of an empty page")
 }

@@ -78,7 +78,7 @@ func TestFailedListReadIsLoggedWithoutValues(t *testing.T) {
 	logs.TakeAll()
 
 	const secret = "client-secret-value-9c1e"
-	if _, err := dao.New(db).ListTags(context.Background(), dao.TagFilter{Name: secret}, dao.Page{Limit: 11}); err == nil {
+	if _, _, err := dao.New(db).ListTags(context.Background(), dao.TagFilter{Name: secret}, dao.Page{Limit: 11}); err == nil {
 		t.Fatal("listing a missing table succeeded")
 	}
 	checkLoggedWithoutValue(t, logs, secret, "FROM blog_tag WHERE", "name = ?")

@@ -12,13 +12,13 @@ import (
 )
 
 // read runs query, a SELECT of fixed shape written in this package, with database/sql on
-// a statement prepared once, and calls scan for each row. The lists' hottest reads (the
-// counts and the tags page) take this path: through gorm, building the statement, running
+// a statement prepared once, calls scan for each row, and returns how many it scanned.
+// The lists' reads (a page with its count) take this path: through gorm, building the statement, running
 // its callbacks and filling the model by reflection cost the tags page over a quarter of
 // its CPU, for queries that never change. What gorm's callbacks do for its queries, read does too:
 // the query is a span of the request's trace, a slow or failed query reaches gorm's log,
 // and an unreachable database is a 503.
-func (d *Dao) read(ctx context.Context, table, query string, scan func(*sql.Rows) error, args ...any) error {
+func (d *Dao) read(ctx context.Context, table, query string, scan func(*sql.Rows) error, args ...any) (int64, error) {
 	begin := time.Now()
 	qctx, end := gormtrace.Query(ctx, d.db, query, table)
 	n := int64(-1)
@@ -31,7 +31,7 @@ func (d *Dao) read(ctx context.Context, table, query string, scan func(*sql.Rows
 	}
 	end(n, err)
 	d.db.Logger.Trace(ctx, begin, func() (string, int64) { return query, n }, err)
-	return unavailable(err)
+	return n, unavailable(err)
 }
 
 // prepared returns query's statement, preparing it the first time. The dao writes a few

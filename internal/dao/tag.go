@@ -32,47 +32,40 @@ func (f TagFilter) where() (string, []any) {
 	return cond, args
 }
 
-// CountTags counts the live tags that match f. Without a name it reads the kept count
-// (listCount); a name matches at most one live tag, found through its unique index.
-func (d *Dao) CountTags(ctx context.Context, f TagFilter) (int64, error) {
-	var n int64
-	var err error
+// count is the counter of the live tags that match f. Without a name it reads the kept
+// count (listCount); a name matches at most one live tag, found through its unique index.
+func (f TagFilter) count() counter {
 	if f.Name == "" {
-		n, err = d.listCount(ctx, "tag", 0, f.State)
-	} else {
-		cond, args := f.where()
-		err = d.read(ctx, "blog_tag", "SELECT COUNT(*) FROM blog_tag WHERE "+cond, func(r *sql.Rows) error { return r.Scan(&n) }, args...)
+		return listCount("tag", 0, f.State)
 	}
-	if err != nil {
-		return 0, fmt.Errorf("count tags: %w", err)
-	}
-	return n, nil
+	cond, args := f.where()
+	return counter{table: "blog_tag", query: "SELECT COUNT(*) FROM blog_tag WHERE " + cond, args: args}
 }
 
-// ListTags returns page p of the live tags that match f, oldest first. The index
-// idx_blog_tag_list (is_del, state, id) serves the filter, the order and p.AfterID. It is
-// the hottest list, so it runs outside gorm (read).
-func (d *Dao) ListTags(ctx context.Context, f TagFilter, p Page) ([]model.Tag, error) {
+// ListTags returns page p of the live tags that match f, oldest first, and how many match
+// (countedPage). The index idx_blog_tag_list (is_del, state, id) serves the filter, the
+// order and p.AfterID. It is the hottest list, so it runs outside gorm (read).
+func (d *Dao) ListTags(ctx context.Context, f TagFilter, p Page) ([]model.Tag, int64, error) {
 	cond, args := f.where()
-	query := "SELECT id, created_by, modified_by, created_on, modified_on, deleted_on, is_del, name, state FROM blog_tag WHERE " + cond
+	page := "id, created_by, modified_by, created_on, modified_on, deleted_on, is_del, name, state FROM blog_tag WHERE " + cond
 	if p.AfterID > 0 {
-		query += " AND id > ?"
+		page += " AND id > ?"
 		args = append(args, p.AfterID)
 	}
-	query += " ORDER BY id LIMIT ? OFFSET ?"
+	page += " ORDER BY id LIMIT ? OFFSET ?"
 	args = append(args, p.Limit, p.Offset)
 	// Room for a default page, not for p.Limit: a raised App.MaxPageSize must not reserve
 	// memory for rows that are not there.
 	tags := make([]model.Tag, 0, min(p.Limit, 101))
-	err := d.read(ctx, "blog_tag", query, func(r *sql.Rows) error {
+	n, err := d.countedPage(ctx, f.count(), "blog_tag", page, args, p, func(r *sql.Rows, n *int64) error {
 		tags = append(tags, model.Tag{}) // scanned in place: a row's own variable would escape
 		t := &tags[len(tags)-1]
-		return r.Scan(col(&t.ID), &t.CreatedBy, &t.ModifiedBy, col(&t.CreatedOn), col(&t.ModifiedOn), col(&t.DeletedOn), col(&t.IsDel), &t.Name, col(&t.State))
-	}, args...)
+		return r.Scan(n, col(&t.ID), &t.CreatedBy, &t.ModifiedBy, col(&t.CreatedOn), col(&t.ModifiedOn), col(&t.DeletedOn), col(&t.IsDel), &t.Name, col(&t.State))
+	})
 	if err != nil {
-		return nil, fmt.Errorf("list tags: %w", err)
+		return nil, 0, fmt.Errorf("list tags: %w", err)
 	}
-	return tags, nil
+	return tags, n, nil
 }
 
 // GetTag returns a live tag, or an error wrapping errcode.NotFound.

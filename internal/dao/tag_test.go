@@ -64,7 +64,7 @@ func TestAHugePageOfFewRowsIsSmall(t *testing.T) {
 	}
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	tags, err := d.ListTags(ctx, dao.TagFilter{}, dao.Page{Limit: 1 << 20})
+	tags, _, err := d.ListTags(ctx, dao.TagFilter{}, dao.Page{Limit: 1 << 20})
 	runtime.ReadMemStats(&after)
 	if err != nil || len(tags) != 1 {
 		t.Fatalf("ListTags = %d tags, %v", len(tags), err)

@@ -76,11 +76,7 @@ func (s *Service) ListArticles(ctx context.Context, req ListArticlesRequest, p p
 	if req.TagID != nil {
 		f.TagID = *req.TagID
 	}
-	n, err := s.dao.CountArticles(ctx, f)
-	if err != nil {
-		return nil, p, err
-	}
-	list, err := s.dao.ListArticles(ctx, f, pageOf(p))
+	list, n, err := s.dao.ListArticles(ctx, f, pageOf(p))
 	if err != nil {
 		return nil, p, err
 	}

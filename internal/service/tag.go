@@ -57,11 +57,7 @@ type UpdateTagStateRequest struct {
 // the after_id of the next page.
 func (s *Service) ListTags(ctx context.Context, req ListTagsRequest, p page.Pager) ([]model.Tag, page.Pager, error) {
 	f := dao.TagFilter{Name: req.Name, State: &req.State}
-	n, err := s.dao.CountTags(ctx, f)
-	if err != nil {
-		return nil, p, err
-	}
-	tags, err := s.dao.ListTags(ctx, f, pageOf(p))
+	tags, n, err := s.dao.ListTags(ctx, f, pageOf(p))
 	if err != nil {
 		return nil, p, err
 	}
