@@ -54,15 +54,33 @@ func isHex(c byte) bool {
 
 // isLine reports whether s is valid UTF-8 without control characters, line breaks
 // (U+2028 and U+2029 too) or bidirectional overrides, and without white space or invisible
-// format characters (zero-width space, BOM, soft hyphen...) at either end: "Go", "Go " and
-// "Go\u200b" would look the same in a list, and a direction override makes a name read as
-// another.
+// characters at either end: "Go", "Go " and "Go\u200b" would look the same in a list, and a
+// direction override makes a name read as another.
 func isLine(s string) bool {
 	if !isText(s) || strings.ContainsAny(s, "\t\r\n\u2028\u2029") || strings.IndexFunc(s, isBidiControl) >= 0 {
 		return false
 	}
-	edge := func(r rune) bool { return unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) }
-	return strings.TrimFunc(s, edge) == s
+	first, _ := utf8.DecodeRuneInString(s)
+	last, n := utf8.DecodeLastRuneInString(s)
+	return s == "" || !isBlank(first) && (!isBlank(last) || selectsVariant(last, s[:len(s)-n]))
+}
+
+// selectsVariant reports whether r, a variation selector at the end of before+r, can show
+// the character before it differently: a symbol or a punctuation mark ("❤" is the text
+// heart, "❤\ufe0f" the emoji), a Han character (an ideographic variant) or a Mongolian
+// letter. After another letter or a digit it changes nothing that shows.
+func selectsVariant(r rune, before string) bool {
+	b, _ := utf8.DecodeLastRuneInString(before)
+	return unicode.Is(unicode.Variation_Selector, r) && !isBlank(b) &&
+		(!unicode.IsLetter(b) && !unicode.IsDigit(b) || unicode.In(b, unicode.Han, unicode.Mongolian))
+}
+
+// isBlank reports whether r shows as nothing or as a blank: white space, format characters
+// (zero-width space, BOM, soft hyphen...), the other characters Unicode says to ignore when
+// they cannot be shown (Hangul fillers, variation selectors, the grapheme joiner...), and the
+// blank braille cell.
+func isBlank(r rune) bool {
+	return unicode.IsSpace(r) || unicode.In(r, unicode.Cf, unicode.Other_Default_Ignorable_Code_Point, unicode.Variation_Selector) || r == '\u2800'
 }
 
 // isBidiControl reports whether r is a bidirectional embedding, override or isolate.

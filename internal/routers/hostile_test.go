@@ -312,7 +312,10 @@ func TestTextFieldsAreCleanUTF8(t *testing.T) {
 	e := newTestEnv(t, service.Options{})
 	quote := func(s string) string { b, _ := json.Marshal(s); return string(b) }
 	for _, name := range []string{"a\x00b", "bad\nname", "tab\there", " Go", "Go ", "\x1b[31mred", "\u0085next", "\xff\xfe",
-		"line\u2028sep", "\u200bGo", "Go\ufeff", "Go\u00a0", "abc\u202Egpj.exe", "x\u2066y"} {
+		"line\u2028sep", "\u200bGo", "Go\ufeff", "Go\u00a0", "abc\u202Egpj.exe", "x\u2066y",
+		// blank or invisible though not white space nor format characters: Hangul fillers,
+		// variation selectors, the grapheme joiner, a Mongolian selector, the blank braille cell
+		"Go\u3164", "\u3164Go", "Go\u115f", "Go\u1160", "Go\uffa0", "Go\ufe0f", "Go\U000e0100", "Go\u034f", "Go\u180b", "Go\u2800"} {
 		bodies := []body{form("name=" + url.QueryEscape(name) + "&created_by=me")}
 		if utf8.ValidString(name) { // JSON decoding turns bytes that are not UTF-8 into U+FFFD
 			bodies = append(bodies, jsonBody(`{"name":`+quote(name)+`,"created_by":"me"}`))
@@ -341,6 +344,14 @@ func TestTextFieldsAreCleanUTF8(t *testing.T) {
 	tag := e.createTag(t, url.QueryEscape("Go 语言 🦫 a\u200db"))
 	if got := decode[model.Tag](t, e.do(t, "GET", fmt.Sprintf("/api/v1/tags/%d", tag.ID), noBody, e.token)); got.Name != "Go 语言 🦫 a\u200db" {
 		t.Errorf("tag name read back as %q", got.Name)
+	}
+	// A variation selector that changes how the character before it shows may end a name:
+	// the emoji heart, an ideographic variant, a keycap.
+	for _, name := range []string{"I \u2764\ufe0f", "Go \u203c\ufe0f", "\u845b\U000e0100", "#\ufe0f\u20e3"} {
+		tag := e.createTag(t, url.QueryEscape(name))
+		if got := decode[model.Tag](t, e.do(t, "GET", fmt.Sprintf("/api/v1/tags/%d", tag.ID), noBody, e.token)); got.Name != name {
+			t.Errorf("tag name read back as %q, want %q", got.Name, name)
+		}
 	}
 	article := func(content string) string {
 		return fmt.Sprintf(`{"tag_id":%d,"title":"Title","desc":"Two\nlines","content":%s,"cover_image_url":"https://example.com/a.png","created_by":"me"}`, tag.ID, quote(content))
