@@ -259,9 +259,9 @@ func TestSwaggerSpecMatchesRoutes(t *testing.T) {
 func checkOperationContract(t *testing.T, route string, op *openapi3.Operation) {
 	t.Helper()
 	_, path, _ := strings.Cut(route, " ")
-	// Recovery (500) and RateLimit (429, and 503 when the limiter fails closed) are on
-	// every route.
-	want := []int{429, 500, 503}
+	// Recovery (500), RateLimit (429, and 503 when the limiter fails closed) and
+	// QueryString (400) are on every route.
+	want := []int{400, 429, 500, 503}
 	if slices.Contains(publicOperations, route) {
 		if op.Security != nil && len(*op.Security) > 0 {
 			t.Errorf("%s is public but declares security %v", route, *op.Security)
@@ -282,7 +282,7 @@ func checkOperationContract(t *testing.T, route string, op *openapi3.Operation) 
 		want = append(want, 401) // JWT
 	}
 	if strings.HasPrefix(path, "/api/") || path == "/auth" || path == "/upload/file" {
-		want = append(want, 400, 504) // binding or ids; Timeout
+		want = append(want, 504) // Timeout
 	}
 	if strings.Contains(path, "{id}") {
 		want = append(want, 404)

@@ -43,6 +43,7 @@ type HealthBody struct {
 // @Tags     health
 // @Produce  json
 // @Success  200  {object}  HealthBody
+// @Failure  400  {object}  app.ErrorBody  "a query string that does not parse (code 10000001); probes need none"
 // @Failure  429  {object}  app.ErrorBody  "over a Limiter.Rules rate for this route (code 10000007); retry after Retry-After"
 // @Header   429  {integer}  Retry-After  "seconds to wait"
 // @Failure  500  {object}  app.ErrorBody  "internal error (code 10000000)"
@@ -59,6 +60,7 @@ func (h Health) Live(c *gin.Context) error {
 // @Tags     health
 // @Produce  json
 // @Success  200  {object}  HealthBody
+// @Failure  400  {object}  app.ErrorBody  "a query string that does not parse (code 10000001); probes need none"
 // @Failure  429  {object}  app.ErrorBody  "over a Limiter.Rules rate for this route (code 10000007); retry after Retry-After"
 // @Header   429  {integer}  Retry-After  "seconds to wait"
 // @Failure  500  {object}  app.ErrorBody  "internal error (code 10000000)"
@@ -72,6 +74,7 @@ func (h Health) LiveHead(c *gin.Context) error { return h.Live(c) }
 // @Tags     health
 // @Produce  json
 // @Success  200  {object}  HealthBody
+// @Failure  400  {object}  app.ErrorBody  "a query string that does not parse (code 10000001); probes need none"
 // @Failure  429  {object}  app.ErrorBody  "over a Limiter.Rules rate for this route (code 10000007); retry after Retry-After"
 // @Header   429  {integer}  Retry-After  "seconds to wait"
 // @Failure  500  {object}  app.ErrorBody  "internal error (code 10000000)"
@@ -85,6 +88,7 @@ func (h Health) ReadyHead(c *gin.Context) error { return h.Ready(c) }
 // @Tags     health
 // @Produce  json
 // @Success  200  {object}  HealthBody
+// @Failure  400  {object}  app.ErrorBody  "a query string that does not parse (code 10000001); probes need none"
 // @Failure  429  {object}  app.ErrorBody  "over a Limiter.Rules rate for this route (code 10000007); retry after Retry-After"
 // @Header   429  {integer}  Retry-After  "seconds to wait"
 // @Failure  500  {object}  app.ErrorBody  "internal error (code 10000000)"
