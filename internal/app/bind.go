@@ -198,6 +198,13 @@ func eachFormField(t reflect.Type, f func(name string, t reflect.Type)) {
 	}
 }
 
+// BodyTooLarge is errcode.RequestTooLarge for a body over limit bytes.
+func BodyTooLarge(limit int64) error {
+	return errcode.RequestTooLarge.WithDetail(
+		fmt.Sprintf("the body must be at most %d bytes", limit),
+		fmt.Sprintf("请求体最多 %d 字节", limit))
+}
+
 // bindError turns a binding or validation error into errcode.InvalidParams (or
 // RequestTooLarge), with one detail per problem in the request's language.
 func bindError(c *gin.Context, err error) error {
@@ -205,9 +212,7 @@ func bindError(c *gin.Context, err error) error {
 		return nil
 	}
 	if tooLarge := new(http.MaxBytesError); errors.As(err, &tooLarge) {
-		return errcode.RequestTooLarge.WithDetail(
-			fmt.Sprintf("the body must be at most %d bytes", tooLarge.Limit),
-			fmt.Sprintf("请求体最多 %d 字节", tooLarge.Limit))
+		return BodyTooLarge(tooLarge.Limit)
 	}
 	var verrs validator.ValidationErrors
 	if !errors.As(err, &verrs) {

@@ -81,9 +81,14 @@ func Timeout(d time.Duration) gin.HandlerFunc {
 }
 
 // BodyLimit caps the request body at n bytes before anything reads it; binding a larger
-// body fails with 413.
+// body fails with 413. A body declared larger is refused before a byte of it is read, so a
+// client waiting for "100 Continue" gets the 413 instead and never sends it.
 func BodyLimit(n int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		if c.Request.ContentLength > n {
+			app.Error(c, app.BodyTooLarge(n))
+			return
+		}
 		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, n)
 		c.Next()
 	}

@@ -1,8 +1,10 @@
 package routers
 
 import (
+	"bufio"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -71,6 +73,21 @@ func TestBodyLimit(t *testing.T) {
 	if rec.Code != 413 {
 		t.Errorf("2 KB form with a 1 KB cap = %d %s, want 413", rec.Code, rec.Body)
 	}
+	// A client that declares a body over the cap and waits for "100 Continue" before
+	// sending it gets the 413 at once: net/http says 100 Continue when the body is read.
+	srv := httptest.NewServer(e.h)
+	defer srv.Close()
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /api/v1/tags HTTP/1.1\r\nHost: x\r\nToken: %s\r\nContent-Type: application/json\r\nContent-Length: 5000000\r\nExpect: 100-continue\r\n\r\n", e.token)
+	_ = conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+	status, err := bufio.NewReader(conn).ReadString('\n')
+	if err != nil || !strings.HasPrefix(status, "HTTP/1.1 413 ") {
+		t.Errorf("a 5 MB body declared with Expect: 100-continue: first line %q (%v), want a 413", status, err)
+	}
 }
 
 func TestRequestTimeout(t *testing.T) {
@@ -102,8 +119,8 @@ func TestDebugEndpointsOnlyWhenEnabled(t *testing.T) {
 	// would parse a multipart body of any size, here one whose seconds=abc would be a 400.
 	capped := newTestEnvDeps(t, service.Options{}, func(d *Deps) { d.DebugEndpoints = true; d.MaxBodyBytes = 1024 })
 	big := multipartOf(t, formPart{name: "pad", content: make([]byte, 2048)}, formPart{name: "seconds", content: []byte("abc")})
-	if rec := capped.do(t, "GET", "/debug/pprof/heap", big, ""); rec.Code != 200 {
-		t.Errorf("GET /debug/pprof/heap with a 2 KB multipart body over a 1 KB cap = %d %.200s, want 200 (the body unread)", rec.Code, rec.Body)
+	if rec := capped.do(t, "GET", "/debug/pprof/heap", big, ""); rec.Code != 413 {
+		t.Errorf("GET /debug/pprof/heap with a 2 KB multipart body over a 1 KB cap = %d %.200s, want 413 (the body unread)", rec.Code, rec.Body)
 	}
 	// net/http/pprof's plain-text errors are the API's JSON errors.
 	for path, want := range map[string]struct {

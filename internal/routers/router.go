@@ -147,7 +147,7 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 
 	upload := api.NewUpload(d.Service, d.UploadURL, d.MaxUploadBytes)
 	jwt := middleware.JWT(d.JWT, d.Service.CheckToken)
-	r.POST("/upload/file", jwt, middleware.BodyLimit(upload.MaxBody()), timeout, app.Handle(upload.File))
+	r.POST("/upload/file", jwt, timeout, app.Handle(upload.File)) // its body cap is its own (Upload.File)
 
 	v1 := r.Group("/api/v1", jwt, bodyLimit, timeout)
 	tag := api.NewTag(d.Service, d.Pages)

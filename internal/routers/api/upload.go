@@ -46,8 +46,8 @@ func NewUpload(svc *service.Service, publicURL string, maxFile int64) Upload {
 	return Upload{svc: svc, staticURL: staticURL, maxFile: maxFile}
 }
 
-// MaxBody is the cap on the route's request body: the largest file and FormOverhead.
-func (u Upload) MaxBody() int64 { return u.maxFile + FormOverhead }
+// maxBody is the cap on the route's request body: the largest file and FormOverhead.
+func (u Upload) maxBody() int64 { return u.maxFile + FormOverhead }
 
 // UploadBody is the answer of POST /upload/file.
 //
@@ -102,9 +102,10 @@ func (u Upload) File(c *gin.Context) error {
 // keeps up to 32 MB of it in memory): the file streams into a temporary file, the fields
 // are a few bytes, and the file takes its name only once the whole form is valid.
 func (u Upload) receive(c *gin.Context) (string, error) {
-	if c.Request.ContentLength > u.MaxBody() {
-		return "", &http.MaxBytesError{Limit: u.MaxBody()} // refused before reading a byte
+	if c.Request.ContentLength > u.maxBody() {
+		return "", &http.MaxBytesError{Limit: u.maxBody()} // refused before reading a byte
 	}
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, u.maxBody())
 	if mt, _, _ := mime.ParseMediaType(c.ContentType()); mt != binding.MIMEMultipartPOSTForm {
 		return "", app.UnsupportedMediaType(c.GetHeader("Content-Type"), binding.MIMEMultipartPOSTForm)
 	}
