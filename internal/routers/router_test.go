@@ -184,6 +184,8 @@ func TestTagAPI(t *testing.T) {
 		{"slow negative", "GET", "/api/v1/tags/slow?delay=-1s", noBody, 400, errcode.InvalidParams.Code()},
 		{"slow delay past the spec's maxLength", "GET", "/api/v1/tags/slow?delay=" + strings.Repeat("0", 31) + "1s", noBody, 400, errcode.InvalidParams.Code()},
 		{"slow delay at the spec's maxLength", "GET", "/api/v1/tags/slow?delay=" + strings.Repeat("0", 30) + "0s", noBody, 200, 0},
+		// maxLength counts characters, as JSON Schema does: µ is one, of two bytes.
+		{"slow delay at the spec's maxLength, in µs", "GET", "/api/v1/tags/slow?delay=" + strings.Repeat("0", 29) + "0%C2%B5s", noBody, 200, 0},
 		{"unknown route", "GET", "/api/v1/nope", noBody, 404, errcode.NotFound.Code()},
 		{"wrong method", "PATCH", "/api/v1/tags", noBody, 405, errcode.MethodNotAllowed.Code()},
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -50,7 +51,7 @@ func NewSlow(svc *service.Service) Slow {
 // @Router   /api/v1/tags/slow [get]
 func (s Slow) Work(c *gin.Context) error {
 	raw := c.Query("delay")
-	if len(raw) > maxDelayLength {
+	if utf8.RuneCountInString(raw) > maxDelayLength { // a count of characters, as JSON Schema's
 		return errcode.InvalidParams.WithDetail(fmt.Sprintf("delay is at most %d characters", maxDelayLength),
 			fmt.Sprintf("delay 最多 %d 个字符", maxDelayLength))
 	}
