@@ -73,6 +73,11 @@ func Error(c *gin.Context, err error) {
 		c.Abort() // too late for a body; the status line is already on the wire
 		return
 	}
+	if status == http.StatusUnauthorized {
+		// RFC 9110 has every 401 name a scheme that would authenticate: the token of
+		// POST /auth, as a bearer token (or in the token header or query parameter).
+		c.Header("WWW-Authenticate", `Bearer realm="blog-service"`)
+	}
 	lang := Lang(c.GetHeader("locale"), c.GetHeader("Accept-Language"))
 	c.Abort()
 	c.PureJSON(status, ErrorBody{Code: e.Code(), Msg: e.MsgIn(lang), Details: e.DetailsIn(lang)}) // as OK and List: < and & as they are

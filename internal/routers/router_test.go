@@ -95,6 +95,10 @@ func TestTokenRequired(t *testing.T) {
 				if rec.Code != 401 || errorBody(t, rec).Code != tt.wantCode {
 					t.Errorf("%s %s = %d %s, want 401 code %d", r.Method, path, rec.Code, rec.Body, tt.wantCode)
 				}
+				// RFC 9110: a 401 names the scheme that would authenticate.
+				if got := rec.Header().Get("WWW-Authenticate"); got != `Bearer realm="blog-service"` {
+					t.Errorf("%s %s: WWW-Authenticate %q, want the Bearer scheme", r.Method, path, got)
+				}
 			}
 		})
 	}
