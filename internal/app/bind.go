@@ -113,15 +113,22 @@ func Bind(c *gin.Context, obj any) error {
 		// Parsed here as gin would parse them (its binding then finds them parsed), so that
 		// blank numbers are dropped before it maps them.
 		if err := r.ParseForm(); err != nil { // the query parsed already (QueryString): the body
-			return bindError(c, fmt.Errorf("%w: %w", badForm, err)) // a cap's 413 stays a 413
+			bad := badForm
+			if b == binding.FormMultipart {
+				bad = badMultipart // a Content-Type parameter that does not parse, such as boundary=
+			}
+			return bindError(c, fmt.Errorf("%w: %w", bad, err)) // a cap's 413 stays a 413
 		}
 		if err := r.ParseMultipartForm(multipartMemory); err != nil && !errors.Is(err, http.ErrNotMultipart) {
 			return bindError(c, fmt.Errorf("%w: %w", badMultipart, err)) // a cap's 413 stays a 413
 		}
+		values := r.Form // what Form maps: the query's values and the body's
 		if r.MultipartForm != nil {
-			dropBlankNumbers(obj, r.MultipartForm.Value) // what FormMultipart maps
+			dropBlankNumbers(obj, r.MultipartForm.Value)
+			values = r.MultipartForm.Value // what FormMultipart maps
 		}
-		dropBlankNumbers(obj, r.Form) // what Form maps: the query's values and the body's
+		dropBlankNumbers(obj, r.Form)
+		return bindError(c, withField(obj, values, c.ShouldBindWith(obj, b)))
 	}
 	return bindError(c, c.ShouldBindWith(obj, b))
 }
@@ -149,9 +156,38 @@ const multipartMemory = 32 << 20
 func BindValues(c *gin.Context, values map[string][]string, obj any) error {
 	dropBlankNumbers(obj, values)
 	if err := binding.MapFormWithTag(obj, values, "form"); err != nil {
-		return bindError(c, err)
+		return bindError(c, withField(obj, values, err))
 	}
 	return bindError(c, binding.Validator.ValidateStruct(obj))
+}
+
+// fieldError is a form or query value gin could not map, with the name of its field: gin's
+// error (a strconv.NumError) quotes only the value.
+type fieldError struct {
+	field string
+	err   error
+}
+
+func (e fieldError) Error() string { return e.field + ": " + e.err.Error() }
+func (e fieldError) Unwrap() error { return e.err }
+
+// withField names in err the field of obj whose first value in values, the one gin reads,
+// is the value err quotes.
+func withField(obj any, values map[string][]string, err error) error {
+	var numErr *strconv.NumError
+	if !errors.As(err, &numErr) {
+		return err
+	}
+	var field string
+	eachFormField(reflect.TypeOf(obj), func(name string, _ reflect.Type) {
+		if vs := values[name]; field == "" && len(vs) > 0 && vs[0] == numErr.Num {
+			field = name
+		}
+	})
+	if field == "" {
+		return err
+	}
+	return fieldError{field: field, err: err}
 }
 
 // dropBlankNumbers removes from values each number field of obj sent empty or blank
@@ -303,10 +339,15 @@ func bindProblem(err error) errcode.Text {
 		return errcode.Text{
 			En: fmt.Sprintf("the body must be a JSON object, not a JSON %s", typeErr.Value),
 			Zh: fmt.Sprintf("请求体必须是 JSON 对象，而不是 JSON %s", typeErr.Value)}
-	case errors.As(err, &numErr) && errors.Is(numErr.Err, strconv.ErrRange):
-		return errcode.Text{En: fmt.Sprintf("%s is out of range", echo(numErr.Num)), Zh: fmt.Sprintf("%s 超出范围", echo(numErr.Num))}
 	case errors.As(err, &numErr):
-		return errcode.Text{En: fmt.Sprintf("%q is not a number", echo(numErr.Num)), Zh: fmt.Sprintf("%q 不是数字", echo(numErr.Num))}
+		var en, zh string // the field's name first, when withField found it
+		if fe := (fieldError{}); errors.As(err, &fe) {
+			en, zh = fe.field+": ", fe.field+"："
+		}
+		if errors.Is(numErr.Err, strconv.ErrRange) {
+			return errcode.Text{En: fmt.Sprintf("%s%s is out of range", en, echo(numErr.Num)), Zh: fmt.Sprintf("%s%s 超出范围", zh, echo(numErr.Num))}
+		}
+		return errcode.Text{En: fmt.Sprintf("%s%q is not a number", en, echo(numErr.Num)), Zh: fmt.Sprintf("%s%q 不是数字", zh, echo(numErr.Num))}
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		field := strings.TrimPrefix(err.Error(), "json: unknown field ")
 		return errcode.Text{En: "unknown field " + field, Zh: "未知字段 " + field}

@@ -505,7 +505,11 @@ func TestBindDetails(t *testing.T) {
 		{"json cut short", jsonBody(`{"name":"x",`), "empty or cut short"},
 		{"json not an object", jsonBody(`[1]`), "must be a JSON object"},
 		{"json number out of range", jsonBody(`{"name":"Java","created_by":"me","state":300}`), "state: 300 is out of range"},
-		{"form not a number", form("name=Go&created_by=me&state=abc"), `"abc" is not a number`},
+		{"form not a number", form("name=Go&created_by=me&state=abc"), `state: "abc" is not a number`},
+		{"form number out of range", form("name=Go&created_by=me&state=300"), `state: 300 is out of range`},
+		{"multipart not a number", multipartOf(t, formPart{name: "name", content: []byte("Go")}, formPart{name: "created_by", content: []byte("me")}, formPart{name: "state", content: []byte("x1")}),
+			`state: "x1" is not a number`},
+		{"multipart with an empty boundary", body{"multipart/form-data; boundary=", "--\r\n"}, "the multipart body is cut short or not well-formed"},
 		{"missing fields", form("name=Go"), "created_by is a required field"},
 		{"multipart without a boundary", body{"multipart/form-data", "name=Go"}, "the multipart body is cut short or not well-formed"},
 		{"multipart cut short", body{"multipart/form-data; boundary=b", "--b\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\nGo"},
@@ -523,6 +527,10 @@ func TestBindDetails(t *testing.T) {
 				t.Errorf("details = %q (%d), want %q", details, rec.Code, tt.wantDetail)
 			}
 		})
+	}
+	rec := e.do(t, "GET", "/api/v1/articles?tag_id=99999999999", noBody, e.token)
+	if details := strings.Join(errorBody(t, rec).Details, "; "); rec.Code != 400 || !strings.Contains(details, "tag_id: 99999999999 is out of range") {
+		t.Errorf("a query number out of range: details = %q (%d), want it to name tag_id", details, rec.Code)
 	}
 }
 
