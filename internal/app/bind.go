@@ -323,10 +323,10 @@ func bindProblem(err error) errcode.Text {
 	case errors.As(err, &typeErr) && typeErr.Field != "":
 		kind := jsonKind(typeErr.Type)
 		if n, isNumber := strings.CutPrefix(typeErr.Value, "number "); isNumber && kind == "number" {
-			if strings.ContainsAny(n, ".eE") { // 1.5, 2e0: encoding/json calls these out of range too
+			if strings.ContainsAny(n, ".eE") { // 1.5, 2e0, 1e400: encoding/json calls these out of range too
 				return errcode.Text{
-					En: fmt.Sprintf("%s: %s is not a whole number", typeErr.Field, echo(n)),
-					Zh: fmt.Sprintf("%s：%s 不是整数", typeErr.Field, echo(n))}
+					En: fmt.Sprintf("%s: %s must be written as an integer, in digits without a point or an exponent", typeErr.Field, echo(n)),
+					Zh: fmt.Sprintf("%s：%s 必须写成整数，只用数字，不带小数点或指数", typeErr.Field, echo(n))}
 			}
 			return errcode.Text{
 				En: fmt.Sprintf("%s: %s is out of range", typeErr.Field, echo(n)),

@@ -430,9 +430,11 @@ func TestErrorsQuoteLittleOfTheInput(t *testing.T) {
 			t.Errorf("GET with a 500 KB %s = %d, %d bytes, want a 400 under 1000 bytes", q[:6], rec.Code, rec.Body.Len())
 		}
 	}
-	rec := e.do(t, "POST", "/api/v1/tags", jsonBody(`{"name":"Go","created_by":"me","state":2e0}`), e.token)
-	if details := strings.Join(errorBody(t, rec).Details, "; "); !strings.Contains(details, "state: 2e0 is not a whole number") {
-		t.Errorf("state 2e0: %q, want it called not a whole number", details)
+	for _, n := range []string{"2e0", "1.5", "1e400"} {
+		rec := e.do(t, "POST", "/api/v1/tags", jsonBody(`{"name":"Go","created_by":"me","state":`+n+`}`), e.token)
+		if details := strings.Join(errorBody(t, rec).Details, "; "); !strings.Contains(details, "state: "+n+" must be written as an integer") {
+			t.Errorf("state %s: %q, want it asked for as an integer", n, details)
+		}
 	}
 }
 
