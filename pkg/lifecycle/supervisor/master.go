@@ -189,6 +189,7 @@ func (m *master) loop(ctx context.Context, sigs <-chan os.Signal, resume *master
 			}
 			next, nextOrigin = w, origin
 			deadline = m.after(m.cfg.UpgradeTimeout)
+			respawn = nil // a retry still waiting would start a second worker beside this one
 			m.log.Info("worker starting", zap.String("why", origin), zap.Int("pid", w.pid))
 			return nil
 		}

@@ -188,6 +188,30 @@ func TestMasterGivesUpWhenRespawnsKeepFailing(t *testing.T) {
 	}
 }
 
+// A SIGHUP while the master waits to retry a worker that died starts the upgrade's worker
+// at once, and the retry it was waiting for is called off: its timer, firing later, must
+// not start a second worker, which would replace the first in the master's view and leave
+// it serving unwatched (or deploy whatever binary is on disk by then).
+func TestSIGHUPDuringARespawnBackOffCallsTheRetryOff(t *testing.T) {
+	h := newHarness(t)
+	h.serving(t).exit(-1, "") // killed
+	h.nextWorker(t).exit(3, "config: unknown key Sever")
+	retry := h.nextTimer(t)
+	w := h.upgrade(t) // the config fixed, SIGHUP
+	retry.fire()
+	w.serve()
+	h.expectNotes(t, "READY=1")
+	select {
+	case s := <-h.started:
+		t.Fatalf("worker %d started by the called-off retry", s.pid)
+	case <-time.After(200 * time.Millisecond): // the loop has the timer's tick by then; a start would be here
+	}
+	if st := h.status(t); st.seq != 1 || !st.ok {
+		t.Errorf("status = %+v, want seq 1 ok: the upgrade's worker serves", st)
+	}
+	h.stop(t, w)
+}
+
 // SIGHUPs during an upgrade are folded into one more upgrade after it.
 func TestSIGHUPStormUpgradesOnceMore(t *testing.T) {
 	h := newHarness(t)
