@@ -114,17 +114,24 @@ func adopt(pid int, serving bool) *worker {
 	return w
 }
 
-// probe asks exe, with the master's arguments, whether it can take over as master.
-func (m *master) probe(exe string) error {
+// probe asks exe, with the master's arguments, whether it can take over as master. It
+// ends with ctx, or at probeTimeout: then exe and whatever it started are killed, and the
+// wait for its output ends a second later even if something still holds the pipe.
+func (m *master) probe(ctx context.Context, exe string) error {
 	timeout := probeTimeout
 	if t := m.cfg.UpgradeTimeout; t > 0 && t < timeout {
 		timeout = t
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, exe, m.cfg.Args...)
 	cmd.Dir = m.cfg.Dir
 	cmd.Env = append(m.env(), workerEnv+"=1", probeEnv+"=1")
+	// Its own process group, killed whole: a wrapper script that runs the binary without
+	// exec would otherwise leave it running, holding the output pipe.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = time.Second
 	out, err := cmd.CombinedOutput()
 	if bytes.Contains(out, []byte(ProbeReply)) && err == nil {
 		return nil
@@ -216,10 +223,10 @@ func (m *master) check(exe string, sigs <-chan os.Signal) (os.FileInfo, os.Signa
 		if err != nil {
 			return nil, nil, err
 		}
-		if err := m.probe(exe); err != nil {
-			return nil, nil, err
+		hup, sig, err := m.probeWatching(exe, sigs)
+		if sig != nil || err != nil {
+			return nil, sig, err
 		}
-		hup := false
 		for more := true; more; {
 			select {
 			case sig := <-sigs:
@@ -237,6 +244,29 @@ func (m *master) check(exe string, sigs <-chan os.Signal) (os.FileInfo, os.Signa
 		m.log.Info("SIGHUP during the check of the new binary: checking it again")
 	}
 	return nil, nil, fmt.Errorf("SIGHUPs kept coming during %d checks of %s: the next SIGHUP checks it again", recheckLimit, exe)
+}
+
+// probeWatching probes exe while it takes the signals that arrive: a stop signal ends the
+// probe at once and is returned, with errStopFirst (the loop waits for the check, and a
+// stop must not wait for a binary that hangs); hup reports a SIGHUP.
+func (m *master) probeWatching(exe string, sigs <-chan os.Signal) (hup bool, stop os.Signal, err error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- m.probe(ctx, exe) }()
+	for {
+		select {
+		case err := <-done:
+			return hup, nil, err
+		case sig := <-sigs:
+			if sig != syscall.SIGHUP {
+				cancel()
+				<-done
+				return hup, sig, errStopFirst
+			}
+			hup = true
+		}
+	}
 }
 
 // unchanged reports whether b is the file a was: the same inode (a replacement, a rename

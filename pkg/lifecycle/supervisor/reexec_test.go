@@ -3,9 +3,17 @@
 package supervisor
 
 import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
+
+	"go.uber.org/zap"
 )
 
 func TestMasterStateRoundTrip(t *testing.T) {
@@ -39,5 +47,56 @@ func TestParseMasterStateRefusesABadState(t *testing.T) {
 				t.Errorf("parseMasterState(%q) = %v, want an error naming %s", tt.value, err, masterStateEnv)
 			}
 		})
+	}
+}
+
+// hangingBinary is a script that runs a child holding its output open, as a wrapper script
+// that starts the real binary without exec does, where that binary hangs.
+func hangingBinary(t *testing.T) string {
+	t.Helper()
+	exe := filepath.Join(t.TempDir(), "blog-service")
+	if err := os.WriteFile(exe, []byte("#!/bin/sh\nsleep 300\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return exe
+}
+
+// A probe of a binary that hangs ends at its timeout, the process it started killed too:
+// the master's loop waits for the probe.
+func TestProbeOfAHangingWrapperEnds(t *testing.T) {
+	m := &master{cfg: Config{UpgradeTimeout: 200 * time.Millisecond}, log: zap.NewNop()}
+	done := make(chan error, 1)
+	go func() { done <- m.probe(context.Background(), hangingBinary(t)) }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "cannot take over as master") {
+			t.Errorf("probe = %v, want it to fail", err)
+		}
+	case <-time.After(60 * time.Second): // 1.2 s at most; the sleep it started lasts 300 s
+		t.Fatal("the probe still waits 60 s after its timeout")
+	}
+}
+
+// A stop signal during a probe stops the master at once, not when the probe ends.
+func TestStopSignalEndsAProbe(t *testing.T) {
+	m := &master{cfg: Config{UpgradeTimeout: time.Hour}, log: zap.NewNop()}
+	sigs := make(chan os.Signal, 2)
+	sigs <- syscall.SIGHUP
+	sigs <- syscall.SIGTERM
+	done := make(chan error, 1)
+	go func() {
+		hup, sig, err := m.probeWatching(hangingBinary(t), sigs)
+		if !hup || sig != syscall.SIGTERM {
+			t.Errorf("probeWatching = %v, %v, want the SIGHUP noted and the SIGTERM returned", hup, sig)
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, errStopFirst) {
+			t.Errorf("probeWatching = %v, want errStopFirst", err)
+		}
+	case <-time.After(60 * time.Second): // at once; the probe would take its 10 s timeout
+		t.Fatal("the probe went on 60 s after a SIGTERM")
 	}
 }
