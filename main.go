@@ -214,6 +214,7 @@ func serve(ctx context.Context, cfg setting.Config, log, accessLog *zap.Logger, 
 	defer ln.Close()
 	signals, release := server.NotifyStop(ctx, supervisor.DrainNowSignals(), os.Interrupt, syscall.SIGTERM)
 	defer release()
+	supervisor.CheckMaster(os.Getenv) // a master that died before now signalled nobody
 	stop := signals.Stop
 	go logSignals(stop, log, hup, syscall.SIGHUP)
 

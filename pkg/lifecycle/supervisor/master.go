@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -510,7 +511,7 @@ func (m *master) spawn() (*worker, error) {
 	defer readW.Close() // the worker holds its own copy
 	cmd := exec.Command(exe, m.cfg.Args...)
 	cmd.Dir = m.cfg.Dir
-	cmd.Env = append(m.env(), workerEnv+"=1")
+	cmd.Env = append(m.env(), workerEnv+"=1", masterPIDEnv+"="+strconv.Itoa(os.Getpid()))
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	cmd.ExtraFiles = []*os.File{lnFile, readW} // fds 3 and 4
 	cmd.SysProcAttr = sysProcAttr()

@@ -55,6 +55,9 @@ var ErrUnsupported = errors.New("in-place upgrades are not supported on this pla
 // socket and the readiness pipe.
 const workerEnv = "SUPERVISOR_WORKER"
 
+// masterPIDEnv is the PID of the master that started a worker (CheckMaster).
+const masterPIDEnv = "SUPERVISOR_MASTER_PID"
+
 const (
 	listenerFD = 3
 	readyFD    = 4

@@ -31,3 +31,6 @@ func Reload(context.Context, string, time.Duration) (string, error) { return "",
 
 // StartFailed does nothing here: there are no workers.
 func StartFailed(func(string) string, error) {}
+
+// CheckMaster does nothing here: there is no master.
+func CheckMaster(func(string) string) {}

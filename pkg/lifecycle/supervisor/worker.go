@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strconv"
+	"syscall"
 )
 
 // Inherited reports whether this process is a worker started by a master. If it is, it
@@ -32,4 +34,18 @@ func StartFailed(getenv func(string) string, err error) {
 		return
 	}
 	(&Reporter{pipe: os.NewFile(readyFD, "ready")}).Fail(err)
+}
+
+// CheckMaster makes up for a SignalMasterGone sent before this worker listened for it: the
+// kernel sends it when the master dies, even while the worker starts, and a Go program
+// drops a SIGUSR2 it does not listen for, so the worker would serve on, unsupervised,
+// holding the port. Called once the worker listens for the signal, it sends the signal
+// again if the master that started it is no longer its parent. Anywhere but in a worker
+// it does nothing.
+func CheckMaster(getenv func(string) string) {
+	master, err := strconv.Atoi(getenv(masterPIDEnv))
+	if getenv(workerEnv) != "1" || err != nil || os.Getppid() == master {
+		return
+	}
+	_ = syscall.Kill(os.Getpid(), SignalMasterGone) // to itself: it cannot fail
 }
