@@ -72,6 +72,10 @@ import (
 func init() { runtime.LockOSThread() }
 
 func main() {
+	// A log reader that goes away (a pipe to a logger or a terminal that closed) must cost
+	// the log, not the service: Go ends a program with SIGPIPE at its next write to a broken
+	// stdout or stderr unless the signal is ignored. Workers inherit the setting.
+	signal.Ignore(syscall.SIGPIPE)
 	if err := run(context.Background(), os.Args, os.Environ(), os.Stdin, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintf(os.Stderr, "blog-service: %v\n", err)
 		os.Exit(1) // the only exit in the program

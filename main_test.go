@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -537,5 +538,58 @@ func TestStopWithASilentConnectionEndsCleanly(t *testing.T) {
 	p.signal(syscall.SIGTERM)
 	if status := p.wait(20 * time.Second); status != 0 {
 		t.Errorf("exit status = %d, want 0: no request was cut; log:\n%s", status, p.Log())
+	}
+}
+
+// A service whose log reader goes away (a pipe to a logger that died) keeps serving: Go
+// ends a program that writes to a broken stdout with SIGPIPE unless it ignores it.
+func TestServiceOutlivesItsLogReader(t *testing.T) {
+	t.Parallel()
+	port := freePort(t)
+	cmd := exec.Command(binary, "-port", strconv.Itoa(port))
+	cmd.Dir = t.TempDir()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = w, w
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() { _ = cmd.Process.Kill() }()
+	healthz := fmt.Sprintf("http://127.0.0.1:%d/healthz", port)
+	get := func() int {
+		resp, err := blogproc.OneShot.Get(healthz)
+		if err != nil {
+			return 0
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for deadline := time.Now().Add(30 * time.Second); get() != 200; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the service did not serve within 30 s")
+		}
+	}
+	r.Close() // the reader goes
+	for i := range 10 { // each logs an access line: written within 100 ms, into the broken pipe
+		if code := get(); code != 200 {
+			t.Fatalf("request %d after the log reader went: %d, want 200", i, code)
+		}
+		time.Sleep(150 * time.Millisecond)
+	}
+	select {
+	case err := <-exited:
+		t.Fatalf("the service exited (%v) once its log reader had gone", err)
+	default:
+	}
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-exited:
+	case <-time.After(30 * time.Second):
+		t.Error("the service did not stop within 30 s of SIGTERM")
 	}
 }
