@@ -212,8 +212,9 @@ func lookupEnv(environ []string, key string) string {
 // serve runs one serving process on ln until SIGINT or SIGTERM (drain after
 // Server.DrainDelay) or one of supervisor.DrainNowSignals (a new worker serves, or the
 // master is gone: drain now); a SIGINT or SIGTERM during the drain stops it at once.
-// ready, if set, is called once it serves and its database answers (reportReady); hup is
-// logged for a SIGHUP, which a serving process ignores. accessLog gets a line per request.
+// ready, if set (a worker), is called once it serves, which it does once it is ready
+// (awaitReady, reportReady); hup is logged for a SIGHUP, which a serving process ignores.
+// accessLog gets a line per request.
 func serve(ctx context.Context, cfg setting.Config, log, accessLog *zap.Logger, ln net.Listener, ready func() error, hup string) error {
 	defer ln.Close()
 	signals, release := server.NotifyStop(ctx, supervisor.DrainNowSignals(), os.Interrupt, syscall.SIGTERM)
@@ -275,7 +276,7 @@ func serve(ctx context.Context, cfg setting.Config, log, accessLog *zap.Logger, 
 		return err
 	}
 
-	srv := server.New(serverOptions(cfg.Server, func() { reportReady(stop, log, svc, ready) }), log)
+	srv := server.New(serverOptions(cfg.Server, func() { reportReady(log, ready) }), log)
 	handler, err := routers.NewRouter(routers.Deps{
 		Service:        svc,
 		Log:            log,
@@ -298,6 +299,11 @@ func serve(ctx context.Context, cfg setting.Config, log, accessLog *zap.Logger, 
 	})
 	if err != nil {
 		return fmt.Errorf("router: %w", err)
+	}
+	if ready != nil { // a worker: the master hands over only to one that answers
+		if err := awaitReady(stop, log, handler); err != nil {
+			return nil // stopped before it was ready: it served no one
+		}
 	}
 	log.Info("serving", zap.String("addr", ln.Addr().String()), zap.String("mode", cfg.Server.RunMode),
 		zap.String("database", cfg.Database.DBType), zap.String("version", global.Version), zap.Int("pid", os.Getpid()))
@@ -419,19 +425,58 @@ func rateLimiters(cfg setting.Config) (middleware.RateLimits, func() error) {
 	return limits, closeFn
 }
 
-// reportReady tells the master this worker serves, once the database answers (what
-// /readyz checks besides draining): the master retires the old worker only then. A worker
-// whose database does not answer reports nothing, and the master kills it after
-// Server.UpgradeTimeout: in an upgrade the old worker serves on; at start-up, with no old
-// worker, the master exits with an error.
-func reportReady(ctx context.Context, log *zap.Logger, svc *service.Service, ready func() error) {
-	if ready == nil {
-		return
+// awaitReady returns once h, the handler about to serve, answers GET /readyz with 200:
+// the database answers and the routes work, asked in process before the worker accepts a
+// connection. It asks again, backing off, until then or until ctx ends (its error). A
+// worker that never gets there is never handed over and has served no one: the master
+// ends it after Server.UpgradeTimeout with nothing in flight, and the old worker serves on
+// (at start-up, with no old worker, the master exits with an error).
+func awaitReady(ctx context.Context, log *zap.Logger, h http.Handler) error {
+	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 2*time.Second) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, "/readyz", nil)
+		if err != nil {
+			return err
+		}
+		req.RemoteAddr = "127.0.0.1:0" // itself
+		answer := &selfCheck{header: http.Header{}}
+		h.ServeHTTP(answer, req)
+		if answer.status == http.StatusOK {
+			return nil
+		}
+		log.Warn("not ready: GET /readyz answers; the master will not hand over yet", zap.Int("status", answer.status),
+			zap.ByteString("body", answer.body), zap.Duration("again_in", wait))
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
 	}
-	ping, cancel := context.WithTimeout(ctx, time.Second)
-	defer cancel()
-	if err := svc.Ping(ping); err != nil {
-		log.Error("not ready: the database does not answer; the master will not hand over", zap.Error(err))
+}
+
+// selfCheck is the response of a request a worker sends its own handler: the status and
+// the start of the body (an error's reason).
+type selfCheck struct {
+	header http.Header
+	status int
+	body   []byte
+}
+
+func (s *selfCheck) Header() http.Header { return s.header }
+func (s *selfCheck) WriteHeader(status int) {
+	if s.status == 0 {
+		s.status = status
+	}
+}
+func (s *selfCheck) Write(b []byte) (int, error) {
+	s.WriteHeader(http.StatusOK)
+	s.body = append(s.body, b[:min(len(b), 512-len(s.body))]...)
+	return len(b), nil
+}
+
+// reportReady tells the master this worker serves (it answered awaitReady): the master
+// retires the old worker only then.
+func reportReady(log *zap.Logger, ready func() error) {
+	if ready == nil {
 		return
 	}
 	if err := ready(); err != nil {

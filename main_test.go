@@ -25,6 +25,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/zap"
+
 	"github.com/go-programming-tour-book/blog-service/internal/blogproc"
 )
 
@@ -574,7 +576,7 @@ func TestServiceOutlivesItsLogReader(t *testing.T) {
 			t.Fatal("the service did not serve within 30 s")
 		}
 	}
-	r.Close() // the reader goes
+	r.Close()           // the reader goes
 	for i := range 10 { // each logs an access line: written within 100 ms, into the broken pipe
 		if code := get(); code != 200 {
 			t.Fatalf("request %d after the log reader went: %d, want 200", i, code)
@@ -591,5 +593,34 @@ func TestServiceOutlivesItsLogReader(t *testing.T) {
 	case <-exited:
 	case <-time.After(30 * time.Second):
 		t.Error("the service did not stop within 30 s of SIGTERM")
+	}
+}
+
+// A worker accepts connections only once its own handler answers GET /readyz with 200,
+// asking again until then: a database that answers late (or routes that fail) delays the
+// hand-over instead of putting a worker that cannot serve in front of clients.
+func TestAwaitReadyWaitsForItsOwnReadyz(t *testing.T) {
+	t.Parallel()
+	var asked int
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked++
+		if r.URL.Path != "/readyz" {
+			t.Errorf("asked %s, want /readyz", r.URL.Path)
+		}
+		if asked < 3 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = io.WriteString(w, `{"code":10000012}`)
+			return
+		}
+		_, _ = io.WriteString(w, `{"status":"ok"}`)
+	})
+	if err := awaitReady(context.Background(), zap.NewNop(), h); err != nil || asked != 3 {
+		t.Errorf("awaitReady = %v after %d requests, want nil after the third (the first 200)", err, asked)
+	}
+	never := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusServiceUnavailable) })
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	if err := awaitReady(ctx, zap.NewNop(), never); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("awaitReady of a handler never ready = %v, want its context's error", err)
 	}
 }
