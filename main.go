@@ -120,12 +120,6 @@ func run(ctx context.Context, args []string, environ []string, stdin io.Reader, 
 		supervisor.StartFailed(getenv, err) // a worker's master passes it on to reload
 		return err
 	}
-	if supervisor.Probing(getenv) {
-		// A master about to re-execute into this binary asks whether it can: it can, and
-		// its configuration loads.
-		fmt.Fprintln(stdout, supervisor.ProbeReply)
-		return nil
-	}
 	if fs.NArg() > 0 {
 		// A command (auth add|list|remove on the configured database, or reload through
 		// the PID file) runs and returns; neither the supervisor nor a server starts.
@@ -138,6 +132,12 @@ func run(ctx context.Context, args []string, environ []string, stdin io.Reader, 
 	defer func() { _ = accessLog.Sync() }() // writes the access lines still batched; fails on a terminal after that
 
 	addr := fmt.Sprintf(":%d", cfg.Server.HttpPort)
+	if supervisor.Probing(getenv) {
+		// A master about to re-execute into this binary asks whether it can: it can, its
+		// configuration loads and its logger starts, all a master does before Run.
+		fmt.Fprintln(stdout, supervisor.ProbeReply)
+		return nil
+	}
 
 	ln, rep, isWorker, err := supervisor.Inherited(getenv)
 	if err != nil {
