@@ -93,6 +93,7 @@ type master struct {
 	ln        *net.TCPListener
 	canReexec bool
 	seq       int            // the last upgrade outcome written to the status file
+	pending   []string       // configuration changes this image did not apply (keepStarted)
 	began     int64          // when the upgrade under way began (Unix nanoseconds), for its outcome
 	sigs      chan os.Signal // the signals Run listens to
 	startedAs string         // see startedAs; "" in tests
@@ -150,13 +151,38 @@ func Run(ctx context.Context, cfg Config) error {
 	if isResumed {
 		m.seq = st.seq
 		m.log.Info("master re-executed: upgrading the worker", zap.Int("serving", st.serving), zap.Ints("draining", st.draining))
+		m.keepStarted(st, ln)
 		return m.loop(ctx, sigs, &st)
 	}
 	return m.loop(ctx, sigs, nil)
 }
 
+// keepStarted keeps what a re-executed master carries over from its start, whatever the
+// configuration says now: the socket, whose port a SIGHUP cannot move (the workers share
+// it, and clients are connected to it), and the PID file, where reload and the process
+// manager look. A change to either takes effect at the next start; the upgrade's outcome
+// says so, so that reload does not report it done.
+func (m *master) keepStarted(st masterState, ln *net.TCPListener) {
+	if _, want, err := net.SplitHostPort(m.cfg.Addr); err == nil {
+		if _, have, _ := net.SplitHostPort(ln.Addr().String()); want != have {
+			m.pending = append(m.pending, fmt.Sprintf("the port stays %s until the service restarts (now configured: %s)", have, want))
+		}
+	}
+	if st.hasPIDFile && st.pidFile != m.cfg.PIDFile {
+		m.pending = append(m.pending, fmt.Sprintf("the PID file stays %q until the service restarts (now configured: %q)", st.pidFile, m.cfg.PIDFile))
+		m.cfg.PIDFile = st.pidFile
+	}
+	for _, p := range m.pending {
+		m.log.Warn("configuration not applied: " + p)
+	}
+}
+
 // report writes an upgrade's outcome for Reload, and logs it.
 func (m *master) report(ok bool, detail string) {
+	if len(m.pending) > 0 { // the first outcome of this image carries what it did not apply
+		detail += "; " + strings.Join(m.pending, "; ")
+		m.pending = nil
+	}
 	if ok {
 		m.log.Info("upgrade done", zap.String("detail", detail))
 	} else {

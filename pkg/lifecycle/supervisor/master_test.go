@@ -10,9 +10,13 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"go.uber.org/zap"
 )
 
 func TestFirstWorkerServesThenCancelStops(t *testing.T) {
@@ -335,5 +339,39 @@ func TestStopEscalates(t *testing.T) {
 	serving.exit(-1, "")
 	if err := h.wait(t); err == nil || err.Error() != "worker 102 exited with status -1" {
 		t.Errorf("loop = %v, want the killed worker's status", err)
+	}
+}
+
+// A re-executed master keeps its socket's port and its PID file, whatever the new
+// configuration says, and its first outcome tells reload that those changes wait for a
+// restart: a SIGHUP cannot move the port, and reload looks for the status where the PID
+// file was.
+func TestReexecutedMasterKeepsItsPortAndPIDFile(t *testing.T) {
+	ln, err := net.ListenTCP("tcp", &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	dir := t.TempDir()
+	started := filepath.Join(dir, "a.pid")
+	m := &master{cfg: Config{Addr: ":1", PIDFile: filepath.Join(dir, "b.pid")}, log: zap.NewNop()}
+	m.keepStarted(masterState{pidFile: started, hasPIDFile: true}, ln)
+	if m.cfg.PIDFile != started {
+		t.Errorf("PID file %q, want the one the master started with, %q", m.cfg.PIDFile, started)
+	}
+	m.report(true, "worker 102 serves")
+	st, err := readStatus(StatusFile(started))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	for _, want := range []string{"worker 102 serves", "the port stays " + port, "(now configured: 1)", `the PID file stays "` + started} {
+		if !strings.Contains(st.detail, want) {
+			t.Errorf("outcome %q does not say %q", st.detail, want)
+		}
+	}
+	m.report(true, "worker 103 serves") // said once
+	if st, _ := readStatus(StatusFile(started)); st.detail != "worker 103 serves" {
+		t.Errorf("the next outcome %q, want it alone", st.detail)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -30,10 +31,13 @@ const (
 
 // masterState is what a master hands to its next image.
 type masterState struct {
-	fd       int   // the listening socket, not close-on-exec
-	serving  int   // the serving worker's PID
-	draining []int // workers still draining
-	seq      int   // the last reload outcome written
+	fd       int    // the listening socket, not close-on-exec
+	serving  int    // the serving worker's PID
+	draining []int  // workers still draining
+	seq      int    // the last reload outcome written
+	pidFile  string // where the PID file and the status are: reload reads them there
+	// hasPIDFile: the state names pidFile (a master of an older release does not)
+	hasPIDFile bool
 }
 
 func (s masterState) String() string {
@@ -41,7 +45,7 @@ func (s masterState) String() string {
 	for i, pid := range s.draining {
 		d[i] = strconv.Itoa(pid)
 	}
-	return fmt.Sprintf("fd=%d serving=%d draining=%s seq=%d", s.fd, s.serving, strings.Join(d, ","), s.seq)
+	return fmt.Sprintf("fd=%d serving=%d draining=%s seq=%d pidfile=%s", s.fd, s.serving, strings.Join(d, ","), s.seq, url.PathEscape(s.pidFile))
 }
 
 func parseMasterState(v string) (masterState, error) {
@@ -56,6 +60,9 @@ func parseMasterState(v string) (masterState, error) {
 			s.serving, err = strconv.Atoi(val)
 		case "seq":
 			s.seq, err = strconv.Atoi(val)
+		case "pidfile":
+			s.pidFile, err = url.PathUnescape(val)
+			s.hasPIDFile = true
 		case "draining":
 			for _, p := range strings.Split(val, ",") {
 				if p == "" {
@@ -180,7 +187,7 @@ func (m *master) reexec(exe string, cur *worker, draining []*worker, seq int, si
 			pending = false
 		}
 	}
-	st := masterState{serving: cur.pid, seq: seq}
+	st := masterState{serving: cur.pid, seq: seq, pidFile: m.cfg.PIDFile, hasPIDFile: true}
 	for _, w := range draining {
 		st.draining = append(st.draining, w.pid)
 	}

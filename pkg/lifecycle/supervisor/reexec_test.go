@@ -18,15 +18,25 @@ import (
 
 func TestMasterStateRoundTrip(t *testing.T) {
 	tests := []masterState{
-		{fd: 3, serving: 4242},
-		{fd: 7, serving: 4242, draining: []int{4100}, seq: 1},
-		{fd: 7, serving: 4242, draining: []int{4100, 4200}, seq: 12},
+		{fd: 3, serving: 4242, hasPIDFile: true},
+		{fd: 7, serving: 4242, draining: []int{4100}, seq: 1, pidFile: "blog.pid", hasPIDFile: true},
+		{fd: 7, serving: 4242, draining: []int{4100, 4200}, seq: 12, pidFile: "run/blog.pid", hasPIDFile: true},
+		{fd: 3, serving: 4242, pidFile: "/run/blog service/blog.pid", hasPIDFile: true},
+		{fd: 3, serving: 4242, pidFile: "", hasPIDFile: true},
 	}
 	for _, want := range tests {
 		got, err := parseMasterState(want.String())
 		if err != nil || !reflect.DeepEqual(got, want) {
 			t.Errorf("parseMasterState(%q) = %+v, %v; want %+v", want.String(), got, err, want)
 		}
+	}
+}
+
+// A master of an older release names no PID file: the new image keeps its configured one.
+func TestMasterStateOfAnOlderRelease(t *testing.T) {
+	st, err := parseMasterState("fd=3 serving=4242 draining= seq=2")
+	if err != nil || st.hasPIDFile {
+		t.Errorf("parseMasterState = %+v, %v; want no PID file named", st, err)
 	}
 }
 
