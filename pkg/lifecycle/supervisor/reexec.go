@@ -268,7 +268,7 @@ func (m *master) probeWatching(exe string, sigs <-chan os.Signal) (hup bool, sto
 		case sig := <-sigs:
 			if sig != syscall.SIGHUP {
 				cancel()
-				<-done
+				m.log.Info("stop signal during the check of the new binary: check ended", zap.NamedError("check", <-done))
 				return hup, sig, errStopFirst
 			}
 			hup = true
