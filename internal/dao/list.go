@@ -17,6 +17,19 @@ type Page struct {
 	Limit   int
 }
 
+// listTable is table as a list page reads it: on MySQL with its list index forced when the
+// page is by state, as the API's lists are. MariaDB's planner otherwise looks the entries
+// up by (is_del, state) alone and checks id > after_id row by row, walking every entry
+// before it: on 100,000 tags, a page after the 50,000th cost three times page 1, and more
+// the larger the table. Forced, it seeks to the id (a range on the index's three columns).
+// SQLite's planner seeks by itself (TestListQueriesUseTheirIndexes).
+func (d *Dao) listTable(table, index string, byState bool) string {
+	if byState && d.db.Name() == "mysql" {
+		return table + " FORCE INDEX (" + index + ")"
+	}
+	return table
+}
+
 // counter is a statement that counts a list, the table it reads and the values it binds.
 type counter struct {
 	table, query string

@@ -2,6 +2,7 @@ package dao_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -194,4 +195,92 @@ func TestListCountAgreesWithItsPageUnderWrites(t *testing.T) {
 	create()
 	writes = 1
 	check("a list of 2, a tag created after the first read", dao.Page{Limit: 101})
+}
+
+// On MySQL a page after an id seeks to it in the list's index (a range on is_del, state
+// and id), whatever the planner would pick: MariaDB picked a lookup by (is_del, state)
+// and walked every entry before the id. MySQL only, with enough rows for the planner to
+// weigh its choices (SQLite's plans: TestListQueriesUseTheirIndexes).
+func TestMySQLPagesAfterAnIDSeekTheIndex(t *testing.T) {
+	t.Parallel()
+	db := daotest.Open(t)
+	if db.Name() != "mysql" {
+		t.Skip("reads MySQL's EXPLAIN")
+	}
+	const rows = 20000
+	// 1 to rows, from five tables of digits: plain SQL that MySQL and MariaDB both run.
+	digit := "(SELECT 0 d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9)"
+	numbers := "(SELECT 1 + a.d + 10 * b.d + 100 * c.d + 1000 * e.d + 10000 * f.d AS n FROM " +
+		digit + " a, " + digit + " b, " + digit + " c, " + digit + " e, " + digit + " f) s WHERE n <= ?"
+	for _, fill := range []string{
+		"INSERT INTO blog_tag (name, state, created_by) SELECT CONCAT('tag-', n), 1, 'test' FROM " + numbers,
+		"INSERT INTO blog_article (title, `desc`, content, cover_image_url, state, created_by) SELECT CONCAT('article-', n), 'd', 'c', 'https://example.com/a.png', 1, 'test' FROM " + numbers,
+		"INSERT INTO blog_article_tag (article_id, tag_id, created_by) SELECT n, n % 10 + 1, 'test' FROM " + numbers,
+	} {
+		if err := db.Exec(fill, rows).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	// ANALYZE answers with rows: as an Exec of a prepared statement, the driver waits on.
+	analyzed, err := db.Raw("ANALYZE TABLE blog_tag, blog_article, blog_article_tag").Rows()
+	if err != nil {
+		t.Fatal(err)
+	}
+	analyzed.Close()
+	rec := &sqlRecorder{}
+	d := dao.New(db.Session(&gorm.Session{Logger: rec}))
+	ctx := context.Background()
+	on := model.StateEnabled
+	page := dao.Page{AfterID: rows / 2, Limit: 11}
+	for _, tt := range []struct {
+		name, table string
+		call        func() error
+	}{
+		{"tags after an id", "blog_tag", func() error { _, _, err := d.ListTags(ctx, dao.TagFilter{State: &on}, page); return err }},
+		{"articles after an id", "blog_article", func() error { _, _, err := d.ListArticles(ctx, dao.ArticleFilter{State: &on}, page); return err }},
+	} {
+		rec.take()
+		if err := tt.call(); err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		stmts := rec.take()
+		if len(stmts) == 0 {
+			t.Fatalf("%s: no statement recorded", tt.name)
+		}
+		args := make([]any, strings.Count(stmts[0], "?"))
+		for i := range args {
+			args[i] = 1
+		}
+		args[len(args)-3] = page.AfterID // after_id, limit, offset close every page statement
+		rows, err := db.Raw("EXPLAIN "+stmts[0], args...).Rows()
+		if err != nil {
+			t.Fatalf("%s: explain: %v", tt.name, err)
+		}
+		cols, _ := rows.Columns()
+		var seen bool
+		for rows.Next() {
+			vals := make([]sql.NullString, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			row := map[string]string{}
+			for i, c := range cols {
+				row[c] = vals[i].String
+			}
+			if row["table"] == tt.table {
+				seen = true
+				if row["type"] != "range" {
+					t.Errorf("%s: %s read by %s on %s (key_len %s), want a range that seeks to the id\n%s", tt.name, tt.table, row["type"], row["key"], row["key_len"], stmts[0])
+				}
+			}
+		}
+		rows.Close()
+		if !seen {
+			t.Errorf("%s: no plan row for %s", tt.name, tt.table)
+		}
+	}
 }
