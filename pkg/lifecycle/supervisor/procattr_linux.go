@@ -1,15 +1,12 @@
 package supervisor
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
 	"os"
 	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -81,38 +78,4 @@ func ReleaseStartupPages() error {
 	}
 	debug.FreeOSMemory() // and the heap start-up left behind
 	return nil
-}
-
-// startedAfter reports whether process pid started after t, by its start time in
-// /proc/<pid>/stat (clock ticks since boot, 100 a second on Linux) and the boot time in
-// /proc/stat; the two are whole seconds apart at worst.
-func startedAfter(pid int, t time.Time) (bool, error) {
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false, err
-	}
-	// The command name, in parentheses, may hold spaces: count fields after its end.
-	fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
-	if len(fields) < 20 {
-		return false, fmt.Errorf("/proc/%d/stat: %d fields after the name", pid, len(fields))
-	}
-	ticks, err := strconv.ParseInt(fields[19], 10, 64) // starttime, the 22nd field
-	if err != nil {
-		return false, err
-	}
-	proc, err := os.ReadFile("/proc/stat")
-	if err != nil {
-		return false, err
-	}
-	for _, line := range strings.Split(string(proc), "\n") {
-		if v, ok := strings.CutPrefix(line, "btime "); ok {
-			boot, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-			if err != nil {
-				return false, err
-			}
-			started := time.Unix(boot, 0).Add(time.Duration(ticks) * time.Second / 100)
-			return started.After(t), nil
-		}
-	}
-	return false, errors.New("/proc/stat has no btime")
 }

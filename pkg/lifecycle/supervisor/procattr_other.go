@@ -24,6 +24,3 @@ func onMainThread() bool { return false }
 
 // ReleaseStartupPages does nothing here.
 func ReleaseStartupPages() error { return nil }
-
-// startedAfter cannot tell here: it says no.
-func startedAfter(int, time.Time) (bool, error) { return false, nil }

@@ -8,8 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -129,36 +127,5 @@ func TestReloadWaitsForTheUpgradeItsSignalQueued(t *testing.T) {
 	}
 	if got := <-done; got.err != nil || got.detail != "worker 2 serves" {
 		t.Errorf("Reload = %q, %v; want the queued upgrade's outcome, worker 2 serves", got.detail, got.err)
-	}
-}
-
-// A PID file left by a killed master may name another process by now: reload refuses to
-// signal a process that started after the file was written.
-func TestReloadRefusesAStalePIDFile(t *testing.T) {
-	if _, err := os.Stat("/proc/self/stat"); err != nil {
-		t.Skip("needs /proc")
-	}
-	other := exec.Command("sh", "-c", "sleep 60") // not a master: SIGHUP would end it
-	if err := other.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = other.Process.Kill(); _ = other.Wait() })
-	pidFile := filepath.Join(t.TempDir(), "blog.pid")
-	if err := os.WriteFile(pidFile, []byte(strconv.Itoa(other.Process.Pid)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := writeStatus(StatusFile(pidFile), status{seq: 1, ok: true, detail: "started"}, true); err != nil {
-		t.Fatal(err)
-	}
-	written := time.Now().Add(-time.Hour) // the master wrote it an hour ago, then was killed
-	if err := os.Chtimes(pidFile, written, written); err != nil {
-		t.Fatal(err)
-	}
-	_, err := Reload(context.Background(), pidFile, time.Second)
-	if err == nil || !strings.Contains(err.Error(), "stale") {
-		t.Errorf("Reload = %v, want it to refuse a stale PID file", err)
-	}
-	if other.ProcessState != nil || other.Process.Signal(syscall.Signal(0)) != nil {
-		t.Error("the process the stale PID file names was signalled")
 	}
 }
