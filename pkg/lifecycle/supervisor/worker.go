@@ -40,11 +40,12 @@ func StartFailed(getenv func(string) string, err error) {
 // kernel sends it when the master dies, even while the worker starts, and a Go program
 // drops a SIGUSR2 it does not listen for, so the worker would serve on, unsupervised,
 // holding the port. Called once the worker listens for the signal, it sends the signal
-// again if the master that started it is no longer its parent. Anywhere but in a worker
-// it does nothing.
+// again if the master that started it is gone: no longer its parent, and no longer there
+// (a wrapper script between them is its parent while the master lives). Anywhere but in a
+// worker it does nothing.
 func CheckMaster(getenv func(string) string) {
 	master, err := strconv.Atoi(getenv(masterPIDEnv))
-	if getenv(workerEnv) != "1" || err != nil || os.Getppid() == master {
+	if getenv(workerEnv) != "1" || err != nil || os.Getppid() == master || syscall.Kill(master, 0) != syscall.ESRCH {
 		return
 	}
 	_ = syscall.Kill(os.Getpid(), SignalMasterGone) // to itself: it cannot fail

@@ -45,11 +45,17 @@ func TestCheckMasterResendsTheLostSignal(t *testing.T) {
 		}
 		return 0
 	}
-	// Its parent is this test, not the master that started it: that master is gone.
-	if code := run(os.Getpid()+1_000_000, "30s"); code != 0 {
+	// Its parent is this test, not the master that started it, which is gone: no process
+	// has that PID (Linux's PIDs stop at 4,194,304).
+	if code := run(1<<23, "30s"); code != 0 {
 		t.Errorf("a worker whose master is gone: exit %d, want 0 (SignalMasterGone came)", code)
 	}
 	if code := run(os.Getpid(), "200ms"); code != 3 {
 		t.Errorf("a worker whose master lives: exit %d, want 3 (no signal)", code)
+	}
+	// A wrapper script between the master and the worker: the worker's parent is the
+	// script's shell, and the master lives on.
+	if code := run(os.Getppid(), "200ms"); code != 3 {
+		t.Errorf("a worker started through a wrapper whose master lives: exit %d, want 3 (no signal)", code)
 	}
 }
