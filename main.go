@@ -135,7 +135,7 @@ func run(ctx context.Context, args []string, environ []string, stdin io.Reader, 
 	if supervisor.Probing(getenv) {
 		// A master about to re-execute into this binary asks whether it can: it can, its
 		// configuration loads and its logger starts, all a master does before Run.
-		fmt.Fprintln(stdout, supervisor.ProbeReply)
+		fmt.Fprintln(stdout, supervisor.ProbeAnswer())
 		return nil
 	}
 

@@ -20,6 +20,12 @@ func sysProcAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: SignalMasterGone}
 }
 
+// probeProcAttr puts a probe in its own process group, to be killed whole, and has the
+// kernel kill it if the master dies while it runs.
+func probeProcAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+}
+
 func clockGettimeMonotonic(ts *syscall.Timespec) error {
 	var t unix.Timespec
 	if err := unix.ClockGettime(unix.CLOCK_MONOTONIC, &t); err != nil {

@@ -13,6 +13,9 @@ func sysProcAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setpgid: true}
 }
 
+// probeProcAttr puts a probe in its own process group, to be killed whole.
+func probeProcAttr() *syscall.SysProcAttr { return &syscall.SysProcAttr{Setpgid: true} }
+
 // clockGettimeMonotonic is only used for systemd, which is Linux's.
 func clockGettimeMonotonic(ts *syscall.Timespec) error {
 	*ts = syscall.NsecToTimespec(time.Now().UnixNano())

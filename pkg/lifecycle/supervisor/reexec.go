@@ -136,12 +136,21 @@ func (m *master) probe(ctx context.Context, exe string) error {
 	cmd.Env = append(m.env(), workerEnv+"=1", probeEnv+"=1")
 	// Its own process group, killed whole: a wrapper script that runs the binary without
 	// exec would otherwise leave it running, holding the output pipe.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = probeProcAttr()
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = time.Second
 	out, err := cmd.CombinedOutput()
-	if bytes.Contains(out, []byte(ProbeReply)) && err == nil {
-		return nil
+	if i := bytes.Index(out, []byte(ProbeReply)); i >= 0 && err == nil {
+		// The answer names the process that gave it (a release before that did not): the
+		// one started, which execve makes the master, not one it ran, as a wrapper script
+		// that runs the binary without exec does, which would leave the master a shell.
+		line, _, _ := bytes.Cut(out[i+len(ProbeReply):], []byte("\n"))
+		pid, named := strings.CutPrefix(strings.TrimSpace(string(line)), "pid=")
+		if !named || pid == strconv.Itoa(cmd.Process.Pid) {
+			return nil
+		}
+		return fmt.Errorf("%s cannot take over as master: it answered from process %s, which it started, not as process %d: "+
+			"a wrapper script must exec the binary, or the service must be started by the binary's own path", exe, pid, cmd.Process.Pid)
 	}
 	last := strings.TrimSpace(string(out))
 	if i := strings.LastIndexByte(last, '\n'); i >= 0 {

@@ -110,3 +110,31 @@ func TestStopSignalEndsAProbe(t *testing.T) {
 		t.Fatal("the probe went on 60 s after a SIGTERM")
 	}
 }
+
+// The probe's answer must come from the process it started: a wrapper script that runs
+// the binary without exec answers from a child, and execve would make the master a shell.
+func TestProbeAnswerComesFromTheProcessStarted(t *testing.T) {
+	m := &master{cfg: Config{UpgradeTimeout: 10 * time.Second}, log: zap.NewNop()}
+	script := func(body string) string {
+		exe := filepath.Join(t.TempDir(), "blog-service")
+		if err := os.WriteFile(exe, []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return exe
+	}
+	tests := []struct {
+		name, body string
+		ok         bool
+	}{
+		{"the binary itself", `echo "` + ProbeReply + ` pid=$$"`, true},
+		{"a wrapper that execs it", `exec sh -c 'echo "` + ProbeReply + ` pid=$$"'`, true},
+		{"a release that names no PID", `echo "` + ProbeReply + `"`, true},
+		{"a wrapper that runs it as a child", `sh -c 'echo "` + ProbeReply + ` pid=$$"'`, false},
+	}
+	for _, tt := range tests {
+		err := m.probe(context.Background(), script(tt.body))
+		if (err == nil) != tt.ok {
+			t.Errorf("%s: probe = %v, want ok %v", tt.name, err, tt.ok)
+		}
+	}
+}

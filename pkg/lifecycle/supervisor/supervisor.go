@@ -15,6 +15,8 @@ package supervisor
 
 import (
 	"errors"
+	"fmt"
+	"os"
 	"time"
 
 	"go.uber.org/zap"
@@ -74,6 +76,10 @@ const (
 	ProbeReply = "supervisor-protocol 1"
 )
 
-// Probing reports whether this process was started to answer a probe: print ProbeReply
+// Probing reports whether this process was started to answer a probe: print ProbeAnswer
 // (once the configuration is known to load) and exit.
 func Probing(getenv func(string) string) bool { return getenv(probeEnv) == "1" }
+
+// ProbeAnswer is the line a binary prints when probed: ProbeReply and its PID, by which the
+// master knows the answer came from the process it started, which it will become.
+func ProbeAnswer() string { return fmt.Sprintf("%s pid=%d", ProbeReply, os.Getpid()) }
