@@ -433,7 +433,7 @@ func rateLimiters(cfg setting.Config) (middleware.RateLimits, func() error) {
 // (at start-up, with no old worker, the master exits with an error).
 func awaitReady(ctx context.Context, log *zap.Logger, h http.Handler) error {
 	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 2*time.Second) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, "/readyz", nil)
+		req, err := http.NewRequestWithContext(middleware.SelfCheck(ctx), http.MethodGet, "/readyz", nil)
 		if err != nil {
 			return err
 		}

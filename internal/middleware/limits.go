@@ -24,6 +24,18 @@ type RateLimits struct {
 	Global    map[string]limiter.Limiter
 }
 
+// selfCheckKey marks a request a worker sends its own handler (SelfCheck).
+type selfCheckKey struct{}
+
+// SelfCheck marks ctx as a worker's check of its own readiness, before it accepts a
+// connection: no rate limit counts it, since a limit on /readyz, spent by whoever polls
+// it, would otherwise keep a new worker from ever serving.
+func SelfCheck(ctx context.Context) context.Context {
+	return context.WithValue(ctx, selfCheckKey{}, true)
+}
+
+func isSelfCheck(ctx context.Context) bool { return ctx.Value(selfCheckKey{}) != nil }
+
 // RateLimit applies the request's route limiters, the client's own bucket first (so a
 // client over its own limit spends nothing of the shared one): a request over either gets
 // 429 with code 10000007. Routes without a limiter are not limited. When a limiter fails
@@ -34,8 +46,8 @@ func RateLimit(limits RateLimits, failOpen bool, log *zap.Logger) gin.HandlerFun
 	return func(c *gin.Context) {
 		path := c.FullPath()
 		perClient, global := limits.PerClient[path], limits.Global[path]
-		if perClient == nil && global == nil {
-			c.Next() // most routes have no limit: no key to build (ClientIP parses headers)
+		if perClient == nil && global == nil || isSelfCheck(c.Request.Context()) {
+			c.Next() // no limit here (most routes), or a self-check: no key to build (ClientIP parses headers)
 			return
 		}
 		for _, check := range []struct {

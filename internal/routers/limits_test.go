@@ -2,6 +2,7 @@ package routers
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -203,5 +204,31 @@ func TestJSONErrorsKeepsTheConnectionWithinReach(t *testing.T) {
 	defer resp.Body.Close()
 	if b, _ := io.ReadAll(resp.Body); string(b) != "reached" {
 		t.Errorf("SetWriteDeadline through jsonErrors: %s", b)
+	}
+}
+
+// A worker's check of its own /readyz (middleware.SelfCheck) spends no rate limit, and is
+// not refused by one: whoever polls /readyz would otherwise keep a new worker from serving.
+func TestSelfCheckIsNotRateLimited(t *testing.T) {
+	t.Parallel()
+	e := newTestEnvDeps(t, service.Options{}, func(d *Deps) {
+		d.RateLimits = middleware.RateLimits{
+			PerClient: map[string]limiter.Limiter{"/readyz": limiter.NewLocal(0.001, 1)},
+			Global:    map[string]limiter.Limiter{"/readyz": limiter.NewLocal(0.001, 1)},
+		}
+	})
+	if rec := e.do(t, "GET", "/readyz", noBody, ""); rec.Code != 200 {
+		t.Fatalf("first /readyz = %d", rec.Code)
+	}
+	if rec := e.do(t, "GET", "/readyz", noBody, ""); rec.Code != 429 {
+		t.Fatalf("second /readyz = %d, want 429: the limit is spent", rec.Code)
+	}
+	for i := range 3 {
+		req := httptest.NewRequestWithContext(middleware.SelfCheck(context.Background()), "GET", "/readyz", nil)
+		rec := httptest.NewRecorder()
+		e.h.ServeHTTP(rec, req)
+		if rec.Code != 200 {
+			t.Errorf("self-check %d = %d %s, want 200", i+1, rec.Code, rec.Body)
+		}
 	}
 }
