@@ -18,6 +18,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -146,6 +147,10 @@ func run(ctx context.Context, args []string, environ []string, stdin io.Reader, 
 	logStart(log, cfg, isWorker)
 	switch {
 	case isWorker:
+		if _, port, _ := net.SplitHostPort(ln.Addr().String()); port != strconv.Itoa(cfg.Server.HttpPort) {
+			log.Warn("Server.HttpPort is not applied until the service restarts: a worker serves the socket its master holds",
+				zap.Int("configured", cfg.Server.HttpPort), zap.String("serving", port))
+		}
 		err := serve(ctx, cfg, log, accessLog, ln, rep.Ready, "SIGHUP goes to the master process (the PID file's), not to a worker")
 		if err != nil {
 			rep.Fail(err) // a no-op once it served: the master hears why an upgrade failed

@@ -243,8 +243,14 @@ func (m *master) loop(ctx context.Context, sigs <-chan os.Signal, resume *master
 		if stop != nil {
 			return stop
 		}
+		if err == nil && cur == nil {
+			err = errors.New("no worker serves for it to carry over; the next SIGHUP while one serves upgrades it")
+		}
 		if err != nil {
 			m.log.Error("master not upgraded: it keeps running its old code", zap.Error(err))
+			if m.canReexec { // else it never does, as it logged at start
+				m.pending = append(m.pending, "the master keeps its old code: "+err.Error())
+			}
 		}
 		upgrade()
 		return nil

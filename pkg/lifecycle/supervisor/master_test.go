@@ -375,3 +375,20 @@ func TestReexecutedMasterKeepsItsPortAndPIDFile(t *testing.T) {
 		t.Errorf("the next outcome %q, want it alone", st.detail)
 	}
 }
+
+// A SIGHUP while no worker serves upgrades the worker only (there is none to carry over
+// into a new image), and its outcome says the master kept its code.
+func TestSIGHUPWithNoWorkerServingSaysTheMasterKeptItsCode(t *testing.T) {
+	h := newHarness(t)
+	h.m.canReexec = true // it is not reached: no worker serves
+	h.serving(t).exit(-1, "")
+	h.nextWorker(t).exit(3, "config: unknown key Sever")
+	h.nextTimer(t) // the retry, called off by the SIGHUP's worker
+	w := h.upgrade(t)
+	w.serve()
+	h.expectNotes(t, "READY=1")
+	if st := h.status(t); !st.ok || !strings.Contains(st.detail, "the master keeps its old code: no worker serves") {
+		t.Errorf("status = %+v, want ok, saying the master kept its code", st)
+	}
+	h.stop(t, w)
+}
