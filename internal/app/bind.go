@@ -349,7 +349,7 @@ func bindProblem(err error) errcode.Text {
 		}
 		return errcode.Text{En: fmt.Sprintf("%s%q is not a number", en, echo(numErr.Num)), Zh: fmt.Sprintf("%s%q 不是数字", zh, echo(numErr.Num))}
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		field := strings.TrimPrefix(err.Error(), "json: unknown field ")
+		field := echo(strings.TrimPrefix(err.Error(), "json: unknown field "))
 		return errcode.Text{En: "unknown field " + field, Zh: "未知字段 " + field}
 	}
 	return errcode.Text{En: "the request body could not be read", Zh: "无法读取请求体"}

@@ -103,7 +103,7 @@ func checkMembers(data []byte, obj any) error {
 		}
 		name, _ := tok.(string)
 		if !fields[name] {
-			return bodyProblem{En: fmt.Sprintf("unknown field %q", name), Zh: fmt.Sprintf("未知字段 %q", name)}
+			return bodyProblem{En: fmt.Sprintf("unknown field %q", echo(name)), Zh: fmt.Sprintf("未知字段 %q", echo(name))}
 		}
 		if seen[name] {
 			return bodyProblem{En: fmt.Sprintf("%s is sent more than once", name), Zh: fmt.Sprintf("%s 出现了不止一次", name)}

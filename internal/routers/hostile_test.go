@@ -407,6 +407,7 @@ func TestErrorsQuoteLittleOfTheInput(t *testing.T) {
 		form("name=Go&created_by=me&state=" + huge),
 		form("name=Go&created_by=me&state=x" + huge),
 		jsonBody(`{"name":"Go","created_by":"me","state":` + huge + `}`),
+		jsonBody(`{"name":"Go","created_by":"me","` + huge + `":1}`), // an unknown member's name
 	} {
 		rec := e.do(t, "POST", "/api/v1/tags", b, e.token)
 		if rec.Code != 400 || rec.Body.Len() > 1000 {
