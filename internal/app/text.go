@@ -1,6 +1,8 @@
 package app
 
 import (
+	"net/url"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -25,16 +27,17 @@ var textRules = []struct {
 	{"text", isText,
 		"{0} must be UTF-8 text without control characters other than tab and line breaks",
 		"{0}必须是UTF-8文本，除制表符和换行外不含控制字符"},
-	// uri_chars: a URL sent back as the spec's format "uri", beside http_url, which Go's
-	// url.Parse decides and which takes spaces, quotes and non-ASCII letters too.
-	{"uri_chars", isURIChars,
-		"{0} must be written with the characters a URI allows (RFC 3986): percent-encode spaces, quotes and non-ASCII characters, e.g. %20 for a space",
-		"{0}只能使用URI允许的字符（RFC 3986）：空格、引号和非ASCII字符须百分号编码，如空格写作%20"},
+	// rfc3986: a URL sent back as the spec's format "uri", beside http_url, which Go's
+	// url.Parse decides and which takes spaces, quotes, non-ASCII letters and no host too.
+	{"rfc3986", isURI,
+		"{0} must be a URI as RFC 3986 writes one: a host, a port up to 65535, [ and ] only around an IPv6 host, one # at most, and spaces, quotes and non-ASCII characters percent-encoded (%20 for a space)",
+		"{0}必须是符合 RFC 3986 的URI：有主机名，端口不超过65535，[ ] 只用于IPv6主机，最多一个 #，空格、引号和非ASCII字符须百分号编码（空格写作%20）"},
 }
 
-// isURIChars reports whether s holds only the characters RFC 3986 allows in a URI, each %
-// beginning an escape of two hex digits.
-func isURIChars(s string) bool {
+// isURI reports whether s, an http or https URL by http_url's measure, is a URI as RFC 3986
+// writes one: only the characters it allows, each % beginning an escape of two hex digits,
+// a host, a port up to 65535, [ and ] only around an IP literal host, one # at most.
+func isURI(s string) bool {
 	const allowed = "-._~:/?#[]@!$&'()*+,;="
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
@@ -45,7 +48,21 @@ func isURIChars(s string) bool {
 			return false
 		}
 	}
-	return true
+	u, err := url.Parse(s)
+	if err != nil || u.Hostname() == "" {
+		return false
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n > 65535 {
+			return false
+		}
+	}
+	_, afterScheme, _ := strings.Cut(s, "//")
+	rest := "" // what follows the authority, which ends at the first / ? or #
+	if i := strings.IndexAny(afterScheme, "/?#"); i >= 0 {
+		rest = afterScheme[i:]
+	}
+	return strings.Count(s, "#") <= 1 && !strings.ContainsAny(rest, "[]")
 }
 
 func isHex(c byte) bool {
@@ -62,17 +79,30 @@ func isLine(s string) bool {
 	}
 	first, _ := utf8.DecodeRuneInString(s)
 	last, n := utf8.DecodeLastRuneInString(s)
-	return s == "" || !isBlank(first) && (!isBlank(last) || selectsVariant(last, s[:len(s)-n]))
+	return s == "" || !isBlank(first) && (!isBlank(last) || showsAtTheEnd(last, s[:len(s)-n]))
 }
 
-// selectsVariant reports whether r, a variation selector at the end of before+r, can show
-// the character before it differently: a symbol or a punctuation mark ("❤" is the text
-// heart, "❤\ufe0f" the emoji), a Han character (an ideographic variant) or a Mongolian
-// letter. After another letter or a digit it changes nothing that shows.
-func selectsVariant(r rune, before string) bool {
+// showsAtTheEnd reports whether r, invisible by itself, changes how the end of before+r
+// shows: a presentation selector after a symbol ("❤" is the text heart, "❤\ufe0f" the
+// emoji), an ideographic variation selector after a Han character, a Mongolian variation
+// selector after a Mongolian letter, and the cancel tag that ends a flag of a region
+// (England's is a black flag, tags spelling gbeng, and the cancel tag). After anything
+// else it shows as nothing, and "Spoof!\ufe0f" would look like "Spoof!".
+func showsAtTheEnd(r rune, before string) bool {
 	b, _ := utf8.DecodeLastRuneInString(before)
-	return unicode.Is(unicode.Variation_Selector, r) && !isBlank(b) &&
-		(!unicode.IsLetter(b) && !unicode.IsDigit(b) || unicode.In(b, unicode.Han, unicode.Mongolian))
+	switch {
+	case r >= '\ufe00' && r <= '\ufe0f':
+		return b > unicode.MaxASCII && unicode.In(b, unicode.So, unicode.Sm) || b == '‼' || b == '⁉' || b == '〽' // the emoji among punctuation
+	case r >= '\U000e0100' && r <= '\U000e01ef':
+		return unicode.Is(unicode.Han, b)
+	case r >= '\u180b' && r <= '\u180f':
+		return unicode.Is(unicode.Mongolian, b)
+	case r == '\U000e007f': // cancel tag
+		tags := strings.TrimRightFunc(before, func(t rune) bool { return t >= '\U000e0020' && t <= '\U000e007e' })
+		flag, _ := utf8.DecodeLastRuneInString(tags)
+		return len(tags) < len(before) && flag == '\U0001f3f4'
+	}
+	return false
 }
 
 // isBlank reports whether r shows as nothing or as a blank: white space, format characters

@@ -165,6 +165,8 @@ func TestCoverImageURLs(t *testing.T) {
 		"https://example.com/a b.png", "https://example.com/a.png ", "https://example.com/\"a\".png",
 		"https://example.com/<x>.png", "https://example.com/封面.png", "https://example.com/a.png?x={1}",
 		"https://example.com/a\\b.png", "https://example.com/a|b",
+		"https://example.com/a.png#a#b", "https://example.com/[x].png", "https://example.com/a.png?x=[1]",
+		"http://:80/a.png", "http://example.com:99999/a.png",
 	} {
 		if rec := update(u); rec.Code != 400 || !strings.Contains(rec.Body.String(), "RFC 3986") {
 			t.Errorf("update with cover %q = %d %s, want 400 naming RFC 3986", u, rec.Code, rec.Body)
@@ -304,7 +306,10 @@ func TestTextFieldsAreCleanUTF8(t *testing.T) {
 		"line\u2028sep", "\u200bGo", "Go\ufeff", "Go\u00a0", "abc\u202Egpj.exe", "x\u2066y",
 		// blank or invisible though not white space nor format characters: Hangul fillers,
 		// variation selectors, the grapheme joiner, a Mongolian selector, the blank braille cell
-		"Go\u3164", "\u3164Go", "Go\u115f", "Go\u1160", "Go\uffa0", "Go\ufe0f", "Go\U000e0100", "Go\u034f", "Go\u180b", "Go\u2800"} {
+		"Go\u3164", "\u3164Go", "Go\u115f", "Go\u1160", "Go\uffa0", "Go\ufe0f", "Go\U000e0100", "Go\u034f", "Go\u180b", "Go\u2800",
+		// a selector where it selects nothing: after punctuation, a Han character, a mark
+		"Spoof!\ufe0f", "Spoof.\ufe0e", "(Go)\ufe0f", "\u4e2d\u6587\ufe0f", "Go\u0301\ufe0f", "Go \U0001f44d\U0001f3fd\ufe0f",
+		"Go\U000e0067\U000e007f"} { // a cancel tag that ends no flag
 		bodies := []body{form("name=" + url.QueryEscape(name) + "&created_by=me")}
 		if utf8.ValidString(name) { // JSON decoding turns bytes that are not UTF-8 into U+FFFD
 			bodies = append(bodies, jsonBody(`{"name":`+quote(name)+`,"created_by":"me"}`))
@@ -336,7 +341,8 @@ func TestTextFieldsAreCleanUTF8(t *testing.T) {
 	}
 	// A variation selector that changes how the character before it shows may end a name:
 	// the emoji heart, an ideographic variant, a keycap.
-	for _, name := range []string{"I \u2764\ufe0f", "Go \u203c\ufe0f", "\u845b\U000e0100", "#\ufe0f\u20e3"} {
+	for _, name := range []string{"I \u2764\ufe0f", "Go \u203c\ufe0f", "\u845b\U000e0100", "#\ufe0f\u20e3",
+		"Go \U0001f3f4\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f"} { // England's flag
 		tag := e.createTag(t, url.QueryEscape(name))
 		if got := decode[model.Tag](t, e.do(t, "GET", fmt.Sprintf("/api/v1/tags/%d", tag.ID), noBody, e.token)); got.Name != name {
 			t.Errorf("tag name read back as %q, want %q", got.Name, name)

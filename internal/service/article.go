@@ -31,7 +31,7 @@ type CreateArticleRequest struct {
 	// The text.
 	Content string `form:"content" json:"content" binding:"required,min=2,max=65535,text" example:"Stop accepting, finish what is in flight, then exit."`
 	// An http or https URL of the cover image.
-	CoverImageURL string `form:"cover_image_url" json:"cover_image_url" binding:"required,http_url,uri_chars,max=255" format:"uri" example:"https://example.com/cover.png"`
+	CoverImageURL string `form:"cover_image_url" json:"cover_image_url" binding:"required,http_url,rfc3986,max=255" format:"uri" example:"https://example.com/cover.png"`
 	// Who creates it.
 	CreatedBy string `form:"created_by" json:"created_by" binding:"required,min=2,max=100,line" example:"admin"`
 	// 1 (the default): published; 0: withdrawn.
@@ -52,7 +52,7 @@ type UpdateArticleRequest struct {
 	// The text.
 	Content *string `form:"content" json:"content" binding:"omitempty,min=2,max=65535,text" example:"Stop accepting, finish what is in flight, then exit."`
 	// An http or https URL of the cover image.
-	CoverImageURL *string `form:"cover_image_url" json:"cover_image_url" binding:"omitempty,http_url,uri_chars,max=255" format:"uri" example:"https://example.com/cover.png"`
+	CoverImageURL *string `form:"cover_image_url" json:"cover_image_url" binding:"omitempty,http_url,rfc3986,max=255" format:"uri" example:"https://example.com/cover.png"`
 	// 1: published; 0: withdrawn.
 	State *uint8 `form:"state" json:"state" binding:"omitempty,oneof=0 1" format:"int32" example:"1"`
 	// Who changes it.
