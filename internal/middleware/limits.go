@@ -93,11 +93,13 @@ func Timeout(d time.Duration) gin.HandlerFunc {
 }
 
 // BodyLimit caps the request body at n bytes before anything reads it; binding a larger
-// body fails with 413. A body declared larger is refused before a byte of it is read, so a
-// client waiting for "100 Continue" gets the 413 instead and never sends it.
+// body fails with 413. A POST, PUT or PATCH body declared larger is refused before a byte
+// of it is read, so a client waiting for "100 Continue" gets the 413 instead and never
+// sends it. (The API reads no other method's body, and such a request is answered as if
+// it had none.)
 func BodyLimit(n int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if c.Request.ContentLength > n {
+		if m := c.Request.Method; c.Request.ContentLength > n && (m == http.MethodPost || m == http.MethodPut || m == http.MethodPatch) {
 			app.Error(c, app.BodyTooLarge(n))
 			return
 		}
