@@ -113,11 +113,10 @@ func Bind(c *gin.Context, obj any) error {
 		// Parsed here as gin would parse them (its binding then finds them parsed), so that
 		// blank numbers are dropped before it maps them.
 		if err := r.ParseForm(); err != nil { // the query parsed already (QueryString): the body
-			bad := badForm
-			if b == binding.FormMultipart {
-				bad = badMultipart // a Content-Type parameter that does not parse, such as boundary=
+			if _, _, ctErr := mime.ParseMediaType(r.Header.Get("Content-Type")); ctErr != nil {
+				return bindError(c, fmt.Errorf("%w: %w", badContentType, ctErr)) // boundary=, charset="
 			}
-			return bindError(c, fmt.Errorf("%w: %w", bad, err)) // a cap's 413 stays a 413
+			return bindError(c, fmt.Errorf("%w: %w", badForm, err)) // a cap's 413 stays a 413
 		}
 		if err := r.ParseMultipartForm(multipartMemory); err != nil && !errors.Is(err, http.ErrNotMultipart) {
 			return bindError(c, fmt.Errorf("%w: %w", badMultipart, err)) // a cap's 413 stays a 413
@@ -136,8 +135,10 @@ func Bind(c *gin.Context, obj any) error {
 // badMultipart is a multipart body that ends early or breaks the format, badForm a
 // URL-encoded one Go cannot parse (where Go would drop a pair, or every pair past 10,000).
 var (
-	badMultipart = bodyProblem{En: "the multipart body is cut short or not well-formed", Zh: "multipart 请求体不完整或格式错误"}
-	badForm      = bodyProblem{
+	badMultipart   = bodyProblem{En: "the multipart body is cut short or not well-formed", Zh: "multipart 请求体不完整或格式错误"}
+	badContentType = bodyProblem{En: "the Content-Type header's parameters do not parse (a boundary or a charset without a value?)",
+		Zh: "Content-Type 请求头的参数无法解析（boundary 或 charset 没有值？）"}
+	badForm = bodyProblem{
 		En: "the form body is malformed: a % must begin an escape such as %20, pairs are separated by &, not ;, and there are at most 10000",
 		Zh: "表单请求体格式错误：% 必须开始一个转义（如 %20），参数之间用 & 而不是 ; 分隔，最多 10000 个"}
 )
@@ -179,8 +180,8 @@ func withField(obj any, values map[string][]string, err error) error {
 		return err
 	}
 	var field string
-	eachFormField(reflect.TypeOf(obj), func(name string, _ reflect.Type) {
-		if vs := values[name]; field == "" && len(vs) > 0 && vs[0] == numErr.Num {
+	eachFormField(reflect.TypeOf(obj), func(name string, t reflect.Type) {
+		if vs := values[name]; field == "" && isNumber(t) && len(vs) > 0 && vs[0] == numErr.Num {
 			field = name
 		}
 	})
@@ -203,13 +204,18 @@ func dropBlankNumbers(obj any, values map[string][]string) {
 		return
 	}
 	eachFormField(reflect.TypeOf(obj), func(name string, t reflect.Type) {
-		for t.Kind() == reflect.Pointer {
-			t = t.Elem()
-		}
-		if vs := values[name]; t.Kind() >= reflect.Int && t.Kind() <= reflect.Float64 && len(vs) > 0 && strings.TrimSpace(vs[0]) == "" {
+		if vs := values[name]; isNumber(t) && len(vs) > 0 && strings.TrimSpace(vs[0]) == "" {
 			delete(values, name)
 		}
 	})
+}
+
+// isNumber reports whether t, or what it points to, is a number.
+func isNumber(t reflect.Type) bool {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t.Kind() >= reflect.Int && t.Kind() <= reflect.Float64
 }
 
 // eachFormField calls f with the form name and type of each field gin maps in the struct t
@@ -344,7 +350,8 @@ func bindProblem(err error) errcode.Text {
 		if fe := (fieldError{}); errors.As(err, &fe) {
 			en, zh = fe.field+": ", fe.field+"："
 		}
-		if errors.Is(numErr.Err, strconv.ErrRange) {
+		digits := strings.TrimPrefix(numErr.Num, "-")
+		if errors.Is(numErr.Err, strconv.ErrRange) || digits != numErr.Num && digits != "" && strings.Trim(digits, "0123456789") == "" { // -1 for a count
 			return errcode.Text{En: fmt.Sprintf("%s%s is out of range", en, echo(numErr.Num)), Zh: fmt.Sprintf("%s%s 超出范围", zh, echo(numErr.Num))}
 		}
 		return errcode.Text{En: fmt.Sprintf("%s%q is not a number", en, echo(numErr.Num)), Zh: fmt.Sprintf("%s%q 不是数字", zh, echo(numErr.Num))}
