@@ -39,7 +39,7 @@ func (d *Dao) ListArticles(ctx context.Context, f ArticleFilter, p Page) ([]mode
 		join = "JOIN blog_article_tag link ON link.article_id = blog_article.id AND link.is_del = 0 AND link.tag_id = ?"
 		args = append(args, f.TagID)
 	}
-	from := d.listTable("blog_article", "idx_blog_article_list", f.TagID == 0 && f.State != nil) // by tag: the link's index leads
+	from := d.listTable("blog_article", "idx_blog_article_list", p.AfterID > 0 && f.TagID == 0 && f.State != nil) // by tag: the link's index leads
 	page := summaryColumns + ", link.tag_id FROM " + from + " " + join + " WHERE blog_article.is_del = 0"
 	if f.State != nil {
 		page += " AND blog_article.state = ?"

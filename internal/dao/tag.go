@@ -48,7 +48,7 @@ func (f TagFilter) count() counter {
 func (d *Dao) ListTags(ctx context.Context, f TagFilter, p Page) ([]model.Tag, int64, error) {
 	cond, args := f.where()
 	page := "id, created_by, modified_by, created_on, modified_on, deleted_on, is_del, name, state FROM " +
-		d.listTable("blog_tag", "idx_blog_tag_list", f.Name == "" && f.State != nil) + " WHERE " + cond
+		d.listTable("blog_tag", "idx_blog_tag_list", p.AfterID > 0 && f.Name == "" && f.State != nil) + " WHERE " + cond
 	if p.AfterID > 0 {
 		page += " AND id > ?"
 		args = append(args, p.AfterID)
