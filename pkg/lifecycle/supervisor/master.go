@@ -373,11 +373,17 @@ func (m *master) loop(ctx context.Context, sigs <-chan os.Signal, resume *master
 				}
 				m.report(false, fmt.Sprintf("new worker %d exited with status %d before serving: %s", failed.pid, failed.status, reason))
 			}
-			if cur == nil {
+			switch {
+			case cur == nil && nextOrigin == "upgrade":
+				// An operator's attempt, answered by its reload: it does not bring the
+				// master nearer to giving up, and the next retry comes after the first
+				// back-off. (SIGHUPs sent while a bad config was fixed ended the master.)
+				respawn = m.after(firstBackoff)
+			case cur == nil:
 				if err := retryLater(); err != nil {
 					return err
 				}
-			} else {
+			default:
 				m.cfg.Notify("READY=1")
 				if pending { // a SIGHUP came during the failed upgrade: the fix it may bring
 					pending = false

@@ -392,3 +392,26 @@ func TestSIGHUPWithNoWorkerServingSaysTheMasterKeptItsCode(t *testing.T) {
 	}
 	h.stop(t, w)
 }
+
+// SIGHUPs whose workers fail while no worker serves (an operator fixing a config, reload
+// after reload) do not count toward giving up: only the master's own retries do.
+func TestFailedUpgradesWithNoWorkerServingDoNotEndTheMaster(t *testing.T) {
+	h := newHarness(t)
+	h.serving(t).exit(-1, "")
+	h.nextWorker(t).exit(3, "config: unknown key Sever") // the master's first retry
+	h.nextTimer(t)
+	for i := range maxRespawns + 1 {
+		w := h.upgrade(t)
+		w.exit(3, "config: unknown key Sever")
+		if tm := h.nextTimer(t); tm.d != firstBackoff {
+			t.Fatalf("upgrade %d failed: next retry in %v, want %v", i+1, tm.d, firstBackoff)
+		}
+		if st := h.status(t); st.ok || st.seq != i+1 {
+			t.Fatalf("status after upgrade %d = %+v, want it failed", i+1, st)
+		}
+	}
+	w := h.upgrade(t) // the config fixed
+	w.serve()
+	h.expectNotes(t, "READY=1")
+	h.stop(t, w)
+}
