@@ -13,11 +13,11 @@ import (
 
 // read runs query, a SELECT of fixed shape written in this package, with database/sql on
 // a statement prepared once, calls scan for each row, and returns how many it scanned.
-// The lists' reads (a page with its count) take this path: through gorm, building the statement, running
-// its callbacks and filling the model by reflection cost the tags page over a quarter of
-// its CPU, for queries that never change. What gorm's callbacks do for its queries, read does too:
-// the query is a span of the request's trace, a slow or failed query reaches gorm's log,
-// and an unreachable database is a 503.
+// The lists' reads (a page with its count) take this path: through gorm, building the
+// statement, running its callbacks and filling the model by reflection cost the tags page
+// over a quarter of its CPU, for queries that never change. What gorm's callbacks do for
+// its queries, read does too: the query is a span of the request's trace, a slow or failed
+// query reaches the query log, and an unreachable database is a 503.
 func (d *Dao) read(ctx context.Context, table, query string, scan func(*sql.Rows) error, args ...any) (int64, error) {
 	begin := time.Now()
 	qctx, end := gormtrace.Query(ctx, d.db, query, table)

@@ -93,7 +93,7 @@ type master struct {
 	ln        *net.TCPListener
 	canReexec bool
 	seq       int            // the last upgrade outcome written to the status file
-	pending   []string       // configuration changes this image did not apply (keepStarted)
+	pending   []string       // what the next outcome must also say: a change not applied, old code kept
 	began     int64          // when the upgrade under way began (Unix nanoseconds), for its outcome
 	sigs      chan os.Signal // the signals Run listens to
 	startedAs string         // see startedAs; "" in tests
