@@ -89,7 +89,7 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 	}
 	if d.Metrics != nil {
 		r.Use(d.Metrics.Middleware())
-		r.GET("/metrics", gin.WrapH(d.Metrics.Handler()))
+		getAndHead(r, "/metrics", gin.WrapH(d.Metrics.Handler()))
 	}
 	r.Use(
 		middleware.RequestID(),
@@ -122,10 +122,10 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 	// Some load balancers and monitors probe with HEAD; net/http drops the body.
 	r.HEAD("/healthz", app.Handle(health.LiveHead))
 	r.HEAD("/readyz", app.Handle(health.ReadyHead))
-	r.GET("/swagger/*any", wholeFiles, swaggerHandler())
+	getAndHead(r, "/swagger/*any", wholeFiles, swaggerHandler())
 	toUI := func(c *gin.Context) { redirect(c, "/swagger/index.html") }
-	r.GET("/", toUI)
-	r.GET("/swagger", toUI)
+	getAndHead(r, "/", toUI)
+	getAndHead(r, "/swagger", toUI)
 	// Uploaded images; nosniff stops a browser from running anything that slipped past the
 	// content check as another type. Dot-names (.parts/ and what is in it) are uploads
 	// still being received; a path ending in / names a directory, which net/http would
@@ -151,8 +151,8 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 
 	v1 := r.Group("/api/v1", jwt, bodyLimit, timeout)
 	tag := api.NewTag(d.Service, d.Pages)
-	v1.GET("/tags", app.Handle(tag.List))
-	v1.GET("/tags/:id", app.Handle(tag.Get))
+	getAndHead(v1, "/tags", app.Handle(tag.List))
+	getAndHead(v1, "/tags/:id", app.Handle(tag.Get))
 	v1.POST("/tags", app.Handle(tag.Create))
 	v1.PUT("/tags/:id", app.Handle(tag.Update))
 	v1.PATCH("/tags/:id/state", app.Handle(tag.UpdateState))
@@ -162,16 +162,26 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 	// is a static segment beside /tags/:id, which gin's tree tries first: "slow" is never
 	// taken for a tag id.
 	slow := api.NewSlow(d.Service)
-	v1.GET("/tags/slow", app.Handle(slow.Work))
+	getAndHead(v1, "/tags/slow", app.Handle(slow.Work))
 
 	article := api.NewArticle(d.Service, d.Pages)
-	v1.GET("/articles", app.Handle(article.List))
-	v1.GET("/articles/:id", app.Handle(article.Get))
+	getAndHead(v1, "/articles", app.Handle(article.List))
+	getAndHead(v1, "/articles/:id", app.Handle(article.Get))
 	v1.POST("/articles", app.Handle(article.Create))
 	v1.PUT("/articles/:id", app.Handle(article.Update))
 	v1.PATCH("/articles/:id/state", app.Handle(article.UpdateState))
 	v1.DELETE("/articles/:id", app.Handle(article.Delete))
 	return r, nil
+}
+
+// getAndHead serves handlers at path for GET and for HEAD: HTTP has a server answer HEAD
+// wherever it answers GET (RFC 9110, 9.1), with the status and headers GET would send, and
+// net/http sends them without the body. (gin answered 405 to curl -I.) The probes have
+// HEAD handlers of their own; the debug endpoints answer GET only, as a HEAD of a
+// profile would run it for nothing.
+func getAndHead(r gin.IRoutes, path string, handlers ...gin.HandlerFunc) {
+	r.GET(path, handlers...)
+	r.HEAD(path, handlers...)
 }
 
 // debugRoutes serves the runtime's profiles and variables. They reveal internals, so they

@@ -4,6 +4,9 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -16,7 +19,9 @@ import (
 
 	"github.com/go-programming-tour-book/blog-service/internal/app"
 	"github.com/go-programming-tour-book/blog-service/internal/dao"
+	"github.com/go-programming-tour-book/blog-service/internal/dao/daotest"
 	"github.com/go-programming-tour-book/blog-service/internal/errcode"
+	"github.com/go-programming-tour-book/blog-service/internal/metrics"
 	"github.com/go-programming-tour-book/blog-service/internal/model"
 	"github.com/go-programming-tour-book/blog-service/internal/service"
 )
@@ -437,6 +442,80 @@ func TestProbes(t *testing.T) {
 	}
 	if rec := e.do(t, "GET", "/healthz", noBody, ""); rec.Code != 200 {
 		t.Errorf("/healthz while draining = %d, want 200 (still alive)", rec.Code)
+	}
+}
+
+// TestHeadAnswersLikeGet: wherever GET answers, HEAD answers too (RFC 9110, 9.1), with
+// GET's status and headers and no body; gin answered 405 to curl -I. Through a real
+// server, which is what drops HEAD's body.
+func TestHeadAnswersLikeGet(t *testing.T) {
+	t.Parallel()
+	db := daotest.Open(t)
+	sqlDB, err := db.DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newTestEnvOn(t, db, service.Options{}, func(d *Deps) {
+		d.Metrics = metrics.New(metrics.Build{}, func() bool { return false }, sqlDB)
+	})
+	tag := e.createTag(t, "heads")
+	article := e.createArticle(t, tag.ID, "heads")
+	srv := httptest.NewServer(e.h)
+	defer srv.Close()
+	client := srv.Client()
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	send := func(method, path, token string) (*http.Response, []byte) {
+		t.Helper()
+		req, err := http.NewRequest(method, srv.URL+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("token", token)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp, b
+	}
+	for _, c := range []struct{ path, token string }{
+		{"/api/v1/tags?page_size=5", e.token},
+		{fmt.Sprintf("/api/v1/tags/%d", tag.ID), e.token},
+		{"/api/v1/tags/999999", e.token}, // an error answers HEAD too
+		{"/api/v1/tags", ""},             // and so does a missing token
+		{"/api/v1/articles?page_size=5", e.token},
+		{fmt.Sprintf("/api/v1/articles/%d", article.ID), e.token},
+		{"/api/v1/tags/slow?delay=1ms", e.token},
+		{"/swagger/index.html", ""},
+		{"/swagger/doc.json", ""},
+		{"/swagger", ""},
+		{"/metrics", ""},
+	} {
+		get, getBody := send("GET", c.path, c.token)
+		head, headBody := send("HEAD", c.path, c.token)
+		if head.StatusCode != get.StatusCode || head.StatusCode == 405 {
+			t.Errorf("HEAD %s = %d, GET = %d: want GET's status", c.path, head.StatusCode, get.StatusCode)
+		}
+		if len(headBody) != 0 {
+			t.Errorf("%s: HEAD sent a body of %d bytes", c.path, len(headBody))
+		}
+		headers := []string{"Content-Type", "Location", "WWW-Authenticate"}
+		if len(getBody) > 0 { // net/http sends no length for a HEAD that wrote nothing
+			headers = append(headers, "Content-Length")
+		}
+		for _, h := range headers {
+			if head.Header.Get(h) != get.Header.Get(h) {
+				t.Errorf("%s: HEAD %s %q, GET %q", c.path, h, head.Header.Get(h), get.Header.Get(h))
+			}
+		}
+	}
+	// Routes that answer no GET still refuse HEAD.
+	if head, _ := send("HEAD", "/auth", ""); head.StatusCode != 405 {
+		t.Errorf("HEAD /auth = %d, want 405", head.StatusCode)
 	}
 }
 
