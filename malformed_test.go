@@ -134,6 +134,10 @@ func TestStaticFilesAreServedWhole(t *testing.T) {
 		if resp.StatusCode != 200 || !bytes.Equal(got, img) {
 			t.Errorf("GET with %q = %d, %d bytes, want 200 and the whole %d", hdr, resp.StatusCode, len(got), len(img))
 		}
+		// RFC 9110 14.3: a server that takes no ranges says none (net/http said bytes).
+		if got := resp.Header.Get("Accept-Ranges"); got != "none" {
+			t.Errorf("GET with %q: Accept-Ranges %q, want none", hdr, got)
+		}
 	}
 	for _, hdr := range []string{"Range: bytes=999999999-", `If-Match: "x"`} {
 		req, _ := http.NewRequest("GET", p.Base()+"/swagger/index.html", nil)
@@ -144,8 +148,8 @@ func TestStaticFilesAreServedWhole(t *testing.T) {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			t.Errorf("GET /swagger/index.html with %q = %d, want 200", hdr, resp.StatusCode)
+		if resp.StatusCode != 200 || resp.Header.Get("Accept-Ranges") != "none" {
+			t.Errorf("GET /swagger/index.html with %q = %d, Accept-Ranges %q: want 200, none", hdr, resp.StatusCode, resp.Header.Get("Accept-Ranges"))
 		}
 	}
 }

@@ -68,6 +68,19 @@ func wholeFiles(c *gin.Context) {
 	for _, h := range []string{"Range", "If-Range", "If-Match", "If-Unmodified-Since"} {
 		c.Request.Header.Del(h)
 	}
+	c.Writer = noRanges{c.Writer}
+}
+
+// noRanges says "Accept-Ranges: none" where net/http's file serving says "bytes": after
+// wholeFiles it takes no range, and a client told otherwise would resume a download with
+// one and get the whole file again (RFC 9110, 14.3).
+type noRanges struct{ gin.ResponseWriter }
+
+func (w noRanges) WriteHeader(code int) {
+	if w.Header().Get("Accept-Ranges") != "" {
+		w.Header().Set("Accept-Ranges", "none")
+	}
+	w.ResponseWriter.WriteHeader(code)
 }
 
 // NewRouter returns the service's HTTP handler.
