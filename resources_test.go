@@ -271,3 +271,39 @@ func TestConnectionsAreCapped(t *testing.T) {
 		t.Errorf("no warning about refused connections in the log:\n%s", log)
 	}
 }
+
+// TestServingProcessTunesTheGC: a serving process collects at GOGC=300 under a 96 MiB soft
+// memory limit (tuneGC), as /metrics and its "serving" log line say, unless the environment
+// sets either: the operator's GOGC and GOMEMLIMIT win.
+func TestServingProcessTunesTheGC(t *testing.T) {
+	t.Parallel()
+	gcSettings := func(p *proc) (gogc, limit string) {
+		t.Helper()
+		resp, err := http.Get(p.Base() + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			if v, ok := strings.CutPrefix(sc.Text(), "go_gc_gogc_percent "); ok {
+				gogc = v
+			}
+			if v, ok := strings.CutPrefix(sc.Text(), "go_gc_gomemlimit_bytes "); ok {
+				limit = v
+			}
+		}
+		return gogc, limit
+	}
+	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" { // the service inherits them
+		p := startProc(t)
+		if gogc, limit := gcSettings(p); gogc != "300" || limit != "1.00663296e+08" {
+			t.Errorf("by default: go_gc_gogc_percent %s, go_gc_gomemlimit_bytes %s; want 300 and 96 MiB", gogc, limit)
+		}
+		p.waitLog(`"gogc": 300, "gomemlimit": 100663296`)
+	}
+	p := startProc(t, "GOGC=150", "GOMEMLIMIT=200MiB")
+	if gogc, limit := gcSettings(p); gogc != "150" || limit != "2.097152e+08" {
+		t.Errorf("GOGC=150, GOMEMLIMIT=200MiB: go_gc_gogc_percent %s, go_gc_gomemlimit_bytes %s; want those", gogc, limit)
+	}
+}

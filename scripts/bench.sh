@@ -7,7 +7,7 @@
 # BLOG_TEST_MYSQL_DSN set it also runs the scenarios on MySQL. ONLY=listcost runs the curve
 # alone and prints it (docs/BENCHMARKS.md is left as it is), ONLY=tags the tags page against
 # the floor and its profile (BENCH_PROFILES=1 keeps the profiles), ONLY=gc the tags page against
-# the floor with the service under GC settings (GOGC=100, 200, 400, off); LISTCOST_ROUNDS (5) turns of
+# the floor with the service under GC settings (its own GOGC=300 with a 96 MiB limit, Go's default GOGC=100, 200, 400, off); LISTCOST_ROUNDS (5) turns of
 # LISTCOST_D (2s) per list and size make the curve (about 4 minutes per database).
 set -euo pipefail
 export GOTOOLCHAIN=go1.27.3 # go.mod's Go, fetched from the module proxy (see the Makefile)

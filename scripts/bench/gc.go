@@ -14,12 +14,15 @@ type gcSetting struct {
 	env  []string
 }
 
-// gcSettings are what `-only gc` compares. The GC off is a measurement, not a setting to
-// run with: it shows how much of the gap to the floor the collector is.
+// gcSettings are what `-only gc` compares: the service's own setting (main.go, tuneGC),
+// which the environment overrides, against Go's default and others. The GC off is a
+// measurement, not a setting to run with: it shows how much of the gap to the floor the
+// collector is.
 var gcSettings = []gcSetting{
-	{"GOGC=100 (Go's default: the service as it runs)", nil},
-	{"GOGC=200", []string{"GOGC=200"}},
-	{"GOGC=400", []string{"GOGC=400"}},
+	{"GOGC=300, GOMEMLIMIT=96MiB (the service's own: the service as it runs)", nil},
+	{"GOGC=100, no memory limit (Go's default)", []string{"GOGC=100", "GOMEMLIMIT=off"}},
+	{"GOGC=200, GOMEMLIMIT=96MiB", []string{"GOGC=200"}},
+	{"GOGC=400, GOMEMLIMIT=96MiB", []string{"GOGC=400"}},
 	{"GC off (GOGC=off, GOMEMLIMIT=1GiB: a measurement)", []string{"GOGC=off", "GOMEMLIMIT=1GiB"}},
 }
 
