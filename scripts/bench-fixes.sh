@@ -2,7 +2,7 @@
 # Each CPU fix of GET /api/v1/tags measured on its own (issue 12): builds the service as it is
 # (make build) and, per fix, the same tree with only that fix undone, then runs the two in
 # turns under the tags load and profiles both (scripts/bench, -only fixes). Writes
-# docs/BENCHMARKS-FIXES.md (or BENCH_OUT). DURATION (10s) and PAIRS (3) as in make bench;
+# docs/BENCHMARKS-FIXES.md (or BENCH_OUT). DURATION (10s) as in make bench, PAIRS (3 here);
 # FIXES (all) names the fixes to measure, e.g. FIXES=access-log-batches.
 # When a fix's code changes so that its undo no longer applies, the script stops: update the
 # undo line below.

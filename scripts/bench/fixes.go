@@ -61,9 +61,10 @@ func runFixes(bin string, fixes []fix, dur time.Duration, conns, pairs int) (str
 			return "", err
 		}
 		var rpsB, rpsA, p99B, p99A []float64
-		for range pairs {
-			rb := wrk("before", before.url(), before.token, dur, conns, "")
-			ra := wrk("after", after.url(), after.token, dur, conns, "")
+		for pair := range pairs {
+			var rb, ra result
+			inTurns(pair, func() { rb = wrk("before", before.url(), before.token, dur, conns, "") },
+				func() { ra = wrk("after", after.url(), after.token, dur, conns, "") })
 			rpsB, rpsA = append(rpsB, rb.rps), append(rpsA, ra.rps)
 			p99B, p99A = append(p99B, float64(rb.p99)), append(p99A, float64(ra.p99))
 		}

@@ -58,18 +58,22 @@ func writeGC(b io.Writer, bin, floorBin, dir string, dur time.Duration, conns, p
 	}
 	defer floor.stop()
 	runs := make([]gcRun, len(svcs))
-	for range pairs {
+	for pair := range pairs {
 		for i, s := range svcs {
-			f := wrk("floor", floor.url+"/api/v1/tags?page_size=10", s.token, dur, conns, "")
-			done := make(chan float64)
-			go func(pid int) { done <- samplePeak(pid, dur) }(s.svc.ServingPID())
-			r := wrk("service", s.url(), s.token, dur, conns, "")
-			runs[i].peakMB = max(runs[i].peakMB, <-done)
+			var f, r result
+			inTurns(pair, func() {
+				f = wrk("floor", floor.url+"/api/v1/tags?page_size=10", s.token, dur, conns, "")
+			}, func() {
+				done := make(chan float64)
+				go func(pid int) { done <- samplePeak(pid, dur) }(s.svc.ServingPID())
+				r = wrk("service", s.url(), s.token, dur, conns, "")
+				runs[i].peakMB = max(runs[i].peakMB, <-done)
+			})
 			runs[i].rps = append(runs[i].rps, ratio(r.rps, f.rps))
 			runs[i].p99 = append(runs[i].p99, ratio(float64(r.p99), float64(f.p99)))
 		}
 	}
-	fmt.Fprintf(b, "GET /api/v1/tags (page of 10), the service under each GC setting against the floor (Go's default GC), each service run right after a floor run, %d pairs per setting:\n\n", pairs)
+	fmt.Fprintf(b, "GET /api/v1/tags (page of 10), the service under each GC setting against the floor (Go's default GC), each service run next to a floor run (after it in odd-numbered pairs, before it in even-numbered ones), %d pairs per setting:\n\n", pairs)
 	fmt.Fprintln(b, "| service's GC | req/s vs the floor: median (min, max) | p99 vs the floor: median (min, max) | worker's peak RSS |")
 	fmt.Fprintln(b, "|---|---|---|---|")
 	for i, g := range gcSettings {

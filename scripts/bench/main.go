@@ -41,7 +41,7 @@ func main() {
 	conns := flag.Int("c", 32, "wrk connections")
 	out := flag.String("out", "", "also write the report here (Markdown)")
 	mysqlDSN := flag.String("mysql", "", "also run the service's scenarios on this MySQL (DSN without database)")
-	pairs := flag.Int("pairs", 3, "alternated floor/service runs of GET /api/v1/tags")
+	pairs := flag.Int("pairs", 5, "alternated floor/service runs of GET /api/v1/tags")
 	profile := flag.Bool("profile", true, "profile the floor and the service under the tags load and attribute their CPU per request")
 	only := flag.String("only", "", `run one section: "listcost" (list cost vs table size), "tags" (GET /api/v1/tags against the floor, in turns, and profiled), "gc" (the same under GC settings) or "fixes" (each fix on its own, see -before); empty runs them all`)
 	before := flag.String("before", "", "with -only fixes: name=binary=part,... the service built with one fix undone, and the profile part the fix aims at (scripts/bench-fixes.sh)")
@@ -116,9 +116,13 @@ func run(bin, floorBin string, dur time.Duration, conns, pairs int, profile bool
 		defer floor.stop()
 		// The floor is sent the same request, token header included (it ignores it), so
 		// both servers read the same bytes and only what they do with them differs.
-		for range pairs {
-			f := wrk("floor: GET /api/v1/tags", floor.url+"/api/v1/tags?page_size=10", token, dur, conns, "")
-			r := wrk("sqlite: GET /api/v1/tags (page of 10)", svc.Base()+"/api/v1/tags?page_size=10", token, dur, conns, "")
+		for pair := range pairs {
+			var f, r result
+			inTurns(pair, func() {
+				f = wrk("floor: GET /api/v1/tags", floor.url+"/api/v1/tags?page_size=10", token, dur, conns, "")
+			}, func() {
+				r = wrk("sqlite: GET /api/v1/tags (page of 10)", svc.Base()+"/api/v1/tags?page_size=10", token, dur, conns, "")
+			})
 			alt.floor, alt.svc = append(alt.floor, f), append(alt.svc, r)
 		}
 		alt.floorRSS = peakRSS(floor.cmd.Process.Pid)
@@ -214,9 +218,14 @@ func runTags(bin, floorBin string, dur time.Duration, conns, pairs int, profile 
 	}
 	defer floor.stop()
 	var alt alternation
-	for range pairs {
-		alt.floor = append(alt.floor, wrk("floor", floor.url+"/api/v1/tags?page_size=10", s.token, dur, conns, "")) // the same request, as in run
-		alt.svc = append(alt.svc, wrk("service", s.url(), s.token, dur, conns, ""))
+	for pair := range pairs {
+		var f, r result
+		inTurns(pair, func() {
+			f = wrk("floor", floor.url+"/api/v1/tags?page_size=10", s.token, dur, conns, "") // the same request, as in run
+		}, func() {
+			r = wrk("service", s.url(), s.token, dur, conns, "")
+		})
+		alt.floor, alt.svc = append(alt.floor, f), append(alt.svc, r)
 	}
 	if profile {
 		alt.floorCPU = profileUnderLoad(floor.url, s.token, floor.url+"/api/v1/tags?page_size=10", dur, conns)
@@ -226,6 +235,17 @@ func runTags(bin, floorBin string, dur time.Duration, conns, pairs int, profile 
 	fmt.Fprintf(&b, "# Benchmarks: GET /api/v1/tags only\n\n%s\n\n", madeBy(conns, dur))
 	alt.write(&b)
 	return b.String(), nil
+}
+
+// inTurns runs the two measurements of a pair, a first in even pairs and b first in odd
+// ones: these machines' speed drifts by up to 2x over minutes, and a run that always came
+// second would pay for a machine slowing down over the suite (or gain from one speeding up).
+func inTurns(pair int, a, b func()) {
+	if pair%2 == 1 {
+		a, b = b, a
+	}
+	a()
+	b()
 }
 
 // madeBy names the command, the day and the machine a report comes from.
@@ -243,7 +263,7 @@ type alternation struct {
 
 // write prints each pair and the spread of the ratios (service / floor).
 func (a alternation) write(b io.Writer) {
-	fmt.Fprintf(b, "GET /api/v1/tags (page of 10), the floor and the service in turns, %d pairs:\n\n", len(a.svc))
+	fmt.Fprintf(b, "GET /api/v1/tags (page of 10), the floor and the service in turns, %d pairs (the floor first in odd-numbered pairs, the service in even-numbered ones):\n\n", len(a.svc))
 	fmt.Fprintln(b, "| pair | floor req/s | service req/s | ratio req/s | floor p99 | service p99 | ratio p99 | errors (floor, service) |")
 	fmt.Fprintln(b, "|---|---|---|---|---|---|---|---|")
 	var rps, p99 []float64
