@@ -22,6 +22,7 @@ import (
 	"github.com/go-programming-tour-book/blog-service/internal/app"
 	"github.com/go-programming-tour-book/blog-service/internal/dao"
 	"github.com/go-programming-tour-book/blog-service/internal/dao/daotest"
+	"github.com/go-programming-tour-book/blog-service/internal/metrics"
 	"github.com/go-programming-tour-book/blog-service/internal/middleware"
 	"github.com/go-programming-tour-book/blog-service/internal/service"
 	"github.com/go-programming-tour-book/blog-service/pkg/limiter"
@@ -63,6 +64,23 @@ func newTestEnv(t testing.TB, opts service.Options) *testEnv {
 func newTestEnvDeps(t testing.TB, opts service.Options, tweak func(*Deps)) *testEnv {
 	t.Helper()
 	return newTestEnvOn(t, daotest.Open(t), opts, tweak)
+}
+
+// newTestEnvMetrics is newTestEnvDeps with metrics on: build is what /metrics reports, and
+// its draining gauge follows the env's draining flag.
+func newTestEnvMetrics(t testing.TB, build metrics.Build, tweak func(*Deps)) *testEnv {
+	t.Helper()
+	db := daotest.Open(t)
+	sqlDB, err := db.DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e *testEnv
+	e = newTestEnvOn(t, db, service.Options{}, func(d *Deps) {
+		d.Metrics = metrics.New(build, func() bool { return e.draining.Load() }, sqlDB)
+		tweak(d)
+	})
+	return e
 }
 
 // newTestEnvOn is newTestEnvDeps on a database the test opened itself.

@@ -16,7 +16,6 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/go-programming-tour-book/blog-service/internal/app"
-	"github.com/go-programming-tour-book/blog-service/internal/dao/daotest"
 	"github.com/go-programming-tour-book/blog-service/internal/errcode"
 	"github.com/go-programming-tour-book/blog-service/internal/metrics"
 	"github.com/go-programming-tour-book/blog-service/internal/middleware"
@@ -98,16 +97,8 @@ func TestOnlyThreeBodyEncodingsAreDecoded(t *testing.T) {
 // the size of a log line.
 func TestJunkMethodsAndPathsAreBounded(t *testing.T) {
 	t.Parallel()
-	db := daotest.Open(t)
-	sqlDB, err := db.DB()
-	if err != nil {
-		t.Fatal(err)
-	}
 	core, logs := observer.New(zap.InfoLevel)
-	e := newTestEnvOn(t, db, service.Options{}, func(d *Deps) {
-		d.Metrics = metrics.New(metrics.Build{}, func() bool { return false }, sqlDB)
-		d.Log = zap.New(core)
-	})
+	e := newTestEnvMetrics(t, metrics.Build{}, func(d *Deps) { d.Log = zap.New(core) })
 	before := len(e.do(t, "GET", "/metrics", noBody, "").Body.String())
 	junk := strings.Repeat("X", 10<<10)
 	for i := range 50 {

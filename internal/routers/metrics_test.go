@@ -4,22 +4,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/go-programming-tour-book/blog-service/internal/dao/daotest"
 	"github.com/go-programming-tour-book/blog-service/internal/metrics"
-	"github.com/go-programming-tour-book/blog-service/internal/service"
 )
 
 func TestMetrics(t *testing.T) {
 	t.Parallel()
-	db := daotest.Open(t)
-	sqlDB, err := db.DB()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var e *testEnv
-	e = newTestEnvOn(t, db, service.Options{}, func(d *Deps) {
-		d.Metrics = metrics.New(metrics.Build{Version: "v9.9.9", Commit: "abc123"}, func() bool { return e.draining.Load() }, sqlDB)
-	})
+	e := newTestEnvMetrics(t, metrics.Build{Version: "v9.9.9", Commit: "abc123"}, func(*Deps) {})
 	e.do(t, "GET", "/api/v1/tags/7", noBody, e.token)
 	e.do(t, "GET", "/api/v1/tags/8", noBody, e.token)
 	e.do(t, "GET", "/no/such/path/1", noBody, "")

@@ -19,7 +19,6 @@ import (
 
 	"github.com/go-programming-tour-book/blog-service/internal/app"
 	"github.com/go-programming-tour-book/blog-service/internal/dao"
-	"github.com/go-programming-tour-book/blog-service/internal/dao/daotest"
 	"github.com/go-programming-tour-book/blog-service/internal/errcode"
 	"github.com/go-programming-tour-book/blog-service/internal/metrics"
 	"github.com/go-programming-tour-book/blog-service/internal/model"
@@ -450,14 +449,7 @@ func TestProbes(t *testing.T) {
 // server, which is what drops HEAD's body.
 func TestHeadAnswersLikeGet(t *testing.T) {
 	t.Parallel()
-	db := daotest.Open(t)
-	sqlDB, err := db.DB()
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := newTestEnvOn(t, db, service.Options{}, func(d *Deps) {
-		d.Metrics = metrics.New(metrics.Build{}, func() bool { return false }, sqlDB)
-	})
+	e := newTestEnvMetrics(t, metrics.Build{}, func(*Deps) {})
 	tag := e.createTag(t, "heads")
 	article := e.createArticle(t, tag.ID, "heads")
 	srv := httptest.NewServer(e.h)
