@@ -325,8 +325,9 @@ func serve(ctx context.Context, cfg setting.Config, log, accessLog *zap.Logger, 
 // (the operator's choice wins). Its live heap is small, about 2 MB, most of it tables the
 // libraries build at start (the validator's, gorm's inflections, gob's). At Go's default,
 // GOGC=100, the collector ran after every 3 MB or so of garbage, dozens of times a second
-// under load, marking those tables each time: the floor's own handler, run in this process,
-// served 0.85x the floor's requests (make bench, "The garbage collector"). GOGC=300 lets
+// under load, marking those tables each time and slowing all else: the tags page served
+// 0.80x the floor's requests against 0.93-0.96x at GOGC=300 in two of three runs of make
+// bench's "The garbage collector" (README, Performance). GOGC=300 lets
 // three times the live heap of garbage build up between collections; the soft memory limit
 // keeps a heap that has grown for a reason from growing threefold with it: near the limit
 // the collector runs as often as it must. Two workers (an upgrade) and the master stay
@@ -336,8 +337,8 @@ const (
 	memoryLimit = 96 << 20
 )
 
-// tuneGC applies gcPercent and memoryLimit where the environment sets neither, and
-// returns the settings in force.
+// tuneGC applies gcPercent unless the environment sets GOGC, and memoryLimit unless it
+// sets GOMEMLIMIT, and returns the settings in force.
 func tuneGC() (gogc, limit uint64) {
 	if _, set := os.LookupEnv("GOGC"); !set {
 		debug.SetGCPercent(gcPercent)
