@@ -327,11 +327,11 @@ func serve(ctx context.Context, cfg setting.Config, log, accessLog *zap.Logger, 
 // GOGC=100, the collector ran after every 3 MB or so of garbage, dozens of times a second
 // under load, marking those tables each time and slowing all else: the tags page served
 // 0.80x the floor's requests against 0.93-0.96x at GOGC=300 in two of three runs of make
-// bench's "The garbage collector" (README, Performance). GOGC=300 lets
-// three times the live heap of garbage build up between collections; the soft memory limit
-// keeps a heap that has grown for a reason from growing threefold with it: near the limit
-// the collector runs as often as it must. Two workers (an upgrade) and the master stay
-// under the 256 MiB of deploy/kubernetes.
+// bench's "The garbage collector" (README, Performance). GOGC=300 lets three times the
+// live heap of garbage build up between collections; the soft memory limit keeps a heap
+// that has grown for a reason from growing threefold with it: near the limit the collector
+// runs as often as it must. Two workers (an upgrade) and the master stay under the 256 MiB
+// of deploy/kubernetes.
 const (
 	gcPercent   = 300
 	memoryLimit = 96 << 20
