@@ -116,15 +116,7 @@ func run(bin, floorBin string, dur time.Duration, conns, pairs int, profile bool
 		defer floor.stop()
 		// The floor is sent the same request, token header included (it ignores it), so
 		// both servers read the same bytes and only what they do with them differs.
-		for pair := range pairs {
-			var f, r result
-			inTurns(pair, func() {
-				f = wrk("floor: GET /api/v1/tags", floor.url+"/api/v1/tags?page_size=10", token, dur, conns, "")
-			}, func() {
-				r = wrk("sqlite: GET /api/v1/tags (page of 10)", svc.Base()+"/api/v1/tags?page_size=10", token, dur, conns, "")
-			})
-			alt.floor, alt.svc = append(alt.floor, f), append(alt.svc, r)
-		}
+		alt.tagsInTurns(floor.url, svc.Base(), token, dur, conns, pairs)
 		alt.floorRSS = peakRSS(floor.cmd.Process.Pid)
 		if profile {
 			alt.floorCPU = profileUnderLoad(floor.url, token, floor.url+"/api/v1/tags?page_size=10", dur, conns)
@@ -218,15 +210,7 @@ func runTags(bin, floorBin string, dur time.Duration, conns, pairs int, profile 
 	}
 	defer floor.stop()
 	var alt alternation
-	for pair := range pairs {
-		var f, r result
-		inTurns(pair, func() {
-			f = wrk("floor", floor.url+"/api/v1/tags?page_size=10", s.token, dur, conns, "") // the same request, as in run
-		}, func() {
-			r = wrk("service", s.url(), s.token, dur, conns, "")
-		})
-		alt.floor, alt.svc = append(alt.floor, f), append(alt.svc, r)
-	}
+	alt.tagsInTurns(floor.url, s.svc.Base(), s.token, dur, conns, pairs)
 	if profile {
 		alt.floorCPU = profileUnderLoad(floor.url, s.token, floor.url+"/api/v1/tags?page_size=10", dur, conns)
 		alt.svcCPU = profileUnderLoad(s.svc.Base(), s.token, s.url(), dur, conns)
@@ -235,6 +219,18 @@ func runTags(bin, floorBin string, dur time.Duration, conns, pairs int, profile 
 	fmt.Fprintf(&b, "# Benchmarks: GET /api/v1/tags only\n\n%s\n\n", madeBy(conns, dur))
 	alt.write(&b)
 	return b.String(), nil
+}
+
+// tagsInTurns runs the floor (at floorBase) and the service (at svcBase) on the tags page
+// in turns, pairs times, and records both.
+func (a *alternation) tagsInTurns(floorBase, svcBase, token string, dur time.Duration, conns, pairs int) {
+	const tags = "/api/v1/tags?page_size=10"
+	for pair := range pairs {
+		var f, r result
+		inTurns(pair, func() { f = wrk("floor: GET /api/v1/tags", floorBase+tags, token, dur, conns, "") },
+			func() { r = wrk("service: GET /api/v1/tags", svcBase+tags, token, dur, conns, "") })
+		a.floor, a.svc = append(a.floor, f), append(a.svc, r)
+	}
 }
 
 // inTurns runs the two measurements of a pair, a first in even pairs and b first in odd
