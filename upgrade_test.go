@@ -122,12 +122,18 @@ func (u *upgradable) upgradeDuring(t *testing.T, d time.Duration) <-chan result 
 	return res
 }
 
-// upgrade sends SIGHUP and waits for a new serving process, which it returns.
+// upgrade sends SIGHUP and waits for a new serving process, which it returns, and for the
+// master to have handed the old one over: the new worker answers /healthz a moment before
+// the master reads its readiness, and a stop signal in between stops the old worker as the
+// serving one, not as one draining after a hand-over.
 func (u *upgradable) upgrade(t *testing.T) int {
 	t.Helper()
 	old := u.ServingPID()
+	logLen := len(u.Log())
 	u.hup(t)
-	return u.awaitWorkerOtherThan(t, old)
+	pid := u.awaitWorkerOtherThan(t, old)
+	u.awaitLog(t, logLen, fmt.Sprintf("old worker draining\t{\"pid\": %d}", old))
+	return pid
 }
 
 func (u *upgradable) awaitWorkerOtherThan(t *testing.T, old int) int {
