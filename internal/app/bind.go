@@ -121,13 +121,13 @@ func Bind(c *gin.Context, obj any) error {
 		if err := r.ParseMultipartForm(multipartMemory); err != nil && !errors.Is(err, http.ErrNotMultipart) {
 			return bindError(c, fmt.Errorf("%w: %w", badMultipart, err)) // a cap's 413 stays a 413
 		}
-		values := r.Form // what Form maps: the query's values and the body's
-		if r.MultipartForm != nil {
-			dropBlankNumbers(obj, r.MultipartForm.Value)
-			values = r.MultipartForm.Value // what FormMultipart maps
+		if r.MultipartForm == nil {
+			// The body's values only, as for JSON and multipart: gin's Form binding maps
+			// r.Form, where the query string's values fill the fields the body left out.
+			return BindValues(c, r.PostForm, obj)
 		}
-		dropBlankNumbers(obj, r.Form)
-		return bindError(c, withField(obj, values, c.ShouldBindWith(obj, b)))
+		dropBlankNumbers(obj, r.MultipartForm.Value)
+		return bindError(c, withField(obj, r.MultipartForm.Value, c.ShouldBindWith(obj, b)))
 	}
 	return bindError(c, c.ShouldBindWith(obj, b))
 }

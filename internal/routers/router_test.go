@@ -279,6 +279,29 @@ func TestTagUpdateChangesOnlyFieldsSent(t *testing.T) {
 	}
 }
 
+// A body's fields come from the body alone, whatever its type: gin's form binding read
+// r.Form, where the query string's values filled the fields a URL-encoded body left out,
+// so ?state=0 on a PUT changed a tag's state that its body did not name.
+func TestQueryStringNeverFillsABody(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, service.Options{})
+	tag := e.createTag(t, "Go")
+	path := fmt.Sprintf("/api/v1/tags/%d", tag.ID)
+	for _, b := range []body{form("name=Golang&modified_by=editor"), jsonBody(`{"name":"Golang","modified_by":"editor"}`)} {
+		rec := e.do(t, "PUT", path+"?state=0&created_by=mallory", b, e.token)
+		got := decode[model.Tag](t, rec)
+		if rec.Code != 200 || got.State != 1 || got.CreatedBy != "me" {
+			t.Errorf("PUT %s with ?state=0 = %d %+v, want 200 with state 1 kept", b.contentType, rec.Code, got)
+		}
+	}
+	for _, b := range []body{form("created_by=me"), noBody} {
+		rec := e.do(t, "POST", "/api/v1/tags?name=FromQuery&created_by=me", b, e.token)
+		if got := errorBody(t, rec); rec.Code != 400 || !strings.Contains(fmt.Sprint(got.Details), "name is a required field") {
+			t.Errorf("POST %q with ?name= = %d %s, want 400 naming the missing name", b.text, rec.Code, rec.Body)
+		}
+	}
+}
+
 func TestTagDelete(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t, service.Options{})
