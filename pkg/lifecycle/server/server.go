@@ -79,7 +79,7 @@ type Server struct {
 
 	mu    sync.Mutex
 	conns map[net.Conn]http.ConnState
-	// silent holds when each connection that has sent nothing yet was accepted.
+	// silent holds when each connection still new (no request read on it yet) was accepted.
 	silent   map[net.Conn]time.Time
 	byClient map[netip.Addr]int
 	// refused counts the connections the caps refused; lastRefusal is when that was last logged.
@@ -131,10 +131,7 @@ func (s *Server) Serve(sig Signals, ln net.Listener, h http.Handler) error {
 		IdleTimeout:       s.opts.IdleTimeout,
 		BaseContext:       func(net.Listener) context.Context { return base },
 		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
-			if u, ok := c.(*unreadableConn); ok {
-				return context.WithValue(ctx, unreadableKey{}, u)
-			}
-			return ctx
+			return context.WithValue(ctx, connKey{}, c)
 		},
 		ConnState: s.connState,
 		// OPTIONS * goes to the handler too, through track, like every other request: net/http
@@ -210,6 +207,11 @@ func (s *Server) Serve(sig Signals, ln net.Listener, h http.Handler) error {
 		return s.forced(srv, cut)
 	}
 	s.closeSilent(s.opts.IdleDrainTimeout)
+	// A request whose headers are still arriving is let in (its headers are due within
+	// ReadHeaderTimeout): Shutdown would close its connection, as idle or as new for 5 s.
+	if err := waitUntil(deadline, force, s.noneArriving); errors.Is(err, ErrForced) {
+		return s.forced(srv, cut)
+	}
 
 	shut := make(chan error, 1)
 	go func() { shut <- srv.Shutdown(deadline) }()
@@ -255,8 +257,8 @@ func (s *Server) track(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.inflight.Add(1)
 		defer s.inflight.Add(-1)
-		if u, ok := r.Context().Value(unreadableKey{}).(*unreadableConn); ok {
-			u.responding.Store(true) // until the connection is idle again (connState)
+		if c, ok := r.Context().Value(connKey{}).(*conn); ok {
+			c.responding.Store(true) // until the connection is idle again (connState)
 		}
 		if s.draining.Load() {
 			w.Header().Set("Connection", "close")
@@ -266,8 +268,8 @@ func (s *Server) track(h http.Handler) http.Handler {
 }
 
 func (s *Server) connState(c net.Conn, state http.ConnState) {
-	if u, ok := c.(*unreadableConn); ok && state == http.StateIdle {
-		u.responding.Store(false) // the response is flushed; the next request is unread
+	if c, ok := c.(*conn); ok {
+		c.setState(state)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -296,10 +298,27 @@ func (s *Server) closeSilent(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for c, since := range s.silent {
-		if time.Since(since) >= d {
+		if time.Since(since) >= d && !arriving(c) {
 			_ = c.Close() // its goroutine in net/http fails its read and reports StateClosed
 		}
 	}
+}
+
+// noneArriving reports whether no connection is receiving a request's headers.
+func (s *Server) noneArriving() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.conns {
+		if arriving(c) {
+			return false
+		}
+	}
+	return true
+}
+
+func arriving(c net.Conn) bool {
+	sc, ok := c.(*conn)
+	return ok && sc.arriving.Load()
 }
 
 // cappedListener hands net/http only the connections within the caps. http.Server calls
@@ -317,10 +336,8 @@ func (l cappedListener) Accept() (net.Conn, error) {
 		case err != nil:
 			return nil, err
 		case !l.s.admit(c):
-		case l.s.opts.Unreadable != nil:
-			return &unreadableConn{Conn: c, replace: l.s.opts.Unreadable}, nil
 		default:
-			return c, nil
+			return newConn(c, l.s.opts.Unreadable), nil
 		}
 	}
 }

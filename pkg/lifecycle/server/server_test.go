@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"io"
@@ -101,6 +102,67 @@ func TestDrainWaitsForRequestsInFlight(t *testing.T) {
 	r := <-got
 	if r.err != nil || r.status != 200 || r.body != "done" || !r.close {
 		t.Errorf("request in flight = %+v, want 200 done with Connection: close", r)
+	}
+	if err := s.wait(t); err != nil {
+		t.Errorf("Serve = %v, want nil after a clean drain", err)
+	}
+}
+
+// A request whose headers are still arriving when the drain starts is answered, on a new
+// connection and on a keep-alive one alike: net/http counts a connection busy only once
+// the headers are all in, and the drain used to close both (the new one as silent after
+// IdleDrainTimeout, the idle one at Shutdown), without an answer.
+func TestDrainAnswersRequestsWhoseHeadersAreArriving(t *testing.T) {
+	t.Parallel()
+	s := serve(t, Options{ShutdownTimeout: 20 * time.Second, IdleDrainTimeout: time.Second},
+		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "done") }))
+	fresh, err := net.Dial("tcp", s.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	kept, err := net.Dial("tcp", s.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer kept.Close()
+	keptR := bufio.NewReader(kept)
+	const head, end = "GET / HTTP/1.1\r\nHost: x\r\n", "\r\n"
+	if _, err := io.WriteString(kept, head+end); err != nil {
+		t.Fatal(err)
+	}
+	if resp, err := http.ReadResponse(keptR, nil); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("first request on the keep-alive connection: %v %v", resp, err)
+	} else {
+		_, _ = io.Copy(io.Discard, resp.Body)
+	}
+	for _, c := range []net.Conn{fresh, kept} {
+		if _, err := io.WriteString(c, head); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(100 * time.Millisecond) // read by the server
+	s.stop()
+	time.Sleep(1500 * time.Millisecond) // past IdleDrainTimeout
+	for name, r := range map[string]*bufio.Reader{"new": bufio.NewReader(fresh), "keep-alive": keptR} {
+		c := fresh
+		if name == "keep-alive" {
+			c = kept
+		}
+		if _, err := io.WriteString(c, end); err != nil {
+			t.Errorf("%s connection: finishing the headers: %v", name, err)
+			continue
+		}
+		_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		resp, err := http.ReadResponse(r, nil)
+		if err != nil {
+			t.Errorf("%s connection: %v, want the request answered", name, err)
+			continue
+		}
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 || string(b) != "done" || !resp.Close {
+			t.Errorf("%s connection: %d %q close=%v, want 200 done with Connection: close", name, resp.StatusCode, b, resp.Close)
+		}
 	}
 	if err := s.wait(t); err != nil {
 		t.Errorf("Serve = %v, want nil after a clean drain", err)

@@ -2,10 +2,8 @@ package server
 
 import (
 	"bytes"
-	"net"
 	"net/http"
 	"strconv"
-	"sync/atomic"
 )
 
 // netHTTPErrorHead is what net/http writes right after the status line when it answers a
@@ -13,23 +11,16 @@ import (
 // a response the handler path never writes, whose headers would be sorted and dated.
 const netHTTPErrorHead = "\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
 
-// unreadableConn replaces net/http's plain-text answers to requests it could not read with
-// the response replace returns. net/http writes each such answer in one Write, then closes
-// the connection. It writes them only where no response is under way: so from a handler's
-// start (track) until the connection goes idle (connState), after net/http has flushed the
-// response and before it reads the next request, writes pass through unread. A response's
-// body can hold anything, such as a stored article that looks like an error answer.
-type unreadableConn struct {
-	net.Conn
-	replace    func(status int, reason string) []byte
-	responding atomic.Bool
-}
+// Options.Unreadable replaces net/http's plain-text answers to requests it could not read
+// with the response it returns (conn.Write). net/http writes each such answer in one Write,
+// then closes the connection. It writes them only where no response is under way: so from
+// a handler's start (track) until the connection goes idle (connState), after net/http has
+// flushed the response and before it reads the next request, writes pass through unread. A
+// response's body can hold anything, such as a stored article that looks like an error
+// answer.
 
-// unreadableKey is where ConnContext leaves the connection for track.
-type unreadableKey struct{}
-
-func (c *unreadableConn) Write(p []byte) (int, error) {
-	if c.responding.Load() {
+func (c *conn) Write(p []byte) (int, error) {
+	if c.replace == nil || c.responding.Load() {
 		return c.Conn.Write(p)
 	}
 	status, reason, ok := netHTTPError(p)
@@ -44,7 +35,7 @@ func (c *unreadableConn) Write(p []byte) (int, error) {
 
 // CloseWrite is the connection's, if it has one: net/http half-closes a connection after
 // answering a request whose headers were too large.
-func (c *unreadableConn) CloseWrite() error {
+func (c *conn) CloseWrite() error {
 	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
 		return cw.CloseWrite()
 	}
