@@ -65,7 +65,7 @@ func TestRecreatedCredentialRefusesOlderTokens(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t, service.Options{})
 	svc := service.New(dao.New(e.db), e.jwt, service.Options{})
-	before, err := e.jwt.Generate("myapp", time.Now().Add(-time.Minute))
+	before, err := e.jwt.Generate("myapp", "", time.Now().Add(-time.Minute))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,5 +85,33 @@ func TestRecreatedCredentialRefusesOlderTokens(t *testing.T) {
 	}
 	if rec := e.do(t, "GET", "/api/v1/tags", noBody, after); rec.Code != 200 {
 		t.Errorf("token issued after the credential = %d %s, want 200", rec.Code, rec.Body)
+	}
+}
+
+// A credential removed and added again within the second its token was issued (a scripted
+// rotation), or by a machine whose clock is behind, refuses that token too: the token
+// names the credential's version, and created_on, in whole seconds, cannot tell them apart.
+func TestCredentialRecreatedInTheSameSecondRefusesItsTokens(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, service.Options{AuthCacheTTL: 50 * time.Millisecond})
+	operator, token := newCredential(t, e)
+	if removed, err := operator.RemoveAuth(t.Context(), "myapp"); err != nil || !removed {
+		t.Fatalf("RemoveAuth = %v, %v", removed, err)
+	}
+	if added, err := operator.AddAuth(t.Context(), "myapp", "second-secret-02", "test"); err != nil || !added {
+		t.Fatalf("AddAuth = %v, %v", added, err)
+	}
+	// As if added in the token's second, or earlier by a clock behind this one.
+	if err := e.db.Exec("UPDATE blog_auth SET created_on = ? WHERE app_key = ?", time.Now().Add(-time.Minute).Unix(), "myapp").Error; err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond) // past the cache's TTL
+	if rec := e.do(t, "GET", "/api/v1/tags", noBody, token); rec.Code != 401 || errorBody(t, rec).Code != errcode.UnauthorizedTokenError.Code() {
+		t.Errorf("the token of the credential before = %d %s, want 401 code %d", rec.Code, rec.Body, errcode.UnauthorizedTokenError.Code())
+	}
+	rec := e.do(t, "POST", "/auth", form("app_key=myapp&app_secret=second-secret-02"), "")
+	after := decode[map[string]string](t, rec)["token"]
+	if rec := e.do(t, "GET", "/api/v1/tags", noBody, after); rec.Code != 200 {
+		t.Errorf("a token of the credential now = %d %s, want 200", rec.Code, rec.Body)
 	}
 }

@@ -131,7 +131,7 @@ func newTestEnvOn(t testing.TB, db *gorm.DB, opts service.Options, tweak func(*D
 	env.h = h
 	// A token straight from the JWT: bcrypt in POST /auth is slow under -race, and
 	// TestAuth covers that path.
-	token, err := env.jwt.Generate(service.DemoAppKey, time.Now())
+	token, err := env.jwt.Generate(service.DemoAppKey, "", time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -66,9 +67,9 @@ func TestAuth(t *testing.T) {
 func TestTokenRequired(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t, service.Options{})
-	forged, _ := token.NewJWT("not-our-secret", "blog-service", time.Hour).Generate("eddycjy", time.Now())
-	expired, _ := token.NewJWT(testSecret, "blog-service", time.Hour).Generate("eddycjy", time.Now().Add(-2*time.Hour))
-	otherIssuer, _ := token.NewJWT(testSecret, "someone-else", time.Hour).Generate("eddycjy", time.Now())
+	forged, _ := token.NewJWT("not-our-secret", "blog-service", time.Hour).Generate("eddycjy", "", time.Now())
+	expired, _ := token.NewJWT(testSecret, "blog-service", time.Hour).Generate("eddycjy", "", time.Now().Add(-2*time.Hour))
+	otherIssuer, _ := token.NewJWT(testSecret, "someone-else", time.Hour).Generate("eddycjy", "", time.Now())
 	tests := []struct {
 		name     string
 		token    string
@@ -631,7 +632,8 @@ func TestBindDetails(t *testing.T) {
 	}
 }
 
-// A token carries who it was issued to and when it expires, never the secret or a hash.
+// A token carries who it was issued to, its credential's version and when it expires,
+// never the secret or its hash (the version is a digest of the salted hash).
 func TestTokenClaims(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t, service.Options{})
@@ -652,11 +654,15 @@ func TestTokenClaims(t *testing.T) {
 	for k := range claims {
 		switch k {
 		case "app_key", "iss", "iat", "exp":
+		case "cred":
+			if v, _ := claims[k].(string); !regexp.MustCompile(`^[0-9a-f]{16}$`).MatchString(v) {
+				t.Errorf("cred = %q, want 16 hex digits", claims[k])
+			}
 		default:
 			t.Errorf("unexpected claim %q in %s", k, payload)
 		}
 	}
-	if claims["app_key"] != "eddycjy" || strings.Contains(string(payload), "go-programming-tour-book") {
+	if claims["app_key"] != "eddycjy" || strings.Contains(string(payload), "go-programming-tour-book") || strings.Contains(string(payload), "$2a$") {
 		t.Errorf("claims = %s", payload)
 	}
 }

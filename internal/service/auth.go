@@ -2,6 +2,8 @@ package service
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -70,7 +72,7 @@ func (s *Service) Token(ctx context.Context, req AuthRequest) (string, error) {
 	if mismatch || !known {
 		return "", fmt.Errorf("auth %q: %w", req.AppKey, errcode.UnauthorizedAuthNotExist)
 	}
-	tok, err := s.jwt.Generate(a.AppKey, time.Now())
+	tok, err := s.jwt.Generate(a.AppKey, CredentialVersion(a.AppSecret), time.Now())
 	if err != nil {
 		return "", fmt.Errorf("%w: %w", errcode.UnauthorizedTokenGenerate, err)
 	}
@@ -101,7 +103,10 @@ func (s *Service) authSlot(ctx context.Context) (release func(), err error) {
 
 // CheckToken refuses a valid token whose credential is gone, or was created again after the
 // token was issued (a secret rotated by remove then add): removing a credential revokes its
-// tokens within Options.AuthCacheTTL. Refusals wrap errcode.UnauthorizedTokenError.
+// tokens within Options.AuthCacheTTL. A token names its credential's version; one of an
+// earlier release, without it, is refused when issued before the credential's created_on
+// (whole seconds, by some machine's clock: a remove and add within a second revived it).
+// Refusals wrap errcode.UnauthorizedTokenError.
 func (s *Service) CheckToken(ctx context.Context, claims *token.Claims) error {
 	now := time.Now()
 	e, ok := s.auths.get(claims.AppKey, now)
@@ -112,7 +117,7 @@ func (s *Service) CheckToken(ctx context.Context, claims *token.Claims) error {
 		case err != nil:
 			return err // not cached: the next request asks again
 		default:
-			e = authEntry{live: true, createdOn: a.CreatedOn}
+			e = authEntry{live: true, createdOn: a.CreatedOn, version: CredentialVersion(a.AppSecret)}
 		}
 		s.auths.put(claims.AppKey, e, now)
 	}
@@ -123,10 +128,21 @@ func (s *Service) CheckToken(ctx context.Context, claims *token.Claims) error {
 	switch {
 	case !e.live:
 		return fmt.Errorf("token of %q: %w", claims.AppKey, errcode.UnauthorizedTokenError.WithDetail("its credential was removed", "其凭据已被删除"))
-	case issued < int64(e.createdOn): // both in whole seconds
+	case claims.Credential != "" && claims.Credential != e.version:
+		return fmt.Errorf("token of %q: %w", claims.AppKey, errcode.UnauthorizedTokenError.WithDetail("issued for an earlier credential of this app_key (it was removed and added again)", "签发给此 app_key 之前的凭据（该凭据已被删除并重新添加）"))
+	case claims.Credential == "" && issued < int64(e.createdOn): // an older release's token; both in whole seconds
 		return fmt.Errorf("token of %q: %w", claims.AppKey, errcode.UnauthorizedTokenError.WithDetail("issued before its credential was created", "签发时间早于其凭据的创建时间"))
 	}
 	return nil
+}
+
+// CredentialVersion names a credential's version, for its tokens: a digest of its stored
+// bcrypt hash, whose random salt is new each time the credential is created, even with
+// the same secret. The digest tells nothing about the secret: without the hash's salt a
+// guess cannot be checked against it.
+func CredentialVersion(hash string) string {
+	sum := sha256.Sum256([]byte(hash))
+	return hex.EncodeToString(sum[:8])
 }
 
 // SeedDemoAuth adds the book's demo credential when blog_auth is empty, so a new user can

@@ -24,6 +24,7 @@ type authCache struct {
 type authEntry struct {
 	live      bool
 	createdOn uint32 // Unix seconds
+	version   string // CredentialVersion
 	expires   time.Time
 }
 

@@ -19,10 +19,14 @@ var (
 	ErrInvalid = errors.New("invalid token")
 )
 
-// Claims are a token's contents: who it was issued to, and the registered claims. They
-// never carry the secret or anything derived from it (the book put both in its claims).
+// Claims are a token's contents: who it was issued to, which version of its credential,
+// and the registered claims. They never carry the secret (the book put it in its claims).
 type Claims struct {
 	AppKey string `json:"app_key"`
+	// Credential names the version of the credential the token was issued for, so a
+	// credential created again revokes its tokens (the caller's choice of name; see
+	// service.CredentialVersion). Empty in tokens of releases before it.
+	Credential string `json:"cred,omitempty"`
 	jwt.RegisteredClaims
 }
 
@@ -46,10 +50,12 @@ func NewJWT(secret, issuer string, expire time.Duration) *JWT {
 	return &JWT{secret: []byte(secret), issuer: issuer, expire: expire, verified: map[string]*Claims{}}
 }
 
-// Generate issues a token for appKey, valid from now for the configured lifetime.
-func (j *JWT) Generate(appKey string, now time.Time) (string, error) {
+// Generate issues a token for appKey's credential in the given version, valid from now for
+// the configured lifetime.
+func (j *JWT) Generate(appKey, credential string, now time.Time) (string, error) {
 	claims := Claims{
-		AppKey: appKey,
+		AppKey:     appKey,
+		Credential: credential,
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    j.issuer,
 			IssuedAt:  jwt.NewNumericDate(now),

@@ -11,7 +11,7 @@ import (
 // never taken for a remembered one.
 func TestParseRemembersVerifiedTokensUntilTheyExpire(t *testing.T) {
 	j := NewJWT("a-test-secret-of-at-least-32-bytes!!", "blog-service", time.Hour)
-	token, err := j.Generate("app", time.Now().Add(-time.Hour+1500*time.Millisecond)) // expires in 1.5 s
+	token, err := j.Generate("app", "", time.Now().Add(-time.Hour+1500*time.Millisecond)) // expires in 1.5 s
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +42,7 @@ func TestParseRemembersVerifiedTokensUntilTheyExpire(t *testing.T) {
 func TestVerifiedTokensAreBounded(t *testing.T) {
 	j := NewJWT("a-test-secret-of-at-least-32-bytes!!", "blog-service", time.Hour)
 	for i := range maxVerified + 10 {
-		token, err := j.Generate(fmt.Sprint("app", i), time.Now())
+		token, err := j.Generate(fmt.Sprint("app", i), "", time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
