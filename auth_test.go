@@ -120,6 +120,9 @@ func TestAuthCommands(t *testing.T) {
 		{"long secret", strings.Repeat("s", 73) + "\n", []string{"add", "k1"}, "73 bytes, more than the 72"},
 		{"long key", "secret-of-long-key\n", []string{"add", strings.Repeat("k", 21)}, "21 characters, more than the 20"},
 		{"key with a space", "secret-of-spaced-key\n", []string{"add", "my app"}, "spaces"},
+		// Invisible at an end, which POST /auth refuses: the key could never get a token.
+		{"key starting with a Hangul filler", "secret-of-filler-key\n", []string{"add", "\u3164x"}, "invisible ones at either end"},
+		{"key ending with a blank braille cell", "secret-of-braille-key\n", []string{"add", "x\u2800"}, "invisible ones at either end"},
 		{"two lines", "secret-line-one\nsecret-line-two\n", []string{"add", "k1"}, "must be one line"},
 		{"secret as an argument", "", []string{"add", "k1", "secret-in-argv-1"}, "never an argument"},
 		{"flag after the key", "", []string{"add", "k1", "-secret-file", secretFile}, "never an argument"},

@@ -11,6 +11,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/go-programming-tour-book/blog-service/pkg/textrule"
 	"github.com/go-programming-tour-book/blog-service/pkg/token"
 
 	"golang.org/x/crypto/bcrypt"
@@ -167,8 +168,10 @@ func CheckCredential(appKey, appSecret string) error {
 		return errors.New("the app_key is empty")
 	case n > maxAppKeyChars:
 		return fmt.Errorf("the app_key is %d characters, more than the %d POST /auth accepts", n, maxAppKeyChars)
-	case !utf8.ValidString(appKey) || strings.IndexFunc(appKey, func(r rune) bool { return unicode.IsSpace(r) || !unicode.IsPrint(r) }) >= 0:
-		return fmt.Errorf("the app_key %q has spaces or unprintable characters", appKey)
+	case !textrule.Line(appKey) || strings.IndexFunc(appKey, func(r rune) bool { return unicode.IsSpace(r) || !unicode.IsPrint(r) }) >= 0:
+		// POST /auth refuses what is not a line (app.Bind's "line" rule): such a key
+		// could never get a token.
+		return fmt.Errorf("the app_key %q has spaces, unprintable characters, or invisible ones at either end", appKey)
 	}
 	switch n := len(appSecret); {
 	case n == 0:
