@@ -92,6 +92,10 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 	// GET in most clients (301) or re-send its body (307), and each resource keeps one URL,
 	// the one in the spec, for clients, caches, metrics and rate-limit rules alike.
 	r.RedirectTrailingSlash = false
+	// Route on the path as sent: %2F is a character of a segment, not a separator, so a
+	// resource has no second spelling (/api/v1/tags%2F1) that rules written for its path
+	// (a proxy's, an ACL's) would not match. Parameters are unescaped as before.
+	r.UseRawPath = true
 	if err := r.SetTrustedProxies(d.TrustedProxies); err != nil {
 		return nil, err
 	}
@@ -114,7 +118,7 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 	)
 	r.NoRoute(func(c *gin.Context) {
 		// The method and path are the client's: named only as far as they are bounded.
-		path := c.Request.URL.Path
+		path := cmp.Or(c.Request.URL.RawPath, c.Request.URL.Path) // as sent, %2F and all
 		if len(path) > 128 {
 			path = path[:128] + "..."
 		}
