@@ -22,6 +22,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/go-programming-tour-book/blog-service/internal/cli"
 	"github.com/go-programming-tour-book/blog-service/internal/setting"
 )
 
@@ -71,10 +72,6 @@ func dig(v any, path ...any) any {
 func masterStopTimeout(s setting.Server) time.Duration {
 	return s.DrainDelay + s.ShutdownTimeout + 10*time.Second
 }
-
-// reloadWait is how long `blog-service reload` waits for the upgrade's outcome, as
-// internal/cli/reload.go sets it: the master may first check and re-execute its new binary.
-func reloadWait(s setting.Server) time.Duration { return s.UpgradeTimeout + 30*time.Second }
 
 // writtenDirs lists the directories the service writes under cfg, relative paths resolved
 // against dir (its working directory): uploads (each received into a .part file beside
@@ -306,7 +303,7 @@ func TestSystemdUnit(t *testing.T) {
 		{"stop timeout covers the drain", seconds("TimeoutStopSec") >= masterStopTimeout(cfg.Server), true},
 		{"start timeout covers the wait for the database", seconds("TimeoutStartSec") > cfg.Database.ConnectTimeout, true},
 		// systemd bounds ExecReload by TimeoutStartSec too: it must not kill a reload that waits.
-		{"start timeout outlasts reload's wait", seconds("TimeoutStartSec") > reloadWait(cfg.Server), true},
+		{"start timeout outlasts reload's wait", seconds("TimeoutStartSec") > cli.ReloadWait(cfg.Server), true},
 		{"NoNewPrivileges", on("NoNewPrivileges"), true},
 		{"ProtectSystem", unit["ProtectSystem"], "strict"},
 		{"PrivateTmp", on("PrivateTmp"), true},

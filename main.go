@@ -176,6 +176,7 @@ func run(ctx context.Context, args []string, environ []string, stdin io.Reader, 
 		Dir:            dir, // every worker starts where the master did, whatever argv[0] was
 		PIDFile:        cfg.Server.PIDFile,
 		UpgradeTimeout: cfg.Server.UpgradeTimeout,
+		Settle:         cfg.Server.UpgradeSettle,
 		DrainDelay:     cfg.Server.DrainDelay,
 		// The worker enforces the drain deadline; this only catches a worker that hangs.
 		StopTimeout: cfg.Server.DrainDelay + cfg.Server.ShutdownTimeout + 10*time.Second,

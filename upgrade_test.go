@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -47,6 +48,9 @@ func startUpgradable(t *testing.T, env ...string) *upgradable {
 // and the master has written its PID.
 func startUpgradableAt(t *testing.T, dir, exe string, env ...string) *upgradable {
 	t.Helper()
+	// A new worker settles in 0.5 s here, not 5 s: each upgrade waits for it. (The env
+	// given comes after, and wins.)
+	env = append([]string{"BLOG_SERVER_UPGRADESETTLE=500ms"}, env...)
 	u := &upgradable{launchService(t, &blogproc.Service{Exe: exe, Dir: dir, Port: freePort(t),
 		PIDFile: filepath.Join(dir, "blog.pid"), Env: env})}
 	u.waitReady()
@@ -1074,4 +1078,41 @@ func (u *upgradable) hupDuringASlowCheck(t *testing.T) (master, serving, logLen 
 		}
 	}
 	return master, serving, logLen
+}
+
+// A release that serves, then crashes (a fault on its first requests), fails its reload: its
+// worker exits while it settles beside the old one, which serves on, never handed over.
+// reload used to say it served, and the master restarted it in a tight loop. (The crash is
+// a SIGKILL from here: the master runs a worker from its own executable's file only.)
+func TestReloadOfAReleaseThatCrashesOnceServingFails(t *testing.T) {
+	t.Parallel()
+	u := startUpgradable(t, "BLOG_SERVER_UPGRADESETTLE=10s")
+	before := u.ServingPID()
+	logLen := len(u.Log())
+	reloaded := make(chan string, 1)
+	go func() {
+		cmd := exec.Command(binary, "-pidfile", u.PIDFile, "reload")
+		cmd.Dir = u.Dir
+		out, err := cmd.CombinedOutput()
+		reloaded <- fmt.Sprintf("err=%v %s", err, out)
+	}()
+	u.awaitLog(t, logLen, "new worker serving beside the old one until it settles")
+	m := regexp.MustCompile(`until it settles\t\{"pid": (\d+)`).FindStringSubmatch(u.Log()[logLen:])
+	if m == nil {
+		t.Fatalf("no new worker's pid in the log:\n%s", u.Log()[logLen:])
+	}
+	crashed, _ := strconv.Atoi(m[1])
+	if err := syscall.Kill(crashed, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	out := <-reloaded
+	if strings.HasPrefix(out, "err=<nil>") || !strings.Contains(out, fmt.Sprintf("new worker %d exited", crashed)) || !strings.Contains(out, fmt.Sprintf("worker %d serves on", before)) {
+		t.Errorf("reload of the release that crashed: %s; want it failed, naming the old worker serving on", out)
+	}
+	if now := u.ServingPID(); now != before {
+		t.Errorf("serving %d after the failed reload, want the old worker %d", now, before)
+	}
+	if log := u.Log(); strings.Contains(log, fmt.Sprintf("old worker draining\t{\"pid\": %d}", before)) {
+		t.Errorf("the old worker was handed over; log:\n%s", log)
+	}
 }

@@ -74,6 +74,9 @@ type Server struct {
 	PIDFile string
 	// UpgradeTimeout is how long a new worker may take to serve before it is killed.
 	UpgradeTimeout time.Duration
+	// UpgradeSettle is how long a worker must serve before it counts as started: an upgrade's
+	// new worker serves beside the old one that long before the hand-over and the outcome.
+	UpgradeSettle time.Duration
 	// DrainDelay keeps serving, with /readyz failing, this long after SIGTERM before the
 	// listener closes, so load balancers stop sending first (about 5s on Kubernetes).
 	DrainDelay time.Duration
@@ -195,6 +198,7 @@ var defaults = map[string]any{
 	"Server.DebugEndpoints":     false,
 	"Server.PIDFile":            "",
 	"Server.UpgradeTimeout":     "30s",
+	"Server.UpgradeSettle":      "5s",
 	"Server.DrainDelay":         "0s",
 	"Server.MaxConns":           4096,
 	"Server.MaxConnsPerClient":  512,

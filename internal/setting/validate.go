@@ -60,6 +60,7 @@ func (c Config) Validate() error {
 		{"Server.IdleTimeout", c.Server.IdleTimeout},
 		{"Server.IdleDrainTimeout", c.Server.IdleDrainTimeout},
 		{"Server.DrainDelay", c.Server.DrainDelay},
+		{"Server.UpgradeSettle", c.Server.UpgradeSettle},
 		{"Database.BusyTimeout", c.Database.BusyTimeout},
 		{"Database.ConnMaxLifetime", c.Database.ConnMaxLifetime},
 	} {

@@ -201,9 +201,13 @@ func (m *master) report(ok bool, detail string) {
 func (m *master) loop(ctx context.Context, sigs <-chan os.Signal, resume *masterState) error {
 	var (
 		cur, next   *worker
+		trial       *worker // an upgrade's new worker, serving beside cur until trialEnd (Config.Settle)
+		trialEnd    <-chan time.Time
+		curSince    time.Time // when cur began to serve
 		draining    []*worker
 		pending     bool // a SIGHUP arrived during an upgrade: upgrade again after it
 		failures    int  // failed starts in a row while no worker serves
+		early       int  // serving workers in a row that died within Config.Settle
 		deadline    <-chan time.Time
 		respawn     <-chan time.Time
 		pidWritten  bool
@@ -255,10 +259,17 @@ func (m *master) loop(ctx context.Context, sigs <-chan os.Signal, resume *master
 		upgrade()
 		return nil
 	}
+	// stopAll stops every worker: the one on trial serves, and is stopped as cur is.
+	stopAll := func() error {
+		if trial != nil {
+			draining = append(draining, trial)
+		}
+		return m.stop(sigs, cur, next, draining)
+	}
 	// stopOn stops every worker, for sig.
 	stopOn := func(sig os.Signal) error {
 		m.log.Info("stopping", zap.Stringer("signal", sig))
-		return m.stop(sigs, cur, next, draining)
+		return stopAll()
 	}
 	// retryLater schedules another start while no worker serves, or gives up.
 	retryLater := func() error {
@@ -275,8 +286,49 @@ func (m *master) loop(ctx context.Context, sigs <-chan os.Signal, resume *master
 		}
 		return nil
 	}
+	// promote makes w, which serves, the serving worker: the old one is handed over and
+	// drains, the upgrade is reported done, and a SIGHUP queued meanwhile upgrades again.
+	promote := func(w *worker) (stop os.Signal) {
+		old := cur
+		cur, curSince, failures = w, time.Now(), 0
+		m.log.Info("worker serving", zap.Int("pid", cur.pid), zap.String("why", nextOrigin))
+		if old != nil {
+			old.signal(SignalHandOver)
+			draining = append(draining, old)
+			m.log.Info("old worker draining", zap.Int("pid", old.pid))
+		}
+		if !pidWritten && m.cfg.PIDFile != "" {
+			// The status first: Reload reads it once the PID file is there.
+			err := writeStatus(StatusFile(m.cfg.PIDFile), status{seq: m.seq, ok: true, detail: "started"}, true)
+			if err == nil {
+				err = writeFileAtomic(m.cfg.PIDFile, fmt.Sprintf("%d\n", os.Getpid()))
+			}
+			if err != nil {
+				m.log.Error("write PID file", zap.Error(err))
+			} else {
+				pidWritten = true
+			}
+		} else if nextOrigin == "upgrade" {
+			m.report(true, fmt.Sprintf("worker %d serves", cur.pid))
+		}
+		m.cfg.Notify("READY=1")
+		draining = m.reap(draining)
+		if !released && m.release != nil {
+			// Once per image, after everything its first hand-over runs (logs, files,
+			// sd_notify): what start-up touched and the loop never runs again.
+			released = true
+			if err := m.release(); err != nil {
+				m.log.Warn("release start-up pages", zap.Error(err))
+			}
+		}
+		if pending { // a SIGHUP came during this upgrade: a newer binary or config
+			pending = false
+			return upgradeAll()
+		}
+		return nil
+	}
 	if resume != nil {
-		cur, pidWritten = adopt(resume.serving, true), m.cfg.PIDFile != ""
+		cur, pidWritten, curSince = adopt(resume.serving, true), m.cfg.PIDFile != "", time.Now()
 		for _, pid := range resume.draining {
 			draining = append(draining, adopt(pid, false))
 		}
@@ -291,22 +343,25 @@ func (m *master) loop(ctx context.Context, sigs <-chan os.Signal, resume *master
 		}
 	}()
 	for {
-		var nextReady, nextExited, curExited chan struct{}
+		var nextReady, nextExited, curExited, trialExited chan struct{}
 		if next != nil {
 			nextReady, nextExited = next.ready, next.exited
+		}
+		if trial != nil {
+			trialExited = trial.exited
 		}
 		if cur != nil {
 			curExited = cur.exited
 		}
 		select {
 		case <-ctx.Done():
-			return m.stop(sigs, cur, next, draining)
+			return stopAll()
 
 		case sig := <-sigs:
 			if sig != syscall.SIGHUP {
 				return stopOn(sig)
 			}
-			if next != nil {
+			if next != nil || trial != nil {
 				pending = true
 				m.log.Info("SIGHUP during an upgrade: another upgrade follows it")
 				continue
@@ -316,39 +371,36 @@ func (m *master) loop(ctx context.Context, sigs <-chan os.Signal, resume *master
 			}
 
 		case <-nextReady:
-			old := cur
-			cur, next, deadline, failures = next, nil, nil, 0
-			m.log.Info("worker serving", zap.Int("pid", cur.pid), zap.String("why", nextOrigin))
-			if old != nil {
-				old.signal(SignalHandOver)
-				draining = append(draining, old)
-				m.log.Info("old worker draining", zap.Int("pid", old.pid))
+			w := next
+			next, deadline = nil, nil
+			if cur != nil && m.cfg.Settle > 0 {
+				// The old worker serves on beside it until it settles: if it exits by
+				// then, nothing is lost and the upgrade has failed.
+				trial, trialEnd = w, m.after(m.cfg.Settle)
+				m.log.Info("new worker serving beside the old one until it settles", zap.Int("pid", w.pid),
+					zap.Int("old_pid", cur.pid), zap.Duration("settle", m.cfg.Settle))
+				continue
 			}
-			if !pidWritten && m.cfg.PIDFile != "" {
-				// The status first: Reload reads it once the PID file is there.
-				err := writeStatus(StatusFile(m.cfg.PIDFile), status{seq: m.seq, ok: true, detail: "started"}, true)
-				if err == nil {
-					err = writeFileAtomic(m.cfg.PIDFile, fmt.Sprintf("%d\n", os.Getpid()))
-				}
-				if err != nil {
-					m.log.Error("write PID file", zap.Error(err))
-				} else {
-					pidWritten = true
-				}
-			} else if nextOrigin == "upgrade" {
-				m.report(true, fmt.Sprintf("worker %d serves", cur.pid))
+			if sig := promote(w); sig != nil {
+				return stopOn(sig)
 			}
+
+		case <-trialEnd:
+			w := trial
+			trial, trialEnd = nil, nil
+			if sig := promote(w); sig != nil {
+				return stopOn(sig)
+			}
+
+		case <-trialExited:
+			failed := trial
+			trial, trialEnd = nil, nil
+			m.log.Error("new worker exited before it settled", zap.Int("pid", failed.pid),
+				zap.Int("status", failed.status), zap.Int("old_worker_serving", cur.pid))
+			m.report(false, fmt.Sprintf("new worker %d exited with status %d within %v of serving: worker %d serves on",
+				failed.pid, failed.status, m.cfg.Settle, cur.pid))
 			m.cfg.Notify("READY=1")
-			draining = m.reap(draining)
-			if !released && m.release != nil {
-				// Once per image, after everything its first hand-over runs (logs, files,
-				// sd_notify): what start-up touched and the loop never runs again.
-				released = true
-				if err := m.release(); err != nil {
-					m.log.Warn("release start-up pages", zap.Error(err))
-				}
-			}
-			if pending { // a SIGHUP came during this upgrade: a newer binary or config
+			if pending { // a SIGHUP came meanwhile: the fix it may bring
 				pending = false
 				if sig := upgradeAll(); sig != nil {
 					return stopOn(sig)
@@ -401,9 +453,32 @@ func (m *master) loop(ctx context.Context, sigs <-chan os.Signal, resume *master
 			next.timedOut = true
 
 		case <-curExited:
-			m.log.Error("serving worker died: replacing it", zap.Int("pid", cur.pid), zap.Int("status", cur.status))
+			served := time.Since(curSince)
+			if trial != nil { // the new worker serves already: it takes over now
+				m.log.Error("serving worker died while the new one settled: the new one takes over", zap.Int("pid", cur.pid),
+					zap.Int("status", cur.status), zap.Int("new_pid", trial.pid))
+				cur = nil
+				w := trial
+				trial, trialEnd = nil, nil
+				if sig := promote(w); sig != nil {
+					return stopOn(sig)
+				}
+				continue
+			}
+			m.log.Error("serving worker died: replacing it", zap.Int("pid", cur.pid), zap.Int("status", cur.status),
+				zap.Duration("served", served))
 			cur = nil
-			if next == nil { // else the worker starting now takes over
+			switch {
+			case next != nil: // the worker starting now takes over
+			case m.cfg.Settle > 0 && served < m.cfg.Settle:
+				// It died as it began to serve (a release that crashes on its first
+				// requests): replaced after a back-off, and given up on after a few, so
+				// that the process manager acts, rather than restarted in a tight loop.
+				if respawn, early = m.backoff(early); respawn == nil {
+					return fmt.Errorf("gave up after %d serving workers in a row exited within %v of serving", early, m.cfg.Settle)
+				}
+			default:
+				early = 0
 				if err := respawnNow(); err != nil {
 					return err
 				}

@@ -415,3 +415,95 @@ func TestFailedUpgradesWithNoWorkerServingDoNotEndTheMaster(t *testing.T) {
 	h.expectNotes(t, "READY=1")
 	h.stop(t, w)
 }
+
+// settle is Config.Settle in the tests that set it: distinct from the other durations.
+const settle = 7 * time.Second
+
+// With Settle, an upgrade's new worker serves beside the old one until it settles; only
+// then is the old one handed over and the upgrade reported done.
+func TestUpgradeHandsOverOnceTheNewWorkerSettles(t *testing.T) {
+	h := newHarness(t)
+	h.m.cfg.Settle = settle
+	old := h.serving(t)
+	w := h.upgrade(t)
+	w.serve()
+	tm := h.nextTimer(t)
+	if tm.d != settle {
+		t.Fatalf("timer %v after the new worker served, want the settle time %v", tm.d, settle)
+	}
+	old.expectNoSignal(t) // both serve
+	tm.fire()
+	h.expectNotes(t, "READY=1")
+	old.expectSignal(t, SignalHandOver)
+	if got, want := h.status(t), (status{seq: 1, ok: true, detail: "worker 102 serves"}); got != want {
+		t.Errorf("status = %+v, want %+v", got, want)
+	}
+	old.exit(0, "")
+	h.stop(t, w)
+}
+
+// A new worker that exits while it settles (a release that crashes on its first requests)
+// fails the upgrade, and the old worker, never handed over, serves on. (reload said "serves"
+// and the master restarted the crashing release in a loop.)
+func TestNewWorkerExitingWhileItSettlesFailsTheUpgrade(t *testing.T) {
+	h := newHarness(t)
+	h.m.cfg.Settle = settle
+	old := h.serving(t)
+	w := h.upgrade(t)
+	w.serve()
+	h.nextTimer(t) // the settle time, never fired
+	w.exit(3, "")
+	h.expectNotes(t, "READY=1")
+	old.expectNoSignal(t)
+	if st := h.status(t); st.seq != 1 || st.ok || !strings.Contains(st.detail, "new worker 102 exited with status 3") || !strings.Contains(st.detail, "worker 101 serves on") {
+		t.Errorf("status = %+v, want the upgrade failed: 102 exited, 101 serves on", st)
+	}
+	select {
+	case s := <-h.started:
+		t.Errorf("worker %d started after the failed upgrade", s.pid)
+	default:
+	}
+	h.stop(t, old)
+}
+
+// A stop while the new worker settles stops both workers that serve.
+func TestStopWhileANewWorkerSettles(t *testing.T) {
+	h := newHarness(t)
+	h.m.cfg.Settle = settle
+	old := h.serving(t)
+	w := h.upgrade(t)
+	w.serve()
+	h.nextTimer(t)
+	h.cancel()
+	h.expectNotes(t, "STOPPING=1")
+	old.expectSignal(t, SignalStop)
+	w.expectSignal(t, SignalStop)
+	old.exit(0, "")
+	w.exit(0, "")
+	if err := h.wait(t); err != nil {
+		t.Errorf("loop = %v, want nil after a clean stop", err)
+	}
+}
+
+// Serving workers that die as soon as they serve are replaced after a doubling back-off,
+// and the master gives up after maxRespawns in a row, for the process manager to act.
+func TestServingWorkersDyingAtOnceAreRetriedWithBackOff(t *testing.T) {
+	h := newHarness(t)
+	h.m.cfg.Settle = settle
+	h.serving(t).exit(3, "")
+	for _, backoff := range []time.Duration{500 * time.Millisecond, time.Second, 2 * time.Second, 4 * time.Second} {
+		tm := h.nextTimer(t)
+		if tm.d != backoff {
+			t.Fatalf("back-off %v, want %v", tm.d, backoff)
+		}
+		tm.fire()
+		w := h.nextWorker(t)
+		w.serve()
+		h.expectNotes(t, "READY=1")
+		w.exit(3, "")
+	}
+	err := h.wait(t)
+	if err == nil || !strings.Contains(err.Error(), "gave up after 5 serving workers in a row exited within 7s of serving") {
+		t.Errorf("loop = %v, want it to give up", err)
+	}
+}
