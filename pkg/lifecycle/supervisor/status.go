@@ -114,8 +114,12 @@ func writeFileAtomic(path, content string) error {
 	return os.Rename(tmp.Name(), path)
 }
 
-// ErrUpgradeFailed wraps the reason an upgrade that Reload asked for did not happen.
-var ErrUpgradeFailed = errors.New("upgrade failed")
+// ErrUpgradeFailed wraps the reason an upgrade that Reload asked for did not happen;
+// ErrNoOutcome says that Reload could not learn whether it did.
+var (
+	ErrUpgradeFailed = errors.New("upgrade failed")
+	ErrNoOutcome     = errors.New("upgrade outcome unknown")
+)
 
 // Reload sends SIGHUP to the master named in pidFile and waits, at most timeout, for the
 // outcome: nil with a description once a new worker serves, else an error with the reason.
@@ -147,7 +151,9 @@ func Reload(ctx context.Context, pidFile string, timeout time.Duration) (string,
 		case <-ctx.Done():
 			return "", ctx.Err()
 		case <-deadline.C:
-			return "", fmt.Errorf("%w: no outcome from master %d within %v", ErrUpgradeFailed, pid, timeout)
+			// Not "failed": a master that cannot write the status file (a full disk)
+			// may have upgraded; its log says.
+			return "", fmt.Errorf("%w: master %d wrote no outcome within %v; whether the upgrade happened is in its log, and in /healthz's pid and version", ErrNoOutcome, pid, timeout)
 		case <-tick.C:
 		}
 		all, _ := readStatuses(StatusFile(pidFile))

@@ -4,6 +4,7 @@ package supervisor
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -127,5 +128,27 @@ func TestReloadWaitsForTheUpgradeItsSignalQueued(t *testing.T) {
 	}
 	if got := <-done; got.err != nil || got.detail != "worker 2 serves" {
 		t.Errorf("Reload = %q, %v; want the queued upgrade's outcome, worker 2 serves", got.detail, got.err)
+	}
+}
+
+// A master that writes no outcome (it cannot write the status file: a full disk) may have
+// upgraded: Reload says it does not know, not that the upgrade failed.
+func TestReloadWithoutAnOutcomeSaysItDoesNotKnow(t *testing.T) {
+	master := exec.Command("sh", "-c", `trap "" HUP; sleep 60`)
+	if err := master.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = master.Process.Kill(); _ = master.Wait() })
+	time.Sleep(100 * time.Millisecond) // let the trap be set
+	pidFile := filepath.Join(t.TempDir(), "blog.pid")
+	if err := os.WriteFile(pidFile, []byte(strconv.Itoa(master.Process.Pid)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeStatus(StatusFile(pidFile), status{seq: 1, ok: true, detail: "started"}, true); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Reload(context.Background(), pidFile, 300*time.Millisecond)
+	if !errors.Is(err, ErrNoOutcome) || errors.Is(err, ErrUpgradeFailed) {
+		t.Errorf("Reload = %v, want ErrNoOutcome and not ErrUpgradeFailed", err)
 	}
 }
