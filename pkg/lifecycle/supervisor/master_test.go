@@ -419,18 +419,25 @@ func TestFailedUpgradesWithNoWorkerServingDoNotEndTheMaster(t *testing.T) {
 // settle is Config.Settle in the tests that set it: distinct from the other durations.
 const settle = 7 * time.Second
 
+// settling runs a master with Settle whose upgrade's new worker (w) serves beside the old
+// one; tm is the settle time's timer.
+func settling(t *testing.T) (h *harness, old, w *standIn, tm fakeTimer) {
+	t.Helper()
+	h = newHarness(t)
+	h.m.cfg.Settle = settle
+	old = h.serving(t)
+	w = h.upgrade(t)
+	w.serve()
+	if tm = h.nextTimer(t); tm.d != settle {
+		t.Fatalf("timer %v after the new worker served, want the settle time %v", tm.d, settle)
+	}
+	return h, old, w, tm
+}
+
 // With Settle, an upgrade's new worker serves beside the old one until it settles; only
 // then is the old one handed over and the upgrade reported done.
 func TestUpgradeHandsOverOnceTheNewWorkerSettles(t *testing.T) {
-	h := newHarness(t)
-	h.m.cfg.Settle = settle
-	old := h.serving(t)
-	w := h.upgrade(t)
-	w.serve()
-	tm := h.nextTimer(t)
-	if tm.d != settle {
-		t.Fatalf("timer %v after the new worker served, want the settle time %v", tm.d, settle)
-	}
+	h, old, w, tm := settling(t)
 	old.expectNoSignal(t) // both serve
 	tm.fire()
 	h.expectNotes(t, "READY=1")
@@ -446,12 +453,7 @@ func TestUpgradeHandsOverOnceTheNewWorkerSettles(t *testing.T) {
 // fails the upgrade, and the old worker, never handed over, serves on. (reload said "serves"
 // and the master restarted the crashing release in a loop.)
 func TestNewWorkerExitingWhileItSettlesFailsTheUpgrade(t *testing.T) {
-	h := newHarness(t)
-	h.m.cfg.Settle = settle
-	old := h.serving(t)
-	w := h.upgrade(t)
-	w.serve()
-	h.nextTimer(t) // the settle time, never fired
+	h, old, w, _ := settling(t) // the settle time is never fired
 	w.exit(3, "")
 	h.expectNotes(t, "READY=1")
 	old.expectNoSignal(t)
@@ -468,12 +470,7 @@ func TestNewWorkerExitingWhileItSettlesFailsTheUpgrade(t *testing.T) {
 
 // A stop while the new worker settles stops both workers that serve.
 func TestStopWhileANewWorkerSettles(t *testing.T) {
-	h := newHarness(t)
-	h.m.cfg.Settle = settle
-	old := h.serving(t)
-	w := h.upgrade(t)
-	w.serve()
-	h.nextTimer(t)
+	h, old, w, _ := settling(t)
 	h.cancel()
 	h.expectNotes(t, "STOPPING=1")
 	old.expectSignal(t, SignalStop)

@@ -93,16 +93,7 @@ func TestStatusKeepsTheNewestOutcomes(t *testing.T) {
 // under way ended. The master here is a process that ignores SIGHUP; the test writes the
 // outcomes a master would.
 func TestReloadWaitsForTheUpgradeItsSignalQueued(t *testing.T) {
-	master := exec.Command("sh", "-c", `trap "" HUP; sleep 60`)
-	if err := master.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = master.Process.Kill(); _ = master.Wait() })
-	time.Sleep(100 * time.Millisecond) // let the trap be set
-	pidFile := filepath.Join(t.TempDir(), "blog.pid")
-	if err := os.WriteFile(pidFile, []byte(strconv.Itoa(master.Process.Pid)), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	pidFile := deafMaster(t)
 	path := StatusFile(pidFile)
 	if err := writeStatus(path, status{seq: 3, ok: true, detail: "worker 1 serves", began: 1}, true); err != nil {
 		t.Fatal(err)
@@ -134,16 +125,7 @@ func TestReloadWaitsForTheUpgradeItsSignalQueued(t *testing.T) {
 // A master that writes no outcome (it cannot write the status file: a full disk) may have
 // upgraded: Reload says it does not know, not that the upgrade failed.
 func TestReloadWithoutAnOutcomeSaysItDoesNotKnow(t *testing.T) {
-	master := exec.Command("sh", "-c", `trap "" HUP; sleep 60`)
-	if err := master.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = master.Process.Kill(); _ = master.Wait() })
-	time.Sleep(100 * time.Millisecond) // let the trap be set
-	pidFile := filepath.Join(t.TempDir(), "blog.pid")
-	if err := os.WriteFile(pidFile, []byte(strconv.Itoa(master.Process.Pid)), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	pidFile := deafMaster(t)
 	if err := writeStatus(StatusFile(pidFile), status{seq: 1, ok: true, detail: "started"}, true); err != nil {
 		t.Fatal(err)
 	}
@@ -151,4 +133,21 @@ func TestReloadWithoutAnOutcomeSaysItDoesNotKnow(t *testing.T) {
 	if !errors.Is(err, ErrNoOutcome) || errors.Is(err, ErrUpgradeFailed) {
 		t.Errorf("Reload = %v, want ErrNoOutcome and not ErrUpgradeFailed", err)
 	}
+}
+
+// deafMaster starts a process that ignores SIGHUP, stands for a master, and returns a PID
+// file naming it; the test writes the outcomes a master would.
+func deafMaster(t *testing.T) (pidFile string) {
+	t.Helper()
+	master := exec.Command("sh", "-c", `trap "" HUP; sleep 60`)
+	if err := master.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = master.Process.Kill(); _ = master.Wait() })
+	time.Sleep(100 * time.Millisecond) // let the trap be set
+	pidFile = filepath.Join(t.TempDir(), "blog.pid")
+	if err := os.WriteFile(pidFile, []byte(strconv.Itoa(master.Process.Pid)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return pidFile
 }
