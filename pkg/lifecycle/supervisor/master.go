@@ -53,8 +53,10 @@ type worker struct {
 	exited chan struct{} // closed once it has exited and been reaped
 	status int
 	reason string // why it could not start, as it reported (set before exited closes)
-	// timedOut: the master killed it for not serving in time (the loop's own field).
+	// timedOut: the master killed it for not serving in time; since: when it began to
+	// serve (the loop's own fields).
 	timedOut bool
+	since    time.Time
 }
 
 // processWorker is the worker for a child process. Signals go to its process group (it
@@ -203,7 +205,6 @@ func (m *master) loop(ctx context.Context, sigs <-chan os.Signal, resume *master
 		cur, next   *worker
 		trial       *worker // an upgrade's new worker, serving beside cur until trialEnd (Config.Settle)
 		trialEnd    <-chan time.Time
-		curSince    time.Time // when cur began to serve
 		draining    []*worker
 		pending     bool // a SIGHUP arrived during an upgrade: upgrade again after it
 		failures    int  // failed starts in a row while no worker serves
@@ -290,7 +291,7 @@ func (m *master) loop(ctx context.Context, sigs <-chan os.Signal, resume *master
 	// drains, the upgrade is reported done, and a SIGHUP queued meanwhile upgrades again.
 	promote := func(w *worker) (stop os.Signal) {
 		old := cur
-		cur, curSince, failures = w, time.Now(), 0
+		cur, failures = w, 0
 		m.log.Info("worker serving", zap.Int("pid", cur.pid), zap.String("why", nextOrigin))
 		if old != nil {
 			old.signal(SignalHandOver)
@@ -328,7 +329,8 @@ func (m *master) loop(ctx context.Context, sigs <-chan os.Signal, resume *master
 		return nil
 	}
 	if resume != nil {
-		cur, pidWritten, curSince = adopt(resume.serving, true), m.cfg.PIDFile != "", time.Now()
+		cur, pidWritten = adopt(resume.serving, true), m.cfg.PIDFile != ""
+		cur.since = time.Now() // as far as this image knows
 		for _, pid := range resume.draining {
 			draining = append(draining, adopt(pid, false))
 		}
@@ -372,7 +374,7 @@ func (m *master) loop(ctx context.Context, sigs <-chan os.Signal, resume *master
 
 		case <-nextReady:
 			w := next
-			next, deadline = nil, nil
+			next, deadline, w.since = nil, nil, time.Now()
 			if cur != nil && m.cfg.Settle > 0 {
 				// The old worker serves on beside it until it settles: if it exits by
 				// then, nothing is lost and the upgrade has failed.
@@ -453,7 +455,7 @@ func (m *master) loop(ctx context.Context, sigs <-chan os.Signal, resume *master
 			next.timedOut = true
 
 		case <-curExited:
-			served := time.Since(curSince)
+			served := time.Since(cur.since)
 			if trial != nil { // the new worker serves already: it takes over now
 				m.log.Error("serving worker died while the new one settled: the new one takes over", zap.Int("pid", cur.pid),
 					zap.Int("status", cur.status), zap.Int("new_pid", trial.pid))

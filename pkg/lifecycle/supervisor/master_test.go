@@ -504,3 +504,23 @@ func TestServingWorkersDyingAtOnceAreRetriedWithBackOff(t *testing.T) {
 		t.Errorf("loop = %v, want it to give up", err)
 	}
 }
+
+// A worker's time serving counts from when it began to serve, beside the old one too: one
+// that dies after serving longer than Settle in all is replaced at once, not after a
+// back-off as a failed start (its time was counted from the hand-over).
+func TestServingTimeCountsFromTheFirstRequestNotTheHandOver(t *testing.T) {
+	h := newHarness(t)
+	h.m.cfg.Settle = 100 * time.Millisecond
+	old := h.serving(t)
+	w := h.upgrade(t)
+	w.serve()
+	tm := h.nextTimer(t)
+	time.Sleep(150 * time.Millisecond) // served beside the old one longer than Settle
+	tm.fire()
+	h.expectNotes(t, "READY=1")
+	old.expectSignal(t, SignalHandOver)
+	old.exit(0, "")
+	w.exit(3, "")
+	h.nextWorker(t).serve() // at once: nextWorker fails on any other timer first
+	h.expectNotes(t, "READY=1")
+}
