@@ -115,3 +115,30 @@ func TestCredentialRecreatedInTheSameSecondRefusesItsTokens(t *testing.T) {
 		t.Errorf("a token of the credential now = %d %s, want 200", rec.Code, rec.Body)
 	}
 }
+
+// A secret rotated (remove, add) and its new token, issued by another replica, works at
+// once on a server whose cache still holds the credential before: it was refused, with
+// "issued for an earlier credential", until the cache expired, while the old token passed.
+// Once the new token is seen, the old one is refused.
+func TestRotatedCredentialsNewTokenWorksAtOnce(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, service.Options{AuthCacheTTL: time.Hour})
+	operator, old := newCredential(t, e)
+	if removed, err := operator.RemoveAuth(t.Context(), "myapp"); err != nil || !removed {
+		t.Fatalf("RemoveAuth = %v, %v", removed, err)
+	}
+	if added, err := operator.AddAuth(t.Context(), "myapp", "second-secret-02", "test"); err != nil || !added {
+		t.Fatalf("AddAuth = %v, %v", added, err)
+	}
+	replica := service.New(dao.New(e.db), e.jwt, service.Options{})
+	fresh, err := replica.Token(t.Context(), service.AuthRequest{AppKey: "myapp", AppSecret: "second-secret-02"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec := e.do(t, "GET", "/api/v1/tags", noBody, fresh); rec.Code != 200 {
+		t.Errorf("the new token, at once = %d %s, want 200", rec.Code, rec.Body)
+	}
+	if rec := e.do(t, "GET", "/api/v1/tags", noBody, old); rec.Code != 401 {
+		t.Errorf("the old token after the new one = %d %s, want 401", rec.Code, rec.Body)
+	}
+}

@@ -73,10 +73,14 @@ func (s *Service) Token(ctx context.Context, req AuthRequest) (string, error) {
 	if mismatch || !known {
 		return "", fmt.Errorf("auth %q: %w", req.AppKey, errcode.UnauthorizedAuthNotExist)
 	}
-	tok, err := s.jwt.Generate(a.AppKey, CredentialVersion(a.AppSecret), time.Now())
+	now := time.Now()
+	tok, err := s.jwt.Generate(a.AppKey, CredentialVersion(a.AppSecret), now)
 	if err != nil {
 		return "", fmt.Errorf("%w: %w", errcode.UnauthorizedTokenGenerate, err)
 	}
+	e := liveAuth(a) // what the token's first use would read
+	e.read = now
+	s.auths.put(a.AppKey, e, now)
 	return tok, nil
 }
 
@@ -110,21 +114,29 @@ func (s *Service) authSlot(ctx context.Context) (release func(), err error) {
 // Refusals wrap errcode.UnauthorizedTokenError.
 func (s *Service) CheckToken(ctx context.Context, claims *token.Claims) error {
 	now := time.Now()
+	var issued int64 // a token without iat predates every credential
+	if claims.IssuedAt != nil {
+		issued = claims.IssuedAt.Unix()
+	}
 	e, ok := s.auths.get(claims.AppKey, now)
+	// A token of another version, issued since the entry was read, may be for a credential
+	// created since (a secret just rotated): read it again rather than refuse the new
+	// token and let the old pass until the entry expires. Old tokens never cause a read.
+	if ok && claims.Credential != "" && (!e.live || claims.Credential != e.version) && issued >= e.read.Unix() {
+		ok = false
+	}
 	if !ok {
 		a, err := s.dao.GetAuth(ctx, claims.AppKey)
 		switch {
 		case errors.Is(err, errcode.UnauthorizedAuthNotExist): // cached too, as not live
+			e = authEntry{}
 		case err != nil:
 			return err // not cached: the next request asks again
 		default:
-			e = authEntry{live: true, createdOn: a.CreatedOn, version: CredentialVersion(a.AppSecret)}
+			e = liveAuth(a)
 		}
+		e.read = now
 		s.auths.put(claims.AppKey, e, now)
-	}
-	var issued int64 // a token without iat predates every credential
-	if claims.IssuedAt != nil {
-		issued = claims.IssuedAt.Unix()
 	}
 	switch {
 	case !e.live:
@@ -135,6 +147,11 @@ func (s *Service) CheckToken(ctx context.Context, claims *token.Claims) error {
 		return fmt.Errorf("token of %q: %w", claims.AppKey, errcode.UnauthorizedTokenError.WithDetail("issued before its credential was created", "签发时间早于其凭据的创建时间"))
 	}
 	return nil
+}
+
+// liveAuth is the token check's entry for a live credential.
+func liveAuth(a model.Auth) authEntry {
+	return authEntry{live: true, createdOn: a.CreatedOn, version: CredentialVersion(a.AppSecret)}
 }
 
 // CredentialVersion names a credential's version, for its tokens: a digest of its stored

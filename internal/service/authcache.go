@@ -23,8 +23,9 @@ type authCache struct {
 
 type authEntry struct {
 	live      bool
-	createdOn uint32 // Unix seconds
-	version   string // CredentialVersion
+	createdOn uint32    // Unix seconds
+	version   string    // CredentialVersion
+	read      time.Time // when it was read from the database
 	expires   time.Time
 }
 
