@@ -74,8 +74,9 @@ type Server struct {
 	PIDFile string
 	// UpgradeTimeout is how long a new worker may take to serve before it is killed.
 	UpgradeTimeout time.Duration
-	// UpgradeSettle is how long a worker must serve before it counts as started: an upgrade's
-	// new worker serves beside the old one that long before the hand-over and the outcome.
+	// UpgradeSettle is how long a worker must serve before it counts as started: an upgrade
+	// is reported done once its new worker has served that long, and a worker that dies
+	// sooner is replaced after a back-off.
 	UpgradeSettle time.Duration
 	// DrainDelay keeps serving, with /readyz failing, this long after SIGTERM before the
 	// listener closes, so load balancers stop sending first (about 5s on Kubernetes).

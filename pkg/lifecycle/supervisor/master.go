@@ -203,8 +203,7 @@ func (m *master) report(ok bool, detail string) {
 func (m *master) loop(ctx context.Context, sigs <-chan os.Signal, resume *masterState) error {
 	var (
 		cur, next   *worker
-		trial       *worker // an upgrade's new worker, serving beside cur until trialEnd (Config.Settle)
-		trialEnd    <-chan time.Time
+		settled     <-chan time.Time // set while an upgrade's worker serves its first Config.Settle
 		draining    []*worker
 		pending     bool // a SIGHUP arrived during an upgrade: upgrade again after it
 		failures    int  // failed starts in a row while no worker serves
@@ -260,13 +259,8 @@ func (m *master) loop(ctx context.Context, sigs <-chan os.Signal, resume *master
 		upgrade()
 		return nil
 	}
-	// stopAll stops every worker: the one on trial serves, and is stopped as cur is.
-	stopAll := func() error {
-		if trial != nil {
-			draining = append(draining, trial)
-		}
-		return m.stop(sigs, cur, next, draining)
-	}
+	// stopAll stops every worker.
+	stopAll := func() error { return m.stop(sigs, cur, next, draining) }
 	// stopOn stops every worker, for sig.
 	stopOn := func(sig os.Signal) error {
 		m.log.Info("stopping", zap.Stringer("signal", sig))
@@ -287,9 +281,20 @@ func (m *master) loop(ctx context.Context, sigs <-chan os.Signal, resume *master
 		}
 		return nil
 	}
-	// promote makes w, which serves, the serving worker: the old one is handed over and
-	// drains, the upgrade is reported done, and a SIGHUP queued meanwhile upgrades again.
-	promote := func(w *worker) (stop os.Signal) {
+	// settle reports the upgrade whose worker serves as done, and upgrades again for a
+	// SIGHUP that came meanwhile.
+	settle := func(note string) (stop os.Signal) {
+		settled = nil
+		m.report(true, fmt.Sprintf("worker %d serves%s", cur.pid, note))
+		if pending { // a SIGHUP came during this upgrade: a newer binary or config
+			pending = false
+			return upgradeAll()
+		}
+		return nil
+	}
+	// serve makes w, which serves, the serving worker: the old one is handed over and
+	// drains. An upgrade's outcome waits until w has served Config.Settle (settled).
+	serve := func(w *worker) (stop os.Signal) {
 		old := cur
 		cur, failures = w, 0
 		m.log.Info("worker serving", zap.Int("pid", cur.pid), zap.String("why", nextOrigin))
@@ -298,6 +303,7 @@ func (m *master) loop(ctx context.Context, sigs <-chan os.Signal, resume *master
 			draining = append(draining, old)
 			m.log.Info("old worker draining", zap.Int("pid", old.pid))
 		}
+		upgraded := false
 		if !pidWritten && m.cfg.PIDFile != "" {
 			// The status first: Reload reads it once the PID file is there.
 			err := writeStatus(StatusFile(m.cfg.PIDFile), status{seq: m.seq, ok: true, detail: "started"}, true)
@@ -310,7 +316,12 @@ func (m *master) loop(ctx context.Context, sigs <-chan os.Signal, resume *master
 				pidWritten = true
 			}
 		} else if nextOrigin == "upgrade" {
-			m.report(true, fmt.Sprintf("worker %d serves", cur.pid))
+			upgraded = true
+			if m.cfg.Settle > 0 {
+				settled = m.after(m.cfg.Settle)
+			} else {
+				m.report(true, fmt.Sprintf("worker %d serves", cur.pid))
+			}
 		}
 		m.cfg.Notify("READY=1")
 		draining = m.reap(draining)
@@ -322,7 +333,7 @@ func (m *master) loop(ctx context.Context, sigs <-chan os.Signal, resume *master
 				m.log.Warn("release start-up pages", zap.Error(err))
 			}
 		}
-		if pending { // a SIGHUP came during this upgrade: a newer binary or config
+		if upgraded && settled == nil && pending { // a SIGHUP came during this upgrade
 			pending = false
 			return upgradeAll()
 		}
@@ -345,12 +356,9 @@ func (m *master) loop(ctx context.Context, sigs <-chan os.Signal, resume *master
 		}
 	}()
 	for {
-		var nextReady, nextExited, curExited, trialExited chan struct{}
+		var nextReady, nextExited, curExited chan struct{}
 		if next != nil {
 			nextReady, nextExited = next.ready, next.exited
-		}
-		if trial != nil {
-			trialExited = trial.exited
 		}
 		if cur != nil {
 			curExited = cur.exited
@@ -363,10 +371,15 @@ func (m *master) loop(ctx context.Context, sigs <-chan os.Signal, resume *master
 			if sig != syscall.SIGHUP {
 				return stopOn(sig)
 			}
-			if next != nil || trial != nil {
+			if next != nil {
 				pending = true
 				m.log.Info("SIGHUP during an upgrade: another upgrade follows it")
 				continue
+			}
+			if settled != nil { // this one supersedes the upgrade still settling
+				if sig := settle(" (a newer upgrade followed before it had served its settle time)"); sig != nil {
+					return stopOn(sig)
+				}
 			}
 			if sig := upgradeAll(); sig != nil {
 				return stopOn(sig)
@@ -375,38 +388,13 @@ func (m *master) loop(ctx context.Context, sigs <-chan os.Signal, resume *master
 		case <-nextReady:
 			w := next
 			next, deadline, w.since = nil, nil, time.Now()
-			if cur != nil && m.cfg.Settle > 0 {
-				// The old worker serves on beside it until it settles: if it exits by
-				// then, nothing is lost and the upgrade has failed.
-				trial, trialEnd = w, m.after(m.cfg.Settle)
-				m.log.Info("new worker serving beside the old one until it settles", zap.Int("pid", w.pid),
-					zap.Int("old_pid", cur.pid), zap.Duration("settle", m.cfg.Settle))
-				continue
-			}
-			if sig := promote(w); sig != nil {
+			if sig := serve(w); sig != nil {
 				return stopOn(sig)
 			}
 
-		case <-trialEnd:
-			w := trial
-			trial, trialEnd = nil, nil
-			if sig := promote(w); sig != nil {
+		case <-settled:
+			if sig := settle(""); sig != nil {
 				return stopOn(sig)
-			}
-
-		case <-trialExited:
-			failed := trial
-			trial, trialEnd = nil, nil
-			m.log.Error("new worker exited before it settled", zap.Int("pid", failed.pid),
-				zap.Int("status", failed.status), zap.Int("old_worker_serving", cur.pid))
-			m.report(false, fmt.Sprintf("new worker %d exited with status %d within %v of serving: worker %d serves on",
-				failed.pid, failed.status, m.cfg.Settle, cur.pid))
-			m.cfg.Notify("READY=1")
-			if pending { // a SIGHUP came meanwhile: the fix it may bring
-				pending = false
-				if sig := upgradeAll(); sig != nil {
-					return stopOn(sig)
-				}
 			}
 
 		case <-nextExited:
@@ -456,22 +444,21 @@ func (m *master) loop(ctx context.Context, sigs <-chan os.Signal, resume *master
 
 		case <-curExited:
 			served := time.Since(cur.since)
-			if trial != nil { // the new worker serves already: it takes over now
-				m.log.Error("serving worker died while the new one settled: the new one takes over", zap.Int("pid", cur.pid),
-					zap.Int("status", cur.status), zap.Int("new_pid", trial.pid))
-				cur = nil
-				w := trial
-				trial, trialEnd = nil, nil
-				if sig := promote(w); sig != nil {
-					return stopOn(sig)
-				}
-				continue
-			}
 			m.log.Error("serving worker died: replacing it", zap.Int("pid", cur.pid), zap.Int("status", cur.status),
 				zap.Duration("served", served))
+			if settled != nil { // an upgrade's worker, within its settle time: it failed
+				settled = nil
+				m.report(false, fmt.Sprintf("new worker %d exited with status %d %v after it began to serve; the old worker had been handed over, so the master replaces the new one, with back-off",
+					cur.pid, cur.status, served.Round(time.Millisecond)))
+			}
 			cur = nil
 			switch {
 			case next != nil: // the worker starting now takes over
+			case pending: // a SIGHUP came meanwhile: the fix it may bring
+				pending = false
+				if sig := upgradeAll(); sig != nil {
+					return stopOn(sig)
+				}
 			case m.cfg.Settle > 0 && served < m.cfg.Settle:
 				// It died as it began to serve (a release that crashes on its first
 				// requests): replaced after a back-off, and given up on after a few, so

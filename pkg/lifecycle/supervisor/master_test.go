@@ -419,8 +419,8 @@ func TestFailedUpgradesWithNoWorkerServingDoNotEndTheMaster(t *testing.T) {
 // settle is Config.Settle in the tests that set it: distinct from the other durations.
 const settle = 7 * time.Second
 
-// settling runs a master with Settle whose upgrade's new worker (w) serves beside the old
-// one; tm is the settle time's timer.
+// settling runs a master with Settle whose upgrade's new worker (w) has begun to serve,
+// the old one handed over; tm is the settle time's timer.
 func settling(t *testing.T) (h *harness, old, w *standIn, tm fakeTimer) {
 	t.Helper()
 	h = newHarness(t)
@@ -428,58 +428,67 @@ func settling(t *testing.T) (h *harness, old, w *standIn, tm fakeTimer) {
 	old = h.serving(t)
 	w = h.upgrade(t)
 	w.serve()
+	old.expectSignal(t, SignalHandOver) // at once: two workers never take connections together
 	if tm = h.nextTimer(t); tm.d != settle {
 		t.Fatalf("timer %v after the new worker served, want the settle time %v", tm.d, settle)
 	}
+	h.expectNotes(t, "READY=1")
 	return h, old, w, tm
 }
 
-// With Settle, an upgrade's new worker serves beside the old one until it settles; only
-// then is the old one handed over and the upgrade reported done.
-func TestUpgradeHandsOverOnceTheNewWorkerSettles(t *testing.T) {
+// With Settle, an upgrade is reported done once its new worker has served that long.
+func TestUpgradeIsReportedOnceTheNewWorkerSettles(t *testing.T) {
 	h, old, w, tm := settling(t)
-	old.expectNoSignal(t) // both serve
+	if got := h.status(t); got.seq != 0 {
+		t.Errorf("status before the settle time = %+v, want no outcome yet", got)
+	}
 	tm.fire()
-	h.expectNotes(t, "READY=1")
-	old.expectSignal(t, SignalHandOver)
-	if got, want := h.status(t), (status{seq: 1, ok: true, detail: "worker 102 serves"}); got != want {
+	got := h.status(t)
+	for deadline := time.Now().Add(guard); got.seq == 0 && time.Now().Before(deadline); got = h.status(t) {
+		time.Sleep(time.Millisecond)
+	}
+	if want := (status{seq: 1, ok: true, detail: "worker 102 serves"}); got != want {
 		t.Errorf("status = %+v, want %+v", got, want)
 	}
 	old.exit(0, "")
 	h.stop(t, w)
 }
 
-// A new worker that exits while it settles (a release that crashes on its first requests)
-// fails the upgrade, and the old worker, never handed over, serves on. (reload said "serves"
-// and the master restarted the crashing release in a loop.)
-func TestNewWorkerExitingWhileItSettlesFailsTheUpgrade(t *testing.T) {
+// A new worker that exits within its settle time (a release that crashes on its first
+// requests) fails the upgrade: reload said it served, and the master restarted it in a
+// tight loop. It is replaced after a back-off.
+func TestNewWorkerExitingWithinItsSettleTimeFailsTheUpgrade(t *testing.T) {
 	h, old, w, _ := settling(t) // the settle time is never fired
+	old.exit(0, "")
 	w.exit(3, "")
-	h.expectNotes(t, "READY=1")
-	old.expectNoSignal(t)
-	if st := h.status(t); st.seq != 1 || st.ok || !strings.Contains(st.detail, "new worker 102 exited with status 3") || !strings.Contains(st.detail, "worker 101 serves on") {
-		t.Errorf("status = %+v, want the upgrade failed: 102 exited, 101 serves on", st)
+	tm := h.nextTimer(t)
+	if tm.d != 500*time.Millisecond {
+		t.Fatalf("timer %v after the new worker died, want the first back-off", tm.d)
 	}
-	select {
-	case s := <-h.started:
-		t.Errorf("worker %d started after the failed upgrade", s.pid)
-	default:
+	if st := h.status(t); st.seq != 1 || st.ok || !strings.Contains(st.detail, "new worker 102 exited with status 3") {
+		t.Errorf("status = %+v, want the upgrade failed: 102 exited", st)
 	}
-	h.stop(t, old)
+	tm.fire()
+	h.stop(t, h.nextWorker(t))
 }
 
-// A stop while the new worker settles stops both workers that serve.
-func TestStopWhileANewWorkerSettles(t *testing.T) {
+// A SIGHUP within the settle time upgrades at once, and the upgrade it supersedes is
+// reported done: a deploy does not wait for the one before to settle.
+func TestSIGHUPWithinTheSettleTimeUpgradesAtOnce(t *testing.T) {
 	h, old, w, _ := settling(t)
-	h.cancel()
-	h.expectNotes(t, "STOPPING=1")
-	old.expectSignal(t, SignalStop)
-	w.expectSignal(t, SignalStop)
 	old.exit(0, "")
-	w.exit(0, "")
-	if err := h.wait(t); err != nil {
-		t.Errorf("loop = %v, want nil after a clean stop", err)
+	h.signal(t, syscall.SIGHUP)
+	h.expectNotes(t, "RELOADING=1")
+	if st := h.status(t); st.seq != 1 || !st.ok || !strings.HasPrefix(st.detail, "worker 102 serves (a newer upgrade followed") {
+		t.Errorf("status = %+v, want the superseded upgrade done", st)
 	}
+	n := h.nextWorker(t)
+	n.serve()
+	w.expectSignal(t, SignalHandOver)
+	h.nextTimer(t)
+	h.expectNotes(t, "READY=1")
+	w.exit(0, "")
+	h.stop(t, n)
 }
 
 // Serving workers that die as soon as they serve are replaced after a doubling back-off,
@@ -505,21 +514,12 @@ func TestServingWorkersDyingAtOnceAreRetriedWithBackOff(t *testing.T) {
 	}
 }
 
-// A worker's time serving counts from when it began to serve, beside the old one too: one
-// that dies after serving longer than Settle in all is replaced at once, not after a
-// back-off as a failed start (its time was counted from the hand-over).
-func TestServingTimeCountsFromTheFirstRequestNotTheHandOver(t *testing.T) {
+// A worker that dies after it has served longer than Settle is replaced at once.
+func TestWorkerDyingAfterItsSettleTimeIsReplacedAtOnce(t *testing.T) {
 	h := newHarness(t)
 	h.m.cfg.Settle = 100 * time.Millisecond
-	old := h.serving(t)
-	w := h.upgrade(t)
-	w.serve()
-	tm := h.nextTimer(t)
-	time.Sleep(150 * time.Millisecond) // served beside the old one longer than Settle
-	tm.fire()
-	h.expectNotes(t, "READY=1")
-	old.expectSignal(t, SignalHandOver)
-	old.exit(0, "")
+	w := h.serving(t)
+	time.Sleep(150 * time.Millisecond)
 	w.exit(3, "")
 	h.nextWorker(t).serve() // at once: nextWorker fails on any other timer first
 	h.expectNotes(t, "READY=1")

@@ -38,12 +38,12 @@ type Config struct {
 	PIDFile string
 	// UpgradeTimeout is how long a new worker may take to report that it serves.
 	UpgradeTimeout time.Duration
-	// Settle is how long a worker must serve before it counts as started. An upgrade's new
-	// worker serves beside the old one that long; then the old one is handed over and the
-	// upgrade reported done. If the new one exits sooner, the upgrade has failed and the old
-	// one serves on. A worker that dies sooner after it began to serve counts as a failed
-	// start: it is replaced after a back-off, and the master gives up after maxRespawns in a
-	// row. 0: a worker counts as started as soon as it serves.
+	// Settle is how long a worker must serve before it counts as started. The old worker
+	// is handed over as soon as the new one serves (two never take connections together),
+	// but the upgrade is reported done only once the new one has served Settle; if it exits
+	// sooner, the upgrade is reported failed. A worker that dies within Settle of serving
+	// counts as a failed start: it is replaced after a back-off, and the master gives up
+	// after maxRespawns in a row. 0: a worker counts as started as soon as it serves.
 	Settle time.Duration
 	// DrainDelay is how long a stop keeps the socket open after telling the worker to
 	// stop, for load balancers to notice. Give the worker's server.Options.DrainDelay the
