@@ -48,7 +48,7 @@ func startUpgradable(t *testing.T, env ...string) *upgradable {
 // and the master has written its PID.
 func startUpgradableAt(t *testing.T, dir, exe string, env ...string) *upgradable {
 	t.Helper()
-	// A new worker settles in 0.5 s here, not 5 s: each upgrade waits for it. (The env
+	// A new worker settles in 0.5 s here, not 5 s: each reload waits for it. (The env
 	// given comes after, and wins.)
 	env = append([]string{"BLOG_SERVER_UPGRADESETTLE=500ms"}, env...)
 	u := &upgradable{launchService(t, &blogproc.Service{Exe: exe, Dir: dir, Port: freePort(t),
