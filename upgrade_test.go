@@ -126,17 +126,26 @@ func (u *upgradable) upgradeDuring(t *testing.T, d time.Duration) <-chan result 
 	return res
 }
 
-// upgrade sends SIGHUP and waits for a new serving process, which it returns, and for the
-// master to have handed the old one over: the new worker answers /healthz a moment before
-// the master reads its readiness, and a stop signal in between stops the old worker as the
-// serving one, not as one draining after a hand-over.
+// upgrade sends SIGHUP and waits until the master has handed the old worker over and
+// /healthz names the new one, which it returns. The master's log says which that is: the
+// new worker answers /healthz a moment before the master reads its readiness (a stop
+// signal in between stops the old worker as the serving one), and an old worker may still
+// take a connection or two as its drain begins, so /healthz alone cannot tell.
 func (u *upgradable) upgrade(t *testing.T) int {
 	t.Helper()
-	old := u.ServingPID()
 	logLen := len(u.Log())
 	u.hup(t)
-	pid := u.awaitWorkerOtherThan(t, old)
-	u.awaitLog(t, logLen, fmt.Sprintf("old worker draining\t{\"pid\": %d}", old))
+	u.awaitLog(t, logLen, "old worker draining")
+	served := regexp.MustCompile(`worker serving\t\{"pid": (\d+), "why": "upgrade"\}`).FindAllStringSubmatch(u.Log()[logLen:], -1)
+	if served == nil {
+		t.Fatalf("the master handed over to no upgrade's worker; log:\n%s", u.Log()[logLen:])
+	}
+	pid, _ := strconv.Atoi(served[len(served)-1][1])
+	for deadline := time.Now().Add(10 * time.Second); u.ServingPID() != pid; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("/healthz does not name the new worker %d 10 s after the hand-over", pid)
+		}
+	}
 	return pid
 }
 
