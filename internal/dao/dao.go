@@ -85,7 +85,13 @@ func Open(ctx context.Context, cfg setting.Database, log *zap.Logger) (*gorm.DB,
 			return err
 		})
 	} else {
-		db, err = open(ctx, cfg, log) // what fails on a local file fails again on a retry
+		// What fails on a local file fails again on a retry, but for SQLITE_BUSY: processes
+		// opening a new database at once (replicas, a worker beside its master's probe)
+		// race to switch it to WAL, and SQLite answers the losers without its busy handler.
+		err = waitWhileBusy(ctx, func() (err error) {
+			db, err = open(ctx, cfg, log)
+			return err
+		})
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", cfg.DBType, err)
@@ -129,6 +135,10 @@ func open(ctx context.Context, cfg setting.Database, log *zap.Logger) (*gorm.DB,
 	if err != nil {
 		if pool != nil {
 			pool.Close()
+		} else if db != nil { // the dialector's own pool (SQLite), opened before the ping failed
+			if sqlDB, err := db.DB(); err == nil {
+				sqlDB.Close()
+			}
 		}
 		return nil, err
 	}
