@@ -377,6 +377,7 @@ func (m *master) loop(ctx context.Context, sigs <-chan os.Signal, resume *master
 				continue
 			}
 			if settled != nil { // this one supersedes the upgrade still settling
+				pending = false // and stands for one queued behind it, if any
 				if sig := settle(" (a newer upgrade followed before it had served its settle time)"); sig != nil {
 					return stopOn(sig)
 				}

@@ -524,3 +524,32 @@ func TestWorkerDyingAfterItsSettleTimeIsReplacedAtOnce(t *testing.T) {
 	h.nextWorker(t).serve() // at once: nextWorker fails on any other timer first
 	h.expectNotes(t, "READY=1")
 }
+
+// A SIGHUP within the settle time of an upgrade that has another queued behind it starts
+// one upgrade, not two: the queued one and this one read the same files.
+func TestSIGHUPWithinTheSettleTimeAndOneQueuedUpgradesOnce(t *testing.T) {
+	h := newHarness(t)
+	h.m.cfg.Settle = settle
+	old := h.serving(t)
+	w := h.upgrade(t)
+	h.signal(t, syscall.SIGHUP) // during the upgrade: queued
+	w.serve()
+	old.expectSignal(t, SignalHandOver)
+	h.nextTimer(t) // the settle time, never fired
+	h.expectNotes(t, "READY=1")
+	old.exit(0, "")
+	h.signal(t, syscall.SIGHUP)
+	h.expectNotes(t, "RELOADING=1")
+	n := h.nextWorker(t)
+	select {
+	case s := <-h.started:
+		t.Errorf("worker %d started beside worker %d", s.pid, n.pid)
+	case <-time.After(100 * time.Millisecond):
+	}
+	n.serve()
+	w.expectSignal(t, SignalHandOver)
+	h.nextTimer(t)
+	h.expectNotes(t, "READY=1")
+	w.exit(0, "")
+	h.stop(t, n)
+}
