@@ -483,12 +483,7 @@ func TestSIGHUPWithinTheSettleTimeUpgradesAtOnce(t *testing.T) {
 		t.Errorf("status = %+v, want the superseded upgrade done", st)
 	}
 	n := h.nextWorker(t)
-	n.serve()
-	w.expectSignal(t, SignalHandOver)
-	h.nextTimer(t)
-	h.expectNotes(t, "READY=1")
-	w.exit(0, "")
-	h.stop(t, n)
+	h.handOverAndStop(t, w, n)
 }
 
 // Serving workers that die as soon as they serve are replaced after a doubling back-off,
@@ -546,9 +541,16 @@ func TestSIGHUPWithinTheSettleTimeAndOneQueuedUpgradesOnce(t *testing.T) {
 		t.Errorf("worker %d started beside worker %d", s.pid, n.pid)
 	case <-time.After(100 * time.Millisecond):
 	}
+	h.handOverAndStop(t, w, n)
+}
+
+// handOverAndStop has n, an upgrade's worker under Settle, serve: w is handed over, and
+// once it has drained the loop is stopped.
+func (h *harness) handOverAndStop(t *testing.T, w, n *standIn) {
+	t.Helper()
 	n.serve()
 	w.expectSignal(t, SignalHandOver)
-	h.nextTimer(t)
+	h.nextTimer(t) // n's settle time
 	h.expectNotes(t, "READY=1")
 	w.exit(0, "")
 	h.stop(t, n)
