@@ -2,9 +2,11 @@ package dao_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
@@ -96,5 +98,33 @@ func TestNameConflictIsNotLogged(t *testing.T) {
 	}
 	for _, e := range logs.All() {
 		t.Errorf("logged: %s %v", e.Message, e.ContextMap())
+	}
+}
+
+// A statement stopped because its client left is not a failure to log (the access log has
+// the request as cancelled): a client dropping connections under a load filled this log
+// with errors. One stopped by the request's deadline still is: the database was too slow.
+func TestStatementOfACancelledRequestIsNotLogged(t *testing.T) {
+	db, logs := openWithLog(t)
+	d := dao.New(db)
+	cancelled, cancel := context.WithCancel(t.Context())
+	cancel()
+	expired, cancel := context.WithDeadline(t.Context(), time.Now().Add(-time.Second))
+	defer cancel()
+	for _, c := range []struct {
+		ctx    context.Context
+		logged bool
+	}{{cancelled, false}, {expired, true}} {
+		logs.TakeAll()
+		// Both paths: dao.read's (the lists) and gorm's (one tag).
+		if _, _, err := d.ListTags(c.ctx, dao.TagFilter{}, dao.Page{Limit: 11}); !errors.Is(err, c.ctx.Err()) {
+			t.Fatalf("ListTags = %v, want %v", err, c.ctx.Err())
+		}
+		if _, err := d.GetTag(c.ctx, 1); !errors.Is(err, c.ctx.Err()) {
+			t.Fatalf("GetTag = %v, want %v", err, c.ctx.Err())
+		}
+		if n := len(logs.FilterMessage("statement failed").All()); (n == 2) != c.logged || n != 0 && n != 2 {
+			t.Errorf("%v: %d of 2 statements logged as failed, want logged %v", c.ctx.Err(), n, c.logged)
+		}
 	}
 }

@@ -21,7 +21,9 @@ const slowStatement = 200 * time.Millisecond
 // and all. Never the bound values, which are client data (names, article text, credentials'
 // hashes), and never a unique-index violation: the dao answers it as the client's conflict
 // (a taken tag name, 409), and MySQL's message for it quotes the duplicate value. A missing
-// row is a 404, not a failure either.
+// row is a 404, not a failure either, nor is a statement stopped because its client left:
+// the access log has that request as cancelled, and a client closing connections under a
+// load would otherwise fill this log with errors (a request past its deadline is still one).
 type queryLog struct{ log *zap.Logger }
 
 // newQueryLog names the caller itself: zap's would be this file.
@@ -44,7 +46,8 @@ func (q queryLog) Error(_ context.Context, msg string, args ...any) {
 
 func (q queryLog) Trace(_ context.Context, begin time.Time, fc func() (string, int64), err error) {
 	elapsed := time.Since(begin)
-	failed := err != nil && !errors.Is(err, gorm.ErrRecordNotFound) && !duplicateKey(err)
+	failed := err != nil && !errors.Is(err, gorm.ErrRecordNotFound) && !duplicateKey(err) &&
+		!errors.Is(err, context.Canceled)
 	if !failed && elapsed < slowStatement {
 		return
 	}
