@@ -145,6 +145,17 @@ func TestBenchFloorRunsTheServiceSQLite(t *testing.T) {
 	}
 }
 
+// make bench-fixes measures each CPU fix against the tree with that fix undone, by
+// replacing the fix's code with the code before it; an undo whose code has changed since
+// stops the script, which nothing else runs (the unsigned-scan fix's stopped it for weeks).
+func TestBenchFixesUndoApply(t *testing.T) {
+	cmd := exec.Command("bash", "scripts/bench-fixes.sh")
+	cmd.Env = append(os.Environ(), "CHECK_ONLY=1")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("scripts/bench-fixes.sh: %v\n%s", err, out)
+	}
+}
+
 // The binary links the drivers of the two databases it runs on and no other: gorm's
 // OpenTelemetry plugin, which pkg/gormtrace replaced, linked ClickHouse's and Postgres's to
 // name one span attribute. Of Mongo's module only bson is linked, by gin's binding and

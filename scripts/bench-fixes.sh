@@ -5,14 +5,10 @@
 # docs/BENCHMARKS-FIXES.md (or BENCH_OUT). DURATION (10s) as in make bench, PAIRS (3 here);
 # FIXES (all) names the fixes to measure, e.g. FIXES=access-log-batches.
 # When a fix's code changes so that its undo no longer applies, the script stops: update the
-# undo line below.
+# undo line below. CHECK_ONLY=1 only checks that every undo applies (TestBenchFixesUndoApply).
 set -euo pipefail
 export GOTOOLCHAIN=go1.27.3 # go.mod's Go, fetched from the module proxy (see the Makefile)
 cd "$(dirname "$0")/.."
-if ! command -v wrk >/dev/null; then
-  apt-get update -qq >/dev/null && apt-get install -y -qq wrk >/dev/null
-fi
-make build >/dev/null
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -23,9 +19,10 @@ before=""
 undo() {
   local name=$1 label=$2 part=$3 file=$4
   case " ${FIXES:-$name} " in *" $name "*) ;; *) return 0 ;; esac
+  grep -qF -- "$5" "$file" || { echo "bench-fixes.sh: $file no longer holds: $5" >&2; exit 1; }
+  [ -z "${CHECK_ONLY:-}" ] || return 0
   mkdir -p "$tmp/$name"
   git ls-files -z | xargs -0 cp --parents -t "$tmp/$name"
-  grep -qF -- "$5" "$tmp/$name/$file" || { echo "bench-fixes.sh: $file no longer holds: $5" >&2; exit 1; }
   OLD=$5 NEW=$6 perl -0pi -e 's/\Q$ENV{OLD}\E/$ENV{NEW}/' "$tmp/$name/$file"
   (cd "$tmp/$name" && CGO_ENABLED=0 go build -tags nomsgpack -trimpath -ldflags "-s -w" -o "$tmp/$name.bin" .)
   before="${before:+$before,}$label=$tmp/$name.bin=$part"
@@ -38,12 +35,17 @@ undo access-log-caller "access log without caller" "go.uber.org/zap.(*Logger).ch
   'log = log.WithOptions(zap.WithCaller(false))' 'log = log.WithOptions(zap.WithCaller(true))'
 # The tags page's unsigned columns scanned by database/sql, through a decimal string.
 undo unsigned-scan "unsigned columns scanned directly" "database/sql.convertAssignRows" internal/dao/tag.go \
-  'return r.Scan(col(&t.ID), &t.CreatedBy, &t.ModifiedBy, col(&t.CreatedOn), col(&t.ModifiedOn), col(&t.DeletedOn), col(&t.IsDel), &t.Name, col(&t.State))' \
-  'return r.Scan(&t.ID, &t.CreatedBy, &t.ModifiedBy, &t.CreatedOn, &t.ModifiedOn, &t.DeletedOn, &t.IsDel, &t.Name, &t.State)'
+  'return r.Scan(n, col(&t.ID), &t.CreatedBy, &t.ModifiedBy, col(&t.CreatedOn), col(&t.ModifiedOn), col(&t.DeletedOn), col(&t.IsDel), &t.Name, col(&t.State))' \
+  'return r.Scan(n, &t.ID, &t.CreatedBy, &t.ModifiedBy, &t.CreatedOn, &t.ModifiedOn, &t.DeletedOn, &t.IsDel, &t.Name, &t.State)'
 # The access log written a line at a time: a write system call per request.
 undo access-log-batches "access log in batches" "go.uber.org/zap.(*Logger).Log" pkg/logger/logger.go \
   'newBatcher(direct, PipeBuf, FlushInterval)' 'direct'
+[ -z "${CHECK_ONLY:-}" ] || exit 0
 [ -n "$before" ] || { echo "bench-fixes.sh: FIXES=$FIXES names no fix" >&2; exit 1; }
+if ! command -v wrk >/dev/null; then
+  apt-get update -qq >/dev/null && apt-get install -y -qq wrk >/dev/null
+fi
+make build >/dev/null
 
 cd scripts/bench
 go run . -only fixes -bin ../../bin/blog-service -d "${DURATION:-10s}" -pairs "${PAIRS:-3}" \
