@@ -39,3 +39,35 @@ func TestWriteCancelledMidTransactionIsCancelled(t *testing.T) {
 		t.Errorf("the abandoned write left %d rows (%v)", n, err)
 	}
 }
+
+// A one-statement write (gorm's own transaction) whose client leaves before the commit is
+// a cancelled request too, and no failure for the query log: tag writes were 500s, logged
+// as "statement failed", when a client hung up on them.
+func TestOneStatementWriteCancelledBeforeItsCommitIsCancelled(t *testing.T) {
+	db, logs := openWithLog(t)
+	type cancelKey struct{}
+	// Cancels the request's context just before gorm commits, as a client leaving then
+	// would, and lets database/sql roll the transaction back.
+	err := db.Callback().Create().Before("gorm:commit_or_rollback_transaction").Register("test:leave", func(tx *gorm.DB) {
+		if cancel, ok := tx.Statement.Context.Value(cancelKey{}).(context.CancelFunc); ok {
+			cancel()
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	ctx = context.WithValue(ctx, cancelKey{}, cancel)
+	err = dao.New(db).CreateTag(ctx, &model.Tag{Name: "left", State: model.StateEnabled})
+	if !errors.Is(err, context.Canceled) || app.Code(err) != errcode.RequestCancelled {
+		t.Fatalf("create after the client left = %v (code %d), want it cancelled", err, app.Code(err).Code())
+	}
+	var n int64
+	if err := db.Model(&model.Tag{}).Where("name = ?", "left").Count(&n).Error; err != nil || n != 0 {
+		t.Errorf("the abandoned write left %d rows (%v)", n, err)
+	}
+	for _, e := range logs.FilterMessage("statement failed").All() {
+		t.Errorf("logged: %s %v", e.Message, e.ContextMap())
+	}
+}

@@ -8,6 +8,7 @@ package dao
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/url"
@@ -55,7 +56,21 @@ func New(db *gorm.DB) *Dao {
 // the same rows of blog_list_count (migration 5), which makes such deadlocks possible. A
 // random pause of a few milliseconds before each new try keeps the writers that collided
 // from colliding again in step (eight writers hit three deadlocks in a row without one).
+//
+// A write that fails once ctx is done (the client left, or the deadline passed) is that,
+// whatever the driver said: database/sql rolls back a transaction whose context ends, and the
+// commit, gorm's own one-statement transaction's included, then says only "transaction has
+// already been committed or rolled back" (SQLite: "cannot rollback - no transaction is
+// active"). Those were 500s and error lines for a client hanging up on a tag's write.
 func (d *Dao) write(ctx context.Context, fn func() error) error {
+	err := d.writeOnce(ctx, fn)
+	if err != nil && ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
+		return fmt.Errorf("write abandoned: %w (%v)", context.Cause(ctx), err)
+	}
+	return err
+}
+
+func (d *Dao) writeOnce(ctx context.Context, fn func() error) error {
 	if d.writer == nil {
 		err := fn()
 		for try := 1; try < 5 && deadlock(err) && ctx.Err() == nil; try++ {

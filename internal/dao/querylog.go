@@ -44,10 +44,12 @@ func (q queryLog) Error(_ context.Context, msg string, args ...any) {
 	q.log.Error(fmt.Sprintf(msg, args...))
 }
 
-func (q queryLog) Trace(_ context.Context, begin time.Time, fc func() (string, int64), err error) {
+func (q queryLog) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), err error) {
 	elapsed := time.Since(begin)
-	failed := err != nil && !errors.Is(err, gorm.ErrRecordNotFound) && !duplicateKey(err) &&
-		!errors.Is(err, context.Canceled)
+	// Once the client has left, whatever fails is that: a driver or a rollback may say so in
+	// its own words (SQLite's "cannot rollback - no transaction is active").
+	left := errors.Is(err, context.Canceled) || errors.Is(ctx.Err(), context.Canceled)
+	failed := err != nil && !errors.Is(err, gorm.ErrRecordNotFound) && !duplicateKey(err) && !left
 	if !failed && elapsed < slowStatement {
 		return
 	}

@@ -45,15 +45,8 @@ func unavailable(err error) error {
 
 // transaction runs fn in a writing transaction; failing to begin one is marked like a query.
 func (d *Dao) transaction(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return d.write(ctx, func() error {
-		err := d.db.WithContext(ctx).Transaction(fn)
-		if err != nil && ctx.Err() != nil {
-			// The client left (or the deadline passed) mid-transaction: database/sql rolled
-			// it back, and the commit says only "transaction has already been committed or
-			// rolled back". That is a cancelled request, not a server error.
-			return fmt.Errorf("transaction abandoned: %w (%v)", context.Cause(ctx), err)
-		}
-		return unavailable(err)
+	return d.write(ctx, func() error { // which answers a transaction whose client left
+		return unavailable(d.db.WithContext(ctx).Transaction(fn))
 	})
 }
 
