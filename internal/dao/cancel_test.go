@@ -3,6 +3,7 @@ package dao_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -70,4 +71,27 @@ func TestOneStatementWriteCancelledBeforeItsCommitIsCancelled(t *testing.T) {
 	for _, e := range logs.FilterMessage("statement failed").All() {
 		t.Errorf("logged: %s %v", e.Message, e.ContextMap())
 	}
+}
+
+// gorm's statement cache prepares a statement once for all who want it meanwhile, so the
+// preparation must not end with the first one's client: it failed them all as cancelled
+// (another client's GET got 503 just after a start). A request whose client has left
+// still prepares the statement, for the next one, and only its own query is cancelled.
+func TestStatementPreparedForALeftClientIsKept(t *testing.T) {
+	db := daotest.Open(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, err := dao.New(db).GetTag(ctx, 1); !errors.Is(err, context.Canceled) {
+		t.Fatalf("GetTag for a client that left = %v, want it cancelled", err)
+	}
+	cache, ok := db.ConnPool.(*gorm.PreparedStmtDB)
+	if !ok {
+		t.Fatalf("gorm's pool is a %T, not its statement cache", db.ConnPool)
+	}
+	for _, query := range cache.Stmts.Keys() {
+		if strings.Contains(query, "blog_tag") && strings.Contains(query, "id = ?") {
+			return
+		}
+	}
+	t.Errorf("the statement was not kept: the cache holds %q", cache.Stmts.Keys())
 }

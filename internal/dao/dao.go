@@ -145,7 +145,11 @@ func open(ctx context.Context, cfg setting.Database, log *zap.Logger) (*gorm.DB,
 		// prepared statement compiled). The API has a bounded set of statement shapes.
 		PrepareStmt:        true,
 		PrepareStmtMaxSize: 256,
-		Logger:             newQueryLog(log),
+		// gorm's default of 24 hours evicts every statement once a day, and eviction closes
+		// it under whoever took it from the cache a moment before ("sql: statement is
+		// closed"). The shapes are few; only the size bound evicts.
+		PrepareStmtTTL: 100 * 365 * 24 * time.Hour,
+		Logger:         newQueryLog(log),
 	})
 	if err != nil {
 		if pool != nil {
@@ -160,6 +164,9 @@ func open(ctx context.Context, cfg setting.Database, log *zap.Logger) (*gorm.DB,
 	sqlDB, err := db.DB()
 	if err != nil {
 		return nil, err
+	}
+	if cache, ok := db.ConnPool.(*gorm.PreparedStmtDB); ok {
+		cache.ConnPool = detachedPrepare{sqlDB}
 	}
 	maxOpen := cfg.MaxOpenConns
 	if cfg.DBType == "sqlite" {
@@ -176,6 +183,25 @@ func open(ctx context.Context, cfg setting.Database, log *zap.Logger) (*gorm.DB,
 	}
 	return db, nil
 }
+
+// detachedPrepare is the pool under gorm's statement cache, which prepares each statement
+// once for every caller that wants it meanwhile: with the first caller's context, whose
+// client leaving failed them all as "context canceled" (another client's GET answered 503,
+// cancelled, just after a start; a POST that had committed answered so too, and its client
+// would send it again). Statements are prepared for the process, not for a request, so
+// whoever asks first, the preparation does not end with its client; prepareTimeout bounds it.
+type detachedPrepare struct{ *sql.DB }
+
+const prepareTimeout = 10 * time.Second
+
+func (p detachedPrepare) PrepareContext(ctx context.Context, query string) (*sql.Stmt, error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), prepareTimeout)
+	defer cancel()
+	return p.DB.PrepareContext(ctx, query)
+}
+
+// GetDBConn is how gorm's DB() finds the pool under the cache.
+func (p detachedPrepare) GetDBConn() (*sql.DB, error) { return p.DB, nil }
 
 // ping connects, or checks a connection, for at most 5 seconds.
 func ping(ctx context.Context, db *sql.DB) error {
