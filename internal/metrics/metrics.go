@@ -5,6 +5,7 @@
 package metrics
 
 import (
+	"context"
 	"database/sql"
 	"net/http"
 	"runtime"
@@ -79,15 +80,32 @@ func (m *Metrics) Middleware() gin.HandlerFunc {
 		start := time.Now()
 		m.inflight.Inc()
 		defer m.inflight.Dec()
+		ctx := c.Request.Context() // the request's own: handlers replace c.Request's (Timeout)
 		c.Next()
 		route := c.FullPath()
 		if route == "" {
 			route = "unmatched"
 		}
 		method := MethodLabel(c.Request.Method)
-		m.requests.WithLabelValues(route, method, strconv.Itoa(c.Writer.Status())).Inc()
+		m.requests.WithLabelValues(route, method, strconv.Itoa(Status(ctx, c.Writer.Status()))).Inc()
 		m.latency.WithLabelValues(route, method).Observe(time.Since(start).Seconds())
 	}
+}
+
+// StatusClientClosed is the status a request is counted and logged with when its client
+// left before the answer (nginx's 499, "client closed request"): the handler's 503, written
+// to nobody, would count a client hanging up as the server failing.
+const StatusClientClosed = 499
+
+// Status is the status to count and log for a request with context ctx (the request's own,
+// as net/http made it) whose handler wrote written: StatusClientClosed if its client left
+// first. net/http cancels the context without a cause of its own then; a drain cut at its
+// deadline gives one, and that request was the server's failure, its 503 counted as such.
+func Status(ctx context.Context, written int) int {
+	if ctx.Err() != nil && context.Cause(ctx) == context.Canceled {
+		return StatusClientClosed
+	}
+	return written
 }
 
 // MethodLabel returns m if it is a standard HTTP method, else "other". A method is any
