@@ -116,6 +116,9 @@ func Bind(c *gin.Context, obj any) error {
 			if _, _, ctErr := mime.ParseMediaType(r.Header.Get("Content-Type")); ctErr != nil {
 				return bindError(c, fmt.Errorf("%w: %w", badContentType, ctErr)) // boundary=, charset="
 			}
+			if errors.Is(err, io.ErrUnexpectedEOF) { // fewer bytes than its Content-Length
+				return bindError(c, fmt.Errorf("%w: %w", formCut, err))
+			}
 			return bindError(c, fmt.Errorf("%w: %w", badForm, err)) // a cap's 413 stays a 413
 		}
 		if err := r.ParseMultipartForm(multipartMemory); err != nil && !errors.Is(err, http.ErrNotMultipart) {
@@ -138,6 +141,8 @@ var (
 	badMultipart   = bodyProblem{En: "the multipart body is cut short or not well-formed", Zh: "multipart 请求体不完整或格式错误"}
 	badContentType = bodyProblem{En: "the Content-Type header's parameters do not parse (a boundary or a charset without a value?)",
 		Zh: "Content-Type 请求头的参数无法解析（boundary 或 charset 没有值？）"}
+	formCut = bodyProblem{En: "the form body is cut short: fewer bytes came than its Content-Length says",
+		Zh: "表单请求体不完整：收到的字节少于 Content-Length"}
 	badForm = bodyProblem{
 		En: "the form body is malformed: a % must begin an escape such as %20, pairs are separated by &, not ;, and there are at most 10000",
 		Zh: "表单请求体格式错误：% 必须开始一个转义（如 %20），参数之间用 & 而不是 ; 分隔，最多 10000 个"}
