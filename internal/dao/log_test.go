@@ -103,7 +103,8 @@ func TestNameConflictIsNotLogged(t *testing.T) {
 
 // A statement stopped because its client left is not a failure to log (the access log has
 // the request as cancelled): a client dropping connections under a load filled this log
-// with errors. One stopped by the request's deadline still is: the database was too slow.
+// with errors. One stopped by the request's deadline still is (the database was too slow),
+// and one the server's drain cut.
 func TestStatementOfACancelledRequestIsNotLogged(t *testing.T) {
 	db, logs := openWithLog(t)
 	d := dao.New(db)
@@ -111,10 +112,12 @@ func TestStatementOfACancelledRequestIsNotLogged(t *testing.T) {
 	cancel()
 	expired, cancel := context.WithDeadline(t.Context(), time.Now().Add(-time.Second))
 	defer cancel()
+	cut, stop := context.WithCancelCause(t.Context()) // as the server's drain cuts at its deadline
+	stop(errors.New("server shutdown deadline passed"))
 	for _, c := range []struct {
 		ctx    context.Context
 		logged bool
-	}{{cancelled, false}, {expired, true}} {
+	}{{cancelled, false}, {expired, true}, {cut, true}} {
 		logs.TakeAll()
 		// Both paths: dao.read's (the lists) and gorm's (one tag).
 		if _, _, err := d.ListTags(c.ctx, dao.TagFilter{}, dao.Page{Limit: 11}); !errors.Is(err, c.ctx.Err()) {

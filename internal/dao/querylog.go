@@ -47,9 +47,12 @@ func (q queryLog) Error(_ context.Context, msg string, args ...any) {
 func (q queryLog) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), err error) {
 	elapsed := time.Since(begin)
 	// Once the client has left, whatever fails is that: a driver or a rollback may say so in
-	// its own words (SQLite's "cannot rollback - no transaction is active").
-	left := errors.Is(err, context.Canceled) || errors.Is(ctx.Err(), context.Canceled)
-	failed := err != nil && !errors.Is(err, gorm.ErrRecordNotFound) && !duplicateKey(err) && !left
+	// its own words (SQLite's "cannot rollback - no transaction is active"). A statement the
+	// drain cut at its deadline is the server's failure, and logged, as metrics.Status counts
+	// it (net/http ends a request's context without a cause when its client leaves; the drain
+	// gives one). The dao does not import metrics: it would bring gin under the service.
+	clientLeft := ctx.Err() != nil && context.Cause(ctx) == context.Canceled
+	failed := err != nil && !errors.Is(err, gorm.ErrRecordNotFound) && !duplicateKey(err) && !clientLeft
 	if !failed && elapsed < slowStatement {
 		return
 	}
