@@ -3,6 +3,7 @@ package logger
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -142,5 +143,57 @@ func TestAccessLogOutlivesAFailedWrite(t *testing.T) {
 	}
 	if got != 10 {
 		t.Errorf("%d of the 10 lines logged after the failure were written", got)
+	}
+}
+
+// stalled holds every write until released, as a pipe nobody reads or a log file's
+// journal stuck on a busy disk does.
+type stalled struct {
+	writes
+	release chan struct{}
+}
+
+func (s *stalled) Write(p []byte) (int, error) {
+	<-s.release
+	return s.writes.Write(p)
+}
+
+// A request logging its line does not wait for the output: while a write is held up,
+// batches of lines are still taken, and once the output moves every line is written, in
+// the order logged. (Before, the request that filled a batch wrote it, and it and every
+// request behind it waited for the write.)
+func TestAccessLinesDoNotWaitForTheOutput(t *testing.T) {
+	out := &stalled{release: make(chan struct{})}
+	_, access, err := New(out, "info", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const lines = 100 // about 8 batches: fewer than the writer may be behind
+	logged := make(chan struct{})
+	go func() {
+		defer close(logged)
+		for i := range lines {
+			access.Info("request", zap.Int("i", i), zap.String("path", strings.Repeat("x", 200)))
+		}
+	}()
+	select {
+	case <-logged:
+	case <-time.After(10 * time.Second):
+		t.Fatal("logging waited for a held-up write")
+	}
+	close(out.release)
+	if err := access.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	var all []byte
+	for _, call := range out.all() {
+		all = append(all, call...)
+	}
+	for i := range lines {
+		at := bytes.Index(all, fmt.Appendf(nil, `"i":%d,`, i))
+		if at < 0 {
+			t.Fatalf("line %d was not written", i)
+		}
+		all = all[at:]
 	}
 }
