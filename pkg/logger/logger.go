@@ -49,7 +49,7 @@ func New(w io.Writer, level string, production bool) (log, access *zap.Logger, e
 		ec.EncodeTime = zapcore.TimeEncoderOfLayout("15:04:05.000")
 		enc = zapcore.NewConsoleEncoder(ec)
 	}
-	direct := zapcore.Lock(zapcore.AddSync(w)) // one lock for both: w need not be safe for concurrent use
+	direct := zapcore.Lock(zapcore.AddSync(&mended{w: w})) // one lock for both: w need not be safe for concurrent use
 	log = zap.New(zapcore.NewCore(enc, direct, lvl), zap.AddCaller(), zap.AddStacktrace(zapcore.DPanicLevel))
 	access = zap.New(zapcore.NewCore(enc.Clone(), newBatcher(direct, PipeBuf, FlushInterval), lvl))
 	return log, access, nil
@@ -161,4 +161,35 @@ func (b *batcher) Sync() error {
 	b.todo <- pending{synced: synced}
 	b.mu.Unlock()
 	return <-synced
+}
+
+// mended keeps a line that a failed write cut short from running into the next line. On a
+// full disk a write can store part of its lines and fail; the next write, once there is
+// room again, would continue that part, and a log reader would see neither line. mended
+// starts it on a line of its own. (Its caller serializes the writes.)
+type mended struct {
+	w    io.Writer
+	torn bool // the last write stored part of a line
+}
+
+func (m *mended) Write(p []byte) (int, error) {
+	if m.torn {
+		if _, err := m.w.Write([]byte{'\n'}); err != nil {
+			return 0, err
+		}
+		m.torn = false
+	}
+	n, err := m.w.Write(p)
+	if err != nil && n > 0 && p[n-1] != '\n' {
+		m.torn = true
+	}
+	return n, err
+}
+
+// Sync syncs w if it can be synced (a file), as zapcore.AddSync would.
+func (m *mended) Sync() error {
+	if s, ok := m.w.(zapcore.WriteSyncer); ok {
+		return s.Sync()
+	}
+	return nil
 }

@@ -2,6 +2,7 @@ package logger
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -195,5 +196,65 @@ func TestAccessLinesDoNotWaitForTheOutput(t *testing.T) {
 			t.Fatalf("line %d was not written", i)
 		}
 		all = all[at:]
+	}
+}
+
+// filling stores writes until it holds room bytes, then stores what fits and fails, as a
+// file on a full disk does; room can be raised again.
+type filling struct {
+	mu   sync.Mutex
+	data []byte
+	room int
+}
+
+func (f *filling) Write(p []byte) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := min(len(p), f.room-len(f.data))
+	f.data = append(f.data, p[:n]...)
+	if n < len(p) {
+		return n, errors.New("no space left on device")
+	}
+	return n, nil
+}
+
+// A write the full disk cut short leaves part of a line; once there is room again, the
+// next line starts on a line of its own instead of running into that part, for the
+// access log and the other log alike.
+func TestALineCutShortByAFullDiskDoesNotJoinTheNext(t *testing.T) {
+	for _, which := range []string{"access", "log"} {
+		t.Run(which, func(t *testing.T) {
+			f := &filling{room: 100}
+			log, access, err := New(f, "info", true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if which == "access" {
+				log = access
+			}
+			log.Info("cut", zap.String("pad", strings.Repeat("x", 200)))
+			_ = log.Sync()
+			f.mu.Lock()
+			f.room = 1 << 20
+			f.mu.Unlock()
+			for i := range 5 {
+				log.Info("after", zap.Int("i", i))
+			}
+			if err := log.Sync(); err != nil {
+				t.Fatal(err)
+			}
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			lines := strings.Split(strings.TrimSuffix(string(f.data), "\n"), "\n")
+			if len(lines) != 6 || len(lines[0]) != 100 {
+				t.Fatalf("want the 100 bytes stored of the cut line, then 5 lines; got %q", f.data)
+			}
+			for _, l := range lines[1:] {
+				var v map[string]any
+				if err := json.Unmarshal([]byte(l), &v); err != nil || v["msg"] != "after" {
+					t.Errorf("a line after the disk had room again is not whole: %q", l)
+				}
+			}
+		})
 	}
 }
