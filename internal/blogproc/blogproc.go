@@ -38,6 +38,7 @@ type Service struct {
 	Args    []string // further arguments, after -port and -pidfile
 	Env     []string // added to this process's environment
 	LogPath string   // the process's stdout and stderr, appended to; Dir/service.log when empty
+	Output  *os.File // the process's stdout and stderr instead, when set (a pipe, say); the caller closes it
 
 	Cmd    *exec.Cmd
 	Exited chan struct{} // closed once Cmd has exited; Wait then returns its status
@@ -59,9 +60,13 @@ func (s *Service) logPath() string {
 
 // Launch starts the process without waiting for it to serve.
 func (s *Service) Launch() error {
-	out, err := os.OpenFile(s.logPath(), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
-	if err != nil {
-		return err
+	out, closeOut := s.Output, func() {}
+	if out == nil {
+		f, err := os.OpenFile(s.logPath(), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		if err != nil {
+			return err
+		}
+		out, closeOut = f, func() { f.Close() }
 	}
 	args := []string{"-port", fmt.Sprint(s.Port)}
 	if s.PIDFile != "" {
@@ -72,7 +77,7 @@ func (s *Service) Launch() error {
 	cmd.Env = append(os.Environ(), s.Env...)
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
-		out.Close()
+		closeOut()
 		return err
 	}
 	exited := make(chan struct{})
@@ -80,7 +85,7 @@ func (s *Service) Launch() error {
 	go func() {
 		defer close(exited)
 		err := cmd.Wait()
-		out.Close()
+		closeOut()
 		var ee *exec.ExitError
 		switch {
 		case err == nil:

@@ -33,7 +33,8 @@ const FlushInterval = 100 * time.Millisecond
 // lines. Its Sync writes what is pending: call it before the process ends (run defers it).
 // A killed process loses the lines of the last FlushInterval (more if its output was
 // holding up the writes), and an access line may follow lines of log written after it
-// (each carries its time).
+// (each carries its time). Writes to a pipe or a socket give up after StallLimit (bounded),
+// so that a reader that hangs costs lines, not the process.
 func New(w io.Writer, level string, production bool) (log, access *zap.Logger, err error) {
 	lvl, err := zapcore.ParseLevel(level)
 	if err != nil {
@@ -49,9 +50,12 @@ func New(w io.Writer, level string, production bool) (log, access *zap.Logger, e
 		ec.EncodeTime = zapcore.TimeEncoderOfLayout("15:04:05.000")
 		enc = zapcore.NewConsoleEncoder(ec)
 	}
-	direct := zapcore.Lock(zapcore.AddSync(&mended{w: w})) // one lock for both: w need not be safe for concurrent use
-	log = zap.New(zapcore.NewCore(enc, direct, lvl), zap.AddCaller(), zap.AddStacktrace(zapcore.DPanicLevel))
-	access = zap.New(zapcore.NewCore(enc.Clone(), newBatcher(direct, PipeBuf, FlushInterval), lvl))
+	direct := zapcore.Lock(zapcore.AddSync(&mended{w: bounded(w)})) // one lock for both: w need not be safe for concurrent use
+	// A failed write is reported on the same output, bounded as it is, not on zap's default,
+	// the process's stderr: often the same stuck pipe, and unbounded there.
+	failures := zap.ErrorOutput(direct)
+	log = zap.New(zapcore.NewCore(enc, direct, lvl), zap.AddCaller(), zap.AddStacktrace(zapcore.DPanicLevel), failures)
+	access = zap.New(zapcore.NewCore(enc.Clone(), newBatcher(direct, PipeBuf, FlushInterval), lvl), failures)
 	return log, access, nil
 }
 

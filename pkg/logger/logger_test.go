@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -256,5 +257,68 @@ func TestALineCutShortByAFullDiskDoesNotJoinTheNext(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// An output that takes nothing more, a pipe whose reader hangs without closing it, holds
+// up a write for StallLimit, not for ever: past it the loggers drop lines, trying each
+// only briefly, so that requests and a stop go on; once the reader reads again, lines get
+// through again, whole. (Before, the first write to the full pipe never returned.)
+func TestLoggingGoesOnPastAStuckPipe(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	log, access, err := New(w, "info", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		pad := strings.Repeat("x", 1000)
+		for i := range 500 { // 500 KB: several times what the pipe and the batches hold
+			access.Info("request", zap.Int("i", i), zap.String("pad", pad))
+			log.Info("lifecycle", zap.Int("i", i), zap.String("pad", pad))
+		}
+		_ = access.Sync()
+	}()
+	select {
+	case <-done:
+	case <-time.After(60 * time.Second):
+		t.Fatal("logging to a pipe nobody reads is still blocked after 60 s")
+	}
+	// The reader comes back: the line logged then gets through, whole, on a line of its own.
+	var mu sync.Mutex
+	var seen []byte
+	go func() {
+		b := make([]byte, 64<<10)
+		for {
+			n, err := r.Read(b)
+			mu.Lock()
+			seen = append(seen, b[:n]...)
+			mu.Unlock()
+			if err != nil {
+				return
+			}
+		}
+	}()
+	time.Sleep(100 * time.Millisecond) // the reader empties the pipe
+	log.Info("back")
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		mu.Lock()
+		lines := bytes.Split(seen, []byte("\n"))
+		mu.Unlock()
+		for _, l := range lines {
+			var v map[string]any
+			if json.Unmarshal(l, &v) == nil && v["msg"] == "back" {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the line logged once the reader came back did not arrive whole within 10 s")
+		}
 	}
 }
