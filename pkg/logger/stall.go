@@ -43,7 +43,14 @@ func bounded(w io.Writer) io.Writer {
 	if err != nil || fi.Mode()&(os.ModeNamedPipe|os.ModeSocket) == 0 {
 		return w
 	}
+	// Closed on exec, as Go opens every descriptor: the master re-executes itself on an
+	// upgrade and starts its workers, and each would inherit another copy.
+	syscall.ForkLock.RLock()
 	fd, err := syscall.Dup(int(f.Fd()))
+	if err == nil {
+		syscall.CloseOnExec(fd)
+	}
+	syscall.ForkLock.RUnlock()
 	if err != nil {
 		return w
 	}
