@@ -235,8 +235,7 @@ func serve(ctx context.Context, cfg setting.Config, log, accessLog *zap.Logger, 
 	if cfg.Release() {
 		ginMode = gin.ReleaseMode
 	}
-	tr, err := app.SetupGin(ginMode)
-	if err != nil {
+	if err := app.SetupGin(ginMode); err != nil {
 		return fmt.Errorf("gin: %w", err)
 	}
 	db, err := dao.Open(stop, cfg.Database, log)
@@ -290,7 +289,6 @@ func serve(ctx context.Context, cfg setting.Config, log, accessLog *zap.Logger, 
 		Log:            log,
 		AccessLog:      accessLog,
 		JWT:            jwt,
-		Translations:   tr,
 		Pages:          page.Limits{Default: cfg.App.DefaultPageSize, Max: cfg.App.MaxPageSize},
 		Draining:       srv.Draining,
 		MaxBodyBytes:   cfg.App.MaxBodyBytes,

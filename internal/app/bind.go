@@ -24,24 +24,17 @@ import (
 	"github.com/go-programming-tour-book/blog-service/internal/errcode"
 )
 
-// translationsKey is where the Translations middleware leaves the translators for Bind.
-const translationsKey = "app.translations"
-
-// Translations holds the validation-message translators, English and Chinese.
-type Translations struct {
-	en, zh ut.Translator
-}
-
-// SetupGin sets gin's package-level settings, which are that library's globals, and returns
-// the translators for validation messages. Call it once, before serving (run and the tests
-// do): the book registered translations on every request, which races and crashed its
-// process under two concurrent clients.
-func SetupGin(mode string) (*Translations, error) {
+// SetupGin sets gin's package-level settings, which are that library's globals: the mode,
+// and a validator (binding.Validator) whose failures name each problem in English and in
+// Chinese (bilingual). Call it once, before serving (run and the tests do): the book
+// registered translations on every request, which races and crashed its process under two
+// concurrent clients.
+func SetupGin(mode string) error {
 	gin.SetMode(mode)
 
 	v, ok := binding.Validator.Engine().(*validator.Validate)
 	if !ok {
-		return nil, errors.New("gin's validator is not go-playground/validator")
+		return errors.New("gin's validator is not go-playground/validator")
 	}
 	// Name fields as the client sent them (name, created_by), not as Go spells them.
 	v.RegisterTagNameFunc(func(f reflect.StructField) string {
@@ -57,14 +50,14 @@ func SetupGin(mode string) (*Translations, error) {
 	enT, _ := uni.GetTranslator("en")
 	zhT, _ := uni.GetTranslator("zh")
 	if err := en_translations.RegisterDefaultTranslations(v, enT); err != nil {
-		return nil, fmt.Errorf("register en translations: %w", err)
+		return fmt.Errorf("register en translations: %w", err)
 	}
 	if err := zh_translations.RegisterDefaultTranslations(v, zhT); err != nil {
-		return nil, fmt.Errorf("register zh translations: %w", err)
+		return fmt.Errorf("register zh translations: %w", err)
 	}
 	for _, r := range textRules {
 		if err := v.RegisterValidation(r.tag, fieldText(r.valid)); err != nil {
-			return nil, fmt.Errorf("register %s: %w", r.tag, err)
+			return fmt.Errorf("register %s: %w", r.tag, err)
 		}
 	}
 	// http_url (an http or https URL, so no javascript:, data: or file: link is stored)
@@ -83,16 +76,45 @@ func SetupGin(mode string) (*Translations, error) {
 				s, _ := tr.T(m.tag, fe.Field())
 				return s
 			}); err != nil {
-				return nil, fmt.Errorf("register %s translation: %w", m.tag, err)
+				return fmt.Errorf("register %s translation: %w", m.tag, err)
 			}
 		}
 	}
-	return &Translations{en: enT, zh: zhT}, nil
+	binding.Validator = bilingual{StructValidator: binding.Validator, en: enT, zh: zhT}
+	return nil
 }
 
-// SetTranslations stores the translators for Bind, which writes each validation detail in
-// both languages; Error sends the one the request asks for.
-func SetTranslations(c *gin.Context, tr *Translations) { c.Set(translationsKey, tr) }
+// bilingual is gin's validator with each failure of a field written in both languages
+// (invalidFields); Error sends the one the request asks for. Being gin's own validator, it
+// serves every binding, and no request carries the translators.
+type bilingual struct {
+	binding.StructValidator
+	en, zh ut.Translator
+}
+
+// invalidFields is one detail per field that failed validation, in both languages.
+type invalidFields []errcode.Text
+
+func (f invalidFields) Error() string {
+	texts := make([]string, len(f))
+	for i, t := range f {
+		texts[i] = t.En
+	}
+	return strings.Join(texts, "; ")
+}
+
+func (v bilingual) ValidateStruct(obj any) error {
+	err := v.StructValidator.ValidateStruct(obj)
+	var verrs validator.ValidationErrors
+	if !errors.As(err, &verrs) {
+		return err
+	}
+	details := make(invalidFields, 0, len(verrs))
+	for _, fe := range verrs {
+		details = append(details, errcode.Text{En: fe.Translate(v.en), Zh: fe.Translate(v.zh)})
+	}
+	return details
+}
 
 // Bind decodes the request into obj and validates it. A GET reads the query string; a
 // request with a body is decoded only as JSON, a URL-encoded form or a multipart form.
@@ -108,31 +130,31 @@ func Bind(c *gin.Context, obj any) error {
 	}
 	switch b {
 	case binding.Query:
-		return BindValues(c, r.URL.Query(), obj) // gin's query binding, with blanks dropped
+		return BindValues(r.URL.Query(), obj) // gin's query binding, with blanks dropped
 	case binding.Form, binding.FormMultipart:
 		// Parsed here as gin would parse them (its binding then finds them parsed), so that
 		// blank numbers are dropped before it maps them.
 		if err := r.ParseForm(); err != nil { // the query parsed already (QueryString): the body
 			if _, _, ctErr := mime.ParseMediaType(r.Header.Get("Content-Type")); ctErr != nil {
-				return bindError(c, fmt.Errorf("%w: %w", badContentType, ctErr)) // boundary=, charset="
+				return bindError(fmt.Errorf("%w: %w", badContentType, ctErr)) // boundary=, charset="
 			}
 			if errors.Is(err, io.ErrUnexpectedEOF) { // fewer bytes than its Content-Length
-				return bindError(c, fmt.Errorf("%w: %w", formCut, err))
+				return bindError(fmt.Errorf("%w: %w", formCut, err))
 			}
-			return bindError(c, fmt.Errorf("%w: %w", badForm, err)) // a cap's 413 stays a 413
+			return bindError(fmt.Errorf("%w: %w", badForm, err)) // a cap's 413 stays a 413
 		}
 		if err := r.ParseMultipartForm(multipartMemory); err != nil && !errors.Is(err, http.ErrNotMultipart) {
-			return bindError(c, fmt.Errorf("%w: %w", badMultipart, err)) // a cap's 413 stays a 413
+			return bindError(fmt.Errorf("%w: %w", badMultipart, err)) // a cap's 413 stays a 413
 		}
 		if r.MultipartForm == nil {
 			// The body's values only, as for JSON and multipart: gin's Form binding maps
 			// r.Form, where the query string's values fill the fields the body left out.
-			return BindValues(c, r.PostForm, obj)
+			return BindValues(r.PostForm, obj)
 		}
 		dropBlankNumbers(obj, r.MultipartForm.Value)
-		return bindError(c, withField(obj, r.MultipartForm.Value, c.ShouldBindWith(obj, b)))
+		return bindError(withField(obj, r.MultipartForm.Value, c.ShouldBindWith(obj, b)))
 	}
-	return bindError(c, c.ShouldBindWith(obj, b))
+	return bindError(c.ShouldBindWith(obj, b))
 }
 
 // badMultipart is a multipart body that ends early or breaks the format, badForm a
@@ -159,12 +181,12 @@ const multipartMemory = 32 << 20
 
 // BindValues is Bind for form values the handler has read itself (the fields of a
 // multipart body it streams): the same mapping, validation and errors.
-func BindValues(c *gin.Context, values map[string][]string, obj any) error {
+func BindValues(values map[string][]string, obj any) error {
 	dropBlankNumbers(obj, values)
 	if err := binding.MapFormWithTag(obj, values, "form"); err != nil {
-		return bindError(c, withField(obj, values, err))
+		return bindError(withField(obj, values, err))
 	}
-	return bindError(c, binding.Validator.ValidateStruct(obj))
+	return bindError(binding.Validator.ValidateStruct(obj))
 }
 
 // fieldError is a form or query value gin could not map, with the name of its field: gin's
@@ -254,28 +276,27 @@ func BodyTooLarge(limit int64) error {
 
 // bindError turns a binding or validation error into errcode.InvalidParams (or
 // RequestTooLarge), with one detail per problem in the request's language.
-func bindError(c *gin.Context, err error) error {
+func bindError(err error) error {
 	if err == nil {
 		return nil
 	}
 	if tooLarge := new(http.MaxBytesError); errors.As(err, &tooLarge) {
 		return BodyTooLarge(tooLarge.Limit)
 	}
-	var verrs validator.ValidationErrors
-	if !errors.As(err, &verrs) {
-		// Malformed JSON, a number where text was expected, an unreadable body.
-		return errcode.InvalidParams.WithDetails(bindProblem(err))
+	var fields invalidFields
+	if errors.As(err, &fields) {
+		return errcode.InvalidParams.WithDetails(fields...)
 	}
-	details := make([]errcode.Text, 0, len(verrs))
-	tr, _ := c.Value(translationsKey).(*Translations)
-	for _, fe := range verrs {
-		if tr != nil {
-			details = append(details, errcode.Text{En: fe.Translate(tr.en), Zh: fe.Translate(tr.zh)})
-		} else {
+	var verrs validator.ValidationErrors
+	if errors.As(err, &verrs) { // gin's validator without SetupGin's translations
+		details := make([]errcode.Text, 0, len(verrs))
+		for _, fe := range verrs {
 			details = append(details, errcode.Text{En: fe.Error(), Zh: fe.Error()})
 		}
+		return errcode.InvalidParams.WithDetails(details...)
 	}
-	return errcode.InvalidParams.WithDetails(details...)
+	// Malformed JSON, a number where text was expected, an unreadable body.
+	return errcode.InvalidParams.WithDetails(bindProblem(err))
 }
 
 // bodyBinding picks the decoder for r from the three the API accepts.

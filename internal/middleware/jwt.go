@@ -14,11 +14,10 @@ import (
 	"github.com/go-programming-tour-book/blog-service/internal/errcode"
 )
 
-const appKeyKey = "app_key"
-
 // JWT requires a valid token, read from `Authorization: Bearer`, the `token` header or the
 // `token` query parameter (the book's two ways), that check accepts (its credential still
-// exists), and exposes its app_key.
+// exists). No handler needs the caller's app_key, so it is not kept: c.Set would make a
+// map for every request (claims.AppKey is where a handler that needs it would get it).
 func JWT(j *tokens.JWT, check func(context.Context, *tokens.Claims) error) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		token := bearer(c.GetHeader("Authorization"))
@@ -46,7 +45,6 @@ func JWT(j *tokens.JWT, check func(context.Context, *tokens.Claims) error) gin.H
 			app.Error(c, err)
 			return
 		}
-		c.Set(appKeyKey, claims.AppKey)
 		c.Next()
 	}
 }

@@ -29,13 +29,10 @@ import (
 	"github.com/go-programming-tour-book/blog-service/pkg/upload"
 )
 
-// translations are registered once for the whole package, as run does at start-up: gin's
-// validator is a library global.
-var translations *app.Translations
-
+// gin is set up once for the whole package, as run does at start-up: its validator, with
+// the translations, is a library global.
 func TestMain(m *testing.M) {
-	var err error
-	if translations, err = app.SetupGin(gin.TestMode); err != nil {
+	if err := app.SetupGin(gin.TestMode); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
@@ -110,7 +107,6 @@ func newTestEnvOn(t testing.TB, db *gorm.DB, opts service.Options, tweak func(*D
 		Service:        svc,
 		Log:            zap.NewNop(),
 		JWT:            env.jwt,
-		Translations:   translations,
 		Pages:          page.Limits{Default: 10, Max: 100},
 		Draining:       env.draining.Load,
 		MaxBodyBytes:   64 << 10,

@@ -31,10 +31,9 @@ type Deps struct {
 	Service *service.Service
 	Log     *zap.Logger
 	// AccessLog gets a line per request (nil: Log does).
-	AccessLog    *zap.Logger
-	JWT          *token.JWT
-	Translations *app.Translations
-	Pages        page.Limits
+	AccessLog *zap.Logger
+	JWT       *token.JWT
+	Pages     page.Limits
 	// Draining reports whether the server is stopping; /readyz turns 503 then.
 	Draining func() bool
 	// Limits on what a request may send and take.
@@ -112,7 +111,6 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 		middleware.RequestID(),
 		middleware.AccessLog(cmp.Or(d.AccessLog, d.Log)),
 		middleware.Recovery(d.Log),
-		middleware.Translations(d.Translations),
 		middleware.RateLimit(d.RateLimits, d.FailOpen, d.Log),
 		middleware.QueryString(),
 	)

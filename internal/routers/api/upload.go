@@ -153,7 +153,7 @@ func (u Upload) receive(c *gin.Context) (string, error) {
 		}
 	}
 	var req service.UploadRequest
-	if err := app.BindValues(c, fields, &req); err != nil {
+	if err := app.BindValues(fields, &req); err != nil {
 		return "", err
 	}
 	if file == nil {
