@@ -3,15 +3,23 @@ package routers
 import (
 	"fmt"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"testing"
 
+	"github.com/go-programming-tour-book/blog-service/internal/metrics"
 	"github.com/go-programming-tour-book/blog-service/internal/service"
+	"github.com/go-programming-tour-book/blog-service/pkg/logger"
 )
 
 // Benchmarks of the hot handlers through the real router and database (SQLite, or MySQL
 // with BLOG_TEST_MYSQL_DSN): go test -run '^$' -bench . -benchmem ./internal/routers
 func benchEnv(b *testing.B) (*testEnv, uint32) {
-	e := newTestEnv(b, service.Options{})
+	return seedBench(b, newTestEnv(b, service.Options{}))
+}
+
+// seedBench gives e 100 tags with an article each, and returns the last tag's id.
+func seedBench(b *testing.B, e *testEnv) (*testEnv, uint32) {
 	var tagID uint32
 	for i := range 100 {
 		tag := e.createTag(b, fmt.Sprintf("tag-%03d", i))
@@ -37,6 +45,24 @@ func benchGET(b *testing.B, e *testEnv, path string) {
 
 func BenchmarkTagList(b *testing.B) {
 	e, _ := benchEnv(b)
+	benchGET(b, e, "/api/v1/tags?page_size=10")
+}
+
+// BenchmarkTagListAsDeployed is BenchmarkTagList with the middleware as main.go sets it
+// up: metrics on and the access log written, as JSON, to a file, through pkg/logger.
+func BenchmarkTagListAsDeployed(b *testing.B) {
+	f, err := os.Create(filepath.Join(b.TempDir(), "access.log"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	log, access, err := logger.New(f, "info", true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = access.Sync(); _ = f.Close() })
+	e, _ := seedBench(b, newTestEnvMetrics(b, metrics.Build{}, func(d *Deps) {
+		d.Log, d.AccessLog = log, access
+	}))
 	benchGET(b, e, "/api/v1/tags?page_size=10")
 }
 
