@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"reflect"
 	"strconv"
 	"strings"
@@ -130,7 +131,7 @@ func Bind(c *gin.Context, obj any) error {
 	}
 	switch b {
 	case binding.Query:
-		return BindValues(r.URL.Query(), obj) // gin's query binding, with blanks dropped
+		return BindValues(queryValues(r), obj) // gin's query binding, with blanks dropped
 	case binding.Form, binding.FormMultipart:
 		// Parsed here as gin would parse them (its binding then finds them parsed), so that
 		// blank numbers are dropped before it maps them.
@@ -155,6 +156,16 @@ func Bind(c *gin.Context, obj any) error {
 		return bindError(withField(obj, r.MultipartForm.Value, c.ShouldBindWith(obj, b)))
 	}
 	return bindError(c.ShouldBindWith(obj, b))
+}
+
+// queryValues is r's query string, parsed once for Bind and ParsePage (each parse makes a
+// map and its slices) and kept in r.Form, where net/http's ParseForm keeps it too for a
+// request without a body. A query that does not parse has been refused (QueryString).
+func queryValues(r *http.Request) url.Values {
+	if r.Form == nil {
+		r.Form = r.URL.Query()
+	}
+	return r.Form
 }
 
 // badMultipart is a multipart body that ends early or breaks the format, badForm a

@@ -47,7 +47,9 @@ const maxPage = 1 << 20
 
 // query is a query parameter's first value; an empty or blank one counts as not sent, as
 // for every number (Bind).
-func query(c *gin.Context, key string) string { return strings.TrimSpace(c.Query(key)) }
+func query(c *gin.Context, key string) string {
+	return strings.TrimSpace(queryValues(c.Request).Get(key))
+}
 
 func positiveQuery(c *gin.Context, key string, def int) (int, error) {
 	s := query(c, key)
