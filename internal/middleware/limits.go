@@ -103,7 +103,9 @@ func BodyLimit(n int64) gin.HandlerFunc {
 			app.Error(c, app.BodyTooLarge(n))
 			return
 		}
-		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, n)
+		if c.Request.Body != http.NoBody { // net/http's body of a request that has none: nothing to cap
+			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, n)
+		}
 		c.Next()
 	}
 }
