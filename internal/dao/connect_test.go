@@ -196,3 +196,32 @@ func TestMySQLDriverMessagesGoToTheLog(t *testing.T) {
 		t.Errorf("no \"mysql driver\" line in the log; it has %d lines: %v", logs.Len(), logs.All())
 	}
 }
+
+// SQLite connections are kept whatever Database.ConnMaxLifetime says: that setting is for a
+// server that closes idle connections, and reopening a SQLite file reads its schema and
+// prepares every statement again.
+func TestSQLiteKeepsItsConnections(t *testing.T) {
+	cfg := daotest.Config(t)
+	if cfg.DBType != "sqlite" {
+		t.Skip("SQLite only")
+	}
+	cfg.ConnMaxLifetime = time.Millisecond
+	db, err := dao.Open(context.Background(), cfg, zap.NewNop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dao.Close(db)
+	sqlDB, err := db.DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		time.Sleep(5 * time.Millisecond) // past the lifetime
+		if err := sqlDB.PingContext(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s := sqlDB.Stats(); s.MaxLifetimeClosed != 0 || s.MaxIdleTimeClosed != 0 {
+		t.Errorf("connections closed for their age: %+v", s)
+	}
+}

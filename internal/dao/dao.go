@@ -168,15 +168,18 @@ func open(ctx context.Context, cfg setting.Database, log *zap.Logger) (*gorm.DB,
 	if cache, ok := db.ConnPool.(*gorm.PreparedStmtDB); ok {
 		cache.ConnPool = detachedPrepare{sqlDB}
 	}
-	maxOpen := cfg.MaxOpenConns
+	maxOpen, lifetime := cfg.MaxOpenConns, cfg.ConnMaxLifetime
 	if cfg.DBType == "sqlite" {
 		// Each SQLite connection keeps its own page cache (2 MB), and the pure-Go engine
 		// is CPU-bound: past two per core more connections cost memory, not speed.
 		maxOpen = min(maxOpen, 2*runtime.GOMAXPROCS(0))
+		// No server closes an idle file: a connection kept for ever keeps its cache and
+		// its prepared statements, and database/sql reads the clock two times fewer per query.
+		lifetime = 0
 	}
 	sqlDB.SetMaxOpenConns(maxOpen)
 	sqlDB.SetMaxIdleConns(cfg.MaxIdleConns)
-	sqlDB.SetConnMaxLifetime(cfg.ConnMaxLifetime)
+	sqlDB.SetConnMaxLifetime(lifetime)
 	if err := ping(ctx, sqlDB); err != nil {
 		sqlDB.Close()
 		return nil, err
