@@ -16,7 +16,9 @@ import (
 // defaults; values that are not positive integers are a 400 (the book silently used
 // defaults); a page_size over the maximum is clamped to it. after_id (0 or more) replaces
 // page: the page holds the rows after that id, which the database finds in its index at
-// the cost of page 1, where page n walks past every row before it. Both at once are a 400.
+// the cost of page 1, where page n walks past every row before it, so a page that starts
+// more than limits.MaxOffset rows in is a 400 that points to after_id. Both at once are a
+// 400.
 func ParsePage(c *gin.Context, limits page.Limits) (page.Pager, error) {
 	size, err := positiveQuery(c, "page_size", limits.Default)
 	if err != nil {
@@ -38,6 +40,13 @@ func ParsePage(c *gin.Context, limits page.Limits) (page.Pager, error) {
 	n, err := positiveQuery(c, "page", 1)
 	if err != nil {
 		return page.Pager{}, err
+	}
+	// The database walks past every row before a page by number: unbounded, one request
+	// could read a whole table (seconds on a million articles, and again for each click).
+	if offset := int64(n-1) * int64(size); offset > int64(limits.MaxOffset) {
+		return page.Pager{}, errcode.InvalidParams.WithDetail(
+			fmt.Sprintf("page %d of %d rows starts %d rows in, and page numbers reach %d: go deeper with after_id, from a page's pager.next_after_id", n, size, offset, limits.MaxOffset),
+			fmt.Sprintf("第 %d 页（每页 %d 行）从第 %d 行之后开始，而页码最深到 %d 行：更深请用 after_id，取某页的 pager.next_after_id", n, size, offset, limits.MaxOffset))
 	}
 	return page.Pager{Page: n, PageSize: size}, nil
 }

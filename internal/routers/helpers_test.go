@@ -107,7 +107,7 @@ func newTestEnvOn(t testing.TB, db *gorm.DB, opts service.Options, tweak func(*D
 		Service:        svc,
 		Log:            zap.NewNop(),
 		JWT:            env.jwt,
-		Pages:          page.Limits{Default: 10, Max: 100},
+		Pages:          page.Limits{Default: 10, Max: 100, MaxOffset: 10000},
 		Draining:       env.draining.Load,
 		MaxBodyBytes:   64 << 10,
 		MaxUploadBytes: opts.Uploads.MaxSize(),

@@ -273,6 +273,41 @@ func TestListTotalIsExact(t *testing.T) {
 	}
 }
 
+// A page by number costs every row before it, so page numbers reach MaxOffset rows
+// (10,000 here) and no deeper: past it a 400 names after_id, which reaches any depth.
+func TestPageNumbersStopAtMaxPageOffset(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, service.Options{})
+	e.createTag(t, "Go")
+	tests := []struct {
+		path       string
+		wantStatus int
+	}{
+		{"/api/v1/tags?page=1001", 200},                  // starts 10,000 rows in: the deepest
+		{"/api/v1/tags?page=1002", 400},                  // 10,010
+		{"/api/v1/articles?page=101&page_size=100", 200}, // 10,000
+		{"/api/v1/articles?page=102&page_size=100", 400}, // 10,100
+		{"/api/v1/tags?page=102&page_size=5000", 400},    // clamped to 100 a page: 10,100
+		{"/api/v1/tags?page=1048576&page_size=100", 400},
+		{"/api/v1/tags?after_id=4000000000", 200}, // after_id goes anywhere
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			rec := e.do(t, "GET", tt.path, noBody, e.token)
+			if rec.Code != tt.wantStatus {
+				t.Fatalf("GET %s = %d %s, want %d", tt.path, rec.Code, rec.Body, tt.wantStatus)
+			}
+			if rec.Code == 200 {
+				return
+			}
+			body := errorBody(t, rec)
+			if body.Code != errcode.InvalidParams.Code() || len(body.Details) == 0 || !strings.Contains(body.Details[0], "after_id") {
+				t.Errorf("GET %s: %+v, want code %d with details that name after_id", tt.path, body, errcode.InvalidParams.Code())
+			}
+		})
+	}
+}
+
 // after_id is a non-negative 32-bit id and replaces page: both at once are refused.
 func TestAfterIDParameter(t *testing.T) {
 	t.Parallel()

@@ -90,6 +90,11 @@ type Server struct {
 type App struct {
 	DefaultPageSize int
 	MaxPageSize     int
+	// MaxPageOffset is how deep a page by number may start, in rows ((page-1) ×
+	// page_size). The database walks every row before such a page, so an unbounded page
+	// number let one request read a whole table; after_id reaches any depth at the cost of
+	// page 1.
+	MaxPageOffset int
 	// SlowMaxDelay caps the delay the slow demonstration endpoint accepts.
 	SlowMaxDelay time.Duration
 	// AuthConcurrency caps the password checks running at once (0: half the cores, at
@@ -205,6 +210,7 @@ var defaults = map[string]any{
 	"Server.MaxConnsPerClient":  512,
 	"App.DefaultPageSize":       10,
 	"App.MaxPageSize":           100,
+	"App.MaxPageOffset":         10000,
 	"App.SlowMaxDelay":          "30s",
 	"App.DefaultContextTimeout": "60s",
 	"App.AuthConcurrency":       0,

@@ -75,6 +75,7 @@ func TestLoadErrorsNameTheKey(t *testing.T) {
 		{"bad upstream", "", map[string]string{"BLOG_UPSTREAM_URL": "ftp://x"}, "Upstream.URL"},
 		{"write timeout under slow cap", "", map[string]string{"BLOG_SERVER_WRITETIMEOUT": "10s"}, "Server.WriteTimeout"},
 		{"negative free-space floor", "", map[string]string{"BLOG_APP_UPLOADMINFREEBYTES": "-1"}, "App.UploadMinFreeBytes"},
+		{"negative page offset", "", map[string]string{"BLOG_APP_MAXPAGEOFFSET": "-1"}, "App.MaxPageOffset"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -86,6 +86,9 @@ func (c Config) Validate() error {
 	if c.App.MaxPageSize < c.App.DefaultPageSize {
 		bad("App.MaxPageSize", "%d must be at least App.DefaultPageSize (%d)", c.App.MaxPageSize, c.App.DefaultPageSize)
 	}
+	if c.App.MaxPageOffset < 0 {
+		bad("App.MaxPageOffset", "%d must not be negative (0: page 1 only)", c.App.MaxPageOffset)
+	}
 	if c.App.MaxBodyBytes < 1 {
 		bad("App.MaxBodyBytes", "%d must be at least 1", c.App.MaxBodyBytes)
 	}

@@ -25,7 +25,9 @@ type Pager struct {
 // Offset is the number of rows before this page (after AfterID).
 func (p Pager) Offset() int { return max(p.Page-1, 0) * p.PageSize }
 
-// Limits are the page sizes a list allows: the default and the maximum.
+// Limits are the page sizes a list allows, the default and the maximum, and MaxOffset,
+// the most rows a page by number may start after.
 type Limits struct {
 	Default, Max int
+	MaxOffset    int
 }

@@ -44,7 +44,7 @@ type TagList struct {
 // @Produce  json
 // @Param    name       query  string  false  "only the tag with this exact name"  maxlength(100)
 // @Param    state      query  int     false  "1: enabled tags (the default); 0: disabled ones"  Enums(0, 1)  default(1)  format(int32)
-// @Param    page       query  int  false  "page number; page n walks past the n-1 pages before it: use after_id to go deep"  minimum(1)  maximum(1048576)  default(1)  format(int32)
+// @Param    page       query  int  false  "page number; page n walks past the n-1 pages before it, so a page that starts more than App.MaxPageOffset (10000) rows in is a 400: use after_id to go deep"  minimum(1)  maximum(1048576)  default(1)  format(int32)
 // @Param    page_size  query  int  false  "rows per page: App.DefaultPageSize (10) when absent, clamped to App.MaxPageSize (100)"  minimum(1)  maximum(1048576)  format(int32)
 // @Param    after_id   query  int     false  "instead of page: the tags after this id, as cheap at any depth as page 1; pass the previous page's pager.next_after_id"  minimum(0)  maximum(4294967295)  format(int64)
 // @Success  200  {object}  TagList
