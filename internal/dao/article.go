@@ -40,16 +40,21 @@ func (d *Dao) ListArticles(ctx context.Context, f ArticleFilter, p Page) ([]mode
 		args = append(args, f.TagID)
 	}
 	from := d.listTable("blog_article", "idx_blog_article_list", p.AfterID > 0 && f.TagID == 0 && f.State != nil) // by tag: the link's index leads
-	page := summaryColumns + ", link.tag_id FROM " + from + " " + join + " WHERE blog_article.is_del = 0"
+	where := "blog_article.is_del = 0"
 	if f.State != nil {
-		page += " AND blog_article.state = ?"
+		where += " AND blog_article.state = ?"
 		args = append(args, *f.State)
 	}
 	if p.AfterID > 0 {
-		page += " AND " + id + " > ?"
+		where += " AND " + id + " > ?"
 		args = append(args, p.AfterID)
 	}
-	page += " ORDER BY " + id + " LIMIT ? OFFSET ?"
+	page := summaryColumns + ", link.tag_id FROM "
+	if p.Offset > 0 && f.TagID == 0 { // by tag, each skipped link needs its article's state anyway
+		page += skipInIndex(from, id, where) + " JOIN blog_article USING (id) " + join + " ORDER BY ids.id"
+	} else {
+		page += from + " " + join + " WHERE " + where + " ORDER BY " + id + " LIMIT ? OFFSET ?"
+	}
 	args = append(args, p.Limit, p.Offset)
 	rows := make([]articleRow, 0, min(p.Limit, 101)) // as in ListTags
 	n, err := d.countedPage(ctx, listCount("article", f.TagID, f.State), "blog_article", page, args, p, func(r *sql.Rows, n *int64) error {

@@ -32,6 +32,15 @@ func (d *Dao) listTable(table, index string, afterIDByState bool) string {
 	return table
 }
 
+// skipInIndex is a derived table, ids, of the ids of a page by number: the rows of from
+// that match where, in id order, past the page's offset (bound last, after its limit).
+// Finding them in the list's index alone, then reading only the page's rows, skips rows
+// at the cost of index entries: MariaDB otherwise read each skipped row whole (67 ms for
+// page 1,001 of ten tags) and SQLite joined each skipped article to its link (55 ms).
+func skipInIndex(from, id, where string) string {
+	return "(SELECT " + id + " AS id FROM " + from + " WHERE " + where + " ORDER BY " + id + " LIMIT ? OFFSET ?) ids"
+}
+
 // counter is a statement that counts a list, the table it reads and the values it binds.
 type counter struct {
 	table, query string

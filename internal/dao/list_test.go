@@ -62,6 +62,8 @@ func TestListQueriesUseTheirIndexes(t *testing.T) {
 	on, off := model.StateEnabled, model.StateDisabled
 	const kept = "SEARCH blog_list_count USING PRIMARY KEY (list=? AND tag_id=? AND state=?)"
 	const byName = "SEARCH blog_tag USING INDEX idx_blog_tag_live_name (name=?)"
+	// A page by number finds its ids first (dao.skipInIndex), then reads their rows.
+	const skipped = "CO-ROUTINE ids\n"
 	tags := func(f dao.TagFilter, p dao.Page) func() error {
 		return func() error { _, _, err := d.ListTags(ctx, f, p); return err }
 	}
@@ -77,9 +79,13 @@ func TestListQueriesUseTheirIndexes(t *testing.T) {
 			"SEARCH blog_tag USING INDEX idx_blog_tag_list (is_del=? AND state=?)", kept},
 		{"tags after an id", tags(dao.TagFilter{State: &off}, dao.Page{AfterID: 500, Limit: 11}),
 			"SEARCH blog_tag USING INDEX idx_blog_tag_list (is_del=? AND state=? AND id>?)", kept},
-		{"tags by name", tags(dao.TagFilter{Name: "Go", State: &on}, dao.Page{Offset: 20, Limit: 11}), byName, byName},
+		{"tags by name", tags(dao.TagFilter{Name: "Go", State: &on}, dao.Page{Offset: 20, Limit: 11}), skipped + byName, byName},
+		{"tags by page number", tags(dao.TagFilter{State: &on}, dao.Page{Offset: 20, Limit: 11}),
+			skipped + "SEARCH blog_tag USING COVERING INDEX idx_blog_tag_list (is_del=? AND state=?)", kept},
 		{"articles page 1", articles(dao.ArticleFilter{State: &on}, dao.Page{Limit: 11}),
 			"SEARCH blog_article USING INDEX idx_blog_article_list (is_del=? AND state=?)", kept},
+		{"articles by page number", articles(dao.ArticleFilter{State: &on}, dao.Page{Offset: 20, Limit: 11}),
+			skipped + "SEARCH blog_article USING COVERING INDEX idx_blog_article_list (is_del=? AND state=?)", kept},
 		{"articles after an id", articles(dao.ArticleFilter{State: &on}, dao.Page{AfterID: 500, Limit: 11}),
 			"SEARCH blog_article USING INDEX idx_blog_article_list (is_del=? AND state=? AND id>?)", kept},
 		{"a tag's articles, page 1", articles(dao.ArticleFilter{TagID: 7, State: &on}, dao.Page{Limit: 11}),
@@ -98,14 +104,14 @@ func TestListQueriesUseTheirIndexes(t *testing.T) {
 		}
 		for i, want := range []string{tt.outer, tt.count} {
 			plan := queryPlan(t, db, stmts[i])
-			if plan[0] != want {
+			if first := strings.Join(plan[:min(len(plan), strings.Count(want, "\n")+1)], "\n"); first != want {
 				t.Errorf("%s: plan starts %q, want %q\n%s\n%s", tt.name, plan[0], want, stmts[i], strings.Join(plan, "\n"))
 			}
 			if i == 0 && !slices.Contains(plan, tt.count) {
 				t.Errorf("%s: plan has no step %q for the count\n%s\n%s", tt.name, tt.count, stmts[i], strings.Join(plan, "\n"))
 			}
 			for _, step := range plan {
-				if strings.Contains(step, "TEMP B-TREE") || strings.HasPrefix(step, "SCAN ") {
+				if strings.Contains(step, "TEMP B-TREE") || strings.HasPrefix(step, "SCAN ") && step != "SCAN ids" { // ids: the page's own
 					t.Errorf("%s: plan step %q reads a whole table or sorts\n%s\n%s", tt.name, step, stmts[i], strings.Join(plan, "\n"))
 				}
 			}

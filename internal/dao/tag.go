@@ -47,13 +47,17 @@ func (f TagFilter) count() counter {
 // order and p.AfterID. It is the hottest list, so it runs outside gorm (read).
 func (d *Dao) ListTags(ctx context.Context, f TagFilter, p Page) ([]model.Tag, int64, error) {
 	cond, args := f.where()
-	page := "id, created_by, modified_by, created_on, modified_on, deleted_on, is_del, name, state FROM " +
-		d.listTable("blog_tag", "idx_blog_tag_list", p.AfterID > 0 && f.Name == "" && f.State != nil) + " WHERE " + cond
 	if p.AfterID > 0 {
-		page += " AND id > ?"
+		cond += " AND id > ?"
 		args = append(args, p.AfterID)
 	}
-	page += " ORDER BY id LIMIT ? OFFSET ?"
+	from := d.listTable("blog_tag", "idx_blog_tag_list", p.AfterID > 0 && f.Name == "" && f.State != nil)
+	page := "id, created_by, modified_by, created_on, modified_on, deleted_on, is_del, name, state FROM "
+	if p.Offset > 0 {
+		page += skipInIndex(from, "id", cond) + " JOIN blog_tag USING (id) ORDER BY ids.id"
+	} else {
+		page += from + " WHERE " + cond + " ORDER BY id LIMIT ? OFFSET ?"
+	}
 	args = append(args, p.Limit, p.Offset)
 	// Room for a default page, not for p.Limit: a raised App.MaxPageSize must not reserve
 	// memory for rows that are not there.

@@ -1,6 +1,8 @@
 package routers
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
@@ -270,6 +272,65 @@ func TestListTotalIsExact(t *testing.T) {
 	last := e.getPage(t, fmt.Sprintf("/api/v1/tags?after_id=%d", tags[n-2].ID))
 	if len(last.List) != 1 || last.List[0].ID != tags[n-1].ID || last.Pager.NextAfterID != 0 {
 		t.Errorf("after the last tag but one: %+v, want the last tag and no next_after_id", last)
+	}
+}
+
+// A page by number past the first finds its ids in the list's index, then reads their rows
+// (dao.skipInIndex): paged two rows at a time, each list must hold exactly the rows, tags
+// included, and the total that one page of them all holds, on SQLite and on MySQL.
+func TestPagesByNumberHoldWhatOnePageHolds(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, service.Options{})
+	var tags []model.Tag
+	for _, name := range []string{"Go", "Rust", "Zig", "Odin", "Nim", "Lua"} {
+		tags = append(tags, e.createTag(t, name))
+	}
+	for i := range 8 {
+		e.createArticle(t, tags[[]int{0, 3}[i%2]].ID, fmt.Sprintf("article %d", i))
+	}
+	for _, w := range []struct{ method, path, form string }{
+		{"PATCH", fmt.Sprintf("/api/v1/tags/%d/state", tags[1].ID), "state=0&modified_by=me"},
+		{"DELETE", fmt.Sprintf("/api/v1/tags/%d", tags[2].ID), ""},
+		{"PATCH", "/api/v1/articles/2/state", "state=0&modified_by=me"},
+		{"DELETE", "/api/v1/articles/5", ""},
+	} {
+		if rec := e.do(t, w.method, w.path, form(w.form), e.token); rec.Code != 200 {
+			t.Fatalf("%s %s = %d %s", w.method, w.path, rec.Code, rec.Body)
+		}
+	}
+	type rawPage struct {
+		List  []json.RawMessage `json:"list"`
+		Pager page.Pager        `json:"pager"`
+	}
+	get := func(path string) rawPage {
+		rec := e.do(t, "GET", path, noBody, e.token)
+		if rec.Code != 200 {
+			t.Fatalf("GET %s = %d %s", path, rec.Code, rec.Body)
+		}
+		return decode[rawPage](t, rec)
+	}
+	for _, list := range []string{"/api/v1/tags?", "/api/v1/tags?state=0&", "/api/v1/articles?", "/api/v1/articles?state=0&",
+		fmt.Sprintf("/api/v1/articles?tag_id=%d&", tags[0].ID), fmt.Sprintf("/api/v1/articles?tag_id=%d&", tags[3].ID)} {
+		whole := get(list + "page_size=100")
+		var paged []json.RawMessage
+		for n := 1; ; n++ {
+			p := get(fmt.Sprintf("%spage=%d&page_size=2", list, n))
+			if p.Pager.TotalRows != whole.Pager.TotalRows {
+				t.Errorf("GET %spage=%d: total_rows %d, want %d", list, n, p.Pager.TotalRows, whole.Pager.TotalRows)
+			}
+			if len(p.List) == 0 {
+				break
+			}
+			paged = append(paged, p.List...)
+		}
+		if len(whole.List) == 0 || len(paged) != len(whole.List) {
+			t.Fatalf("%s: %d rows paged two at a time, %d in one page (want the same, and some)", list, len(paged), len(whole.List))
+		}
+		for i := range paged {
+			if !bytes.Equal(paged[i], whole.List[i]) {
+				t.Errorf("%s: row %d paged %s, in one page %s", list, i, paged[i], whole.List[i])
+			}
+		}
 	}
 }
 
