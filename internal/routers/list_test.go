@@ -334,23 +334,35 @@ func TestPagesByNumberHoldWhatOnePageHolds(t *testing.T) {
 	}
 }
 
-// A page by number costs every row before it, so page numbers reach MaxOffset rows
-// (10,000 here) and no deeper: past it a 400 names after_id, which reaches any depth.
-func TestPageNumbersStopAtMaxPageOffset(t *testing.T) {
+// after_id is a non-negative 32-bit id and replaces page: both at once are refused. A page
+// by number costs every row before it, so page numbers reach MaxOffset rows (10,000 here)
+// and no deeper: past it a 400 names after_id, which reaches any depth.
+func TestPageParameters(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t, service.Options{})
 	e.createTag(t, "Go")
 	tests := []struct {
 		path       string
 		wantStatus int
+		wantCode   int
+		wantDetail string // part of the first detail
 	}{
-		{"/api/v1/tags?page=1001", 200},                  // starts 10,000 rows in: the deepest
-		{"/api/v1/tags?page=1002", 400},                  // 10,010
-		{"/api/v1/articles?page=101&page_size=100", 200}, // 10,000
-		{"/api/v1/articles?page=102&page_size=100", 400}, // 10,100
-		{"/api/v1/tags?page=102&page_size=5000", 400},    // clamped to 100 a page: 10,100
-		{"/api/v1/tags?page=1048576&page_size=100", 400},
-		{"/api/v1/tags?after_id=4000000000", 200}, // after_id goes anywhere
+		{"/api/v1/tags?after_id=0", 200, 0, ""},
+		{"/api/v1/tags?after_id=4294967295", 200, 0, ""},
+		{"/api/v1/tags?after_id=&page=1", 200, 0, ""},
+		{"/api/v1/articles?after_id=7&page_size=5", 200, 0, ""},
+		{"/api/v1/tags?after_id=-1", 400, errcode.InvalidParams.Code(), "after_id must be"},
+		{"/api/v1/tags?after_id=4294967296", 400, errcode.InvalidParams.Code(), "after_id must be"},
+		{"/api/v1/tags?after_id=abc", 400, errcode.InvalidParams.Code(), "after_id must be"},
+		{"/api/v1/tags?after_id=3&page=2", 400, errcode.InvalidParams.Code(), "give page or after_id"},
+		{"/api/v1/articles?after_id=3&page=1", 400, errcode.InvalidParams.Code(), "give page or after_id"},
+		{"/api/v1/articles?after_id=3&page_size=0", 400, errcode.InvalidParams.Code(), "page_size must be"},
+		{"/api/v1/tags?page=1001", 200, 0, ""},                                                              // starts 10,000 rows in: the deepest
+		{"/api/v1/tags?page=1002", 400, errcode.InvalidParams.Code(), "go deeper with after_id"},            // 10,010
+		{"/api/v1/articles?page=101&page_size=100", 200, 0, ""},                                             // 10,000
+		{"/api/v1/articles?page=102&page_size=100", 400, errcode.InvalidParams.Code(), "10100 rows in"},     // 10,100
+		{"/api/v1/tags?page=102&page_size=5000", 400, errcode.InvalidParams.Code(), "page 102 of 100 rows"}, // clamped to 100 a page
+		{"/api/v1/tags?page=1048576&page_size=100", 400, errcode.InvalidParams.Code(), "go deeper with after_id"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {
@@ -362,43 +374,8 @@ func TestPageNumbersStopAtMaxPageOffset(t *testing.T) {
 				return
 			}
 			body := errorBody(t, rec)
-			if body.Code != errcode.InvalidParams.Code() || len(body.Details) == 0 || !strings.Contains(body.Details[0], "after_id") {
-				t.Errorf("GET %s: %+v, want code %d with details that name after_id", tt.path, body, errcode.InvalidParams.Code())
-			}
-		})
-	}
-}
-
-// after_id is a non-negative 32-bit id and replaces page: both at once are refused.
-func TestAfterIDParameter(t *testing.T) {
-	t.Parallel()
-	e := newTestEnv(t, service.Options{})
-	e.createTag(t, "Go")
-	tests := []struct {
-		path       string
-		wantStatus int
-		wantCode   int
-	}{
-		{"/api/v1/tags?after_id=0", 200, 0},
-		{"/api/v1/tags?after_id=4294967295", 200, 0},
-		{"/api/v1/tags?after_id=&page=1", 200, 0},
-		{"/api/v1/articles?after_id=7&page_size=5", 200, 0},
-		{"/api/v1/tags?after_id=-1", 400, errcode.InvalidParams.Code()},
-		{"/api/v1/tags?after_id=4294967296", 400, errcode.InvalidParams.Code()},
-		{"/api/v1/tags?after_id=abc", 400, errcode.InvalidParams.Code()},
-		{"/api/v1/tags?after_id=3&page=2", 400, errcode.InvalidParams.Code()},
-		{"/api/v1/articles?after_id=3&page=1", 400, errcode.InvalidParams.Code()},
-		{"/api/v1/articles?after_id=3&page_size=0", 400, errcode.InvalidParams.Code()},
-	}
-	for _, tt := range tests {
-		t.Run(tt.path, func(t *testing.T) {
-			rec := e.do(t, "GET", tt.path, noBody, e.token)
-			code := 0
-			if rec.Code != 200 {
-				code = errorBody(t, rec).Code
-			}
-			if rec.Code != tt.wantStatus || code != tt.wantCode {
-				t.Errorf("GET %s = %d %s, want %d code %d", tt.path, rec.Code, rec.Body, tt.wantStatus, tt.wantCode)
+			if body.Code != tt.wantCode || len(body.Details) == 0 || !strings.Contains(body.Details[0], tt.wantDetail) {
+				t.Errorf("GET %s: %+v, want code %d with details that say %q", tt.path, body, tt.wantCode, tt.wantDetail)
 			}
 		})
 	}
