@@ -201,6 +201,7 @@ func (m *master) report(ok bool, detail string) {
 
 // loop is the master's state machine: cur serves, next is starting, draining ones finish.
 func (m *master) loop(ctx context.Context, sigs <-chan os.Signal, resume *masterState) error {
+	drained := make(chan struct{}, 1) // a draining worker exited: reap logs how
 	var (
 		cur, next   *worker
 		settled     <-chan time.Time // set while an upgrade's worker serves its first Config.Settle
@@ -225,6 +226,19 @@ func (m *master) loop(ctx context.Context, sigs <-chan os.Signal, resume *master
 			return nil
 		}
 	)
+	// drain adds w to the draining workers, and has its exit logged as it comes, not at the
+	// next upgrade or stop: a drain cut at its deadline is news to the operator. One
+	// pending wake-up reaps every worker that has exited by then.
+	drain := func(w *worker) {
+		draining = append(draining, w)
+		go func() {
+			<-w.exited
+			select {
+			case drained <- struct{}{}:
+			default:
+			}
+		}()
+	}
 	// upgrade starts a new worker; if even that fails, the current one serves on. It reads
 	// the binary and the config from now on: its outcome answers the SIGHUPs sent before.
 	upgrade := func() {
@@ -300,7 +314,7 @@ func (m *master) loop(ctx context.Context, sigs <-chan os.Signal, resume *master
 		m.log.Info("worker serving", zap.Int("pid", cur.pid), zap.String("why", nextOrigin))
 		if old != nil {
 			old.signal(SignalHandOver)
-			draining = append(draining, old)
+			drain(old)
 			m.log.Info("old worker draining", zap.Int("pid", old.pid))
 		}
 		upgraded := false
@@ -343,7 +357,7 @@ func (m *master) loop(ctx context.Context, sigs <-chan os.Signal, resume *master
 		cur, pidWritten = adopt(resume.serving, true), m.cfg.PIDFile != ""
 		cur.since = time.Now() // as far as this image knows
 		for _, pid := range resume.draining {
-			draining = append(draining, adopt(pid, false))
+			drain(adopt(pid, false))
 		}
 		upgrade()
 	} else if err := startWorker("start"); err != nil {
@@ -397,6 +411,9 @@ func (m *master) loop(ctx context.Context, sigs <-chan os.Signal, resume *master
 			if sig := settle(""); sig != nil {
 				return stopOn(sig)
 			}
+
+		case <-drained:
+			draining = m.reap(draining)
 
 		case <-nextExited:
 			failed := next

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 )
 
 func TestFirstWorkerServesThenCancelStops(t *testing.T) {
@@ -554,4 +555,27 @@ func (h *harness) handOverAndStop(t *testing.T, w, n *standIn) {
 	h.expectNotes(t, "READY=1")
 	w.exit(0, "")
 	h.stop(t, n)
+}
+
+// An old worker's end is logged when it comes, not at the next upgrade or stop, which may
+// be days later: a drain cut at its deadline (status 1) is the operator's to know at once.
+func TestOldWorkersEndIsLoggedWhenItComes(t *testing.T) {
+	h := newHarness(t)
+	core, logs := observer.New(zap.InfoLevel)
+	h.m.log = zap.New(core)
+	old := h.serving(t)
+	w := h.upgrade(t)
+	w.serve()
+	h.expectNotes(t, "READY=1")
+	old.expectSignal(t, SignalHandOver)
+	old.exit(1, "")
+	for end := time.Now().Add(guard); logs.FilterMessageSnippet("old worker exited").Len() == 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("no line about the old worker's end within %v of it", guard)
+		}
+	}
+	if got := logs.FilterMessageSnippet("old worker exited").All(); len(got) != 1 || got[0].Level != zap.WarnLevel || got[0].ContextMap()["status"] != int64(1) {
+		t.Errorf("old worker's end logged as %+v, want one warning with status 1", got)
+	}
+	h.stop(t, w)
 }
