@@ -252,7 +252,12 @@ func (s *Server) forced(srv *http.Server, cut context.CancelCauseFunc) error {
 }
 
 // track counts requests in flight and, once draining, asks every client to close its
-// connection after the response, so keep-alive clients move to another server.
+// connection after the response, so keep-alive clients move to another server. A request
+// with a chunked body closes its connection too: with a Content-Length beside the chunks,
+// a proxy in front that framed it by the length would read what follows the chunks as
+// another request (request smuggling), and RFC 9112 (6.1) says the server MUST close the
+// connection after answering such a request. net/http drops the Content-Length and keeps
+// the connection, and leaves no trace of which chunked requests had one.
 func (s *Server) track(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.inflight.Add(1)
@@ -260,7 +265,7 @@ func (s *Server) track(h http.Handler) http.Handler {
 		if c, ok := r.Context().Value(connKey{}).(*conn); ok {
 			c.responding.Store(true) // until the connection is idle again (connState)
 		}
-		if s.draining.Load() {
+		if s.draining.Load() || len(r.TransferEncoding) > 0 {
 			w.Header().Set("Connection", "close")
 		}
 		h.ServeHTTP(w, r)

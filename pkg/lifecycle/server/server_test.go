@@ -247,3 +247,22 @@ func TestOptionsStarReachesTheHandler(t *testing.T) {
 		t.Errorf("OPTIONS * answered %q, want the handler's answer", out)
 	}
 }
+
+// A request with both a Content-Length and a chunked body is the shape of request
+// smuggling behind a proxy: answered, its connection is closed (RFC 9112, 6.1), so what
+// follows its chunks is never served as a request of its own. A request without a body
+// keeps its connection.
+func TestChunkedRequestClosesItsConnection(t *testing.T) {
+	s := serve(t, opts, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "handled "+r.URL.Path)
+	}))
+	out := exchange(t, s.addr, "GET /first HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"+
+		"GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n")
+	if !strings.Contains(out, "handled /first") || strings.Contains(out, "/smuggled") || !strings.Contains(out, "Connection: close") {
+		t.Errorf("a request with Content-Length and chunks, then another, answered:\n%s\nwant the first answered with Connection: close, and the second not served", out)
+	}
+	out = exchange(t, s.addr, "GET /first HTTP/1.1\r\nHost: x\r\n\r\nGET /second HTTP/1.1\r\nHost: x\r\n\r\n")
+	if !strings.Contains(out, "handled /first") || !strings.Contains(out, "handled /second") {
+		t.Errorf("two requests without bodies on one connection answered:\n%s\nwant both served", out)
+	}
+}
