@@ -65,13 +65,13 @@ func positiveQuery(c *gin.Context, key string, def int) (int, error) {
 	if s == "" {
 		return def, nil
 	}
-	n, err := strconv.Atoi(s)
+	n, err := strconv.ParseUint(s, 10, 32) // digits only, as after_id: no sign
 	if err != nil || n < 1 || n > maxPage {
 		return 0, errcode.InvalidParams.WithDetail(
 			fmt.Sprintf("%s must be an integer from 1 to %d", key, maxPage),
 			fmt.Sprintf("%s 必须是 1 到 %d 之间的整数", key, maxPage))
 	}
-	return n, nil
+	return int(n), nil
 }
 
 // ParamID reads a path parameter that must be a positive 32-bit id: "abc", "0" or "-1" is
