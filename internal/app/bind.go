@@ -315,6 +315,9 @@ func bodyBinding(r *http.Request) (binding.Binding, error) {
 	if r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodDelete {
 		return binding.Query, nil
 	}
+	if err := BodyEncoding(r); err != nil {
+		return nil, err
+	}
 	ct := r.Header.Get("Content-Type")
 	mediaType, _, _ := mime.ParseMediaType(ct)
 	switch mediaType {
@@ -330,6 +333,22 @@ func bodyBinding(r *http.Request) (binding.Binding, error) {
 		}
 	}
 	return nil, UnsupportedMediaType(ct, binding.MIMEJSON, binding.MIMEPOSTForm, binding.MIMEMultipartPOSTForm)
+}
+
+// BodyEncoding refuses a body in a content coding (Content-Encoding: gzip, say): the API
+// decodes none, and would otherwise read the compressed bytes as the body and answer that
+// they are not UTF-8 text. RFC 9110 (15.5.16) names 415 for it.
+func BodyEncoding(r *http.Request) error {
+	ce := strings.TrimSpace(r.Header.Get("Content-Encoding"))
+	if ce == "" || strings.EqualFold(ce, "identity") {
+		return nil
+	}
+	if len(ce) > 64 {
+		ce = ce[:64] + "..."
+	}
+	return errcode.UnsupportedMediaType.WithDetail(
+		fmt.Sprintf("Content-Encoding %q is not accepted: send the body without a content coding", ce),
+		fmt.Sprintf("不接受 Content-Encoding %q：请求体请勿压缩或编码", ce))
 }
 
 // UnsupportedMediaType is the error for a body whose Content-Type the route does not

@@ -1,6 +1,8 @@
 package routers
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
@@ -90,6 +92,32 @@ func TestOnlyThreeBodyEncodingsAreDecoded(t *testing.T) {
 	// A GET has no body to decode: its Content-Type does not matter.
 	if rec := e.send(t, "GET", "/api/v1/tags", "", map[string]string{"Content-Type": "application/x-yaml", "token": e.token}); rec.Code != 200 {
 		t.Errorf("GET with a YAML Content-Type = %d", rec.Code)
+	}
+}
+
+// A body in a content coding is refused with a 415 that names it, on every route that reads
+// a body: none is decoded, and the compressed bytes were read as the body itself ("not
+// UTF-8 text"). "identity" is no coding at all.
+func TestBodiesInAContentCodingAreRefused(t *testing.T) {
+	t.Parallel()
+	e := newTestEnvDeps(t, service.Options{}, func(d *Deps) { d.RateLimits = middleware.RateLimits{} })
+	e.createTag(t, "Go")
+	var gz bytes.Buffer
+	w := gzip.NewWriter(&gz)
+	w.Write([]byte(`{"name":"zipped","created_by":"me"}`))
+	w.Close()
+	for _, r := range bodyRoutes {
+		for _, ct := range []string{"application/json", "multipart/form-data; boundary=x"} {
+			rec := e.send(t, r.method, r.path, gz.String(), map[string]string{"Content-Type": ct, "Content-Encoding": "gzip", "token": e.token})
+			if rec.Code != 415 || !strings.Contains(strings.Join(errorBody(t, rec).Details, " "), `Content-Encoding "gzip"`) {
+				t.Errorf("%s %s as gzip %s = %d %s, want 415 naming the Content-Encoding", r.method, r.path, ct, rec.Code, rec.Body)
+			}
+		}
+	}
+	rec := e.send(t, "POST", "/api/v1/tags", `{"name":"plain","created_by":"me"}`,
+		map[string]string{"Content-Type": "application/json", "Content-Encoding": "identity", "token": e.token})
+	if rec.Code != 200 {
+		t.Errorf("POST /api/v1/tags with Content-Encoding: identity = %d %s, want 200", rec.Code, rec.Body)
 	}
 }
 

@@ -37,7 +37,7 @@ type TokenBody struct {
 // @Failure  400  {object}  app.ErrorBody  "invalid parameters (code 10000001)"
 // @Failure  401  {object}  app.ErrorBody  "unknown app_key or wrong app_secret (code 10000003)"
 // @Failure  413  {object}  app.ErrorBody  "body over App.MaxBodyBytes (code 10000014)"
-// @Failure  415  {object}  app.ErrorBody  "a body that is not JSON or a form (code 10000015)"
+// @Failure  415  {object}  app.ErrorBody  "a body that is not JSON or a form, or is compressed (Content-Encoding; code 10000015)"
 // @Failure  429  {object}  app.ErrorBody  "over the /auth rate of Limiter.Rules (code 10000007); retry after Retry-After"
 // @Header   429  {integer}  Retry-After  "seconds to wait"
 // @Failure  500  {object}  app.ErrorBody  "internal error (codes 10000000, 10000006)"

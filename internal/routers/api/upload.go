@@ -70,7 +70,7 @@ type UploadBody struct {
 // @Failure  400  {object}  app.ErrorBody  "no file, a wrong type, content that is not an allowed image (code 20030002), or a body cut short (code 10000001)"
 // @Failure  401  {object}  app.ErrorBody  "no token, or a bad, expired or revoked one (codes 10000004, 10000005)"
 // @Failure  413  {object}  app.ErrorBody  "the file is over App.UploadImageMaxSize, or the form beside it over 64 KB (code 20030003)"
-// @Failure  415  {object}  app.ErrorBody  "a body that is not multipart/form-data (code 10000015)"
+// @Failure  415  {object}  app.ErrorBody  "a body that is not multipart/form-data, or is compressed (Content-Encoding; code 10000015)"
 // @Failure  429  {object}  app.ErrorBody  "over the /upload/file rate of Limiter.Rules (code 10000007); retry after Retry-After"
 // @Header   429  {integer}  Retry-After  "seconds to wait"
 // @Failure  500  {object}  app.ErrorBody  "internal error (code 10000000)"
@@ -106,6 +106,9 @@ func (u Upload) receive(c *gin.Context) (string, error) {
 		return "", &http.MaxBytesError{Limit: u.maxBody()} // refused before reading a byte
 	}
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, u.maxBody())
+	if err := app.BodyEncoding(c.Request); err != nil {
+		return "", err
+	}
 	if mt, _, _ := mime.ParseMediaType(c.ContentType()); mt != binding.MIMEMultipartPOSTForm {
 		return "", app.UnsupportedMediaType(c.GetHeader("Content-Type"), binding.MIMEMultipartPOSTForm)
 	}
