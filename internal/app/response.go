@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
+	"golang.org/x/text/language"
 
 	"github.com/go-programming-tour-book/blog-service/internal/errcode"
 	"github.com/go-programming-tour-book/blog-service/pkg/page"
@@ -117,19 +118,27 @@ func rawResponse(err *errcode.Error, headers string) []byte {
 }
 
 // Lang is the language a request asks for: the book's `locale` header first, then the
-// first language of Accept-Language; English when neither names Chinese (zh, zh-CN, ...).
+// language Accept-Language prefers by its weights (RFC 9110, 12.5.4: "en;q=0.1, zh" is
+// Chinese, "zh;q=0" refuses it); English when neither asks for Chinese (zh, zh-CN, ...).
 func Lang(locale, acceptLanguage string) errcode.Lang {
-	for _, l := range []string{locale, acceptLanguage} {
-		l = strings.ToLower(strings.TrimSpace(l))
+	if l := strings.ToLower(strings.TrimSpace(locale)); l != "" && !strings.HasPrefix(l, "*") {
 		if strings.HasPrefix(l, "zh") {
 			return errcode.Chinese
 		}
-		if l != "" && !strings.HasPrefix(l, "*") {
-			break
-		}
+		return errcode.English
+	}
+	prefs, _, err := language.ParseAcceptLanguage(acceptLanguage) // sorted, weight 0 dropped
+	if err != nil || len(prefs) == 0 {
+		return errcode.English
+	}
+	if _, i, conf := languages.Match(prefs...); i == 1 && conf != language.No {
+		return errcode.Chinese
 	}
 	return errcode.English
 }
+
+// languages are the languages of the messages, English first: the default.
+var languages = language.NewMatcher([]language.Tag{language.English, language.Chinese})
 
 // Code maps an error to the client error it stands for: the errcode it wraps, a context
 // error (the client left, the server is stopping, or a deadline passed), or ServerError.

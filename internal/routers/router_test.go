@@ -334,6 +334,11 @@ func TestValidationMessagesFollowLocale(t *testing.T) {
 		{"locale", "zh", "字符"},
 		{"Accept-Language", "zh-CN,zh;q=0.9", "字符"},
 		{"Accept-Language", "en-US", "characters"},
+		{"Accept-Language", "en;q=0.1, zh;q=0.9", "字符"}, // by weight, not order
+		{"Accept-Language", "zh;q=0, en", "characters"}, // 0: not acceptable
+		{"Accept-Language", "fr, zh-TW;q=0.5", "字符"},    // the best of those the service has
+		{"Accept-Language", "fr", "characters"},
+		{"Accept-Language", "zh;q=x, en", "characters"}, // malformed: the default
 		{"", "", "characters"},
 	}
 	for _, tt := range tests {
