@@ -250,8 +250,8 @@ func TestOptionsStarReachesTheHandler(t *testing.T) {
 
 // A request with both a Content-Length and a chunked body is the shape of request
 // smuggling behind a proxy: answered, its connection is closed (RFC 9112, 6.1), so what
-// follows its chunks is never served as a request of its own. A request without a body
-// keeps its connection.
+// follows its chunks is never served as a request of its own; an HTTP/1.0 request too. An
+// HTTP/1.1 request without a body keeps its connection.
 func TestChunkedRequestClosesItsConnection(t *testing.T) {
 	s := serve(t, opts, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "handled "+r.URL.Path)
@@ -260,6 +260,13 @@ func TestChunkedRequestClosesItsConnection(t *testing.T) {
 		"GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n")
 	if !strings.Contains(out, "handled /first") || strings.Contains(out, "/smuggled") || !strings.Contains(out, "Connection: close") {
 		t.Errorf("a request with Content-Length and chunks, then another, answered:\n%s\nwant the first answered with Connection: close, and the second not served", out)
+	}
+	// HTTP/1.0 has no chunks: net/http frames the body by its length, and reads the chunks'
+	// contents as a request of their own.
+	out = exchange(t, s.addr, "POST /first HTTP/1.0\r\nHost: x\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n"+
+		"23\r\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n\r\n0\r\n\r\n")
+	if !strings.Contains(out, "handled /first") || strings.Contains(out, "/smuggled") || strings.Contains(out, "Connection: keep-alive") {
+		t.Errorf("an HTTP/1.0 request with Transfer-Encoding, keep-alive, then a request inside its chunk, answered:\n%s\nwant the first answered and the connection closed", out)
 	}
 	out = exchange(t, s.addr, "GET /first HTTP/1.1\r\nHost: x\r\n\r\nGET /second HTTP/1.1\r\nHost: x\r\n\r\n")
 	if !strings.Contains(out, "handled /first") || !strings.Contains(out, "handled /second") {
