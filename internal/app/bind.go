@@ -335,20 +335,25 @@ func bodyBinding(r *http.Request) (binding.Binding, error) {
 	return nil, UnsupportedMediaType(ct, binding.MIMEJSON, binding.MIMEPOSTForm, binding.MIMEMultipartPOSTForm)
 }
 
-// BodyEncoding refuses a body in a content coding (Content-Encoding: gzip, say): the API
-// decodes none, and would otherwise read the compressed bytes as the body and answer that
-// they are not UTF-8 text. RFC 9110 (15.5.16) names 415 for it.
+// BodyEncoding refuses a body in a content coding (Content-Encoding: gzip, say, on any of
+// the header's lines): the API decodes none, and would otherwise read the compressed bytes
+// as the body and answer that they are not UTF-8 text. RFC 9110 (15.5.16) names 415 for
+// it. "identity" is no coding.
 func BodyEncoding(r *http.Request) error {
-	ce := strings.TrimSpace(r.Header.Get("Content-Encoding"))
-	if ce == "" || strings.EqualFold(ce, "identity") {
-		return nil
+	for _, line := range r.Header.Values("Content-Encoding") {
+		for coding := range strings.SplitSeq(line, ",") {
+			if coding = strings.TrimSpace(coding); coding == "" || strings.EqualFold(coding, "identity") {
+				continue
+			}
+			if len(coding) > 64 {
+				coding = coding[:64] + "..."
+			}
+			return errcode.UnsupportedMediaType.WithDetail(
+				fmt.Sprintf("Content-Encoding %q is not accepted: send the body without a content coding", coding),
+				fmt.Sprintf("不接受 Content-Encoding %q：请求体请勿压缩或编码", coding))
+		}
 	}
-	if len(ce) > 64 {
-		ce = ce[:64] + "..."
-	}
-	return errcode.UnsupportedMediaType.WithDetail(
-		fmt.Sprintf("Content-Encoding %q is not accepted: send the body without a content coding", ce),
-		fmt.Sprintf("不接受 Content-Encoding %q：请求体请勿压缩或编码", ce))
+	return nil
 }
 
 // UnsupportedMediaType is the error for a body whose Content-Type the route does not

@@ -119,6 +119,16 @@ func TestBodiesInAContentCodingAreRefused(t *testing.T) {
 	if rec.Code != 200 {
 		t.Errorf("POST /api/v1/tags with Content-Encoding: identity = %d %s, want 200", rec.Code, rec.Body)
 	}
+	// The coding may come on a later line, or later in a list.
+	for _, lines := range [][]string{{"identity", "gzip"}, {"", "gzip"}, {"identity, GZIP"}} {
+		req := httptest.NewRequest("POST", "/api/v1/tags", strings.NewReader(gz.String()))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("token", e.token)
+		req.Header["Content-Encoding"] = lines
+		if rec := e.serve(t, req); rec.Code != 415 {
+			t.Errorf("POST /api/v1/tags with Content-Encoding lines %q = %d %s, want 415", lines, rec.Code, rec.Body)
+		}
+	}
 }
 
 // A client picks the method; metrics and the access log must not let it pick a label or
