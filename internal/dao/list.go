@@ -35,8 +35,9 @@ func (d *Dao) listTable(table, index string, afterIDByState bool) string {
 // skipInIndex is a derived table, ids, of the ids of a page by number: the rows of from
 // that match where, in id order, past the page's offset (bound last, after its limit).
 // Finding them in the list's index alone, then reading only the page's rows, skips rows
-// at the cost of index entries: MariaDB otherwise read each skipped row whole (67 ms for
-// page 1,001 of ten tags) and SQLite joined each skipped article to its link (55 ms).
+// at the cost of index entries: for the deepest page allowed (10,000 rows in, on a million),
+// MariaDB otherwise read each skipped row whole (67 ms for tags, 154 ms for articles, now
+// 10 ms), and SQLite joined each skipped article to its link (55 ms, now 3 ms).
 func skipInIndex(from, id, where string) string {
 	return "(SELECT " + id + " AS id FROM " + from + " WHERE " + where + " ORDER BY " + id + " LIMIT ? OFFSET ?) ids"
 }
