@@ -20,6 +20,7 @@ func TestLang(t *testing.T) {
 	}{
 		{"nothing", "", nil, errcode.English},
 		{"locale", "zh", []string{"en"}, errcode.Chinese},
+		{"locale in capitals", "ZH-CN", nil, errcode.Chinese},
 		{"locale first", "en", []string{"zh"}, errcode.English},
 		{"locale any", "*", []string{"zh-CN"}, errcode.Chinese},
 		{"by weight", "", []string{"en;q=0.1, zh;q=0.9"}, errcode.Chinese},

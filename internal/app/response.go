@@ -122,8 +122,8 @@ func rawResponse(err *errcode.Error, headers string) []byte {
 // "en;q=0.1, zh" is Chinese, "zh;q=0" refuses it); English when neither asks for Chinese
 // (zh, zh-CN, ...).
 func Lang(locale string, acceptLanguage []string) errcode.Lang {
-	if l := strings.ToLower(strings.TrimSpace(locale)); l != "" && !strings.HasPrefix(l, "*") {
-		if strings.HasPrefix(l, "zh") {
+	if l := strings.TrimSpace(locale); l != "" && !strings.HasPrefix(l, "*") {
+		if len(l) >= 2 && strings.EqualFold(l[:2], "zh") {
 			return errcode.Chinese
 		}
 		return errcode.English

@@ -257,11 +257,11 @@ func (s *Server) forced(srv *http.Server, cut context.CancelCauseFunc) error {
 // a proxy in front that framed it by the length would read what follows the chunks as
 // another request (request smuggling), and RFC 9112 (6.1) says the server MUST close the
 // connection after answering such a request. net/http drops the Content-Length and keeps
-// the connection, and leaves no trace of which chunked requests had one. So does an
-// HTTP/1.0 request: RFC 9112 calls its Transfer-Encoding faulty framing, to be closed
-// after, and net/http drops that header without a trace and frames the body by its
-// Content-Length; what follows is served as another request on a keep-alive connection.
-// (Proxies speak HTTP/1.1 to keep connections; nginx's HTTP/1.0 closes them anyway.)
+// the connection, and leaves no trace of which chunked requests had one. An HTTP/1.0
+// request closes its connection too: RFC 9112 calls its Transfer-Encoding faulty framing,
+// to be closed after, and net/http drops that header without a trace and frames the body
+// by its Content-Length, so on a keep-alive connection the chunks' contents would be served
+// as another request. (Proxies keep connections with HTTP/1.1; nginx's HTTP/1.0 closes.)
 func (s *Server) track(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.inflight.Add(1)
