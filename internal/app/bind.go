@@ -345,12 +345,9 @@ func BodyEncoding(r *http.Request) error {
 			if coding = strings.TrimSpace(coding); coding == "" || strings.EqualFold(coding, "identity") {
 				continue
 			}
-			if len(coding) > 64 {
-				coding = coding[:64] + "..."
-			}
 			return errcode.UnsupportedMediaType.WithDetail(
-				fmt.Sprintf("Content-Encoding %q is not accepted: send the body without a content coding", coding),
-				fmt.Sprintf("不接受 Content-Encoding %q：请求体请勿压缩或编码", coding))
+				fmt.Sprintf("Content-Encoding %q is not accepted: send the body without a content coding", echo(coding)),
+				fmt.Sprintf("不接受 Content-Encoding %q：请求体请勿压缩或编码", echo(coding)))
 		}
 	}
 	return nil
@@ -359,9 +356,7 @@ func BodyEncoding(r *http.Request) error {
 // UnsupportedMediaType is the error for a body whose Content-Type the route does not
 // decode; accepted lists those it does.
 func UnsupportedMediaType(contentType string, accepted ...string) error {
-	if len(contentType) > 64 {
-		contentType = contentType[:64] + "..."
-	}
+	contentType = echo(contentType)
 	return errcode.UnsupportedMediaType.WithDetail(
 		fmt.Sprintf("Content-Type %q is not accepted: send %s", contentType, strings.Join(accepted, " or ")),
 		fmt.Sprintf("不接受 Content-Type %q：请发送 %s", contentType, strings.Join(accepted, " 或 ")))

@@ -156,7 +156,10 @@ func preferred(header []string) []language.Tag {
 		if len(valid) == maxLanguages {
 			break
 		}
-		if _, _, err := language.ParseAcceptLanguage(entry); err == nil && strings.TrimSpace(entry) != "" {
+		if strings.TrimSpace(entry) == "" {
+			continue
+		}
+		if _, _, err := language.ParseAcceptLanguage(entry); err == nil {
 			valid = append(valid, entry)
 		}
 	}
