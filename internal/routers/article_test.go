@@ -262,3 +262,21 @@ func countQueries(t testing.TB, db *gorm.DB) *atomic.Int64 {
 	}
 	return &n
 }
+
+// tag_id 0 was sent, so it is told its bound, as the list's query parameter is: the
+// validator's required took a 0 for a tag_id left out.
+func TestArticleTagIDZeroIsToldItsBound(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, service.Options{})
+	valid := `"title":"Title","desc":"Desc","content":"Content","cover_image_url":"https://example.com/c.png","created_by":"me"`
+	for name, b := range map[string]body{
+		"json": jsonBody(`{"tag_id":0,` + valid + `}`),
+		"form": articleForm(0, "Zero"),
+	} {
+		rec := e.do(t, "POST", "/api/v1/articles", b, e.token)
+		details := strings.Join(errorBody(t, rec).Details, "; ")
+		if rec.Code != 400 || !strings.Contains(details, "tag_id must be 1 or greater") {
+			t.Errorf("%s: POST tag_id 0 = %d, details %q; want 400 saying tag_id must be 1 or greater", name, rec.Code, details)
+		}
+	}
+}

@@ -18,12 +18,14 @@ type ListArticlesRequest struct {
 }
 
 // CreateArticleRequest is the body of POST /api/v1/articles (form or JSON). Field comments
-// and examples are the spec's (swag): the examples must succeed as sent.
+// and examples are the spec's (swag): the examples must succeed as sent. TagID is a pointer
+// so that a tag_id of 0 is told it must be 1 or greater: the validator's required reads a
+// zero value as not sent.
 //
 // @Description A new article and its tag.
 type CreateArticleRequest struct {
 	// The id of a live tag.
-	TagID uint32 `form:"tag_id" json:"tag_id" binding:"required,gte=1" format:"int64" maximum:"4294967295" example:"1"`
+	TagID *uint32 `form:"tag_id" json:"tag_id" binding:"required,gte=1" format:"int64" maximum:"4294967295" example:"1"`
 	// The title.
 	Title string `form:"title" json:"title" binding:"required,min=2,max=100,line" example:"Graceful restarts in Go"`
 	// A short description.
@@ -102,7 +104,7 @@ func (s *Service) CreateArticle(ctx context.Context, req CreateArticleRequest) (
 		a.State = *req.State
 	}
 	a.CreatedBy = req.CreatedBy
-	if err := s.dao.CreateArticle(ctx, &a, req.TagID); err != nil {
+	if err := s.dao.CreateArticle(ctx, &a, *req.TagID); err != nil { // required: never nil once bound
 		return model.ArticleWithTag{}, err
 	}
 	return s.dao.GetArticle(ctx, a.ID)
