@@ -9,9 +9,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"time"
 
@@ -290,7 +292,7 @@ func Load(path string, optional bool, environ []string, flags map[string]any) (C
 	}
 	cfg := Config{File: file}
 	if err := v.Unmarshal(&cfg, viper.DecodeHook(mapstructure.ComposeDecodeHookFunc(
-		rulesFromText, durationNeedsUnit, mapstructure.StringToTimeDurationHookFunc(),
+		rulesFromText, durationNeedsUnit, mapstructure.StringToTimeDurationHookFunc(), wholeNumbers,
 		mapstructure.StringToSliceHookFunc(",")))); err != nil {
 		return Config{}, err
 	}
@@ -343,6 +345,40 @@ func durationNeedsUnit(from, to reflect.Type, data any) (any, error) {
 	switch from.Kind() {
 	case reflect.Int, reflect.Int64, reflect.Int32, reflect.Uint, reflect.Uint64, reflect.Float64:
 		return nil, fmt.Errorf("%v has no unit: write a duration like \"60s\" or \"500ms\"", data)
+	}
+	return data, nil
+}
+
+// wholeNumbers reads an integer setting written as text, as the environment gives every
+// value, in decimal digits only, and refuses a fraction or a boolean wherever it comes from.
+// mapstructure's weak decoding, which viper turns on, read "010" as octal 8 and "0x1F" as
+// 31, and a file's true and 1.5 as 1: a slip set another value without a word.
+func wholeNumbers(from, to reflect.Type, data any) (any, error) {
+	if to == reflect.TypeOf(time.Duration(0)) {
+		return data, nil // durationNeedsUnit's
+	}
+	var parse func(string) (any, error)
+	switch to.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		parse = func(s string) (any, error) { return strconv.ParseInt(s, 10, 64) }
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		parse = func(s string) (any, error) { return strconv.ParseUint(s, 10, 64) }
+	default:
+		return data, nil
+	}
+	switch from.Kind() {
+	case reflect.String:
+		n, err := parse(data.(string))
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a whole number written in decimal digits", data)
+		}
+		return n, nil
+	case reflect.Bool:
+		return nil, fmt.Errorf("%v is not a number", data)
+	case reflect.Float32, reflect.Float64:
+		if f := reflect.ValueOf(data).Float(); f != math.Trunc(f) {
+			return nil, fmt.Errorf("%v is not a whole number", data)
+		}
 	}
 	return data, nil
 }

@@ -69,6 +69,11 @@ func TestLoadErrorsNameTheKey(t *testing.T) {
 		{"duration without unit", "Server:\n  ReadTimeout: 60\n", nil, "ReadTimeout"},
 		{"port out of range", "", map[string]string{"BLOG_SERVER_HTTPPORT": "70000"}, "Server.HttpPort"},
 		{"port not a number", "", map[string]string{"BLOG_SERVER_HTTPPORT": "http"}, "HttpPort"},
+		{"port in hex", "", map[string]string{"BLOG_SERVER_HTTPPORT": "0x1F40"}, "HttpPort"},
+		{"port true", "", map[string]string{"BLOG_SERVER_HTTPPORT": "true"}, "HttpPort"},
+		{"port a fraction", "", map[string]string{"BLOG_SERVER_HTTPPORT": "1.5"}, "HttpPort"},
+		{"port a fraction in the file", "Server:\n  HttpPort: 1.5\n", nil, "HttpPort"}, // was port 1
+		{"port a boolean in the file", "Server:\n  HttpPort: true\n", nil, "HttpPort"}, // was port 1
 		{"bad mode", "", map[string]string{"BLOG_SERVER_RUNMODE": "prod"}, "Server.RunMode"},
 		{"release with dev secret", "", map[string]string{"BLOG_SERVER_RUNMODE": "release"}, "JWT.Secret"},
 		{"bad log level", "", map[string]string{"BLOG_LOG_LEVEL": "loud"}, "Log.Level"},
@@ -88,6 +93,18 @@ func TestLoadErrorsNameTheKey(t *testing.T) {
 				t.Errorf("Load error = %v, want one naming %q", err, tt.wantKey)
 			}
 		})
+	}
+}
+
+// A number in the environment is read in decimal, leading zero and all: weakly decoded,
+// "050" was octal 40.
+func TestEnvironmentNumbersAreDecimal(t *testing.T) {
+	cfg, err := Load("", true, env(map[string]string{"BLOG_APP_MAXPAGESIZE": "050"}), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.App.MaxPageSize != 50 {
+		t.Errorf("BLOG_APP_MAXPAGESIZE=050: MaxPageSize = %d, want 50", cfg.App.MaxPageSize)
 	}
 }
 
