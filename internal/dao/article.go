@@ -38,13 +38,6 @@ func (d *Dao) ListArticles(ctx context.Context, f ArticleFilter, p Page) ([]mode
 		id = "link.article_id"
 		join = "JOIN blog_article_tag link ON link.article_id = blog_article.id AND link.is_del = 0 AND link.tag_id = ?"
 		args = append(args, f.TagID)
-		if f.State != nil {
-			// The link's copy of the state (migration 6) puts the tag's articles in that state
-			// together in idx_blog_article_tag_state: a tag's few disabled articles are read
-			// without walking its enabled ones.
-			join += " AND link.article_state = ?"
-			args = append(args, *f.State)
-		}
 	}
 	from := d.listTable("blog_article", "idx_blog_article_list", p.AfterID > 0 && f.TagID == 0 && f.State != nil) // by tag: the link's index leads
 	where := "blog_article.is_del = 0"
@@ -57,7 +50,7 @@ func (d *Dao) ListArticles(ctx context.Context, f ArticleFilter, p Page) ([]mode
 		args = append(args, p.AfterID)
 	}
 	page := summaryColumns + ", link.tag_id FROM "
-	if p.Offset > 0 && f.TagID == 0 { // by tag, each skipped link needs its article read anyway (is_del)
+	if p.Offset > 0 && f.TagID == 0 { // by tag, each skipped link needs its article's state anyway
 		page += skipInIndex(from, id, where) + " JOIN blog_article USING (id) " + join + " ORDER BY ids.id"
 	} else {
 		page += from + " " + join + " WHERE " + where + " ORDER BY " + id + " LIMIT ? OFFSET ?"
