@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"sync"
 	"testing"
@@ -107,4 +108,22 @@ func (p *proc) storedTagNames(token string) map[string]bool {
 		names[name] = true
 	}
 	return names
+}
+
+// The drills read every tag back (storedTagNames): past App.MaxPageOffset rows a page number
+// is a 400, so they follow next_after_id. An upgrade drill that wrote 10,100 tags failed
+// reading page 102.
+func TestEveryTagIsReadBackPastThePageBound(t *testing.T) {
+	t.Parallel()
+	p := startProc(t, "BLOG_APP_MAXPAGEOFFSET=100")
+	token := p.token()
+	const n = 250 // page 3 of 100 starts 200 rows in
+	for i := range n {
+		if code, body := p.post(http.DefaultClient, token, "/api/v1/tags", fmt.Sprintf(`{"name":"tag %d","created_by":"test"}`, i)); code != 200 {
+			t.Fatalf("POST tag %d = %d %s", i, code, body)
+		}
+	}
+	if got := len(p.storedTagNames(token)); got != n {
+		t.Errorf("read back %d tags, want %d", got, n)
+	}
 }

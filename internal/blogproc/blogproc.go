@@ -292,11 +292,19 @@ func (s *Service) CountPresent(token string, names []string) (int, error) {
 	return present, nil
 }
 
-// Tags reads every page of tags: each stored tag's name by id.
+// Tags reads every page of tags: each stored tag's name by id. It follows each page's
+// pager.next_after_id, since page numbers stop at App.MaxPageOffset rows (10,000 by
+// default: a drill that wrote more got a 400 past page 101); a release from before
+// after_id, whose pages have none, is read by page number.
 func (s *Service) Tags(token string) (map[int]string, error) {
 	tags := map[int]string{}
+	afterID := 0 // 0: by page number
 	for page := 1; ; page++ {
-		req, err := http.NewRequest("GET", fmt.Sprintf("%s/api/v1/tags?page_size=100&page=%d", s.Base(), page), nil)
+		q := fmt.Sprintf("page=%d", page)
+		if afterID > 0 {
+			q = fmt.Sprintf("after_id=%d", afterID)
+		}
+		req, err := http.NewRequest("GET", fmt.Sprintf("%s/api/v1/tags?page_size=100&%s", s.Base(), q), nil)
 		if err != nil {
 			return nil, err
 		}
@@ -310,17 +318,25 @@ func (s *Service) Tags(token string) (map[int]string, error) {
 				ID   int    `json:"id"`
 				Name string `json:"name"`
 			} `json:"list"`
+			Pager struct {
+				NextAfterID int `json:"next_after_id"`
+			} `json:"pager"`
 		}
 		err = json.NewDecoder(resp.Body).Decode(&list)
 		resp.Body.Close()
 		if err != nil || resp.StatusCode != http.StatusOK {
-			return nil, fmt.Errorf("GET tags page %d: status %d %v", page, resp.StatusCode, err)
-		}
-		if len(list.List) == 0 {
-			return tags, nil
+			return nil, fmt.Errorf("GET tags %s: status %d %v", q, resp.StatusCode, err)
 		}
 		for _, t := range list.List {
 			tags[t.ID] = t.Name
+		}
+		switch {
+		case len(list.List) == 0:
+			return tags, nil
+		case list.Pager.NextAfterID > 0:
+			afterID = list.Pager.NextAfterID
+		case afterID > 0: // the last page after an id
+			return tags, nil
 		}
 	}
 }
