@@ -53,11 +53,12 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	// The service's pool on SQLite (internal/dao.open): two connections per core, all kept.
-	// With more open than idle, the floor closed and reopened connections under the load,
-	// each time reading the schema again, which slowed it down.
-	db.SetMaxOpenConns(2 * runtime.GOMAXPROCS(0))
-	db.SetMaxIdleConns(2 * runtime.GOMAXPROCS(0))
+	// The service's pool on SQLite (internal/dao.open): a connection per core, at least
+	// two, all kept. With more open than idle, the floor closed and reopened connections
+	// under the load, each time reading the schema again, which slowed it down.
+	conns := max(2, runtime.GOMAXPROCS(0))
+	db.SetMaxOpenConns(conns)
+	db.SetMaxIdleConns(conns)
 	// Prepared once, as the service keeps its statements prepared: with the count one row,
 	// parsing the SQL again for each request would be most of a floor's cost, and no fast
 	// server would pay it.
