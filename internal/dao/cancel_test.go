@@ -95,3 +95,39 @@ func TestStatementPreparedForALeftClientIsKept(t *testing.T) {
 	}
 	t.Errorf("the statement was not kept: the cache holds %q", cache.Stmts.Keys())
 }
+
+// A list read starts no query for a request whose client has left or whose deadline has
+// passed. On SQLite the query itself does not watch the request's context (dao.read), so
+// this check, made before it, is all that stops it.
+func TestListReadOfAnEndedRequestStartsNoQuery(t *testing.T) {
+	d := dao.New(daotest.Open(t))
+	if err := d.CreateTag(t.Context(), &model.Tag{Name: "listed", State: 1}); err != nil {
+		t.Fatal(err)
+	}
+	// Each list read once, as by a process already serving: its statements are prepared,
+	// and no preparation fails for the ended context instead.
+	if _, _, err := d.ListTags(t.Context(), dao.TagFilter{}, dao.Page{Limit: 10}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := d.ListArticles(t.Context(), dao.ArticleFilter{}, dao.Page{Limit: 10}); err != nil {
+		t.Fatal(err)
+	}
+	left, cancel := context.WithCancel(t.Context())
+	cancel()
+	late, cancelLate := context.WithDeadline(t.Context(), time.Now().Add(-time.Second))
+	defer cancelLate()
+	for _, c := range []struct {
+		name string
+		ctx  context.Context
+		want error
+	}{{"client left", left, context.Canceled}, {"deadline passed", late, context.DeadlineExceeded}} {
+		tags, _, err := d.ListTags(c.ctx, dao.TagFilter{}, dao.Page{Limit: 10})
+		if !errors.Is(err, c.want) {
+			t.Errorf("%s: ListTags = %d tags, %v; want %v", c.name, len(tags), err, c.want)
+		}
+		articles, _, err := d.ListArticles(c.ctx, dao.ArticleFilter{}, dao.Page{Limit: 10})
+		if !errors.Is(err, c.want) {
+			t.Errorf("%s: ListArticles = %d articles, %v; want %v", c.name, len(articles), err, c.want)
+		}
+	}
+}

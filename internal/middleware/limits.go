@@ -82,7 +82,8 @@ func RateLimit(limits RateLimits, failOpen bool, log *zap.Logger) gin.HandlerFun
 }
 
 // Timeout bounds a request's work: its context is cancelled after d, so queries and
-// upstream calls stop, and the handler answers 504.
+// upstream calls stop, and the handler answers 504. (A list's query on SQLite, once
+// started, runs to its end: it is bounded, dao.read.)
 func Timeout(d time.Duration) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		ctx, cancel := context.WithTimeout(c.Request.Context(), d)
