@@ -170,12 +170,12 @@ func open(ctx context.Context, cfg setting.Database, log *zap.Logger) (*gorm.DB,
 	}
 	maxOpen, lifetime := cfg.MaxOpenConns, cfg.ConnMaxLifetime
 	if cfg.DBType == "sqlite" {
-		// A connection per core, and at least two, so that a read never waits for the
-		// writer (Dao.write admits one). The pure-Go engine is CPU-bound: a read beyond one
-		// per core runs no sooner, and every read takes and releases its lock on the WAL
-		// index under a mutex that the connections of a process share. With two per
-		// core, reads queued at that mutex, and the tags page's p99 was 1.2-1.35x the floor's where one
-		// per core gave 1.03-1.1x. Each connection also keeps its own page cache (2 MB).
+		// A connection per core, and at least two, so that the writer (Dao.write admits
+		// one) never holds the only one. The pure-Go engine is CPU-bound: a read beyond
+		// one per core runs no sooner, and every read takes and releases its lock on the
+		// WAL index under a mutex that the connections of a process share. With two per
+		// core, reads queued at that mutex: the tags page's p99 was 1.2-1.35x the floor's,
+		// against 1.03-1.1x with one. Each connection also keeps its own page cache (2 MB).
 		maxOpen = min(maxOpen, max(2, runtime.GOMAXPROCS(0)))
 		// No server closes an idle file: a connection kept for ever keeps its cache and
 		// its prepared statements, and database/sql reads the clock two times fewer per query.

@@ -40,13 +40,12 @@ func (d *Dao) read(ctx context.Context, table, query string, scan func(*sql.Rows
 // uncancelled is the context a read's query runs with: on SQLite one that does not end
 // with the request (its values, the trace's span among them, stay), so that a query,
 // once started, runs to its end. A read here is bounded: an index seek and a page, or
-// for a page by number at most App.MaxPageOffset index entries (2 ms at a million rows,
-// docs/BENCHMARKS.md), and waiting for a connection, it waits for such reads and for the
-// process's single writer. A context that can end costs every query two goroutines, one
-// of database/sql's and one of the driver's, each watching it to stop the query: 8% of
-// the tags page's CPU, and as much throughput (the commit that made this). On MySQL,
-// across a network that can stall, the query keeps the request's context, and stops
-// with it.
+// for a page by number at most App.MaxPageOffset index entries (a few ms at a million
+// rows, docs/BENCHMARKS.md), and waiting for a connection, it waits for such reads and
+// for the process's single writer. A context that can end costs every query two
+// goroutines, database/sql's and the driver's, each watching it to stop the query: 8%
+// of the tags page's CPU. On MySQL, across a network that can stall, the query keeps
+// the request's context, and stops with it.
 func (d *Dao) uncancelled(ctx context.Context) context.Context {
 	if d.db.Name() != "sqlite" {
 		return ctx
