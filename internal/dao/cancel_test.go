@@ -131,3 +131,46 @@ func TestListReadOfAnEndedRequestStartsNoQuery(t *testing.T) {
 		}
 	}
 }
+
+// A list read waiting for its turn on SQLite (every connection busy with other reads)
+// leaves the queue when its client leaves, and runs no query. Before, the wait did not
+// watch the request: a flood of clients that hung up kept both connections busy with
+// their reads, and the clients that stayed waited seconds.
+func TestListReadWaitingForItsTurnLeavesWithItsClient(t *testing.T) {
+	db := daotest.Open(t)
+	if db.Name() != "sqlite" {
+		t.Skip("on MySQL the query itself watches the request")
+	}
+	d := dao.New(db)
+	// Read once first, as a serving process has: the statement is prepared, and no
+	// preparation waits for a connection or fails for the ended context instead.
+	if _, _, err := d.ListTags(t.Context(), dao.TagFilter{}, dao.Page{Limit: 10}); err != nil {
+		t.Fatal(err)
+	}
+	release := dao.HoldReads(d)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := d.ListTags(ctx, dao.TagFilter{}, dao.Page{Limit: 10})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		release()
+		t.Fatalf("ListTags returned (%v) while every turn was taken", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	cancel() // the client leaves
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("ListTags of a client that left while it waited: %v, want context.Canceled", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("ListTags kept waiting for its turn after its client left")
+	}
+	release()
+	if _, _, err := d.ListTags(t.Context(), dao.TagFilter{}, dao.Page{Limit: 10}); err != nil {
+		t.Errorf("ListTags once the turns are free: %v", err)
+	}
+}

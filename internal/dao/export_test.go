@@ -38,3 +38,16 @@ var Transient = transient
 func (d *Dao) Transaction(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	return d.transaction(ctx, fn)
 }
+
+// HoldReads takes every turn of d's list reads (SQLite), as reads in flight would, and
+// returns what gives them back.
+func HoldReads(d *Dao) (release func()) {
+	for range cap(d.readers) {
+		d.readers <- struct{}{}
+	}
+	return func() {
+		for range cap(d.readers) {
+			<-d.readers
+		}
+	}
+}

@@ -24,33 +24,38 @@ func (d *Dao) read(ctx context.Context, table, query string, scan func(*sql.Rows
 	n := int64(-1)
 	stmt, err := d.prepared(qctx, query)
 	if err == nil {
-		err = qctx.Err() // the client left, or the deadline passed: no query
-	}
-	if err == nil {
-		var rows *sql.Rows
-		if rows, err = stmt.QueryContext(d.uncancelled(qctx), args...); err == nil {
-			n, err = eachRow(rows, scan)
-		}
+		n, err = d.query(qctx, stmt, scan, args)
 	}
 	end(n, err)
 	d.db.Logger.Trace(ctx, begin, func() (string, int64) { return query, n }, err)
 	return n, unavailable(err)
 }
 
-// uncancelled is the context a read's query runs with: on SQLite one that does not end
-// with the request (its values, the trace's span among them, stay), so that a query,
-// once started, runs to its end. A read here is bounded: an index seek and a page, or
-// for a page by number at most App.MaxPageOffset index entries (a few ms at a million
-// rows, docs/BENCHMARKS.md), and waiting for a connection, it waits for such reads and
-// for the process's single writer. A context that can end costs every query two
-// goroutines, database/sql's and the driver's, each watching it to stop the query: 8%
-// of the tags page's CPU. On MySQL, across a network that can stall, the query keeps
-// the request's context, and stops with it.
-func (d *Dao) uncancelled(ctx context.Context) context.Context {
-	if d.db.Name() != "sqlite" {
-		return ctx
+// query runs stmt and scans its rows; n is -1 when it did not run. On MySQL the query
+// stops with the request. On SQLite it waits for its turn at d.readers, which a request
+// that ends leaves, and then runs to its end without watching the request: a read here
+// is bounded (an index seek and a page, or for a page by number at most
+// App.MaxPageOffset index entries, a few ms at a million rows, docs/BENCHMARKS.md), and
+// a context that can end costs every query two goroutines, database/sql's and the
+// driver's, each watching it to stop the query: 8% of the tags page's CPU.
+func (d *Dao) query(ctx context.Context, stmt *sql.Stmt, scan func(*sql.Rows) error, args []any) (int64, error) {
+	if d.readers != nil {
+		select {
+		case d.readers <- struct{}{}:
+		case <-ctx.Done():
+			return -1, ctx.Err()
+		}
+		defer func() { <-d.readers }()
+		if err := ctx.Err(); err != nil { // it ended as its turn came
+			return -1, err
+		}
+		ctx = context.WithoutCancel(ctx) // its values, the trace's span among them, stay
 	}
-	return context.WithoutCancel(ctx)
+	rows, err := stmt.QueryContext(ctx, args...)
+	if err != nil {
+		return -1, err
+	}
+	return eachRow(rows, scan)
 }
 
 // prepared returns query's statement, preparing it the first time. The dao writes a few
