@@ -38,12 +38,12 @@ type Dao struct {
 	// waiting writers sleep and retry (a tail of seconds, and past busy_timeout an error).
 	writer chan struct{}
 	// readers admits as many list reads (Dao.query) at once as the pool has connections
-	// on SQLite (nil on MySQL, or with no bound on the pool). Their queries do not watch the request, and neither
-	// would database/sql's wait for a connection: they wait here instead, where a request
-	// whose client leaves leaves the queue. (A flood of clients that hung up at once kept
-	// the two connections busy with their reads, and the clients that stayed waited
-	// seconds.) The writer's connection can still make one of them wait in the pool, for
-	// one write.
+	// on SQLite (nil on MySQL, or with no bound on the pool). Their queries do not watch
+	// the request, and neither would database/sql's wait for a connection: they wait
+	// here instead, where a request whose client leaves leaves the queue. (A flood of
+	// clients that hung up at once kept the two connections busy with their reads, and
+	// the clients that stayed waited seconds.) The writer's connection can still make one
+	// of them wait in the pool, for one write.
 	readers chan struct{}
 	// stmts holds the statements of read, by query text.
 	stmts sync.Map
@@ -54,8 +54,10 @@ func New(db *gorm.DB) *Dao {
 	d := &Dao{db: db}
 	if db.Name() == "sqlite" {
 		d.writer = make(chan struct{}, 1)
-		if sqlDB, err := db.DB(); err == nil && sqlDB.Stats().MaxOpenConnections > 0 {
-			d.readers = make(chan struct{}, sqlDB.Stats().MaxOpenConnections)
+		if sqlDB, err := db.DB(); err == nil {
+			if n := sqlDB.Stats().MaxOpenConnections; n > 0 {
+				d.readers = make(chan struct{}, n)
+			}
 		}
 	}
 	return d
