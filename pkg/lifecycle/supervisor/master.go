@@ -50,7 +50,11 @@ type worker struct {
 	// test's stand-in records it instead.
 	signal func(syscall.Signal)
 	ready  chan struct{} // closed when it reports that it serves
-	exited chan struct{} // closed once it has exited and been reaped
+	exited chan struct{} // closed once it has exited and been reaped, and its report read
+	// waited closes once it has been reaped and status is set: before exited, which also
+	// waits for its report pipe to close (a process it started may hold it open). Nil for
+	// a test's stand-in, whose end is exited closing.
+	waited chan struct{}
 	status int
 	reason string // why it could not start, as it reported (set before exited closes)
 	// timedOut: the master killed it for not serving in time; since: when it began to
@@ -62,7 +66,7 @@ type worker struct {
 // processWorker is the worker for a child process. Signals go to its process group (it
 // leads its own), so anything a starting worker runs (a wrapper script, say) goes too.
 func processWorker(pid int) *worker {
-	w := &worker{pid: pid, ready: make(chan struct{}), exited: make(chan struct{})}
+	w := &worker{pid: pid, ready: make(chan struct{}), exited: make(chan struct{}), waited: make(chan struct{})}
 	w.signal = func(sig syscall.Signal) {
 		select {
 		case <-w.exited: // reaped: its PID may be another process's by now
@@ -71,6 +75,31 @@ func processWorker(pid int) *worker {
 		}
 	}
 	return w
+}
+
+// ended reports whether the worker has exited, its status set. One that has exited but is
+// not reaped yet (the goroutine that waits for it can run late on a busy machine) is
+// reaped now: a stop signalled just after an old worker's drain ended must not count that
+// worker as one it stopped.
+func (w *worker) ended() bool {
+	if w.waited == nil {
+		select {
+		case <-w.exited:
+			return true
+		default:
+			return false
+		}
+	}
+	select {
+	case <-w.waited:
+		return true
+	default:
+	}
+	if !exitedUnreaped(w.pid) {
+		return false
+	}
+	<-w.waited // its Wait returns at once
+	return true
 }
 
 // watch reaps the worker's process when it exits (no zombies) and records its status.
@@ -86,6 +115,7 @@ func (w *worker) watch(proc *os.Process) {
 	default:
 		w.status = st.ExitCode() // -1 when killed by a signal
 	}
+	close(w.waited)
 	close(w.exited)
 }
 
@@ -657,6 +687,7 @@ func (m *master) spawn() (*worker, error) {
 		if err == nil {
 			w.status = st.ExitCode()
 		}
+		close(w.waited)
 		<-reported // the pipe closes at exit at the latest: the reason is in before exited
 		close(w.exited)
 	}()
@@ -696,15 +727,13 @@ func dupListener(ln *net.TCPListener) (*os.File, error) {
 func (m *master) reap(ws []*worker) []*worker {
 	live := ws[:0]
 	for _, w := range ws {
-		select {
-		case <-w.exited:
-			if w.status == 0 {
-				m.log.Info("old worker exited", zap.Int("pid", w.pid))
-			} else {
-				m.log.Warn("old worker exited with a failure status: requests cut at its drain's deadline, or it failed", zap.Int("pid", w.pid), zap.Int("status", w.status))
-			}
-		default:
+		switch {
+		case !w.ended():
 			live = append(live, w)
+		case w.status == 0:
+			m.log.Info("old worker exited", zap.Int("pid", w.pid))
+		default:
+			m.log.Warn("old worker exited with a failure status: requests cut at its drain's deadline, or it failed", zap.Int("pid", w.pid), zap.Int("status", w.status))
 		}
 	}
 	return live

@@ -1,6 +1,7 @@
 package supervisor
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"runtime/debug"
@@ -33,6 +34,17 @@ func clockGettimeMonotonic(ts *syscall.Timespec) error {
 	}
 	*ts = syscall.Timespec{Sec: t.Sec, Nsec: t.Nsec}
 	return nil
+}
+
+// exitedUnreaped reports whether the child pid has exited, reaped or not yet. waitid with
+// WNOWAIT only looks, so the goroutine that waits for the child still gets its status.
+func exitedUnreaped(pid int) bool {
+	var info unix.Siginfo
+	err := unix.Waitid(unix.P_PID, pid, &info, unix.WEXITED|unix.WNOHANG|unix.WNOWAIT, nil)
+	if err != nil {
+		return errors.Is(err, unix.ECHILD) // reaped already: no longer a child
+	}
+	return info.Signo != 0 // zero: still running (WNOHANG)
 }
 
 // onMainThread reports whether the caller runs on the process's main thread. The master

@@ -22,6 +22,9 @@ func clockGettimeMonotonic(ts *syscall.Timespec) error {
 	return nil
 }
 
+// exitedUnreaped is false: an exit counts once the worker's watcher has reaped it.
+func exitedUnreaped(int) bool { return false }
+
 // onMainThread is false where the master does not re-execute itself.
 func onMainThread() bool { return false }
 
