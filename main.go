@@ -9,6 +9,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -81,7 +82,11 @@ func main() {
 	signal.Ignore(syscall.SIGPIPE)
 	if err := run(context.Background(), os.Args, os.Environ(), os.Stdin, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintf(os.Stderr, "blog-service: %v\n", err)
-		os.Exit(1) // the only exit in the program
+		status := 1
+		if errors.Is(err, server.ErrHandOverCut) { // a worker: its master tells the upgrade's cut from a stop's
+			status = supervisor.StatusHandOverCut
+		}
+		os.Exit(status) // the only exit in the program
 	}
 }
 

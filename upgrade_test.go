@@ -964,8 +964,26 @@ func TestCleanStopAfterACutHandOverExitsZero(t *testing.T) {
 	}
 }
 
+// A stop that comes as the old worker cuts its hand-over's requests, before it has exited,
+// is clean too: the stop took that worker's status as a cut of its own and exited 1.
+func TestStopAsAHandOverCutsExitsZero(t *testing.T) {
+	t.Parallel()
+	u := startUpgradable(t, "BLOG_SERVER_HANDOVERTIMEOUT=1s")
+	since := len(u.Log())
+	res := u.upgradeDuring(t, 5*time.Second)
+	u.awaitLog(t, since, "drain deadline passed: cutting requests in flight")
+	u.signal(syscall.SIGTERM)
+	if r := <-res; r.status != 503 {
+		t.Errorf("a 5 s request across a hand-over of 1 s: %+v, want the 503 cut", r)
+	}
+	if status := u.wait(30 * time.Second); status != 0 {
+		t.Errorf("exit status %d after a clean stop, want 0; log:\n%s", status, u.Log())
+	}
+}
+
 // cutHandOver starts the service with a 1 s hand-over drain and upgrades it under a 5 s
-// request, which the old worker cuts (the JSON 503) before it exits with status 1.
+// request, which the old worker cuts (the JSON 503) before it exits with
+// supervisor.StatusHandOverCut.
 func cutHandOver(t *testing.T) *upgradable {
 	t.Helper()
 	u := startUpgradable(t, "BLOG_SERVER_HANDOVERTIMEOUT=1s")

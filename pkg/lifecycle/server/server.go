@@ -62,6 +62,10 @@ type Options struct {
 // ErrForced is returned when a second stop signal cut the drain short.
 var ErrForced = errors.New("forced stop: second signal during drain")
 
+// ErrHandOverCut is in Serve's error when a hand-over's drain (ErrHandOver) cut requests
+// at HandOverTimeout before any stop signal: the upgrade cut them, not a stop.
+var ErrHandOverCut = errors.New("requests cut at the hand-over deadline")
+
 // cutGrace is how long requests cut at the deadline get to write their error response.
 const cutGrace = 500 * time.Millisecond
 
@@ -178,7 +182,7 @@ func (s *Server) Serve(sig Signals, ln net.Listener, h http.Handler) error {
 		var shorten context.CancelFunc
 		deadline, shorten = context.WithCancel(deadline)
 		defer context.AfterFunc(hurry, func() {
-			s.log.Info("stop signal during the hand-over drain: the stop's deadline applies", zap.Duration("deadline", s.opts.ShutdownTimeout))
+			s.log.Info("stop signal during the hand-over drain: it ends within the stop's deadline", zap.Duration("deadline", s.opts.ShutdownTimeout))
 			time.AfterFunc(s.opts.ShutdownTimeout, shorten)
 		})()
 	}
@@ -233,6 +237,7 @@ func (s *Server) Serve(sig Signals, ln net.Listener, h http.Handler) error {
 		srv.Close()
 		return nil
 	}
+	byHandOver := handOver && hurry.Err() == nil // no stop signal has come
 	s.log.Warn("drain deadline passed: cutting requests in flight", zap.Int64("requests", n))
 	cut(errors.New("server shutdown deadline passed"))
 	grace, cancelGrace := context.WithTimeout(context.Background(), cutGrace)
@@ -241,6 +246,9 @@ func (s *Server) Serve(sig Signals, ln net.Listener, h http.Handler) error {
 		return s.forced(srv, cut)
 	}
 	srv.Close()
+	if byHandOver {
+		return fmt.Errorf("drain: %d %w", n, ErrHandOverCut)
+	}
 	return fmt.Errorf("drain: %d requests cut at the deadline", n)
 }
 

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -188,6 +189,55 @@ func TestDeadlineCancelsRequestContexts(t *testing.T) {
 	}
 	if r := <-got; !strings.HasPrefix(r, "Service Unavailable|cut: server shutdown deadline") {
 		t.Errorf("cut request got %q, want its own 503 written after the cancel", r)
+	}
+}
+
+// A hand-over's drain that cuts requests at HandOverTimeout says so (ErrHandOverCut): the
+// cut is the upgrade's, and a stop that follows must not count it as its own. Once a stop
+// signal has come (Hurry), a cut is the stop's.
+func TestHandOverCutIsToldFromAStopsCut(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		hurry   bool
+		opts    Options
+		handOff bool // want ErrHandOverCut
+	}{
+		{"the hand-over's deadline", false, Options{HandOverTimeout: 100 * time.Millisecond, ShutdownTimeout: time.Minute}, true},
+		{"a stop during the hand-over", true, Options{HandOverTimeout: time.Minute, ShutdownTimeout: 100 * time.Millisecond}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			stop, handOver := context.WithCancelCause(context.Background())
+			hurry, stopSignal := context.WithCancel(context.Background())
+			defer stopSignal()
+			srv := New(tt.opts, zap.NewNop())
+			served := make(chan error, 1)
+			go func() {
+				served <- srv.Serve(Signals{Stop: stop, Hurry: hurry}, ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					<-r.Context().Done()
+				}))
+			}()
+			go get(ln.Addr().String())
+			waitInflight(t, srv, 1)
+			handOver(ErrHandOver)
+			if tt.hurry {
+				for !srv.Draining() {
+					time.Sleep(time.Millisecond)
+				}
+				stopSignal()
+			}
+			select {
+			case err = <-served:
+			case <-time.After(10 * time.Second):
+				t.Fatal("Serve did not return")
+			}
+			if errors.Is(err, ErrHandOverCut) != tt.handOff || !strings.Contains(fmt.Sprint(err), "1 requests cut at the") {
+				t.Errorf("Serve = %v; want ErrHandOverCut in it: %v", err, tt.handOff)
+			}
+		})
 	}
 }
 

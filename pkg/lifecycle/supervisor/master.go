@@ -56,6 +56,7 @@ type worker struct {
 	// a test's stand-in, whose end is exited closing.
 	waited chan struct{}
 	status int
+	lost   bool   // reaped by the master's image before this one: its status went with it
 	reason string // why it could not start, as it reported (set before exited closes)
 	// timedOut: the master killed it for not serving in time; since: when it began to
 	// serve (the loop's own fields).
@@ -109,7 +110,7 @@ func (w *worker) watch(proc *os.Process) {
 	case errors.Is(err, syscall.ECHILD):
 		// Adopted, but it had exited and been reaped in the image before this one, between
 		// its last look (reap) and the re-execution: it ended draining, its status unknown.
-		w.status = 0
+		w.status, w.lost = 0, true
 	case err != nil:
 		w.status = -1
 	default:
@@ -596,10 +597,15 @@ func (m *master) stop(sigs <-chan os.Signal, cur, next *worker, draining []*work
 		}
 	}
 	m.ln.Close()
+	var failed []string
 	for _, w := range append([]*worker{cur}, draining...) {
-		if w != nil && w.status != 0 {
-			return fmt.Errorf("worker %d exited with status %d", w.pid, w.status)
+		if w != nil && w.status != 0 && w.status != StatusHandOverCut {
+			failed = append(failed, fmt.Sprintf("worker %d exited with status %d", w.pid, w.status))
 		}
+	}
+	m.reap(draining) // logs how each ended
+	if len(failed) > 0 {
+		return errors.New(strings.Join(failed, "; "))
 	}
 	return nil
 }
@@ -730,10 +736,14 @@ func (m *master) reap(ws []*worker) []*worker {
 		switch {
 		case !w.ended():
 			live = append(live, w)
+		case w.lost:
+			m.log.Info("old worker exited; its status went with the master's previous image", zap.Int("pid", w.pid))
 		case w.status == 0:
 			m.log.Info("old worker exited", zap.Int("pid", w.pid))
+		case w.status == StatusHandOverCut:
+			m.log.Warn("old worker exited: requests cut at its hand-over deadline", zap.Int("pid", w.pid), zap.Int("status", w.status))
 		default:
-			m.log.Warn("old worker exited with a failure status: requests cut at its drain's deadline, or it failed", zap.Int("pid", w.pid), zap.Int("status", w.status))
+			m.log.Warn("old worker exited with a failure status: requests cut at a stop's deadline, or it failed", zap.Int("pid", w.pid), zap.Int("status", w.status))
 		}
 	}
 	return live

@@ -6,6 +6,7 @@ package supervisor
 // (standin_test.go).
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net"
@@ -338,8 +339,8 @@ func TestStopEscalates(t *testing.T) {
 	serving.expectSignal(t, syscall.SIGKILL)
 	draining.exit(-1, "")
 	serving.exit(-1, "")
-	if err := h.wait(t); err == nil || err.Error() != "worker 102 exited with status -1" {
-		t.Errorf("loop = %v, want the killed worker's status", err)
+	if err := h.wait(t); err == nil || err.Error() != "worker 102 exited with status -1; worker 101 exited with status -1" {
+		t.Errorf("loop = %v, want the killed workers' statuses", err)
 	}
 }
 
@@ -578,4 +579,43 @@ func TestOldWorkersEndIsLoggedWhenItComes(t *testing.T) {
 		t.Errorf("old worker's end logged as %+v, want one warning with status 1", got)
 	}
 	h.stop(t, w)
+}
+
+// A stop's status is the requests it cut, not the ones an upgrade cut: an old worker whose
+// hand-over drain cut requests (StatusHandOverCut) can exit just as a stop begins, and the
+// stop exited 1 or 0 by which of the two the master saw first. Each worker the stop cut is
+// named, and each old worker's end is logged.
+func TestStopCountsTheCutsItMade(t *testing.T) {
+	tests := []struct {
+		name             string
+		draining, serves int // exit statuses
+		wantErr, wantLog string
+	}{
+		{"the upgrade's cut", StatusHandOverCut, 0, "", "old worker exited: requests cut at its hand-over deadline"},
+		{"the stop's cuts", 1, 1, "worker 102 exited with status 1; worker 101 exited with status 1", "old worker exited with a failure status"},
+		{"clean", 0, 0, "", "old worker exited"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t)
+			core, logs := observer.New(zap.InfoLevel)
+			h.m.log = zap.New(core)
+			draining := h.serving(t)
+			serving := h.upgrade(t)
+			serving.serve()
+			h.expectNotes(t, "READY=1")
+			draining.expectSignal(t, SignalHandOver)
+			h.signal(t, syscall.SIGTERM)
+			serving.expectSignal(t, SignalStop)
+			draining.expectSignal(t, SignalStop)
+			draining.exit(tt.draining, "")
+			serving.exit(tt.serves, "")
+			if err := h.wait(t); fmt.Sprint(err) != cmp.Or(tt.wantErr, "<nil>") {
+				t.Errorf("loop = %v, want %q", err, tt.wantErr)
+			}
+			if got := logs.FilterMessageSnippet(tt.wantLog).Len(); got != 1 {
+				t.Errorf("%d lines %q, want 1; log: %v", got, tt.wantLog, logs.All())
+			}
+		})
+	}
 }

@@ -57,6 +57,13 @@ type Config struct {
 	Log    *zap.Logger
 }
 
+// StatusHandOverCut is the exit status of a worker whose hand-over drain cut requests at
+// its deadline before any stop signal came: the upgrade's cut, which the master logs. A
+// stop that follows does not count that worker's status as a failure of its own: the
+// worker may end just as the stop begins, and whichever the master saw first decided
+// the stop's status.
+const StatusHandOverCut = 3
+
 // ErrUnsupported is returned by Run where descriptors cannot be passed to a child.
 var ErrUnsupported = errors.New("in-place upgrades are not supported on this platform")
 
