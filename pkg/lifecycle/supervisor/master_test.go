@@ -259,11 +259,7 @@ func TestStopDuringAnUpgrade(t *testing.T) {
 	for _, sig := range []os.Signal{syscall.SIGTERM, syscall.SIGINT} {
 		t.Run(sig.String(), func(t *testing.T) {
 			h := newHarness(t)
-			draining := h.serving(t)
-			serving := h.upgrade(t)
-			serving.serve()
-			h.expectNotes(t, "READY=1")
-			draining.expectSignal(t, SignalHandOver)
+			draining, serving := h.handedOver(t)
 			starting := h.upgrade(t)
 
 			h.signal(t, sig)
@@ -314,11 +310,7 @@ func TestStopReportsTheServingWorkersStatus(t *testing.T) {
 // killed.
 func TestStopEscalates(t *testing.T) {
 	h := newHarness(t)
-	draining := h.serving(t)
-	serving := h.upgrade(t)
-	serving.serve()
-	h.expectNotes(t, "READY=1")
-	draining.expectSignal(t, SignalHandOver)
+	draining, serving := h.handedOver(t)
 
 	h.signal(t, syscall.SIGTERM)
 	serving.expectSignal(t, SignalStop)
@@ -600,11 +592,7 @@ func TestStopCountsTheCutsItMade(t *testing.T) {
 			h := newHarness(t)
 			core, logs := observer.New(zap.InfoLevel)
 			h.m.log = zap.New(core)
-			draining := h.serving(t)
-			serving := h.upgrade(t)
-			serving.serve()
-			h.expectNotes(t, "READY=1")
-			draining.expectSignal(t, SignalHandOver)
+			draining, serving := h.handedOver(t)
 			h.signal(t, syscall.SIGTERM)
 			serving.expectSignal(t, SignalStop)
 			draining.expectSignal(t, SignalStop)

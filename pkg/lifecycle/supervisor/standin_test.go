@@ -270,6 +270,18 @@ func (h *harness) upgrade(t *testing.T) *standIn {
 	return h.nextWorker(t)
 }
 
+// handedOver has the first worker serve, upgrades, and returns both once the new one
+// serves and the old one drains.
+func (h *harness) handedOver(t *testing.T) (draining, serving *standIn) {
+	t.Helper()
+	draining = h.serving(t)
+	serving = h.upgrade(t)
+	serving.serve()
+	h.expectNotes(t, "READY=1")
+	draining.expectSignal(t, SignalHandOver)
+	return draining, serving
+}
+
 // stop cancels the loop's context: the serving worker is told to stop; then every worker
 // given exits, and the loop must return nil.
 func (h *harness) stop(t *testing.T, serving *standIn, others ...*standIn) {
