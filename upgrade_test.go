@@ -981,6 +981,24 @@ func TestStopAsAHandOverCutsExitsZero(t *testing.T) {
 	}
 }
 
+// An old worker that ends its hand-over's cut while the master checks the binary of the
+// next SIGHUP is logged as that cut: the image that reaped it during the check passed it
+// on as still draining, and the next image, which could not wait for it, logged its
+// status as lost.
+func TestHandOverCutEndingDuringTheNextCheckIsLogged(t *testing.T) {
+	t.Parallel()
+	u := startUpgradable(t, "BLOG_SERVER_HANDOVERTIMEOUT=1s")
+	since := len(u.Log())
+	res := u.upgradeDuring(t, 5*time.Second)
+	u.awaitLog(t, since, "drain deadline passed: cutting requests in flight")
+	u.upgrade(t)
+	<-res
+	u.awaitLog(t, since, "old worker exited: requests cut at its hand-over deadline")
+	if log := u.Log()[since:]; strings.Contains(log, "went with the master's previous image") {
+		t.Errorf("the cut worker's status was lost:\n%s", log)
+	}
+}
+
 // cutHandOver starts the service with a 1 s hand-over drain and upgrades it under a 5 s
 // request, which the old worker cuts (the JSON 503) before it exits with
 // supervisor.StatusHandOverCut.

@@ -286,8 +286,8 @@ func (m *master) loop(ctx context.Context, sigs <-chan os.Signal, resume *master
 	upgradeAll := func() (stop os.Signal) {
 		exe, err := m.executable()
 		if err == nil && cur != nil {
-			draining = m.reap(draining) // the next image adopts the ones still running
-			stop, err = m.reexec(exe, cur, draining, m.seq, sigs)
+			stillDraining := func() []*worker { draining = m.reap(draining); return draining }
+			stop, err = m.reexec(exe, cur, stillDraining, m.seq, sigs)
 		}
 		if stop != nil {
 			return stop
@@ -742,6 +742,8 @@ func (m *master) reap(ws []*worker) []*worker {
 			m.log.Info("old worker exited", zap.Int("pid", w.pid))
 		case w.status == StatusHandOverCut:
 			m.log.Warn("old worker exited: requests cut at its hand-over deadline", zap.Int("pid", w.pid), zap.Int("status", w.status))
+		case w.status == -1:
+			m.log.Warn("old worker killed by a signal", zap.Int("pid", w.pid))
 		default:
 			m.log.Warn("old worker exited with a failure status: requests cut at a stop's deadline, or it failed", zap.Int("pid", w.pid), zap.Int("status", w.status))
 		}

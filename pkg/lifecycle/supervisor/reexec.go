@@ -168,10 +168,10 @@ func (m *master) probe(ctx context.Context, exe string) error {
 // errStopFirst: a stop signal came while the master prepared to re-execute.
 var errStopFirst = errors.New("a stop signal came first")
 
-// reexec replaces this master's image with exe, carrying over the socket and the workers.
-// It returns only on failure, and this image then goes on; errStopFirst (with the signal)
+// reexec replaces this master's image with exe, carrying over the socket and the workers:
+// cur, and those stillDraining returns once exe is checked. It returns only on failure, and this image then goes on; errStopFirst (with the signal)
 // means a stop was asked for meanwhile, and the master must stop instead.
-func (m *master) reexec(exe string, cur *worker, draining []*worker, seq int, sigs <-chan os.Signal) (os.Signal, error) {
+func (m *master) reexec(exe string, cur *worker, stillDraining func() []*worker, seq int, sigs <-chan os.Signal) (os.Signal, error) {
 	if !m.canReexec {
 		return nil, fmt.Errorf("the master does not run on the main thread: see Run")
 	}
@@ -197,7 +197,9 @@ func (m *master) reexec(exe string, cur *worker, draining []*worker, seq int, si
 		}
 	}
 	st := masterState{serving: cur.pid, seq: seq, pidFile: m.cfg.PIDFile, hasPIDFile: true}
-	for _, w := range draining {
+	// Reaped after the check, not before: an old worker that exits during the probe is
+	// logged by this image, which has its status; the next image adopts the rest.
+	for _, w := range stillDraining() {
 		st.draining = append(st.draining, w.pid)
 	}
 	rc, err := m.ln.SyscallConn()
