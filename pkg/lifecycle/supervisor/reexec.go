@@ -169,8 +169,9 @@ func (m *master) probe(ctx context.Context, exe string) error {
 var errStopFirst = errors.New("a stop signal came first")
 
 // reexec replaces this master's image with exe, carrying over the socket and the workers:
-// cur, and those stillDraining returns once exe is checked. It returns only on failure, and this image then goes on; errStopFirst (with the signal)
-// means a stop was asked for meanwhile, and the master must stop instead.
+// cur, and those stillDraining returns once exe is checked. It returns only on failure,
+// and this image then goes on; errStopFirst (with the signal) means a stop was asked for
+// meanwhile, and the master must stop instead.
 func (m *master) reexec(exe string, cur *worker, stillDraining func() []*worker, seq int, sigs <-chan os.Signal) (os.Signal, error) {
 	if !m.canReexec {
 		return nil, fmt.Errorf("the master does not run on the main thread: see Run")
