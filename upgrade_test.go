@@ -948,36 +948,23 @@ func TestStopStatusCountsOnlyTheWorkersItStops(t *testing.T) {
 	if now := u.ServingPID(); now != old {
 		t.Fatalf("serving %d after the failed upgrade, want %d", now, old)
 	}
-	u.signal(syscall.SIGTERM)
-	if status := u.wait(30 * time.Second); status != 0 {
-		t.Errorf("exit status %d after a clean stop, want 0; log:\n%s", status, u.Log())
-	}
+	u.stopsClean(t)
 }
 
 // The first half of the above alone: no upgrade between the cut hand-over and the stop.
 func TestCleanStopAfterACutHandOverExitsZero(t *testing.T) {
 	t.Parallel()
-	u := cutHandOver(t)
-	u.signal(syscall.SIGTERM)
-	if status := u.wait(30 * time.Second); status != 0 {
-		t.Errorf("exit status %d after a clean stop, want 0; log:\n%s", status, u.Log())
-	}
+	cutHandOver(t).stopsClean(t)
 }
 
 // A stop that comes as the old worker cuts its hand-over's requests, before it has exited,
 // is clean too: the stop took that worker's status as a cut of its own and exited 1.
 func TestStopAsAHandOverCutsExitsZero(t *testing.T) {
 	t.Parallel()
-	u := startUpgradable(t, "BLOG_SERVER_HANDOVERTIMEOUT=1s")
-	since := len(u.Log())
-	res := u.upgradeDuring(t, 5*time.Second)
-	u.awaitLog(t, since, "drain deadline passed: cutting requests in flight")
-	u.signal(syscall.SIGTERM)
+	u, _, res := handOverCutting(t)
+	u.stopsClean(t)
 	if r := <-res; r.status != 503 {
 		t.Errorf("a 5 s request across a hand-over of 1 s: %+v, want the 503 cut", r)
-	}
-	if status := u.wait(30 * time.Second); status != 0 {
-		t.Errorf("exit status %d after a clean stop, want 0; log:\n%s", status, u.Log())
 	}
 }
 
@@ -987,15 +974,33 @@ func TestStopAsAHandOverCutsExitsZero(t *testing.T) {
 // status as lost.
 func TestHandOverCutEndingDuringTheNextCheckIsLogged(t *testing.T) {
 	t.Parallel()
-	u := startUpgradable(t, "BLOG_SERVER_HANDOVERTIMEOUT=1s")
-	since := len(u.Log())
-	res := u.upgradeDuring(t, 5*time.Second)
-	u.awaitLog(t, since, "drain deadline passed: cutting requests in flight")
+	u, since, res := handOverCutting(t)
 	u.upgrade(t)
 	<-res
 	u.awaitLog(t, since, "old worker exited: requests cut at its hand-over deadline")
 	if log := u.Log()[since:]; strings.Contains(log, "went with the master's previous image") {
 		t.Errorf("the cut worker's status was lost:\n%s", log)
+	}
+}
+
+// handOverCutting starts the service with a 1 s hand-over drain, upgrades it under a 5 s
+// request, and returns once the old worker says it cuts that request: the service, the
+// length of its log before the upgrade, and the request's result to come.
+func handOverCutting(t *testing.T) (u *upgradable, since int, res <-chan result) {
+	t.Helper()
+	u = startUpgradable(t, "BLOG_SERVER_HANDOVERTIMEOUT=1s")
+	since = len(u.Log())
+	res = u.upgradeDuring(t, 5*time.Second)
+	u.awaitLog(t, since, "drain deadline passed: cutting requests in flight")
+	return u, since, res
+}
+
+// stopsClean sends SIGTERM and wants the master's exit status 0.
+func (u *upgradable) stopsClean(t *testing.T) {
+	t.Helper()
+	u.signal(syscall.SIGTERM)
+	if status := u.wait(30 * time.Second); status != 0 {
+		t.Errorf("exit status %d after a clean stop, want 0; log:\n%s", status, u.Log())
 	}
 }
 
