@@ -24,6 +24,7 @@ func ParsePage(c *gin.Context, limits page.Limits) (page.Pager, error) {
 	if err != nil {
 		return page.Pager{}, err
 	}
+	asked := size
 	size = min(size, limits.Max)
 	if s := query(c, "after_id"); s != "" {
 		if query(c, "page") != "" {
@@ -44,9 +45,13 @@ func ParsePage(c *gin.Context, limits page.Limits) (page.Pager, error) {
 	// The database walks past every row before a page by number: unbounded, one request
 	// could read a whole table (seconds on a million articles, and again for each click).
 	if offset := int64(n-1) * int64(size); offset > int64(limits.MaxOffset) {
+		capped, cappedZH := "", "" // the size the offset counts, when it is not the one asked for
+		if asked > size {
+			capped, cappedZH = fmt.Sprintf(" (page_size is at most %d)", size), fmt.Sprintf("，page_size 最大为 %d", size)
+		}
 		return page.Pager{}, errcode.InvalidParams.WithDetail(
-			fmt.Sprintf("page %d of %d rows starts %d rows in, and page numbers reach %d: go deeper with after_id, from a page's pager.next_after_id", n, size, offset, limits.MaxOffset),
-			fmt.Sprintf("第 %d 页（每页 %d 行）从第 %d 行之后开始，而页码最深到 %d 行：更深请用 after_id，取某页的 pager.next_after_id", n, size, offset, limits.MaxOffset))
+			fmt.Sprintf("page %d of %d rows%s starts %d rows in, and page numbers reach %d: go deeper with after_id, from a page's pager.next_after_id", n, size, capped, offset, limits.MaxOffset),
+			fmt.Sprintf("第 %d 页（每页 %d 行%s）从第 %d 行之后开始，而页码最深到 %d 行：更深请用 after_id，取某页的 pager.next_after_id", n, size, cappedZH, offset, limits.MaxOffset))
 	}
 	return page.Pager{Page: n, PageSize: size}, nil
 }

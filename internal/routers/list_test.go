@@ -363,11 +363,11 @@ func TestPageParameters(t *testing.T) {
 		{"/api/v1/articles?after_id=3&page_size=0", 400, errcode.InvalidParams.Code(), "page_size must be"},
 		{"/api/v1/tags?page=%2B2", 400, errcode.InvalidParams.Code(), "page must be"}, // digits only, as after_id
 		{"/api/v1/tags?page_size=%2B5", 400, errcode.InvalidParams.Code(), "page_size must be"},
-		{"/api/v1/tags?page=1001", 200, 0, ""},                                                              // starts 10,000 rows in: the deepest
-		{"/api/v1/tags?page=1002", 400, errcode.InvalidParams.Code(), "go deeper with after_id"},            // 10,010
-		{"/api/v1/articles?page=101&page_size=100", 200, 0, ""},                                             // 10,000
-		{"/api/v1/articles?page=102&page_size=100", 400, errcode.InvalidParams.Code(), "10100 rows in"},     // 10,100
-		{"/api/v1/tags?page=102&page_size=5000", 400, errcode.InvalidParams.Code(), "page 102 of 100 rows"}, // clamped to 100 a page
+		{"/api/v1/tags?page=1001", 200, 0, ""},                                                                                                              // starts 10,000 rows in: the deepest
+		{"/api/v1/tags?page=1002", 400, errcode.InvalidParams.Code(), "go deeper with after_id"},                                                            // 10,010
+		{"/api/v1/articles?page=101&page_size=100", 200, 0, ""},                                                                                             // 10,000
+		{"/api/v1/articles?page=102&page_size=100", 400, errcode.InvalidParams.Code(), "10100 rows in"},                                                     // 10,100
+		{"/api/v1/tags?page=102&page_size=5000", 400, errcode.InvalidParams.Code(), "page 102 of 100 rows (page_size is at most 100) starts 10100 rows in"}, // clamped to 100 a page
 		{"/api/v1/tags?page=1048576&page_size=100", 400, errcode.InvalidParams.Code(), "go deeper with after_id"},
 	}
 	for _, tt := range tests {
