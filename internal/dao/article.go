@@ -38,11 +38,17 @@ func (d *Dao) ListArticles(ctx context.Context, f ArticleFilter, p Page) ([]mode
 		id = "link.article_id"
 		join = "JOIN blog_article_tag link ON link.article_id = blog_article.id AND link.is_del = 0 AND link.tag_id = ?"
 		args = append(args, f.TagID)
-		byState, err := d.fewerInStateThanTagged(ctx, f)
+		c, err := d.countTagAndState(ctx, f)
 		if err != nil {
 			return nil, 0, fmt.Errorf("list articles: %w", err)
 		}
-		if byState {
+		// No page holds a match, and the kept count says so: the walk below would read
+		// every link of the tag or every article in the state to find none (36 ms at
+		// 100,000 articles on SQLite, 0.3-1 s at a million).
+		if f.State != nil && (c.both == 0 || p.AfterID == 0 && c.both <= int64(p.Offset)) {
+			return []model.ArticleWithTag{}, c.both, nil
+		}
+		if d.db.Name() == "sqlite" && c.inState < c.tagged {
 			// The other way round: the articles in the state, in idx_blog_article_list's
 			// order, each probed for a link to the tag. CROSS JOIN keeps SQLite's loops in
 			// this order.
@@ -81,23 +87,29 @@ func (d *Dao) ListArticles(ctx context.Context, f ArticleFilter, p Page) ([]mode
 	return list, n, err
 }
 
-// fewerInStateThanTagged reports, on SQLite, whether a page of a tag's articles in a state
-// is found sooner among the articles in that state than among the tag's: it is when fewer
-// articles are in the state than carry the tag (say a tag's few disabled articles, among
-// few disabled ones in all), since each walk reads its rows until it has met a page of
-// those in both. The kept counts (migration 5) tell, in one read. Walking the tag's links
-// cost 39 ms for a tag's 10 disabled articles among 300,000; walking the disabled articles,
-// 0.1 ms. MariaDB's planner makes the same choice from its statistics.
-func (d *Dao) fewerInStateThanTagged(ctx context.Context, f ArticleFilter) (bool, error) {
-	if f.State == nil || d.db.Name() != "sqlite" {
-		return false, nil
+// tagAndState are the kept counts (migration 5) of the live articles in a state (inState),
+// of a tag's (tagged) and of those in both.
+type tagAndState struct{ inState, tagged, both int64 }
+
+// countTagAndState reads, in one read, the kept counts of a list of a tag's articles in a
+// state (f with both set; otherwise none). They tell whether any page holds a match, and on
+// SQLite which way a page is found sooner: among the articles in the state, when fewer are
+// in it than carry the tag (say a tag's few disabled articles, among few disabled ones in
+// all), since each walk reads its rows until it has met a page of those in both. Walking
+// the tag's links cost 39 ms for a tag's 10 disabled articles among 300,000; walking the
+// disabled articles, 0.1 ms. MariaDB's planner makes the same choice from its statistics.
+// Neither way is quick when many are in the state and many carry the tag but few both.
+func (d *Dao) countTagAndState(ctx context.Context, f ArticleFilter) (tagAndState, error) {
+	var c tagAndState
+	if f.State == nil {
+		return c, nil
 	}
-	var inState, tagged int64
 	_, err := d.read(ctx, "blog_list_count",
 		"SELECT (SELECT COALESCE(SUM(n), 0) FROM blog_list_count WHERE list = 'article' AND tag_id = 0 AND state = ?), "+
-			"(SELECT COALESCE(SUM(n), 0) FROM blog_list_count WHERE list = 'article' AND tag_id = ?)",
-		func(r *sql.Rows) error { return r.Scan(&inState, &tagged) }, *f.State, f.TagID)
-	return inState < tagged, err
+			"(SELECT COALESCE(SUM(n), 0) FROM blog_list_count WHERE list = 'article' AND tag_id = ?), "+
+			"(SELECT COALESCE(SUM(n), 0) FROM blog_list_count WHERE list = 'article' AND tag_id = ? AND state = ?)",
+		func(r *sql.Rows) error { return r.Scan(&c.inState, &c.tagged, &c.both) }, *f.State, f.TagID, f.TagID, *f.State)
+	return c, err
 }
 
 // GetArticle returns a live article with its tag, or an error wrapping errcode.NotFound.
