@@ -15,6 +15,7 @@ import (
 	"io"
 	"strings"
 
+	mysqldriver "github.com/go-sql-driver/mysql"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	semconv "go.opentelemetry.io/otel/semconv/v1.37.0"
@@ -142,9 +143,23 @@ func finish(span trace.Span, dialect, query, table string, rows int64, err error
 	}
 	span.SetAttributes(attrs...)
 	if err != nil && !expected(err) {
-		span.RecordError(err)
-		span.SetStatus(codes.Error, err.Error())
+		text := errorText(err)
+		span.AddEvent(semconv.ExceptionEventName, trace.WithAttributes( // RecordError's event, with text for its message
+			semconv.ExceptionType(fmt.Sprintf("%T", err)), semconv.ExceptionMessage(text)))
+		span.SetStatus(codes.Error, text)
 	}
+}
+
+// errorText is err's text for a span. MySQL's messages quote the values a statement bound
+// (1062: "Duplicate entry 'Go' for key 'idx_blog_tag_live_name'"), and a span holds
+// placeholders, never values: a MySQL error is told by its number and SQLSTATE alone.
+// SQLite's name the constraint and its columns, not the values.
+func errorText(err error) string {
+	var my *mysqldriver.MySQLError
+	if errors.As(err, &my) {
+		return fmt.Sprintf("Error %d (%s): the message, which may quote values, left out", my.Number, my.SQLState[:])
+	}
+	return err.Error()
 }
 
 // systems maps gorm's dialector names to db.system.name, for the databases the service uses.

@@ -3,10 +3,12 @@ package gormtrace_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	mysqldriver "github.com/go-sql-driver/mysql"
 	"github.com/libtnb/sqlite"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -144,6 +146,32 @@ func TestStatementSpans(t *testing.T) {
 }
 
 var errFailed = errors.New("a query on a missing table succeeded")
+
+// MySQL's errors quote the values a statement bound (1062: "Duplicate entry '...' for key
+// ..."); the span tells the error by its number and SQLSTATE, without the message. An
+// attack found a tag's name in the spans of racing creates that hit the unique index.
+func TestAMySQLErrorLeavesItsValuesOut(t *testing.T) {
+	t.Parallel()
+	db, spans, tracer := open(t)
+	ctx, parent := tracer.Start(context.Background(), "request")
+	_, end := gormtrace.Query(ctx, db, "INSERT INTO notes (body) VALUES (?)", "notes")
+	dup := &mysqldriver.MySQLError{Number: 1062, SQLState: [5]byte{'2', '3', '0', '0', '0'},
+		Message: "Duplicate entry '" + secret + "' for key 'idx_notes_body'"}
+	end(-1, fmt.Errorf("create note: %w", dup))
+	parent.End()
+	s := onlyChild(t, spans, parent)
+	noValues(t, s)
+	if s.Status.Code != codes.Error || !strings.HasPrefix(s.Status.Description, "Error 1062 (23000)") {
+		t.Errorf("status %v %q, want an error that names 1062 (23000)", s.Status.Code, s.Status.Description)
+	}
+	if len(s.Events) != 1 || s.Events[0].Name != "exception" {
+		t.Fatalf("events %v, want one exception", s.Events)
+	}
+	event := attribute.NewSet(s.Events[0].Attributes...)
+	if typ, _ := event.Value("exception.type"); typ.AsString() != "*fmt.wrapError" {
+		t.Errorf("exception.type = %q, want the error's type, as RecordError gives it", typ.AsString())
+	}
+}
 
 // Two statements on one session are siblings: the first one's span does not stay in the
 // session's context to become the parent of the next.
