@@ -135,7 +135,7 @@ type master struct {
 	// stand-in workers and timers they fire themselves.
 	start func() (*worker, error)
 	after func(time.Duration) <-chan time.Time
-	// release (ReleaseStartupPages) runs once a worker serves; nil in tests.
+	// release (ReleasePages) runs once a worker serves; nil in tests.
 	release func() error
 }
 
@@ -168,7 +168,7 @@ func Run(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	m := &master{cfg: cfg, log: cfg.Log.Named("master"), ln: ln, canReexec: onMainThread(), after: time.After,
-		release: ReleaseStartupPages, startedAs: startedAs()}
+		release: ReleasePages, startedAs: startedAs()}
 	m.start = m.spawn
 	defer ln.Close()
 	if cfg.Notify == nil {
@@ -243,7 +243,7 @@ func (m *master) loop(ctx context.Context, sigs <-chan os.Signal, resume *master
 		deadline    <-chan time.Time
 		respawn     <-chan time.Time
 		pidWritten  bool
-		released    bool // ReleaseStartupPages ran in this image
+		released    bool // ReleasePages ran in this image
 		nextOrigin  = "start"
 		startWorker = func(origin string) error {
 			w, err := m.start()

@@ -53,13 +53,15 @@ func exitedUnreaped(pid int) bool {
 // workers that the master died.
 func onMainThread() bool { return unix.Gettid() == os.Getpid() }
 
-// ReleaseStartupPages drops from the process's resident set the pages of its executable it
-// touched while starting: every package's initialisation, the config, the logger, the
+// ReleasePages drops from the process's resident set the pages of its executable it has
+// touched, and returns its free heap to the system. Called once it serves, it drops what
+// starting touched: every package's initialisation, the config, the logger, the
 // migrations. The master then runs a small loop, a worker its request path, and holding
 // ~25 MB of code they no longer run would make an idle master cost as much as a worker.
+// Called when a worker falls idle (idle.Handler), it drops what the requests touched.
 // Only read-only mappings of files with no anonymous (copied-on-write) page are released,
 // so no data is lost: a page used again is read back from the file.
-func ReleaseStartupPages() error {
+func ReleasePages() error {
 	smaps, err := os.ReadFile("/proc/self/smaps")
 	if err != nil {
 		return err
@@ -94,6 +96,6 @@ func ReleaseStartupPages() error {
 			return fmt.Errorf("madvise %#x-%#x: %w", m.start, m.end, errno)
 		}
 	}
-	debug.FreeOSMemory() // and the heap start-up left behind
+	debug.FreeOSMemory() // and the heap's free pages
 	return nil
 }

@@ -28,5 +28,5 @@ func exitedUnreaped(int) bool { return false }
 // onMainThread is false where the master does not re-execute itself.
 func onMainThread() bool { return false }
 
-// ReleaseStartupPages does nothing here.
-func ReleaseStartupPages() error { return nil }
+// ReleasePages does nothing here.
+func ReleasePages() error { return nil }

@@ -23,8 +23,8 @@ func Inherited(func(string) string) (net.Listener, *Reporter, bool, error) {
 // Run is not available here: serve in a single process instead.
 func Run(context.Context, Config) error { return ErrUnsupported }
 
-// ReleaseStartupPages does nothing here.
-func ReleaseStartupPages() error { return nil }
+// ReleasePages does nothing here.
+func ReleasePages() error { return nil }
 
 // Reload is not available here: there is no master to signal.
 func Reload(context.Context, string, time.Duration) (string, error) { return "", ErrUnsupported }
