@@ -8,7 +8,8 @@
 # alone and prints it (docs/BENCHMARKS.md is left as it is), ONLY=tags the tags page against
 # the floor and its profile (BENCH_PROFILES=1 keeps the profiles), ONLY=gc the tags page against
 # the floor with the service under GC settings (its own GOGC=300 with a 96 MiB limit, Go's default GOGC=100, 200, 400, off); LISTCOST_ROUNDS (5) turns of
-# LISTCOST_D (2s) per list and size make the curve (about 4 minutes per database).
+# LISTCOST_D (2s) per list and size make the curve (about 4 minutes per database); AFTER_IDLE
+# (65s) is how long after the load the idle memory is read again (0s: not read).
 set -euo pipefail
 export GOTOOLCHAIN=go1.27.3 # go.mod's Go, fetched from the module proxy (see the Makefile)
 cd "$(dirname "$0")/.."
@@ -23,4 +24,4 @@ out="${BENCH_OUT:-../../docs/BENCHMARKS.md}"
 [ -z "${ONLY:-}" ] || out="${BENCH_OUT:-}" # one section is not the whole report
 go run . -bin ../../bin/blog-service -floor ../../bin/floor -d "${DURATION:-10s}" -pairs "${PAIRS:-5}" \
   -mysql "${BLOG_TEST_MYSQL_DSN:-}" -out "$out" -only "${ONLY:-}" \
-  -listcost-rounds "${LISTCOST_ROUNDS:-5}" -listcost-d "${LISTCOST_D:-2s}"
+  -listcost-rounds "${LISTCOST_ROUNDS:-5}" -listcost-d "${LISTCOST_D:-2s}" -after-idle "${AFTER_IDLE:-65s}"

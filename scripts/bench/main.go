@@ -47,6 +47,7 @@ func main() {
 	before := flag.String("before", "", "with -only fixes: name=binary=part,... the service built with one fix undone, and the profile part the fix aims at (scripts/bench-fixes.sh)")
 	costDur := flag.Duration("listcost-d", 2*time.Second, "wrk duration of each list-cost turn")
 	costRounds := flag.Int("listcost-rounds", 5, "list-cost turns per target and size (the lowest p50 is reported)")
+	afterIdle := flag.Duration("after-idle", 65*time.Second, "how long after the load the processes' idle memory is read again: past twice a worker's wait before it releases what serving made it hold (main.go's releaseIdleAfter); 0 skips it")
 	flag.Parse()
 	// Absolute: the processes start in their own working directory.
 	for _, p := range []*string{bin, floorBin} {
@@ -58,7 +59,7 @@ func main() {
 	var err error
 	switch *only {
 	case "":
-		rep, err = run(*bin, *floorBin, *dur, *conns, *pairs, *profile, *mysqlDSN, *costDur, *costRounds)
+		rep, err = run(*bin, *floorBin, *dur, *conns, *pairs, *profile, *mysqlDSN, *costDur, *costRounds, *afterIdle)
 	case "listcost":
 		rep, err = runListCost(*bin, *mysqlDSN, *costDur, *costRounds)
 	case "tags":
@@ -94,7 +95,7 @@ type result struct {
 	errors   int64
 }
 
-func run(bin, floorBin string, dur time.Duration, conns, pairs int, profile bool, mysqlDSN string, costDur time.Duration, costRounds int) (string, error) {
+func run(bin, floorBin string, dur time.Duration, conns, pairs int, profile bool, mysqlDSN string, costDur time.Duration, costRounds int, afterIdle time.Duration) (string, error) {
 	dir, err := os.MkdirTemp("", "blog-bench")
 	if err != nil {
 		return "", err
@@ -106,7 +107,7 @@ func run(bin, floorBin string, dur time.Duration, conns, pairs int, profile bool
 	// floor measured once, before the service, flattered or hurt the ratio by whatever else
 	// the machine did then.
 	var alt alternation
-	results, mem, err := scenarios(bin, dir, sqliteEnv, "sqlite", dur, conns, func() error {
+	results, mem, err := scenarios(bin, dir, sqliteEnv, "sqlite", dur, conns, afterIdle, func() error {
 		return seedSQLite(filepath.Join(dir, "blog.db"))
 	}, func(svc *blogproc.Service, token string) error {
 		floor, err := startFloor(floorBin, filepath.Join(dir, "blog.db"))
@@ -145,7 +146,7 @@ func run(bin, floorBin string, dur time.Duration, conns, pairs int, profile bool
 		return "", err
 	}
 	if mysqlDSN != "" {
-		res, memMy, err := mysqlScenarios(bin, dir, mysqlDSN, dur, conns)
+		res, memMy, err := mysqlScenarios(bin, dir, mysqlDSN, dur, conns, afterIdle)
 		if err != nil {
 			return "", err
 		}
@@ -310,21 +311,30 @@ func maxF(xs []float64) float64 {
 	return s[len(s)-1]
 }
 
-// memory is the master's and the serving worker's resident memory (MB), idle and at
-// their peak while the load ran (sampled every 100 ms).
+// memory is the master's and the serving worker's resident memory (MB), idle, at their
+// peak while the load ran (sampled every 100 ms), and idle again afterIdle after the load
+// (0: not read).
 type memory struct {
 	masterIdle, workerIdle, masterPeak, workerPeak, sumPeak float64
+	afterIdle                                               time.Duration
+	masterAfter, workerAfter                                float64
 }
 
 func (m memory) write(b io.Writer, floorRSS float64) {
 	fmt.Fprintln(b)
-	fmt.Fprintln(b, "| memory (RSS, MB) | idle | peak under load (sampled every 100 ms) | budget |")
-	fmt.Fprintln(b, "|---|---|---|---|")
-	fmt.Fprintf(b, "| master | %.1f | %.1f | 15 idle |\n", m.masterIdle, m.masterPeak)
-	fmt.Fprintf(b, "| worker | %.1f | %.1f | 30 idle |\n", m.workerIdle, m.workerPeak)
-	fmt.Fprintf(b, "| master + worker | %.1f | %.1f | 60 peak |\n", m.masterIdle+m.workerIdle, m.sumPeak)
+	after := func(v float64) string {
+		if m.afterIdle == 0 {
+			return "not read"
+		}
+		return fmt.Sprintf("%.1f", v)
+	}
+	fmt.Fprintf(b, "| memory (RSS, MB) | idle | peak under load (sampled every 100 ms) | idle %v after the load | budget |\n", m.afterIdle)
+	fmt.Fprintln(b, "|---|---|---|---|---|")
+	fmt.Fprintf(b, "| master | %.1f | %.1f | %s | 15 idle |\n", m.masterIdle, m.masterPeak, after(m.masterAfter))
+	fmt.Fprintf(b, "| worker | %.1f | %.1f | %s | 30 idle |\n", m.workerIdle, m.workerPeak, after(m.workerAfter))
+	fmt.Fprintf(b, "| master + worker | %.1f | %.1f | %s | 60 peak |\n", m.masterIdle+m.workerIdle, m.sumPeak, after(m.masterAfter+m.workerAfter))
 	if floorRSS > 0 {
-		fmt.Fprintf(b, "| floor (one process) | | %.1f | |\n", floorRSS)
+		fmt.Fprintf(b, "| floor (one process) | | %.1f | | |\n", floorRSS)
 	}
 }
 
@@ -348,7 +358,7 @@ func writeTable(b io.Writer, results []result) {
 
 // scenarios starts the service, seeds it, runs before (if set: the alternated runs) and
 // every scenario, and returns the results and the processes' memory.
-func scenarios(bin, dir string, env []string, db string, dur time.Duration, conns int, seed func() error,
+func scenarios(bin, dir string, env []string, db string, dur time.Duration, conns int, afterIdle time.Duration, seed func() error,
 	before func(*blogproc.Service, string) error) ([]result, memory, error) {
 	// A first start in debug mode creates the schema and the demo credential.
 	var mem memory
@@ -420,6 +430,13 @@ func scenarios(bin, dir string, env []string, db string, dur time.Duration, conn
 	close(stopSampling)
 	<-sampled
 	stopSampling = nil
+	if afterIdle > 0 {
+		// A worker gives back what serving made it hold once requests stop for a while:
+		// what an operator sees of an idle service between bursts.
+		time.Sleep(afterIdle)
+		mem.afterIdle = afterIdle
+		mem.masterAfter, mem.workerAfter = currentRSS(master), currentRSS(worker)
+	}
 	return results, mem, nil
 }
 

@@ -53,14 +53,14 @@ func seedSQLite(path string) error {
 }
 
 // mysqlScenarios runs the service's scenarios on a fresh MySQL database.
-func mysqlScenarios(bin, dir, dsn string, dur time.Duration, conns int) ([]result, memory, error) {
+func mysqlScenarios(bin, dir, dsn string, dur time.Duration, conns int, afterIdle time.Duration) ([]result, memory, error) {
 	env, db, drop, err := mysqlDatabase(dsn, "blog_bench")
 	if err != nil {
 		return nil, memory{}, err
 	}
 	defer drop()
 	defer db.Close()
-	return scenarios(bin, dir, env, "mysql", dur, conns, func() error { return seed(db) }, nil)
+	return scenarios(bin, dir, env, "mysql", dur, conns, afterIdle, func() error { return seed(db) }, nil)
 }
 
 // mysqlDatabase creates a database named prefix plus a number on the server at dsn (a DSN
