@@ -317,17 +317,10 @@ func TestListCountAgreesWithItsPageUnderWrites(t *testing.T) {
 // weigh its choices (SQLite's plans: TestListQueriesUseTheirIndexes).
 func TestMySQLPagesAfterAnIDSeekTheIndex(t *testing.T) {
 	t.Parallel()
-	db := daotest.Open(t)
-	if db.Name() != "mysql" {
-		t.Skip("reads MySQL's EXPLAIN")
-	}
-	const rows = 20000
-	fillMySQL(t, db, rows,
+	db, rec, d := filledMySQL(t,
 		"INSERT INTO blog_tag (name, state, created_by) SELECT CONCAT('tag-', n), 1, 'test' FROM "+numbers,
 		"INSERT INTO blog_article (title, `desc`, content, cover_image_url, state, created_by) SELECT CONCAT('article-', n), 'd', 'c', 'https://example.com/a.png', 1, 'test' FROM "+numbers,
 		"INSERT INTO blog_article_tag (article_id, tag_id, created_by) SELECT n, n % 10 + 1, 'test' FROM "+numbers)
-	rec := &sqlRecorder{}
-	d := dao.New(db.Session(&gorm.Session{Logger: rec}))
 	ctx := context.Background()
 	on := model.StateEnabled
 	page := dao.Page{AfterID: rows / 2, Limit: 11}
@@ -372,17 +365,10 @@ func TestMySQLPagesAfterAnIDSeekTheIndex(t *testing.T) {
 // at 100,000 tags).
 func TestMySQLTagByNameReadsItsLiveIndex(t *testing.T) {
 	t.Parallel()
-	db := daotest.Open(t)
-	if db.Name() != "mysql" {
-		t.Skip("reads MySQL's EXPLAIN")
-	}
-	const rows = 20000
-	fillMySQL(t, db, rows,
+	db, rec, d := filledMySQL(t,
 		"INSERT INTO blog_tag (name, state, created_by) SELECT CONCAT('tag-', n), 1, 'test' FROM "+numbers,
 		"INSERT INTO blog_tag (name, state, is_del, deleted_on, created_by) SELECT 'dup', 1, 1, 1, 'test' FROM "+numbers+" AND n <= 2000",
 		"INSERT INTO blog_tag (name, state, created_by) SELECT 'dup', 1, 'test' FROM "+numbers+" AND n = 1")
-	rec := &sqlRecorder{}
-	d := dao.New(db.Session(&gorm.Session{Logger: rec}))
 	on := model.StateEnabled
 	for name, f := range map[string]dao.TagFilter{"by name": {Name: "dup"}, "by name and state": {Name: "dup", State: &on}} {
 		tags, n, err := d.ListTags(context.Background(), f, dao.Page{Limit: 11})
@@ -411,10 +397,19 @@ const numbers = "(SELECT 1 + a.d + 10 * b.d + 100 * c.d + 1000 * e.d + 10000 * f
 
 const digit = "(SELECT 0 d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9)"
 
-// fillMySQL runs each fill with rows bound to its numbers, then has MySQL analyze the
-// tables so that its planner weighs its choices on them.
-func fillMySQL(t *testing.T, db *gorm.DB, rows int, fills ...string) {
+// rows is how many rows a MySQL plan test's fills make: enough for the planner to weigh
+// its choices.
+const rows = 20000
+
+// filledMySQL is a fresh MySQL database (the test is skipped on SQLite) after each fill,
+// run with rows bound to its numbers, and with the tables analyzed so that the planner
+// weighs its choices on them; and a dao on it whose statements rec records.
+func filledMySQL(t *testing.T, fills ...string) (*gorm.DB, *sqlRecorder, *dao.Dao) {
 	t.Helper()
+	db := daotest.Open(t)
+	if db.Name() != "mysql" {
+		t.Skip("reads MySQL's EXPLAIN")
+	}
 	for _, fill := range fills {
 		if err := db.Exec(fill, rows).Error; err != nil {
 			t.Fatal(err)
@@ -426,6 +421,8 @@ func fillMySQL(t *testing.T, db *gorm.DB, rows int, fills ...string) {
 		t.Fatal(err)
 	}
 	analyzed.Close()
+	rec := &sqlRecorder{}
+	return db, rec, dao.New(db.Session(&gorm.Session{Logger: rec}))
 }
 
 // explainMySQL is MySQL's plan of stmt run with args, a row per table read, by column name.
