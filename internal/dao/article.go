@@ -26,11 +26,14 @@ type ArticleFilter struct {
 // page of a hundred 64 KB articles would otherwise cost megabytes per reader.
 func (d *Dao) ListArticles(ctx context.Context, f ArticleFilter, p Page) ([]model.ArticleWithTag, int64, error) {
 	// With a tag, order by the link's copy of the id: the planner then walks the tag's
-	// links in idx_blog_article_tag_list's order and stops after a page. Ordered by
-	// blog_article.id it walked every article in id order instead, probing each for a
-	// link to the tag: cheap for a tag on every tenth article, a whole table for a rare one.
-	// The join is an inner one then, so the planner starts from the tag's links (an index
-	// lookup); a LEFT JOIN fixes the order and walks every article, probing for the tag.
+	// links in index order and stops after a page. Ordered by blog_article.id it walked
+	// every article in id order instead, probing each for a link to the tag: cheap for a
+	// tag on every tenth article, a whole table for a rare one. The join is an inner one
+	// then, so the planner starts from the tag's links (an index lookup); a LEFT JOIN fixes
+	// the order and walks every article, probing for the tag. In a state, the link's copy
+	// of its article's state (migration 6) puts the tag, the state and the order in one
+	// index, idx_blog_article_tag_state: a tag's few disabled articles among many of each
+	// are found without passing the others.
 	id := "blog_article.id"
 	join := "LEFT JOIN blog_article_tag link ON link.article_id = blog_article.id AND link.is_del = 0"
 	var args []any
@@ -38,22 +41,9 @@ func (d *Dao) ListArticles(ctx context.Context, f ArticleFilter, p Page) ([]mode
 		id = "link.article_id"
 		join = "JOIN blog_article_tag link ON link.article_id = blog_article.id AND link.is_del = 0 AND link.tag_id = ?"
 		args = append(args, f.TagID)
-		c, err := d.countTagAndState(ctx, f)
-		if err != nil {
-			return nil, 0, fmt.Errorf("list articles: %w", err)
-		}
-		// No page holds a match, and the kept count says so: the walk below would read
-		// every link of the tag or every article in the state to find none (36 ms at
-		// 100,000 articles on SQLite, 0.26 s at a million).
-		if c.read && (c.both == 0 || p.AfterID == 0 && c.both <= int64(p.Offset)) {
-			return []model.ArticleWithTag{}, c.both, nil
-		}
-		if c.inState < c.tagged {
-			// The other way round: the articles in the state, in idx_blog_article_list's
-			// order, each probed for a link to the tag. CROSS JOIN keeps SQLite's loops in
-			// this order.
-			id = "blog_article.id"
-			join = "CROSS JOIN blog_article_tag link ON link.article_id = blog_article.id AND link.is_del = 0 AND link.tag_id = ?"
+		if f.State != nil {
+			join += " AND link.state = ?"
+			args = append(args, *f.State)
 		}
 	}
 	from := d.listTable("blog_article", "idx_blog_article_list", p.AfterID > 0 && f.TagID == 0 && f.State != nil) // by tag: the link's index leads
@@ -67,7 +57,7 @@ func (d *Dao) ListArticles(ctx context.Context, f ArticleFilter, p Page) ([]mode
 		args = append(args, p.AfterID)
 	}
 	page := summaryColumns + ", link.tag_id FROM "
-	if p.Offset > 0 && f.TagID == 0 { // by tag, each skipped link needs its article's state anyway
+	if p.Offset > 0 && f.TagID == 0 { // by tag, each skipped link is checked against its article (is_del, state)
 		page += skipInIndex(from, id, where) + " JOIN blog_article USING (id) " + join + " ORDER BY ids.id"
 	} else {
 		page += from + " " + join + " WHERE " + where + " ORDER BY " + id + " LIMIT ? OFFSET ?"
@@ -85,38 +75,6 @@ func (d *Dao) ListArticles(ctx context.Context, f ArticleFilter, p Page) ([]mode
 	}
 	list, err := d.withTags(ctx, rows)
 	return list, n, err
-}
-
-// tagAndState are the kept counts (migration 5) of the live articles in a state (inState),
-// of a tag's (tagged) and of those in both, if read.
-type tagAndState struct {
-	read                  bool
-	inState, tagged, both int64
-}
-
-// countTagAndState reads, in one read, the kept counts of a list of a tag's articles in a
-// state (f with both set; otherwise none). They tell whether any page holds a match, and on
-// SQLite which way a page is found sooner: among the articles in the state, when fewer are
-// in it than carry the tag (say a tag's few disabled articles, among few disabled ones in
-// all), since each walk reads its rows until it has met a page of those in both. Walking
-// the tag's links cost 39 ms for a tag's 10 disabled articles among 300,000; walking the
-// disabled articles, 0.1 ms. MariaDB's planner makes the same choice from its statistics.
-// Neither way is quick when many are in the state and many carry the tag but few both.
-// On SQLite only, where the read costs about 3 µs: on MySQL it is a round trip, and as every
-// list of a tag's articles has a state (1 unless asked), it took MariaDB's p50 of a tag's
-// page from 2.1 to 3.2 ms; there a page no match reaches is still walked to.
-func (d *Dao) countTagAndState(ctx context.Context, f ArticleFilter) (tagAndState, error) {
-	var c tagAndState
-	if f.State == nil || d.db.Name() != "sqlite" {
-		return c, nil
-	}
-	c.read = true
-	_, err := d.read(ctx, "blog_list_count",
-		"SELECT (SELECT COALESCE(SUM(n), 0) FROM blog_list_count WHERE list = 'article' AND tag_id = 0 AND state = ?), "+
-			"(SELECT COALESCE(SUM(n), 0) FROM blog_list_count WHERE list = 'article' AND tag_id = ?), "+
-			"(SELECT COALESCE(SUM(n), 0) FROM blog_list_count WHERE list = 'article' AND tag_id = ? AND state = ?)",
-		func(r *sql.Rows) error { return r.Scan(&c.inState, &c.tagged, &c.both) }, *f.State, f.TagID, f.TagID, *f.State)
-	return c, err
 }
 
 // GetArticle returns a live article with its tag, or an error wrapping errcode.NotFound.

@@ -70,7 +70,9 @@ func scanCounts(t *testing.T, q *gorm.DB, into map[countKey]int64) {
 	}
 }
 
-func checkCounts(t *testing.T, db *gorm.DB, when string) {
+// checkKept fails t unless what triggers keep matches the rows: each list's count, and
+// each link's copy of its article's state.
+func checkKept(t *testing.T, db *gorm.DB, when string) {
 	t.Helper()
 	kept, real := keptCounts(t, db), realCounts(t, db)
 	for k, n := range real {
@@ -85,6 +87,16 @@ func checkCounts(t *testing.T, db *gorm.DB, when string) {
 	}
 	if len(real) == 0 {
 		t.Errorf("%s: nothing to count: the test wrote nothing", when)
+	}
+	// And each link holds its article's state (migration 6), which lists of a tag's
+	// articles in a state read.
+	var links, wrong int64
+	err := db.Raw("SELECT COUNT(*), COALESCE(SUM(CASE WHEN l.state <> a.state THEN 1 ELSE 0 END), 0) FROM blog_article_tag l JOIN blog_article a ON a.id = l.article_id").Row().Scan(&links, &wrong)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wrong > 0 || links == 0 {
+		t.Errorf("%s: %d of %d links hold another state than their article's", when, wrong, links)
 	}
 }
 
@@ -156,6 +168,9 @@ func TestListCountsFollowEveryWrite(t *testing.T) {
 		func(r *rand.Rand) error { // an operator: one link soft-deleted by hand
 			return byHand(db, "UPDATE blog_article_tag SET is_del = 1 WHERE article_id = ?", pick(r, &articles))
 		},
+		func(r *rand.Rand) error { // an operator: a link moved to another article by hand
+			return byHand(db, "UPDATE blog_article_tag SET article_id = ? WHERE article_id = ?", pick(r, &articles), pick(r, &articles))
+		},
 		func(r *rand.Rand) error { // an operator: an article removed for good, links left behind
 			return byHand(db, "DELETE FROM blog_article WHERE id = ?", pick(r, &articles))
 		},
@@ -183,7 +198,7 @@ func TestListCountsFollowEveryWrite(t *testing.T) {
 	for err := range errs {
 		t.Errorf("write: %v", err)
 	}
-	checkCounts(t, db, fmt.Sprintf("after %d writes", writers*each))
+	checkKept(t, db, fmt.Sprintf("after %d writes", writers*each))
 }
 
 // byHand runs one statement as an operator's client would: again when MySQL made it a
@@ -232,7 +247,7 @@ func TestUpgradeCountsTheRowsThere(t *testing.T) {
 		t.Fatalf("upgrade: %v", err)
 	}
 	defer dao.Close(db)
-	checkCounts(t, db, "after the upgrade")
+	checkKept(t, db, "after the upgrade")
 	want := map[countKey]int64{
 		{"tag", 0, 1}: 1, {"tag", 0, 0}: 1,
 		{"article", 0, 1}: 2, {"article", 0, 0}: 1,
@@ -358,5 +373,5 @@ func TestUpgradeCountsWritesDuringTheMigration(t *testing.T) {
 	if n := failedMigrating.Load(); n > 0 {
 		t.Logf("%d of %d writes failed during the migration", n, written.Load()+n)
 	}
-	checkCounts(t, db, fmt.Sprintf("after migration 5 under %d writes", written.Load()))
+	checkKept(t, db, fmt.Sprintf("after migrations 5 and 6 under %d writes", written.Load()))
 }
