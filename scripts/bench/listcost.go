@@ -12,7 +12,10 @@ import (
 
 // The list-cost curve is measured on one database per size: blog_tag and blog_article
 // hold that many rows, every article linked to one of the first ten tags, so a tag's
-// articles (a tenth of them) grow with the table too.
+// articles (a tenth of them) grow with the table too. The even articles of tags 2 to 10
+// are disabled (45% of all), and the last 5 of tag 1: a tag's few in a state among many
+// of each, which no index served before the article's state was copied to its link.
+// Tag 2's articles are all even, so none is enabled.
 var listCostSizes = []int{1_000, 100_000, 1_000_000}
 
 // listCostConns is wrk's connections for the curve: eight, as the figures in issue 12 that
@@ -41,6 +44,8 @@ var costTargets = []costTarget{
 	{"GET /api/v1/articles?tag_id=7", "deep: after_id", func(n int) string {
 		return fmt.Sprintf("/api/v1/articles?tag_id=7&page_size=10&after_id=%d", deep(n))
 	}, false},
+	{"GET /api/v1/articles?tag_id=1&state=0", "page 1: its 5 disabled", func(int) string { return "/api/v1/articles?tag_id=1&state=0&page_size=10" }, false},
+	{"GET /api/v1/articles?tag_id=2&state=1", "page 1: none enabled", func(int) string { return "/api/v1/articles?tag_id=2&state=1&page_size=10" }, false},
 	{"GET /api/v1/tags", "deepest page number", func(int) string { return deepestPage("/api/v1/tags") }, true},
 	{"GET /api/v1/articles", "deepest page number", func(int) string { return deepestPage("/api/v1/articles") }, true},
 }
@@ -239,9 +244,11 @@ func fillSQLite(db *sql.DB, n int) error {
 		"INSERT INTO blog_tag (id, name, state, created_by, created_on, modified_on) " + seq +
 			"SELECT i, printf('tag-%07d', i), 1, 'bench', 1700000000, 1700000000 FROM seq",
 		"INSERT INTO blog_article (id, title, `desc`, content, cover_image_url, state, created_by, created_on, modified_on) " + seq +
-			"SELECT i, printf('article-%07d', i), 'A description', 'Some content of an article.', 'https://example.com/cover.png', 1, 'bench', 1700000000, 1700000000 FROM seq",
-		"INSERT INTO blog_article_tag (article_id, tag_id, created_by, created_on, modified_on) " + seq +
-			"SELECT i, (i - 1) % 10 + 1, 'bench', 1700000000, 1700000000 FROM seq",
+			"SELECT i, printf('article-%07d', i), 'A description', 'Some content of an article.', 'https://example.com/cover.png', " +
+			fmt.Sprintf("CASE WHEN (i - 1) %% 10 = 0 THEN i <= %d ELSE i %% 2 END, 'bench', 1700000000, 1700000000 FROM seq", n-50),
+		// With each article's state, which the link copies (its trigger then only checks).
+		"INSERT INTO blog_article_tag (article_id, tag_id, state, created_by, created_on, modified_on) " + seq +
+			"SELECT i, (i - 1) % 10 + 1, (SELECT state FROM blog_article WHERE id = i), 'bench', 1700000000, 1700000000 FROM seq",
 	} {
 		if _, err := tx.Exec(stmt); err != nil {
 			return err
@@ -268,7 +275,7 @@ func fillMySQL(db *sql.DB, n int) error {
 			func(i int) string { return fmt.Sprintf("(%d,'tag-%07d',1,'bench',1700000000,1700000000)", i, i) }},
 		{"INSERT INTO blog_article (id, title, `desc`, content, cover_image_url, state, created_by, created_on, modified_on) VALUES ",
 			func(i int) string {
-				return fmt.Sprintf("(%d,'article-%07d','A description','Some content of an article.','https://example.com/cover.png',1,'bench',1700000000,1700000000)", i, i)
+				return fmt.Sprintf("(%d,'article-%07d','A description','Some content of an article.','https://example.com/cover.png',%d,'bench',1700000000,1700000000)", i, i, costState(i, n))
 			}},
 		{"INSERT INTO blog_article_tag (article_id, tag_id, created_by, created_on, modified_on) VALUES ",
 			func(i int) string { return fmt.Sprintf("(%d,%d,'bench',1700000000,1700000000)", i, (i-1)%10+1) }},
@@ -299,6 +306,21 @@ func fillMySQL(db *sql.DB, n int) error {
 		}
 	}
 	return nil
+}
+
+// costState is article i's state in a table of n: what fillSQLite's CASE writes.
+func costState(i, n int) int {
+	if (i-1)%10 == 0 {
+		return b2i(i <= n-50)
+	}
+	return i % 2
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // listCostMySQL runs the curve on new databases of the MySQL server at dsn.
