@@ -30,6 +30,5 @@ const mysqlDeadlock = 1213 // ER_LOCK_DEADLOCK
 // deadlock reports whether err is MySQL's "Deadlock found when trying to get lock": the
 // transaction was rolled back and may be run again.
 func deadlock(err error) bool {
-	var my *mysql.MySQLError
-	return errors.As(err, &my) && my.Number == mysqlDeadlock
+	return mysqlError(err, mysqlDeadlock)
 }

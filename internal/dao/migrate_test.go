@@ -312,3 +312,141 @@ func TestUpgradeRenamesDuplicateLiveTagNames(t *testing.T) {
 		t.Errorf("create a second live Go after the upgrade: %v, want TagNameTaken", err)
 	}
 }
+
+// On MySQL a migration's ALTER TABLE waits for the table's metadata lock, and the statements
+// of the worker being replaced queue behind it. Built here step by step: the old worker's
+// transaction A has read blog_article_tag (holding its metadata lock) and waits for a row of
+// blog_list_count that transaction B holds, while B waits to read blog_article_tag behind
+// migration 6's ADD COLUMN, which waits for A. No deadlock detector sees that cycle: A gives
+// up after innodb_lock_wait_timeout (50 s), its client gets a 500, and the migration runs
+// once A's worker rolls it back (the helper's upgrade under writes: requests stalled 28 s,
+// then the new worker was killed by the upgrade's timeout). Now the ALTER gives way after
+// ddlLockWait seconds and runs again: B, then A finish.
+func TestMigrationGivesWayToTheOldWorkersTransactions(t *testing.T) {
+	t.Parallel()
+	cfg := daotest.Config(t)
+	ctx := context.Background()
+	old, err := dao.OpenAt(ctx, cfg, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dao.Close(old)
+	if old.Name() != "mysql" {
+		t.Skip("MySQL's metadata locks")
+	}
+	if err := old.Exec("INSERT INTO blog_list_count (list, tag_id, state, n) VALUES ('article', 99, 1, 0)").Error; err != nil {
+		t.Fatal(err)
+	}
+	a, b := old.Begin(), old.Begin()
+	defer a.Rollback()
+	defer b.Rollback()
+	const row = "UPDATE blog_list_count SET n = n + 1 WHERE list = 'article' AND tag_id = 99 AND state = 1"
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(b.Exec(row).Error)
+	must(a.Exec("SELECT COUNT(*) FROM blog_article_tag").Error)
+	var aConn int64
+	must(a.Raw("SELECT CONNECTION_ID()").Scan(&aConn).Error)
+
+	migrated := make(chan error, 1)
+	go func() {
+		db, err := dao.Open(ctx, cfg, zap.NewNop())
+		if err == nil {
+			dao.Close(db)
+		}
+		migrated <- err
+	}()
+	waitFor(t, old, "ALTER TABLE `blog_article_tag` ADD COLUMN state", "Waiting for table metadata lock")
+	bRead := make(chan error, 1)
+	go func() { bRead <- b.Exec("SELECT COUNT(*) FROM blog_article_tag").Error }()
+	waitFor(t, old, "SELECT COUNT(*) FROM blog_article_tag", "Waiting for table metadata lock")
+	aWrite := make(chan error, 1)
+	go func() { aWrite <- a.Exec(row).Error }()
+
+	start := time.Now()
+	select {
+	case err := <-bRead:
+		if err != nil {
+			t.Fatalf("the old worker's read behind the migration: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		// As the old worker would after A's timeout: its end frees the others.
+		_ = old.Exec("KILL ?", aConn).Error
+		<-bRead
+		t.Fatal("the old worker's read still waited behind the migration after 30 s")
+	}
+	must(b.Commit().Error)
+	if err := <-aWrite; err != nil {
+		t.Fatalf("the old worker's write after %v: %v", time.Since(start), err)
+	}
+	must(a.Commit().Error)
+	if err := <-migrated; err != nil {
+		t.Fatalf("migration: %v", err)
+	}
+	t.Logf("the cycle undone after %v", time.Since(start))
+}
+
+// waitFor waits until a statement that starts with query is in state on db's server.
+func waitFor(t *testing.T, db *gorm.DB, query, state string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		var n int64
+		if err := db.Raw("SELECT COUNT(*) FROM information_schema.processlist WHERE db = DATABASE() AND info LIKE CONCAT(?, '%') AND state = ?", query, state).Scan(&n).Error; err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 {
+			return
+		}
+	}
+	t.Fatalf("no %q in state %q", query, state)
+}
+
+// A migration cut short on MySQL (its worker killed by an upgrade's timeout) left what its
+// DDL statements had done, each committed by itself, and is run again whole at the next
+// start: a column or index it had added counts as added. (On SQLite a migration is one
+// transaction: cut short, it left nothing.)
+func TestMySQLMigrationCutShortRunsAgain(t *testing.T) {
+	t.Parallel()
+	cfg := daotest.Config(t)
+	ctx := context.Background()
+	old, err := dao.OpenAt(ctx, cfg, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dao.Close(old)
+	if old.Name() != "mysql" {
+		t.Skip("MySQL's DDL commits statement by statement")
+	}
+	tag := model.Tag{Name: "t", State: 1}
+	if err := old.Create(&tag).Error; err != nil {
+		t.Fatal(err)
+	}
+	for _, state := range []uint8{0, 1} {
+		a := model.Article{Title: "a", State: state}
+		if err := old.Create(&a).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := old.Create(&model.ArticleTag{ArticleID: a.ID, TagID: tag.ID}).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Migration 6 up to its fill, as a worker killed then left it.
+	for _, stmt := range []string{
+		"ALTER TABLE `blog_article_tag` ADD COLUMN state TINYINT UNSIGNED NOT NULL DEFAULT 2",
+		"ALTER TABLE `blog_article_tag` ADD INDEX idx_blog_article_tag_state (tag_id, is_del, state, article_id)",
+	} {
+		if err := old.Exec(stmt).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	db, err := dao.Open(ctx, cfg, zap.NewNop())
+	if err != nil {
+		t.Fatalf("the migration run again: %v", err)
+	}
+	defer dao.Close(db)
+	checkKept(t, db, "after migration 6 run again")
+}
