@@ -544,7 +544,7 @@ func (m *master) backoff(failures int) (<-chan time.Time, int) {
 
 // stop asks every worker to stop (the starting one, the serving one, and the old ones
 // still draining after a hand-over, which then cut what outlives a stop's deadline) and
-// waits for them, closing the socket once the drain delay has passed. Each further SIGINT
+// waits for them; its own copy of the socket closes at once (see below). Each further SIGINT
 // or SIGTERM is forwarded to every worker, which makes them stop at once (a SIGHUP is
 // ignored now); past StopTimeout they are killed. The error reports a serving or draining
 // worker that did not stop cleanly.
@@ -561,7 +561,14 @@ func (m *master) stop(sigs <-chan os.Signal, cur, next *worker, draining []*work
 		w.signal(SignalStop)
 	}
 	all := append(append([]*worker{}, draining...), cur, next)
-	closeAfter := m.after(m.cfg.DrainDelay)
+	// The master's copy of the socket closes now: the serving worker's copy keeps it open
+	// through the worker's drain delay, and the worker closes it last, after accepting what
+	// the kernel had queued. Closed by a timer of the same delay here, it was a race: when
+	// the master's close came after the worker's, connections queued meanwhile had no one
+	// to accept them and were reset at the master's close, a request already sent on them
+	// (nginx answered a POST 502 in the rolling drill). With no worker serving, a refused
+	// connection is the answer a load balancer can retry.
+	m.ln.Close()
 	hardStop := m.after(m.cfg.StopTimeout)
 	for _, w := range all {
 		if w == nil {
@@ -572,9 +579,6 @@ func (m *master) stop(sigs <-chan os.Signal, cur, next *worker, draining []*work
 			select {
 			case <-w.exited:
 				break wait
-			case <-closeAfter:
-				m.ln.Close() // new connections are refused from now on
-				closeAfter = nil
 			case sig := <-sigs:
 				if sig == syscall.SIGHUP {
 					continue

@@ -315,12 +315,9 @@ func TestStopEscalates(t *testing.T) {
 	h.signal(t, syscall.SIGTERM)
 	serving.expectSignal(t, SignalStop)
 	draining.expectSignal(t, SignalStop)
-	if tm := h.nextTimer(t); tm.d != drainDelay {
-		t.Fatalf("first timer of the stop: %v, want the drain delay %v", tm.d, drainDelay)
-	}
 	hardStop := h.nextTimer(t)
 	if hardStop.d != stopTimeout {
-		t.Fatalf("second timer of the stop: %v, want the stop timeout %v", hardStop.d, stopTimeout)
+		t.Fatalf("the stop's timer: %v, want the stop timeout %v", hardStop.d, stopTimeout)
 	}
 	h.signal(t, syscall.SIGHUP)
 	h.signal(t, syscall.SIGTERM)
