@@ -183,7 +183,6 @@ func run(ctx context.Context, args []string, environ []string, stdin io.Reader, 
 		PIDFile:        cfg.Server.PIDFile,
 		UpgradeTimeout: cfg.Server.UpgradeTimeout,
 		Settle:         cfg.Server.UpgradeSettle,
-		DrainDelay:     cfg.Server.DrainDelay,
 		// The worker enforces the drain deadline; this only catches a worker that hangs.
 		StopTimeout: cfg.Server.DrainDelay + cfg.Server.ShutdownTimeout + 10*time.Second,
 		Notify:      func(state string) { _, _ = daemon.SdNotify(false, state) }, // a no-op without NOTIFY_SOCKET

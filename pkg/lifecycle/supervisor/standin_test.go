@@ -26,7 +26,6 @@ const guard = 10 * time.Second
 // The master's durations in these tests: distinct, so a timer says which one it is.
 const (
 	upgradeTimeout = 30 * time.Second
-	drainDelay     = 2 * time.Second
 	stopTimeout    = 20 * time.Second
 )
 
@@ -127,7 +126,6 @@ func newHarness(t *testing.T) *harness {
 		cfg: Config{
 			PIDFile:        filepath.Join(t.TempDir(), "blog.pid"),
 			UpgradeTimeout: upgradeTimeout,
-			DrainDelay:     drainDelay,
 			StopTimeout:    stopTimeout,
 			Notify:         func(state string) { h.notes <- state },
 		},

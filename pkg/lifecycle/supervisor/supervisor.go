@@ -45,10 +45,6 @@ type Config struct {
 	// counts as a failed start: it is replaced after a back-off, and the master gives up
 	// after maxRespawns in a row. 0: a worker counts as started as soon as it serves.
 	Settle time.Duration
-	// DrainDelay is how long a stopped worker serves on, for load balancers to notice (the
-	// worker's server.Options.DrainDelay: give both the same value). The worker keeps the
-	// socket open meanwhile; the master closes its own copy as soon as it stops.
-	DrainDelay time.Duration
 	// StopTimeout bounds a stop: workers still running after it are killed.
 	StopTimeout time.Duration
 	// Notify, if set, receives state changes for a process manager: "READY=1",
