@@ -304,6 +304,27 @@ func TestStopReportsTheServingWorkersStatus(t *testing.T) {
 	}
 }
 
+// A stop closes the master's copy of the socket at once, while the worker still serves its
+// drain delay on its own copy. Closed on a timer of the same delay, the master's copy could
+// outlive the worker's: connections queued in between were reset with a request sent (a
+// POST answered 502 by nginx in the rolling drill).
+func TestStopClosesTheMastersSocketAtOnce(t *testing.T) {
+	h := newHarness(t)
+	w := h.serving(t)
+	h.signal(t, syscall.SIGTERM)
+	w.expectSignal(t, SignalStop)
+	if err := h.ln.SetDeadline(time.Now().Add(2 * time.Second)); err != nil && !errors.Is(err, net.ErrClosed) {
+		t.Fatal(err)
+	}
+	if _, err := h.ln.Accept(); !errors.Is(err, net.ErrClosed) {
+		t.Errorf("the master's socket after the stop signal: Accept = %v, want it closed", err)
+	}
+	w.exit(0, "")
+	if err := h.wait(t); err != nil {
+		t.Errorf("loop = %v", err)
+	}
+}
+
 // A stop is sent to the old worker still draining after a hand-over too (it then cuts
 // what outlives a stop's deadline); during a stop, SIGHUP is ignored, a second stop signal
 // is passed on to every worker (they stop at once), and past StopTimeout every worker is
