@@ -1,7 +1,9 @@
 package routers
 
 import (
+	"context"
 	"fmt"
+	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -278,5 +280,67 @@ func TestArticleTagIDZeroIsToldItsBound(t *testing.T) {
 		if rec.Code != 400 || !strings.Contains(details, "tag_id must be 1 or greater") {
 			t.Errorf("%s: POST tag_id 0 = %d, details %q; want 400 saying tag_id must be 1 or greater", name, rec.Code, details)
 		}
+	}
+}
+
+// A write that committed is answered with what it wrote even when the request's context
+// ends right after the commit, as net/http ends it when the client half-closes its side
+// of the connection after the body: the answer's read-back ran on that context and
+// answered "cancelled" (503) for a write that was done, which a client retrying a 503
+// made twice.
+func TestCommittedWriteIsAnsweredWhenTheRequestEndsAfterIt(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, service.Options{})
+	tag := e.createTag(t, "Go")
+	article := e.createArticle(t, tag.ID, "Before")
+	// The request's leave: armed by its write, fired by its next query, the read-back.
+	type leave struct {
+		cancel context.CancelFunc
+		armed  atomic.Bool
+	}
+	type leaveKey struct{}
+	arm := func(tx *gorm.DB) {
+		if l, ok := tx.Statement.Context.Value(leaveKey{}).(*leave); ok {
+			l.armed.Store(true)
+		}
+	}
+	fire := func(tx *gorm.DB) {
+		if l, ok := tx.Statement.Context.Value(leaveKey{}).(*leave); ok && l.armed.Load() {
+			l.cancel()
+		}
+	}
+	cb := e.db.Callback()
+	for _, err := range []error{
+		cb.Create().After("gorm:create").Register("test:arm", arm),
+		cb.Update().After("gorm:update").Register("test:arm", arm),
+		cb.Query().Before("gorm:query").Register("test:leave", fire),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		method, path string
+		b            body
+		want         string
+	}{
+		{"POST", "/api/v1/articles", articleForm(tag.ID, "Created"), `"title":"Created"`},
+		{"PUT", fmt.Sprintf("/api/v1/articles/%d", article.ID), form("title=Updated&modified_by=me"), `"title":"Updated"`},
+		{"PATCH", fmt.Sprintf("/api/v1/articles/%d/state", article.ID), form("state=0&modified_by=me"), `"state":0`},
+		{"PUT", fmt.Sprintf("/api/v1/tags/%d", tag.ID), form("name=Renamed&modified_by=me"), `"name":"Renamed"`},
+	} {
+		ctx, cancel := context.WithCancel(t.Context())
+		l := &leave{cancel: cancel}
+		req := httptest.NewRequestWithContext(context.WithValue(ctx, leaveKey{}, l), c.method, c.path, strings.NewReader(c.b.text))
+		req.Header.Set("Content-Type", c.b.contentType)
+		req.Header.Set("token", e.token)
+		rec := e.serve(t, req)
+		if rec.Code != 200 || !strings.Contains(rec.Body.String(), c.want) {
+			t.Errorf("%s %s, the request ended after its commit = %d %s; want 200 with %s", c.method, c.path, rec.Code, rec.Body, c.want)
+		}
+		if ctx.Err() == nil {
+			t.Errorf("%s %s: the request did not end after its write: the test tests nothing", c.method, c.path)
+		}
+		cancel()
 	}
 }

@@ -107,6 +107,8 @@ func (s *Service) CreateArticle(ctx context.Context, req CreateArticleRequest) (
 	if err := s.dao.CreateArticle(ctx, &a, *req.TagID); err != nil { // required: never nil once bound
 		return model.ArticleWithTag{}, err
 	}
+	ctx, cancel := readBack(ctx)
+	defer cancel()
 	return s.dao.GetArticle(ctx, a.ID)
 }
 
@@ -126,6 +128,8 @@ func (s *Service) UpdateArticle(ctx context.Context, id uint32, req UpdateArticl
 	if err := s.dao.UpdateArticle(ctx, id, columns, req.TagID); err != nil {
 		return model.ArticleWithTag{}, err
 	}
+	ctx, cancel := readBack(ctx)
+	defer cancel()
 	return s.dao.GetArticle(ctx, id)
 }
 

@@ -54,3 +54,16 @@ func New(d *dao.Dao, jwt *token.JWT, opts Options) *Service {
 
 // Ping reports whether the database answers, for readiness.
 func (s *Service) Ping(ctx context.Context) error { return s.dao.Ping(ctx) }
+
+// readBackTimeout bounds the read of what a write just committed (readBack).
+const readBackTimeout = 5 * time.Second
+
+// readBack is the context for reading back what a write committed, to answer with it. The
+// write happened, so the answer must say so even once the request's context has ended: a
+// client that half-closes its side of the connection after its body, which net/http takes
+// for leaving, was answered "cancelled" (503) for a write that was done, and a client that
+// retries a 503 wrote it twice. The read is one row by its key; readBackTimeout bounds a
+// database that stopped answering.
+func readBack(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), readBackTimeout)
+}

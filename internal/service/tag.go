@@ -101,6 +101,8 @@ func (s *Service) UpdateTag(ctx context.Context, id uint32, req UpdateTagRequest
 	if err := s.dao.UpdateTag(ctx, id, columns); err != nil {
 		return model.Tag{}, err
 	}
+	ctx, cancel := readBack(ctx)
+	defer cancel()
 	return s.dao.GetTag(ctx, id)
 }
 
