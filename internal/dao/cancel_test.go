@@ -3,6 +3,8 @@ package dao_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -172,5 +174,38 @@ func TestListReadWaitingForItsTurnLeavesWithItsClient(t *testing.T) {
 	release()
 	if _, _, err := d.ListTags(t.Context(), dao.TagFilter{}, dao.Page{Limit: 10}); err != nil {
 		t.Errorf("ListTags once the turns are free: %v", err)
+	}
+}
+
+// A request that ends while its query dials the database (no idle connection in the pool)
+// gets the dial's "operation was canceled" or "i/o timeout": the request's end, not the
+// database's, and answered as such. A client that hung up on MariaDB was told the database
+// was unavailable (503, code 10000012) and the log blamed the database. The same error
+// while the request goes on is the database being unreachable.
+func TestDialEndedWithTheRequestIsNotTheDatabaseDown(t *testing.T) {
+	left, cancel := context.WithCancel(t.Context())
+	cancel()
+	late, cancelLate := context.WithDeadline(t.Context(), time.Now().Add(-time.Second))
+	defer cancelLate()
+	for _, c := range []struct {
+		name string
+		ctx  context.Context
+		want *errcode.Error
+	}{
+		{"the client left", left, errcode.RequestCancelled},
+		{"the request's time was up", late, errcode.RequestTimeout},
+	} {
+		_, dialErr := (&net.Dialer{}).DialContext(c.ctx, "tcp", "127.0.0.1:3306")
+		if dialErr == nil {
+			t.Fatalf("%s: the dial did not fail", c.name)
+		}
+		err := fmt.Errorf("create tag: %w", dialErr)
+		if got := app.Code(dao.Unavailable(c.ctx, err)); got.Code() != c.want.Code() {
+			t.Errorf("%s: %v answered with code %d, want %d", c.name, err, got.Code(), c.want.Code())
+		}
+		if got := app.Code(dao.Unavailable(t.Context(), err)); got.Code() != errcode.ServiceUnavailable.Code() {
+			t.Errorf("%s: %v for a request still going answered with code %d, want the database unavailable (%d)",
+				c.name, err, got.Code(), errcode.ServiceUnavailable.Code())
+		}
 	}
 }

@@ -9,6 +9,9 @@ import (
 	"github.com/go-programming-tour-book/blog-service/internal/setting"
 )
 
+// Unavailable is unavailable, for tests of how a failed query is answered.
+var Unavailable = unavailable
+
 // MigrationLock is the name MySQL's advisory lock starts with (then ":" and the database).
 const MigrationLock = migrationLock
 

@@ -28,7 +28,7 @@ func (d *Dao) read(ctx context.Context, table, query string, scan func(*sql.Rows
 	}
 	end(n, err)
 	d.db.Logger.Trace(ctx, begin, func() (string, int64) { return query, n }, err)
-	return n, unavailable(err)
+	return n, unavailable(ctx, err)
 }
 
 // query runs stmt and scans its rows; n is -1 when it did not run. On MySQL the query

@@ -17,7 +17,7 @@ import (
 // carry errcode.ServiceUnavailable, so clients get a 503 (and can retry elsewhere) rather
 // than a 500, and the log still has the cause.
 func markUnavailable(db *gorm.DB) error {
-	mark := func(tx *gorm.DB) { tx.Error = unavailable(tx.Error) }
+	mark := func(tx *gorm.DB) { tx.Error = unavailable(tx.Statement.Context, tx.Error) }
 	cb := db.Callback()
 	for name, err := range map[string]error{
 		"create": cb.Create().After("gorm:create").Register("blog:unavailable", mark),
@@ -35,10 +35,16 @@ func markUnavailable(db *gorm.DB) error {
 }
 
 // unavailable wraps err with errcode.ServiceUnavailable when it means the database could
-// not be reached; other errors pass unchanged.
-func unavailable(err error) error {
+// not be reached; other errors pass unchanged. When the request (ctx) has ended, its end
+// broke the dial or the connection, not the database: err is wrapped with the context's
+// error and answered as the request's end (a client that hung up while its query dialed
+// was told the database was unavailable).
+func unavailable(ctx context.Context, err error) error {
 	if err == nil || !unreachable(err) || errors.Is(err, errcode.ServiceUnavailable) {
 		return err
+	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("%w: %w", ctx.Err(), err)
 	}
 	return fmt.Errorf("%w: %w", errcode.ServiceUnavailable.WithDetail("the database is unavailable", "数据库不可用"), err)
 }
@@ -46,7 +52,7 @@ func unavailable(err error) error {
 // transaction runs fn in a writing transaction; failing to begin one is marked like a query.
 func (d *Dao) transaction(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	return d.write(ctx, func() error { // which answers a transaction whose client left
-		return unavailable(d.db.WithContext(ctx).Transaction(fn))
+		return unavailable(ctx, d.db.WithContext(ctx).Transaction(fn))
 	})
 }
 
