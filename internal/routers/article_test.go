@@ -1,9 +1,7 @@
 package routers
 
 import (
-	"context"
 	"fmt"
-	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -293,27 +291,21 @@ func TestCommittedWriteIsAnsweredWhenTheRequestEndsAfterIt(t *testing.T) {
 	e := newTestEnv(t, service.Options{})
 	tag := e.createTag(t, "Go")
 	article := e.createArticle(t, tag.ID, "Before")
-	// The request's leave: armed by its write, fired by its next query, the read-back.
-	type leave struct {
-		cancel context.CancelFunc
-		armed  atomic.Bool
-	}
-	type leaveKey struct{}
+	// The request leaves at its first query after its write: the read-back.
 	arm := func(tx *gorm.DB) {
-		if l, ok := tx.Statement.Context.Value(leaveKey{}).(*leave); ok {
+		if l := leavingOf(tx); l != nil {
 			l.armed.Store(true)
-		}
-	}
-	fire := func(tx *gorm.DB) {
-		if l, ok := tx.Statement.Context.Value(leaveKey{}).(*leave); ok && l.armed.Load() {
-			l.cancel()
 		}
 	}
 	cb := e.db.Callback()
 	for _, err := range []error{
 		cb.Create().After("gorm:create").Register("test:arm", arm),
 		cb.Update().After("gorm:update").Register("test:arm", arm),
-		cb.Query().Before("gorm:query").Register("test:leave", fire),
+		cb.Query().Before("gorm:query").Register("test:leave", func(tx *gorm.DB) {
+			if l := leavingOf(tx); l != nil && l.armed.Load() {
+				l.leave()
+			}
+		}),
 	} {
 		if err != nil {
 			t.Fatal(err)
@@ -329,18 +321,12 @@ func TestCommittedWriteIsAnsweredWhenTheRequestEndsAfterIt(t *testing.T) {
 		{"PATCH", fmt.Sprintf("/api/v1/articles/%d/state", article.ID), form("state=0&modified_by=me"), `"state":0`},
 		{"PUT", fmt.Sprintf("/api/v1/tags/%d", tag.ID), form("name=Renamed&modified_by=me"), `"name":"Renamed"`},
 	} {
-		ctx, cancel := context.WithCancel(t.Context())
-		l := &leave{cancel: cancel}
-		req := httptest.NewRequestWithContext(context.WithValue(ctx, leaveKey{}, l), c.method, c.path, strings.NewReader(c.b.text))
-		req.Header.Set("Content-Type", c.b.contentType)
-		req.Header.Set("token", e.token)
-		rec := e.serve(t, req)
+		rec, left := e.sendLeaving(t, c.method, c.path, c.b, false)
 		if rec.Code != 200 || !strings.Contains(rec.Body.String(), c.want) {
 			t.Errorf("%s %s, the request ended after its commit = %d %s; want 200 with %s", c.method, c.path, rec.Code, rec.Body, c.want)
 		}
-		if ctx.Err() == nil {
+		if !left {
 			t.Errorf("%s %s: the request did not end after its write: the test tests nothing", c.method, c.path)
 		}
-		cancel()
 	}
 }

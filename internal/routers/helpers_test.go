@@ -1,6 +1,7 @@
 package routers
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -166,6 +167,41 @@ func (e *testEnv) send(t testing.TB, method, path, text string, headers map[stri
 		}
 	}
 	return e.serve(t, req)
+}
+
+// leaving lets a test end a request's context from inside its database work, as its client
+// leaving at that moment would: the test's gorm callbacks find it (leavingOf) and call
+// leave once armed, which they may also do.
+type leaving struct {
+	cancel context.CancelFunc
+	armed  atomic.Bool
+	left   atomic.Bool
+}
+
+type leavingKey struct{}
+
+func (l *leaving) leave() {
+	l.left.Store(true)
+	l.cancel()
+}
+
+// leavingOf is the leaving of the request whose statement tx runs, or nil.
+func leavingOf(tx *gorm.DB) *leaving {
+	l, _ := tx.Statement.Context.Value(leavingKey{}).(*leaving)
+	return l
+}
+
+// sendLeaving is do for a request the test's callbacks may end; left says whether they did.
+func (e *testEnv) sendLeaving(t testing.TB, method, path string, b body, armed bool) (rec *httptest.ResponseRecorder, left bool) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	l := &leaving{cancel: cancel}
+	l.armed.Store(armed)
+	req := httptest.NewRequestWithContext(context.WithValue(ctx, leavingKey{}, l), method, path, strings.NewReader(b.text))
+	req.Header.Set("Content-Type", b.contentType)
+	req.Header.Set("token", e.token)
+	return e.serve(t, req), l.left.Load()
 }
 
 func decode[T any](t testing.TB, rec *httptest.ResponseRecorder) T {

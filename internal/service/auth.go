@@ -87,23 +87,29 @@ func (s *Service) Token(ctx context.Context, req AuthRequest) (string, error) {
 // authSlot waits, at most Options.AuthWait, for a turn to run a password check, and
 // returns the function that gives the turn back.
 func (s *Service) authSlot(ctx context.Context) (release func(), err error) {
+	release = func() { <-s.authSlots }
 	select {
 	case s.authSlots <- struct{}{}:
-		return func() { <-s.authSlots }, nil
 	default:
+		wait := time.NewTimer(s.opts.AuthWait)
+		defer wait.Stop()
+		select {
+		case s.authSlots <- struct{}{}:
+		case <-wait.C:
+			return nil, errcode.AuthBusy.WithDetail(
+				fmt.Sprintf("%d password checks are running; retry in a second", cap(s.authSlots)),
+				fmt.Sprintf("%d 个密码校验正在进行，请一秒后重试", cap(s.authSlots)))
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	}
-	wait := time.NewTimer(s.opts.AuthWait)
-	defer wait.Stop()
-	select {
-	case s.authSlots <- struct{}{}:
-		return func() { <-s.authSlots }, nil
-	case <-wait.C:
-		return nil, errcode.AuthBusy.WithDetail(
-			fmt.Sprintf("%d password checks are running; retry in a second", cap(s.authSlots)),
-			fmt.Sprintf("%d 个密码校验正在进行，请一秒后重试", cap(s.authSlots)))
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	// A client that left before its turn would spend one on a check nobody reads (a flood
+	// of abandoned POST /auth ran more checks than its clients who stayed).
+	if err := ctx.Err(); err != nil {
+		release()
+		return nil, err
 	}
+	return release, nil
 }
 
 // CheckToken refuses a valid token whose credential is gone, or was created again after the
