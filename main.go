@@ -252,11 +252,11 @@ func serve(ctx context.Context, cfg setting.Config, log, accessLog *zap.Logger, 
 	if err != nil {
 		return err
 	}
-	tracer, stopTracing, err := newTracer(stop, cfg.Tracing, db)
+	tracer, stopTracing, err := newTracer(stop, cfg.Tracing, db, log)
 	if err != nil {
 		return fmt.Errorf("tracing: %w", err)
 	}
-	defer func() { // flushes the last spans after the drain
+	defer func() { // flushes the last spans after the drain, within tracing.FlushTimeout
 		if err := stopTracing(context.WithoutCancel(stop)); err != nil {
 			log.Warn("flush traces", zap.Error(err))
 		}
@@ -391,11 +391,11 @@ func serverOptions(cfg setting.Server, onServe func()) server.Options {
 
 // newTracer returns the tracer provider and its flush, and traces db's queries, when
 // Tracing.Endpoint is set; otherwise nil (no tracing middleware at all) and a no-op.
-func newTracer(ctx context.Context, cfg setting.Tracing, db *gorm.DB) (trace.TracerProvider, func(context.Context) error, error) {
+func newTracer(ctx context.Context, cfg setting.Tracing, db *gorm.DB, log *zap.Logger) (trace.TracerProvider, func(context.Context) error, error) {
 	if cfg.Endpoint == "" {
 		return nil, func(context.Context) error { return nil }, nil
 	}
-	tp, stop, err := tracing.New(ctx, cfg.Endpoint, "blog-service", global.Version, cfg.SampleRatio)
+	tp, stop, err := tracing.New(ctx, cfg.Endpoint, "blog-service", global.Version, cfg.SampleRatio, log)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"syscall"
 	"testing"
@@ -57,6 +59,31 @@ func TestTracesReachCollector(t *testing.T) {
 	}
 	if queries == 0 {
 		t.Errorf("no select blog_tag span with its statement under the request's span: %v", names(spans))
+	}
+}
+
+// A collector that never answers does not hold a stop: the last spans' flush gives up after
+// tracing.FlushTimeout and the service exits 0. The master killed the worker at its stop
+// timeout instead (exit status 1), and an upgrade's old worker lived on for minutes.
+func TestStopIsNotHeldByAHangingCollector(t *testing.T) {
+	t.Parallel()
+	hang := make(chan struct{})
+	c := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-hang:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(c.Close)
+	t.Cleanup(func() { close(hang) }) // cleanups run last-in first-out: before Close waits
+	// The master's stop timeout is then 12 s, the flush's bound 2 s.
+	p := startProc(t, "BLOG_TRACING_ENDPOINT="+c.URL, "BLOG_SERVER_SHUTDOWNTIMEOUT=2s")
+	if r := get(p.Base()+"/api/v1/tags", p.token()); r.status != 200 {
+		t.Fatalf("GET /api/v1/tags = %+v", r)
+	}
+	p.signal(syscall.SIGTERM)
+	if status := p.wait(60 * time.Second); status != 0 {
+		t.Fatalf("exit status %d with the collector hanging; log:\n%s", status, p.Log())
 	}
 }
 
