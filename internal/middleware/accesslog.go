@@ -61,5 +61,10 @@ func AccessLog(log *zap.Logger) gin.HandlerFunc {
 			level = zapcore.ErrorLevel
 		}
 		log.Log(level, "request", fields...)
+		// The errors are the log's. The tracing middleware, outside this one, would copy
+		// their text into the request's span for the collector, and it may quote what the
+		// client sent (an upload's file name) and the server's own details; the span keeps
+		// its error status from the 5xx.
+		c.Errors = c.Errors[:0]
 	}
 }

@@ -2,9 +2,11 @@ package routers
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"go.opentelemetry.io/otel/codes"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
@@ -15,6 +17,7 @@ import (
 	"github.com/go-programming-tour-book/blog-service/internal/dao"
 	"github.com/go-programming-tour-book/blog-service/internal/dao/daotest"
 	"github.com/go-programming-tour-book/blog-service/internal/service"
+	"github.com/go-programming-tour-book/blog-service/pkg/upload"
 )
 
 // A request is a span named after its route template, each query a child span, the trace
@@ -134,4 +137,48 @@ func spanNames(e *tracetest.InMemoryExporter) []string {
 		names = append(names, s.Name)
 	}
 	return names
+}
+
+// A failed request's span has an error status and none of the error's text: the text is
+// the access log's, and it may quote what the client sent (an upload refused for want of
+// space named the client's file name in the span sent to the collector) and the server's
+// own details.
+func TestFailedRequestsSpanKeepsTheErrorTextOut(t *testing.T) {
+	t.Parallel()
+	spans, tp, db := tracedDB(t)
+	store, err := upload.NewStore(upload.Options{Dir: filepath.Join(t.TempDir(), "uploads"), MaxSize: 1 << 20,
+		Exts: []string{".png"}, MinFree: 256 << 20, FreeSpace: func(string) (uint64, error) { return 1 << 20, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	core, logs := observer.New(zap.InfoLevel)
+	e := newTestEnvOn(t, db, service.Options{Uploads: store}, func(d *Deps) {
+		d.Tracer = tp
+		d.Log = zap.New(core)
+	})
+	const name = "client-chose-this-name-7c1d.png"
+	rec := e.do(t, "POST", "/upload/file", multipartBody(t, map[string]string{"type": "1"}, name, pngBytes(t)), e.token)
+	if rec.Code != 507 {
+		t.Fatalf("upload with the disk full = %d %s, want 507", rec.Code, rec.Body)
+	}
+	var failed bool
+	for _, s := range spans.GetSpans() {
+		if s.SpanKind != trace.SpanKindServer || !strings.Contains(s.Name, "/upload/file") {
+			continue
+		}
+		failed = s.Status.Code == codes.Error
+		if strings.Contains(fmt.Sprint(s.Status, s.Attributes, s.Events), name) {
+			t.Errorf("the request's span quotes the client's file name: status %q, attributes %v, events %v", s.Status.Description, s.Attributes, s.Events)
+		}
+	}
+	if !failed {
+		t.Errorf("no server span for /upload/file with an error status: %v", spanNames(spans))
+	}
+	var logged bool
+	for _, entry := range logs.FilterMessage("request").All() {
+		logged = logged || strings.Contains(fmt.Sprint(entry.ContextMap()["error"]), "free")
+	}
+	if !logged {
+		t.Error("the access log does not have the error: the span's loss is the log's too")
+	}
 }
