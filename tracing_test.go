@@ -1,8 +1,6 @@
 package main
 
 import (
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"syscall"
 	"testing"
@@ -67,17 +65,8 @@ func TestTracesReachCollector(t *testing.T) {
 // timeout instead (exit status 1), and an upgrade's old worker lived on for minutes.
 func TestStopIsNotHeldByAHangingCollector(t *testing.T) {
 	t.Parallel()
-	hang := make(chan struct{})
-	c := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-hang:
-		case <-r.Context().Done():
-		}
-	}))
-	t.Cleanup(c.Close)
-	t.Cleanup(func() { close(hang) }) // cleanups run last-in first-out: before Close waits
 	// The master's stop timeout is then 12 s, the flush's bound 2 s.
-	p := startProc(t, "BLOG_TRACING_ENDPOINT="+c.URL, "BLOG_SERVER_SHUTDOWNTIMEOUT=2s")
+	p := startProc(t, "BLOG_TRACING_ENDPOINT="+otlptest.NewHanging(t), "BLOG_SERVER_SHUTDOWNTIMEOUT=2s")
 	if r := get(p.Base()+"/api/v1/tags", p.token()); r.status != 200 {
 		t.Fatalf("GET /api/v1/tags = %+v", r)
 	}

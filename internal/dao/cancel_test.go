@@ -114,10 +114,7 @@ func TestListReadOfAnEndedRequestStartsNoQuery(t *testing.T) {
 	if _, _, err := d.ListArticles(t.Context(), dao.ArticleFilter{}, dao.Page{Limit: 10}); err != nil {
 		t.Fatal(err)
 	}
-	left, cancel := context.WithCancel(t.Context())
-	cancel()
-	late, cancelLate := context.WithDeadline(t.Context(), time.Now().Add(-time.Second))
-	defer cancelLate()
+	left, late := endedContexts(t)
 	for _, c := range []struct {
 		name string
 		ctx  context.Context
@@ -183,10 +180,7 @@ func TestListReadWaitingForItsTurnLeavesWithItsClient(t *testing.T) {
 // was unavailable (503, code 10000012) and the log blamed the database. The same error
 // while the request goes on is the database being unreachable.
 func TestDialEndedWithTheRequestIsNotTheDatabaseDown(t *testing.T) {
-	left, cancel := context.WithCancel(t.Context())
-	cancel()
-	late, cancelLate := context.WithDeadline(t.Context(), time.Now().Add(-time.Second))
-	defer cancelLate()
+	left, late := endedContexts(t)
 	for _, c := range []struct {
 		name string
 		ctx  context.Context
@@ -208,4 +202,14 @@ func TestDialEndedWithTheRequestIsNotTheDatabaseDown(t *testing.T) {
 				c.name, err, got.Code(), errcode.ServiceUnavailable.Code())
 		}
 	}
+}
+
+// endedContexts are a request's context once its client has left and once its deadline
+// has passed.
+func endedContexts(t *testing.T) (left, late context.Context) {
+	left, cancel := context.WithCancel(t.Context())
+	cancel()
+	late, cancelLate := context.WithDeadline(t.Context(), time.Now().Add(-time.Second))
+	t.Cleanup(cancelLate)
+	return left, late
 }

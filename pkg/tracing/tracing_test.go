@@ -72,17 +72,9 @@ func TestTracesURL(t *testing.T) {
 // until the master killed the worker (exit status 1) and an upgrade's old worker for minutes.
 func TestStopIsBoundedWhenTheCollectorHangs(t *testing.T) {
 	t.Parallel()
-	hang := make(chan struct{})
-	c := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-hang:
-		case <-r.Context().Done():
-		}
-	}))
-	defer c.Close()
-	defer close(hang) // before Close, which waits for the handlers
+	url := otlptest.NewHanging(t)
 	ctx := context.Background()
-	tp, stop, err := New(ctx, c.URL, "blog-service", "test", 1, zap.NewNop())
+	tp, stop, err := New(ctx, url, "blog-service", "test", 1, zap.NewNop())
 	if err != nil {
 		t.Fatal(err)
 	}

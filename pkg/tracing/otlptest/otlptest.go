@@ -34,6 +34,21 @@ func New(t testing.TB) *Collector {
 	return c
 }
 
+// NewHanging starts a collector that takes every request and never answers (until the test
+// ends), and returns its URL.
+func NewHanging(t testing.TB) string {
+	hang := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-hang:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(hang) }) // cleanups run last-in first-out: before Close waits
+	return srv.URL
+}
+
 func (c *Collector) serve(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost || r.URL.Path != "/v1/traces" || r.Header.Get("Content-Type") != "application/x-protobuf" {
 		c.mu.Lock()
