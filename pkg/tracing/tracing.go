@@ -13,14 +13,13 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel"
-	"go.uber.org/zap"
-
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	semconv "go.opentelemetry.io/otel/semconv/v1.37.0"
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
+	"go.uber.org/zap"
 )
 
 // FlushTimeout bounds the flush of the last spans when the provider stops. A collector that
