@@ -9,6 +9,9 @@ import (
 	"github.com/go-programming-tour-book/blog-service/internal/setting"
 )
 
+// SQLiteBusy is sqliteBusy: SQLITE_BUSY or one of its extended codes.
+var SQLiteBusy = sqliteBusy
+
 // Unavailable is unavailable, for tests of how a failed query is answered.
 var Unavailable = unavailable
 
