@@ -40,6 +40,9 @@ undo unsigned-scan "unsigned columns scanned directly" "database/sql.convertAssi
 # The access log written a line at a time: a write system call per request.
 undo access-log-batches "access log in batches" "go.uber.org/zap.(*Logger).Log" pkg/logger/logger.go \
   'newBatcher(direct, PipeBuf, FlushInterval)' 'direct'
+# The server's lock taken twice per request, as net/http reports each connection active, then idle.
+undo conn-state-lock "no lock per request in connState" "github.com/go-programming-tour-book/blog-service/pkg/lifecycle/server.(*Server).connState" pkg/lifecycle/server/server.go \
+  '&& !sc.silent.CompareAndSwap(true, false) {' '&& !sc.silent.CompareAndSwap(true, false) && false {'
 [ -z "${CHECK_ONLY:-}" ] || exit 0
 [ -n "$before" ] || { echo "bench-fixes.sh: FIXES=$FIXES names no fix" >&2; exit 1; }
 if ! command -v wrk >/dev/null; then

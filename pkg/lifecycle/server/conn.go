@@ -17,6 +17,7 @@ type conn struct {
 	// between: no request is being read or served (new, or idle after a response);
 	// arriving: bytes of a request came in since, and its headers are not all in yet.
 	between, arriving atomic.Bool
+	silent            atomic.Bool // in Server.silent: no request has been read from it yet
 }
 
 // connKey is where ConnContext leaves the connection for track.
@@ -25,6 +26,7 @@ type connKey struct{}
 func newConn(c net.Conn, replace func(int, string) []byte) *conn {
 	sc := &conn{Conn: c, replace: replace}
 	sc.between.Store(true)
+	sc.silent.Store(true)
 	return sc
 }
 

@@ -82,7 +82,7 @@ type Server struct {
 	inflight atomic.Int64
 
 	mu    sync.Mutex
-	conns map[net.Conn]http.ConnState
+	conns map[net.Conn]struct{}
 	// silent holds when each connection still new (no request read on it yet) was accepted.
 	silent   map[net.Conn]time.Time
 	byClient map[netip.Addr]int
@@ -106,7 +106,7 @@ const (
 
 // New returns a Server with the given timeouts, logging to log.
 func New(opts Options, log *zap.Logger) *Server {
-	return &Server{opts: opts, log: log, conns: make(map[net.Conn]http.ConnState),
+	return &Server{opts: opts, log: log, conns: make(map[net.Conn]struct{}),
 		silent: make(map[net.Conn]time.Time), byClient: make(map[netip.Addr]int)}
 }
 
@@ -285,15 +285,21 @@ func (s *Server) track(h http.Handler) http.Handler {
 }
 
 func (s *Server) connState(c net.Conn, state http.ConnState) {
-	if c, ok := c.(*conn); ok {
-		c.setState(state)
+	if sc, ok := c.(*conn); ok {
+		sc.setState(state)
+		// A request turns its connection active, then idle: past the first request that
+		// changes nothing below, and no request need wait for the lock (two per request
+		// on a busy server).
+		if (state == http.StateActive || state == http.StateIdle) && !sc.silent.CompareAndSwap(true, false) {
+			return
+		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch state {
 	case http.StateNew:
 		s.byClient[clientAddr(c)]++
-		s.conns[c] = state
+		s.conns[c] = struct{}{}
 		s.silent[c] = time.Now()
 	case http.StateClosed, http.StateHijacked:
 		delete(s.conns, c)
@@ -303,7 +309,6 @@ func (s *Server) connState(c net.Conn, state http.ConnState) {
 			delete(s.byClient, client)
 		}
 	default:
-		s.conns[c] = state
 		delete(s.silent, c)
 	}
 }
