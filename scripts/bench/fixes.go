@@ -47,7 +47,7 @@ func runFixes(bin string, fixes []fix, dur time.Duration, conns, pairs int) (str
 	var b strings.Builder
 	made := strings.Replace(madeBy(conns, dur), "`make bench` (scripts/bench.sh)", "`make bench-fixes` (scripts/bench-fixes.sh)", 1)
 	fmt.Fprintf(&b, "# Benchmarks: each fix on its own\n\n%s\n\n", made)
-	fmt.Fprintf(&b, "GET /api/v1/tags (page of 10, SQLite, 1,000 tags, release mode, every middleware on): the service as it is (after) and the same code with one fix undone (before), in turns, %d pairs; then each profiled for %v under the same load.\n\n", pairs, dur)
+	fmt.Fprintf(&b, "GET /api/v1/tags (page of 10, SQLite, 1,000 tags, release mode, every middleware on): the service as it is (after) and the same code with one fix undone (before), in turns, %d pairs after a warm-up run of each; then each profiled for %v under the same load.\n\n", pairs, dur)
 	fmt.Fprintln(&b, "| fix | before req/s | after req/s | after / before | before p99 | after p99 | CPU per request before → after | of which the fixed code |")
 	fmt.Fprintln(&b, "|---|---|---|---|---|---|---|---|")
 	for _, f := range fixes {
@@ -60,6 +60,8 @@ func runFixes(bin string, fixes []fix, dur time.Duration, conns, pairs int) (str
 			_ = after.svc.Stop()
 			return "", err
 		}
+		warmUp(before.token, dur, conns, before.url())
+		warmUp(after.token, dur, conns, after.url())
 		var rpsB, rpsA, p99B, p99A []float64
 		for pair := range pairs {
 			var rb, ra result

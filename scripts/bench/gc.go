@@ -57,6 +57,10 @@ func writeGC(b io.Writer, bin, floorBin, dir string, dur time.Duration, conns, p
 		return err
 	}
 	defer floor.stop()
+	warmUp(svcs[0].token, dur, conns, floor.url+"/api/v1/tags?page_size=10")
+	for _, s := range svcs {
+		warmUp(s.token, dur, conns, s.url())
+	}
 	runs := make([]gcRun, len(svcs))
 	for pair := range pairs {
 		for i, s := range svcs {
@@ -73,7 +77,7 @@ func writeGC(b io.Writer, bin, floorBin, dir string, dur time.Duration, conns, p
 			runs[i].p99 = append(runs[i].p99, ratio(float64(r.p99), float64(f.p99)))
 		}
 	}
-	fmt.Fprintf(b, "GET /api/v1/tags (page of 10), the service under each GC setting against the floor (Go's default GC), each service run next to a floor run (after it in odd-numbered pairs, before it in even-numbered ones), %d pairs per setting:\n\n", pairs)
+	fmt.Fprintf(b, "GET /api/v1/tags (page of 10), the service under each GC setting against the floor (Go's default GC), each service run next to a floor run (after it in odd-numbered pairs, before it in even-numbered ones), %d pairs per setting, each server warmed up first:\n\n", pairs)
 	fmt.Fprintln(b, "| service's GC | req/s vs the floor: median (min, max) | p99 vs the floor: median (min, max) | worker's peak RSS |")
 	fmt.Fprintln(b, "|---|---|---|---|")
 	for i, g := range gcSettings {

@@ -226,6 +226,7 @@ func runTags(bin, floorBin string, dur time.Duration, conns, pairs int, profile 
 // in turns, pairs times, and records both.
 func (a *alternation) tagsInTurns(floorBase, svcBase, token string, dur time.Duration, conns, pairs int) {
 	const tags = "/api/v1/tags?page_size=10"
+	warmUp(token, dur, conns, floorBase+tags, svcBase+tags)
 	for pair := range pairs {
 		var f, r result
 		inTurns(pair, func() { f = wrk("floor: GET /api/v1/tags", floorBase+tags, token, dur, conns, "") },
@@ -233,6 +234,20 @@ func (a *alternation) tagsInTurns(floorBase, svcBase, token string, dur time.Dur
 		a.floor, a.svc = append(a.floor, f), append(a.svc, r)
 	}
 }
+
+// warmUp puts each target under the load once, for warmUpFor (at most dur), before its
+// measured runs, which it leaves out: a server's first seconds under load also pay for
+// faulting its code in, growing its heap and filling its caches, and the first pair's
+// ratio measured that as much as the two servers. (It fell to 0.79 in a run whose other
+// pairs were 0.89-1.00.)
+func warmUp(token string, dur time.Duration, conns int, targets ...string) {
+	for _, t := range targets {
+		wrk("warm-up", t, token, min(dur, warmUpFor), conns, "")
+	}
+}
+
+// warmUpFor is how long warmUp loads each target.
+const warmUpFor = 3 * time.Second
 
 // inTurns runs the two measurements of a pair, a first in even pairs and b first in odd
 // ones: these machines' speed drifts by up to 2x over minutes, and a run that always came
@@ -260,7 +275,7 @@ type alternation struct {
 
 // write prints each pair and the spread of the ratios (service / floor).
 func (a alternation) write(b io.Writer) {
-	fmt.Fprintf(b, "GET /api/v1/tags (page of 10), the floor and the service in turns, %d pairs (the floor first in odd-numbered pairs, the service in even-numbered ones):\n\n", len(a.svc))
+	fmt.Fprintf(b, "GET /api/v1/tags (page of 10), the floor and the service in turns, %d pairs (the floor first in odd-numbered pairs, the service in even-numbered ones), after a run of each left out (warm-up):\n\n", len(a.svc))
 	fmt.Fprintln(b, "| pair | floor req/s | service req/s | ratio req/s | floor p99 | service p99 | ratio p99 | errors (floor, service) |")
 	fmt.Fprintln(b, "|---|---|---|---|---|---|---|---|")
 	var rps, p99 []float64
