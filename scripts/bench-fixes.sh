@@ -43,6 +43,9 @@ undo access-log-batches "access log in batches" "go.uber.org/zap.(*Logger).Log" 
 # The server's lock taken twice per request, as net/http reports each connection active, then idle.
 undo conn-state-lock "no lock per request in connState" "github.com/go-programming-tour-book/blog-service/pkg/lifecycle/server.(*Server).connState" pkg/lifecycle/server/server.go \
   '&& !sc.silent.CompareAndSwap(true, false) {' '&& !sc.silent.CompareAndSwap(true, false) && false {'
+# The verified tokens read under the cache's mutex: every request queued for it.
+undo token-cache-rlock "verified tokens read under a shared lock" "github.com/go-programming-tour-book/blog-service/pkg/token.(*JWT).Parse" pkg/token/token.go \
+  $'j.mu.RLock()\n\tc, ok := j.verified[token]\n\tj.mu.RUnlock()' $'j.mu.Lock()\n\tc, ok := j.verified[token]\n\tj.mu.Unlock()'
 [ -z "${CHECK_ONLY:-}" ] || exit 0
 [ -n "$before" ] || { echo "bench-fixes.sh: FIXES=$FIXES names no fix" >&2; exit 1; }
 if ! command -v wrk >/dev/null; then

@@ -16,8 +16,11 @@ const authCacheSize = 1024
 // authCache remembers, for ttl, whether each app_key has a live credential and when it was
 // created, so the token check does not read blog_auth on every request.
 type authCache struct {
-	ttl     time.Duration
-	mu      sync.Mutex
+	ttl time.Duration
+	// Every request reads the cache, and a credential's entry is written once per ttl:
+	// readers share the lock, as a mutex they queued for on a busy server cost more than
+	// the lookup.
+	mu      sync.RWMutex
 	entries map[string]authEntry
 }
 
@@ -35,8 +38,8 @@ func newAuthCache(ttl time.Duration) *authCache {
 
 // get returns appKey's entry if it has not expired at now.
 func (c *authCache) get(appKey string, now time.Time) (authEntry, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.mu.RLock()
+	defer c.mu.RUnlock()
 	e, ok := c.entries[appKey]
 	if !ok || !now.Before(e.expires) {
 		return authEntry{}, false

@@ -38,7 +38,9 @@ type JWT struct {
 	issuer string
 	expire time.Duration
 
-	mu       sync.Mutex
+	// Every request reads the cache, few write it: readers share the lock. (A mutex they
+	// queued for on a busy server cost more than the map lookup behind it.)
+	mu       sync.RWMutex
 	verified map[string]*Claims // token → its claims; bounded by maxVerified
 }
 
@@ -73,9 +75,9 @@ func (j *JWT) Generate(appKey, credential string, now time.Time) (string, error)
 // issuer, a valid signature and an expiry in the future. Failures wrap
 // ErrExpired when expired and ErrInvalid otherwise.
 func (j *JWT) Parse(token string) (*Claims, error) {
-	j.mu.Lock()
+	j.mu.RLock()
 	c, ok := j.verified[token]
-	j.mu.Unlock()
+	j.mu.RUnlock()
 	if ok && c.ExpiresAt.After(time.Now()) {
 		return c, nil // the same bytes verified before: same signature, issuer and algorithm
 	}
