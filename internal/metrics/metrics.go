@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"runtime"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -24,6 +25,21 @@ type Metrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	inflight prometheus.Gauge
+	// series holds each seriesKey's counter and histogram (seriesOf): a map that every
+	// request reads and only a new route, method or status writes.
+	series sync.Map
+}
+
+// seriesKey names the series a request is recorded in.
+type seriesKey struct {
+	route, method string
+	status        int
+}
+
+// series are a request's counter and histogram.
+type series struct {
+	requests prometheus.Counter
+	latency  prometheus.Observer
 }
 
 // Build describes the binary for blog_build_info.
@@ -86,10 +102,25 @@ func (m *Metrics) Middleware() gin.HandlerFunc {
 		if route == "" {
 			route = "unmatched"
 		}
-		method := MethodLabel(c.Request.Method)
-		m.requests.WithLabelValues(route, method, strconv.Itoa(Status(ctx, c.Writer.Status()))).Inc()
-		m.latency.WithLabelValues(route, method).Observe(time.Since(start).Seconds())
+		s := m.seriesOf(seriesKey{route, MethodLabel(c.Request.Method), Status(ctx, c.Writer.Status())})
+		s.requests.Inc()
+		s.latency.Observe(time.Since(start).Seconds())
 	}
+}
+
+// seriesOf returns k's series, looked up in the vectors the first time only: the vectors'
+// lookup hashes the labels and takes a lock each time, and on a busy server the requests
+// queued for it.
+func (m *Metrics) seriesOf(k seriesKey) series {
+	if s, ok := m.series.Load(k); ok {
+		return s.(series)
+	}
+	s := series{
+		requests: m.requests.WithLabelValues(k.route, k.method, strconv.Itoa(k.status)),
+		latency:  m.latency.WithLabelValues(k.route, k.method),
+	}
+	m.series.Store(k, s)
+	return s
 }
 
 // StatusClientClosed is the status a request is counted and logged with when its client
