@@ -22,6 +22,6 @@ go build -o ../bin/floor ./bench/floor
 cd bench # post.lua is read from here
 out="${BENCH_OUT:-../../docs/BENCHMARKS.md}"
 [ -z "${ONLY:-}" ] || out="${BENCH_OUT:-}" # one section is not the whole report
-go run . -bin ../../bin/blog-service -floor ../../bin/floor -d "${DURATION:-10s}" -pairs "${PAIRS:-5}" \
+go run . -bin ../../bin/blog-service -floor ../../bin/floor -d "${DURATION:-10s}" -pairs "${PAIRS:-7}" \
   -mysql "${BLOG_TEST_MYSQL_DSN:-}" -out "$out" -only "${ONLY:-}" \
   -listcost-rounds "${LISTCOST_ROUNDS:-5}" -listcost-d "${LISTCOST_D:-2s}" -after-idle "${AFTER_IDLE:-65s}"

@@ -321,7 +321,7 @@ func TestCommittedWriteIsAnsweredWhenTheRequestEndsAfterIt(t *testing.T) {
 		{"PATCH", fmt.Sprintf("/api/v1/articles/%d/state", article.ID), form("state=0&modified_by=me"), `"state":0`},
 		{"PUT", fmt.Sprintf("/api/v1/tags/%d", tag.ID), form("name=Renamed&modified_by=me"), `"name":"Renamed"`},
 	} {
-		rec, left := e.sendLeaving(t, c.method, c.path, c.b, false)
+		rec, left := e.sendLeaving(t, c.method, c.path, c.b)
 		if rec.Code != 200 || !strings.Contains(rec.Body.String(), c.want) {
 			t.Errorf("%s %s, the request ended after its commit = %d %s; want 200 with %s", c.method, c.path, rec.Code, rec.Body, c.want)
 		}

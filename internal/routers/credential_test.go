@@ -160,7 +160,7 @@ func TestAuthOfAClientThatLeftRunsNoCheck(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec, left := e.sendLeaving(t, "POST", "/auth", form("app_key=eddycjy&app_secret=go-programming-tour-book"), false)
+	rec, left := e.sendLeaving(t, "POST", "/auth", form("app_key=eddycjy&app_secret=go-programming-tour-book"))
 	if !left {
 		t.Fatal("the request did not end after reading its credential: the test tests nothing")
 	}

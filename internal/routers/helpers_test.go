@@ -171,7 +171,7 @@ func (e *testEnv) send(t testing.TB, method, path, text string, headers map[stri
 
 // leaving lets a test end a request's context from inside its database work, as its client
 // leaving at that moment would: the test's gorm callbacks find it (leavingOf) and call
-// leave once armed, which they may also do.
+// leave once they arm it (armed starts false).
 type leaving struct {
 	cancel context.CancelFunc
 	armed  atomic.Bool
@@ -192,12 +192,11 @@ func leavingOf(tx *gorm.DB) *leaving {
 }
 
 // sendLeaving is do for a request the test's callbacks may end; left says whether they did.
-func (e *testEnv) sendLeaving(t testing.TB, method, path string, b body, armed bool) (rec *httptest.ResponseRecorder, left bool) {
+func (e *testEnv) sendLeaving(t testing.TB, method, path string, b body) (rec *httptest.ResponseRecorder, left bool) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	l := &leaving{cancel: cancel}
-	l.armed.Store(armed)
 	req := httptest.NewRequestWithContext(context.WithValue(ctx, leavingKey{}, l), method, path, strings.NewReader(b.text))
 	req.Header.Set("Content-Type", b.contentType)
 	req.Header.Set("token", e.token)

@@ -41,7 +41,7 @@ func main() {
 	conns := flag.Int("c", 32, "wrk connections")
 	out := flag.String("out", "", "also write the report here (Markdown)")
 	mysqlDSN := flag.String("mysql", "", "also run the service's scenarios on this MySQL (DSN without database)")
-	pairs := flag.Int("pairs", 5, "alternated floor/service runs of GET /api/v1/tags")
+	pairs := flag.Int("pairs", 7, "alternated floor/service runs of GET /api/v1/tags")
 	profile := flag.Bool("profile", true, "profile the floor and the service under the tags load and attribute their CPU per request")
 	only := flag.String("only", "", `run one section: "listcost" (list cost vs table size), "tags" (GET /api/v1/tags against the floor, in turns, and profiled), "gc" (the same under GC settings) or "fixes" (each fix on its own, see -before); empty runs them all`)
 	before := flag.String("before", "", "with -only fixes: name=binary=part,... the service built with one fix undone, and the profile part the fix aims at (scripts/bench-fixes.sh)")
