@@ -109,8 +109,7 @@ func (m *Metrics) Middleware() gin.HandlerFunc {
 }
 
 // seriesOf returns k's series, looked up in the vectors the first time only: the vectors'
-// lookup hashes the labels and takes a lock each time, and on a busy server the requests
-// queued for it.
+// lookup hashes the labels and takes the vector's lock on every call.
 func (m *Metrics) seriesOf(k seriesKey) series {
 	if s, ok := m.series.Load(k); ok {
 		return s.(series)

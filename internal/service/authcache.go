@@ -17,9 +17,8 @@ const authCacheSize = 1024
 // created, so the token check does not read blog_auth on every request.
 type authCache struct {
 	ttl time.Duration
-	// Every request reads the cache, and a credential's entry is written once per ttl:
-	// readers share the lock, as a mutex they queued for on a busy server cost more than
-	// the lookup.
+	// Every request reads the cache and a credential's entry is written once per ttl, so
+	// readers share the lock.
 	mu      sync.RWMutex
 	entries map[string]authEntry
 }

@@ -38,8 +38,7 @@ type JWT struct {
 	issuer string
 	expire time.Duration
 
-	// Every request reads the cache, few write it: readers share the lock. (A mutex they
-	// queued for on a busy server cost more than the map lookup behind it.)
+	// Every request reads the cache and few write it, so readers share the lock.
 	mu       sync.RWMutex
 	verified map[string]*Claims // token → its claims; bounded by maxVerified
 }

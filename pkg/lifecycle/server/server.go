@@ -288,8 +288,7 @@ func (s *Server) connState(c net.Conn, state http.ConnState) {
 	if sc, ok := c.(*conn); ok {
 		sc.setState(state)
 		// A request turns its connection active, then idle: past the first request that
-		// changes nothing below, and no request need wait for the lock (two per request
-		// on a busy server).
+		// changes nothing below, so a request takes no lock here.
 		if (state == http.StateActive || state == http.StateIdle) && !sc.silent.CompareAndSwap(true, false) {
 			return
 		}
