@@ -32,7 +32,13 @@ const RedisEnv = "BLOG_TEST_REDIS_ADDR"
 // when the test ends.
 func Open(t testing.TB) *gorm.DB {
 	t.Helper()
-	cfg := Config(t)
+	return OpenConfig(t, Config(t))
+}
+
+// OpenConfig opens the database of cfg (from Config) with a pool of its own, closed when
+// the test ends: a second one stands for another process on the same database.
+func OpenConfig(t testing.TB, cfg setting.Database) *gorm.DB {
+	t.Helper()
 	db, err := dao.Open(context.Background(), cfg, zap.NewNop())
 	if err != nil {
 		t.Fatalf("open test database: %v", err)
